@@ -1,0 +1,285 @@
+/**
+ * Compiles a validated registry into an immutable snapshot of closures, and evaluates flags over
+ * it. Everything that can be decided once (operator dispatch, list lookups, the murmur state of
+ * each flag key) is decided at compile time; `resolve` reads the context and allocates nothing.
+ */
+import { bucketOf, murmurPrefix, murmurWithPrefix, type MurmurPrefix } from './murmur.js';
+import {
+  compareSemver,
+  parseSemver,
+  rolloutThreshold,
+  ROLLOUT_TOTAL_WEIGHT,
+  type AttributeTest,
+  type FlagDefinition,
+  type FlagValue,
+  type Registry,
+  type RuleDefinition,
+} from './registry.js';
+
+/** Evaluation context: attributes of the request (user, organisation, conversation, ...). */
+export type EvaluationContext = Readonly<Record<string, unknown>>;
+
+export type Reason = 'STATIC' | 'TARGETING_MATCH' | 'SPLIT' | 'DEFAULT' | 'DISABLED' | 'ERROR';
+export type ErrorCode = 'FLAG_NOT_FOUND' | 'PARSE_ERROR' | 'TYPE_MISMATCH' | 'TARGETING_KEY_MISSING' | 'INVALID_CONTEXT' | 'PROVIDER_NOT_READY' | 'GENERAL';
+
+/**
+ * Bucketing values longer than this are treated as absent: hashing is linear in the value, and a
+ * request must not be able to make evaluation slow by sending a megabyte-long user id.
+ */
+export const MAX_BUCKETING_VALUE_LENGTH = 4096;
+
+type Matcher = (ctx: EvaluationContext) => boolean;
+
+export interface CompiledRule {
+  readonly index: number;
+  /** True when the rule's outcome depends on hashing (a rollout percentage or a split). */
+  readonly bucketed: boolean;
+  readonly matches: Matcher;
+  /** The variant served, or undefined when the rule is a split. */
+  readonly value: FlagValue | undefined;
+  readonly splitVariants: readonly FlagValue[];
+  readonly splitCumulative: readonly number[];
+  readonly splitTotal: number;
+}
+
+export interface CompiledFlag {
+  readonly key: string;
+  readonly definition: FlagDefinition;
+  readonly defaultValue: FlagValue;
+  readonly enabled: boolean;
+  readonly bucketBy: string;
+  readonly prefix: MurmurPrefix;
+  readonly rules: readonly CompiledRule[];
+  /** Canonical JSON of everything that affects evaluation, to tell which flags a reload changed. */
+  readonly fingerprint: string;
+}
+
+export interface Snapshot {
+  readonly registry: Registry;
+  readonly flags: ReadonlyMap<string, CompiledFlag>;
+}
+
+export function compileRegistry(registry: Registry): Snapshot {
+  const flags = new Map<string, CompiledFlag>();
+  for (const def of registry.flags) flags.set(def.key, compileFlag(def));
+  return { registry, flags };
+}
+
+export function compileFlag(def: FlagDefinition): CompiledFlag {
+  const prefix = murmurPrefix(def.key);
+  const rules = def.rules.map((rule) => compileRule(rule, def.bucketBy, prefix));
+  return {
+    key: def.key,
+    definition: def,
+    defaultValue: def.defaultValue,
+    enabled: def.enabled,
+    bucketBy: def.bucketBy,
+    prefix,
+    rules,
+    fingerprint: JSON.stringify([def.type, def.variants, def.defaultValue, def.enabled, def.bucketBy, def.rules]),
+  };
+}
+
+function compileRule(rule: RuleDefinition, bucketBy: string, prefix: MurmurPrefix): CompiledRule {
+  const matchers = rule.tests.map(compileTest);
+  if (rule.rolloutPercentage !== undefined) matchers.push(compileRollout(rule.rolloutPercentage, bucketBy, prefix));
+  const cumulative: number[] = [];
+  let total = 0;
+  for (const entry of rule.split ?? []) {
+    total += entry.weight;
+    cumulative.push(total);
+  }
+  return {
+    index: rule.index,
+    bucketed: rule.split !== undefined || rule.rolloutPercentage !== undefined,
+    matches: allOf(matchers),
+    value: rule.value,
+    splitVariants: (rule.split ?? []).map((s) => s.variant),
+    splitCumulative: cumulative,
+    splitTotal: total,
+  };
+}
+
+function allOf(matchers: Matcher[]): Matcher {
+  switch (matchers.length) {
+    case 0:
+      return () => true;
+    case 1:
+      return matchers[0]!;
+    case 2: {
+      const [a, b] = matchers as [Matcher, Matcher];
+      return (ctx) => a(ctx) && b(ctx);
+    }
+    default:
+      return (ctx) => {
+        for (let i = 0; i < matchers.length; i++) if (!matchers[i]!(ctx)) return false;
+        return true;
+      };
+  }
+}
+
+function isScalarValue(v: unknown): boolean {
+  const t = typeof v;
+  return t === 'string' || t === 'boolean' || (t === 'number' && Number.isFinite(v));
+}
+
+function compileTest(test: AttributeTest): Matcher {
+  const { attribute: a, operand } = test;
+  switch (test.op) {
+    case 'eq':
+      return (ctx) => ctx[a] === operand;
+    case 'neq':
+      // A missing attribute matches no test, negated or not: "not internal" must not include
+      // requests that never said who they are.
+      return (ctx) => {
+        const v = ctx[a];
+        return v !== operand && isScalarValue(v);
+      };
+    case 'in': {
+      const list = operand as readonly FlagValue[];
+      if (list.length > 8) {
+        const set = new Set<unknown>(list);
+        return (ctx) => set.has(ctx[a]);
+      }
+      return (ctx) => list.includes(ctx[a] as FlagValue);
+    }
+    case 'not_in': {
+      const set = new Set<unknown>(operand as readonly FlagValue[]);
+      return (ctx) => {
+        const v = ctx[a];
+        return isScalarValue(v) && !set.has(v);
+      };
+    }
+    case 'gt': {
+      const n = operand as number;
+      return (ctx) => {
+        const v = ctx[a];
+        return typeof v === 'number' && v > n;
+      };
+    }
+    case 'gte': {
+      const n = operand as number;
+      return (ctx) => {
+        const v = ctx[a];
+        return typeof v === 'number' && v >= n;
+      };
+    }
+    case 'lt': {
+      const n = operand as number;
+      return (ctx) => {
+        const v = ctx[a];
+        return typeof v === 'number' && v < n;
+      };
+    }
+    case 'lte': {
+      const n = operand as number;
+      return (ctx) => {
+        const v = ctx[a];
+        return typeof v === 'number' && v <= n;
+      };
+    }
+    case 'starts_with': {
+      const s = operand as string;
+      return (ctx) => {
+        const v = ctx[a];
+        return typeof v === 'string' && v.startsWith(s);
+      };
+    }
+    case 'ends_with': {
+      const s = operand as string;
+      return (ctx) => {
+        const v = ctx[a];
+        return typeof v === 'string' && v.endsWith(s);
+      };
+    }
+    case 'semver_gte':
+    case 'semver_lt': {
+      const target = parseSemver(operand as string)!;
+      const wantAtLeast = test.op === 'semver_gte';
+      return (ctx) => {
+        const v = ctx[a];
+        if (typeof v !== 'string') return false;
+        const parsed = parseSemver(v);
+        if (parsed === undefined) return false;
+        return wantAtLeast ? compareSemver(parsed, target) >= 0 : compareSemver(parsed, target) < 0;
+      };
+    }
+  }
+}
+
+/**
+ * The hash of the flag key followed by the context's bucketing value, or -1 when the context has
+ * no usable bucketing value (then percentage rules and splits do not match).
+ */
+function bucketingHash(ctx: EvaluationContext, bucketBy: string, prefix: MurmurPrefix): number {
+  const v = ctx[bucketBy];
+  if (typeof v === 'string') {
+    if (v.length === 0 || v.length > MAX_BUCKETING_VALUE_LENGTH) return -1;
+    return murmurWithPrefix(prefix, v);
+  }
+  if (typeof v === 'number' && Number.isFinite(v)) return murmurWithPrefix(prefix, String(v));
+  return -1;
+}
+
+function compileRollout(percentage: number, bucketBy: string, prefix: MurmurPrefix): Matcher {
+  const threshold = rolloutThreshold(percentage);
+  return (ctx) => {
+    const hash = bucketingHash(ctx, bucketBy, prefix);
+    return hash >= 0 && bucketOf(hash, ROLLOUT_TOTAL_WEIGHT) < threshold;
+  };
+}
+
+/** Value chosen by the last {@link resolve}; a module slot so resolving allocates no result object. */
+export let resolvedValue: FlagValue = false;
+
+export const DEFAULT_RULE = -1;
+export const DISABLED_RULE = -2;
+
+/**
+ * Evaluates a flag, leaving the value in {@link resolvedValue} and returning the index of the rule
+ * that decided it, {@link DEFAULT_RULE} or {@link DISABLED_RULE}. May throw if the context's
+ * getters throw; callers catch.
+ */
+export function resolve(flag: CompiledFlag, ctx: EvaluationContext): number {
+  if (!flag.enabled) {
+    resolvedValue = flag.defaultValue;
+    return DISABLED_RULE;
+  }
+  const rules = flag.rules;
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i]!;
+    if (!rule.matches(ctx)) continue;
+    if (rule.value !== undefined) {
+      resolvedValue = rule.value;
+      return i;
+    }
+    const hash = bucketingHash(ctx, flag.bucketBy, flag.prefix);
+    if (hash < 0) continue;
+    const bucket = bucketOf(hash, rule.splitTotal);
+    const cumulative = rule.splitCumulative;
+    for (let j = 0; j < cumulative.length; j++) {
+      if (cumulative[j]! > bucket) {
+        resolvedValue = rule.splitVariants[j]!;
+        return i;
+      }
+    }
+  }
+  resolvedValue = flag.defaultValue;
+  return DEFAULT_RULE;
+}
+
+export function reasonFor(flag: CompiledFlag, ruleIndex: number): Reason {
+  if (ruleIndex === DISABLED_RULE) return 'DISABLED';
+  if (ruleIndex === DEFAULT_RULE) return flag.rules.length === 0 ? 'STATIC' : 'DEFAULT';
+  return flag.rules[ruleIndex]!.bucketed ? 'SPLIT' : 'TARGETING_MATCH';
+}
+
+/** Names of flags whose evaluation differs between two snapshots (added, removed or edited). */
+export function changedFlags(before: Snapshot | undefined, after: Snapshot): string[] {
+  const changed: string[] = [];
+  for (const [key, flag] of after.flags) {
+    if (before?.flags.get(key)?.fingerprint !== flag.fingerprint) changed.push(key);
+  }
+  if (before) for (const key of before.flags.keys()) if (!after.flags.has(key)) changed.push(key);
+  return changed;
+}

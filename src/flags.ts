@@ -1,0 +1,311 @@
+/**
+ * The flags client: holds the current compiled snapshot, swaps in validated new documents from its
+ * source, evaluates synchronously and never throws from `get`.
+ */
+import {
+  changedFlags,
+  compileRegistry,
+  DEFAULT_RULE,
+  DISABLED_RULE,
+  reasonFor,
+  resolve,
+  resolvedValue,
+  type CompiledFlag,
+  type ErrorCode,
+  type EvaluationContext,
+  type Reason,
+  type Snapshot,
+} from './evaluator.js';
+import { formatIssue, parseRegistry, type FlagValue, type Registry, type RegistryIssue } from './registry.js';
+import type { FlagSource, SourceDocument } from './sources.js';
+
+export interface EvaluationDetail<T extends FlagValue = FlagValue> {
+  flag: string;
+  value: T;
+  /** The variant name: the value as a string (as in the flagd export). */
+  variant: string | undefined;
+  reason: Reason;
+  /** 0-based index of the rule that decided the value, or undefined. */
+  ruleIndex: number | undefined;
+  errorCode: ErrorCode | undefined;
+  errorMessage: string | undefined;
+}
+
+export interface ChangeEvent {
+  /** Keys of the flags whose evaluation changed (added, removed or edited). */
+  flagsChanged: string[];
+  origin: string;
+}
+
+export interface FlagsErrorEvent {
+  code: ErrorCode;
+  message: string;
+  /** The flag being evaluated, for evaluation errors. */
+  flag: string | undefined;
+  /** Registry problems, for rejected documents. */
+  issues: readonly RegistryIssue[];
+  error: unknown;
+}
+
+/** OpenTelemetry feature-flag semantic convention attributes of one evaluation. */
+export interface EvaluationEvent {
+  'feature_flag.key': string;
+  'feature_flag.provider.name': 'modelflags';
+  'feature_flag.result.variant'?: string;
+  'feature_flag.result.value': FlagValue | undefined;
+  'feature_flag.result.reason': string;
+  'feature_flag.context.id'?: string;
+  'error.type'?: string;
+}
+
+interface EventMap {
+  change: ChangeEvent;
+  error: FlagsErrorEvent;
+  evaluation: EvaluationEvent;
+}
+
+/** Flag key → allowed values, as the code was compiled against (written by `modelflags generate`). */
+export type RegistryContract = Readonly<Record<string, readonly FlagValue[]>>;
+
+export interface FlagsOptions {
+  source: FlagSource;
+  /**
+   * The registry the calling code was type-checked against. A reloaded document that drops one of
+   * these flags or serves a value outside its variants is rejected, because the code's types
+   * promise those values.
+   */
+  contract?: RegistryContract;
+}
+
+type Values = Record<string, FlagValue>;
+
+export interface Flags<V extends Values = Values, C extends EvaluationContext = EvaluationContext> {
+  /** The flag's value for this context; on any problem the flag's default, reported as an `error` event. */
+  get<K extends keyof V & string>(flag: K, context?: C): V[K];
+  /** The value with the variant, reason, rule and error code (OpenFeature's vocabulary). */
+  detail<K extends keyof V & string>(flag: K, context?: C): EvaluationDetail<V[K]>;
+  on<E extends keyof EventMap>(event: E, listener: (payload: EventMap[E]) => void): () => void;
+  /** Resolves once a first registry has been loaded (immediately for file and static sources). */
+  readonly ready: Promise<void>;
+  /** The registry currently served, or undefined before the first load. */
+  registry(): Registry | undefined;
+  /** Turns a flag off in memory (everyone gets `default`) until the next reload says otherwise. */
+  kill(flag: string, reason?: string): boolean;
+  /** Stops watching the source. */
+  close(): void;
+}
+
+const EMPTY_CONTEXT: EvaluationContext = Object.freeze(Object.create(null) as EvaluationContext);
+
+export function createFlags<V extends Values = Values, C extends EvaluationContext = EvaluationContext>(
+  options: FlagsOptions,
+): Flags<V, C> {
+  const { source, contract } = options;
+  let snapshot: Snapshot | undefined;
+  let lastText: string | undefined;
+  const listeners: { [E in keyof EventMap]: Set<(payload: EventMap[E]) => void> } = {
+    change: new Set(),
+    error: new Set(),
+    evaluation: new Set(),
+  };
+
+  const emit = <E extends keyof EventMap>(event: E, payload: EventMap[E]): void => {
+    for (const listener of listeners[event]) {
+      try {
+        listener(payload);
+      } catch {
+        /* a failing listener must not break evaluation or reloading */
+      }
+    }
+  };
+
+  let lastRejection = '';
+  const reject = (message: string, issues: readonly RegistryIssue[], error: unknown = undefined): void => {
+    lastRejection = message;
+    emit('error', { code: 'PARSE_ERROR', message, flag: undefined, issues, error });
+  };
+
+  const accept = (doc: SourceDocument): void => {
+    if (doc.text === lastText) return;
+    const { registry, issues } = parseRegistry(doc.text, doc.origin);
+    if (!registry) {
+      reject(`rejected ${doc.origin}; still serving the last good registry:\n${issues.map(formatIssue).join('\n')}`, issues);
+      return;
+    }
+    const breaches = contract ? contractBreaches(registry, contract) : [];
+    if (breaches.length > 0) {
+      reject(`rejected ${doc.origin}; still serving the last good registry:\n${breaches.map(formatIssue).join('\n')}`, breaches);
+      return;
+    }
+    const next = compileRegistry(registry);
+    const flagsChanged = changedFlags(snapshot, next);
+    snapshot = next;
+    lastText = doc.text;
+    if (flagsChanged.length > 0) emit('change', { flagsChanged, origin: doc.origin });
+  };
+
+  const sink = {
+    document: accept,
+    error: (error: Error) => reject(error.message, [], error),
+  };
+
+  let stop: (() => void) | undefined;
+  let ready: Promise<void>;
+  if (source.readSync) {
+    try {
+      accept(source.readSync());
+    } catch (error) {
+      reject(`cannot read ${source.description}: ${(error as Error).message}`, [], error);
+    }
+    // A client that cannot start serving must say so at construction, not on the first request.
+    if (!snapshot) throw new Error(`modelflags: no valid registry in ${source.description}: ${lastRejection}`);
+    ready = Promise.resolve();
+  } else if (source.read) {
+    ready = source.read().then(accept, (error: unknown) => {
+      reject(`cannot read ${source.description}: ${(error as Error).message}`, [], error);
+    });
+  } else {
+    throw new Error(`modelflags: the source ${source.description} can neither readSync() nor read()`);
+  }
+  if (source.watch) stop = source.watch(sink);
+
+  const fail = (flag: string, code: ErrorCode, message: string, error: unknown): void => {
+    if (listeners.error.size > 0) emit('error', { code, message, flag, issues: [], error });
+  };
+
+  const evaluationEvent = (flag: string, context: EvaluationContext, value: FlagValue | undefined, reason: Reason, errorCode: ErrorCode | undefined): void => {
+    let id: string | undefined;
+    try {
+      const t = context['targetingKey'];
+      if (typeof t === 'string') id = t;
+    } catch {
+      id = undefined;
+    }
+    const event: EvaluationEvent = {
+      'feature_flag.key': flag,
+      'feature_flag.provider.name': 'modelflags',
+      'feature_flag.result.value': value,
+      'feature_flag.result.reason': reason.toLowerCase(),
+    };
+    if (value !== undefined && errorCode === undefined) event['feature_flag.result.variant'] = String(value);
+    if (id !== undefined) event['feature_flag.context.id'] = id;
+    if (errorCode !== undefined) event['error.type'] = errorCode.toLowerCase();
+    emit('evaluation', event);
+  };
+
+  const lookup = (flag: string): CompiledFlag | undefined => snapshot?.flags.get(flag);
+
+  function get<K extends keyof V & string>(flag: K, context?: C): V[K] {
+    const compiled = lookup(flag);
+    if (compiled === undefined) {
+      fail(flag, snapshot ? 'FLAG_NOT_FOUND' : 'PROVIDER_NOT_READY', notFoundMessage(flag, snapshot), undefined);
+      if (listeners.evaluation.size > 0) evaluationEvent(flag, EMPTY_CONTEXT, undefined, 'ERROR', snapshot ? 'FLAG_NOT_FOUND' : 'PROVIDER_NOT_READY');
+      return undefined as unknown as V[K];
+    }
+    const ctx = context !== null && typeof context === 'object' ? context : EMPTY_CONTEXT;
+    let rule: number;
+    try {
+      rule = resolve(compiled, ctx);
+    } catch (error) {
+      fail(flag, 'INVALID_CONTEXT', `${flag}: reading the evaluation context threw (${String(error)}); served the default`, error);
+      if (listeners.evaluation.size > 0) evaluationEvent(flag, EMPTY_CONTEXT, compiled.defaultValue, 'ERROR', 'INVALID_CONTEXT');
+      return compiled.defaultValue as V[K];
+    }
+    const value = resolvedValue;
+    if (listeners.evaluation.size > 0) evaluationEvent(flag, ctx, value, reasonFor(compiled, rule), undefined);
+    return value as V[K];
+  }
+
+  function detail<K extends keyof V & string>(flag: K, context?: C): EvaluationDetail<V[K]> {
+    const compiled = lookup(flag);
+    if (compiled === undefined) {
+      const code: ErrorCode = snapshot ? 'FLAG_NOT_FOUND' : 'PROVIDER_NOT_READY';
+      const message = notFoundMessage(flag, snapshot);
+      fail(flag, code, message, undefined);
+      if (listeners.evaluation.size > 0) evaluationEvent(flag, EMPTY_CONTEXT, undefined, 'ERROR', code);
+      return { flag, value: undefined as unknown as V[K], variant: undefined, reason: 'ERROR', ruleIndex: undefined, errorCode: code, errorMessage: message };
+    }
+    const ctx = context !== null && typeof context === 'object' ? context : EMPTY_CONTEXT;
+    let rule: number;
+    try {
+      rule = resolve(compiled, ctx);
+    } catch (error) {
+      const message = `${flag}: reading the evaluation context threw (${String(error)}); served the default`;
+      fail(flag, 'INVALID_CONTEXT', message, error);
+      if (listeners.evaluation.size > 0) evaluationEvent(flag, EMPTY_CONTEXT, compiled.defaultValue, 'ERROR', 'INVALID_CONTEXT');
+      return {
+        flag,
+        value: compiled.defaultValue as V[K],
+        variant: String(compiled.defaultValue),
+        reason: 'ERROR',
+        ruleIndex: undefined,
+        errorCode: 'INVALID_CONTEXT',
+        errorMessage: message,
+      };
+    }
+    const value = resolvedValue as V[K];
+    const reason = reasonFor(compiled, rule);
+    if (listeners.evaluation.size > 0) evaluationEvent(flag, ctx, value, reason, undefined);
+    return {
+      flag,
+      value,
+      variant: String(value),
+      reason,
+      ruleIndex: rule === DEFAULT_RULE || rule === DISABLED_RULE ? undefined : rule,
+      errorCode: undefined,
+      errorMessage: undefined,
+    };
+  }
+
+  return {
+    get,
+    detail,
+    on(event, listener) {
+      const set = listeners[event] as Set<typeof listener>;
+      set.add(listener);
+      return () => set.delete(listener);
+    },
+    ready,
+    registry: () => snapshot?.registry,
+    kill(flag, reason = 'killed') {
+      const current = snapshot?.flags.get(flag);
+      if (!snapshot || !current || !current.enabled) return false;
+      const flags = new Map(snapshot.flags);
+      flags.set(flag, { ...current, enabled: false, fingerprint: `${current.fingerprint}|${reason}` });
+      snapshot = { registry: snapshot.registry, flags };
+      emit('change', { flagsChanged: [flag], origin: reason });
+      return true;
+    },
+    close() {
+      stop?.();
+      stop = undefined;
+    },
+  };
+}
+
+function notFoundMessage(flag: string, snapshot: Snapshot | undefined): string {
+  if (!snapshot) return `${flag}: no registry has been loaded yet; await flags.ready before serving requests`;
+  return `${flag}: not in the registry ${snapshot.registry.file}; add it to flags.json or fix the key`;
+}
+
+/** Problems that make a reloaded registry break the promises of the generated types. */
+export function contractBreaches(registry: Registry, contract: RegistryContract): RegistryIssue[] {
+  const out: RegistryIssue[] = [];
+  const at = (pointer: string, flag: string, message: string): void => {
+    const pos = registry.json.positionOf(pointer) ?? { line: 1, column: 1 };
+    out.push({ file: registry.file, line: pos.line, column: pos.column, pointer, flag, message });
+  };
+  for (const [key, allowed] of Object.entries(contract)) {
+    const def = registry.byKey.get(key);
+    if (!def) {
+      at('/flags', key, `${key}: the flag was removed, but the running code was compiled against it; remove it with \`npx remove-flag ${key} --keep <variant>\` and deploy first`);
+      continue;
+    }
+    for (const v of def.variants) {
+      if (!allowed.includes(v)) {
+        at(`${def.pointer}/variants`, key, `${key}: variant ${JSON.stringify(v)} is not among the variants the running code was compiled against (${allowed.map((a) => JSON.stringify(a)).join(', ')}); run \`modelflags generate\` and deploy before serving it`);
+      }
+    }
+  }
+  return out;
+}

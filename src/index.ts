@@ -1,0 +1,39 @@
+/**
+ * modelflags runtime. Zero dependencies: this entry never loads the lint rules or the codemod.
+ */
+export { createFlags, contractBreaches } from './flags.js';
+export type {
+  ChangeEvent,
+  EvaluationDetail,
+  EvaluationEvent,
+  Flags,
+  FlagsErrorEvent,
+  FlagsOptions,
+  RegistryContract,
+} from './flags.js';
+export { fileSource, staticSource } from './sources.js';
+export type { FileSourceOptions, FlagSource, SourceDocument, SourceSink } from './sources.js';
+export { compileRegistry, MAX_BUCKETING_VALUE_LENGTH } from './evaluator.js';
+export type { ErrorCode, EvaluationContext, Reason, Snapshot } from './evaluator.js';
+export {
+  CONDITION_OPERATORS,
+  DIMENSIONS,
+  formatIssue,
+  loadRegistryFile,
+  parseRegistry,
+  parseRegistryOrThrow,
+  RegistryError,
+} from './registry.js';
+export type {
+  AttributeTest,
+  ConditionOperator,
+  Dimension,
+  FlagDefinition,
+  FlagValue,
+  FlagValueType,
+  Registry,
+  RegistryIssue,
+  RuleDefinition,
+  SplitEntry,
+} from './registry.js';
+export { bucketOf, murmur3 } from './murmur.js';

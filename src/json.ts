@@ -1,0 +1,243 @@
+/**
+ * A strict JSON parser that remembers where every value starts, so registry errors can name the
+ * line and column of the offending value. `JSON.parse` reports only a character offset for syntax
+ * errors and nothing at all for values that parse but are wrong.
+ */
+
+export interface SourcePosition {
+  /** 1-based line. */
+  line: number;
+  /** 1-based column, counted in UTF-16 code units like editors and ESLint do. */
+  column: number;
+  /** 0-based offset into the text. */
+  offset: number;
+}
+
+export interface LocatedJson {
+  value: unknown;
+  /** Position of the value at a JSON pointer (`/flags/0/rules/2/value`); the root is `""`. */
+  positionOf(pointer: string): SourcePosition | undefined;
+  /** Position of an object member's key, when the key itself is the thing to point at. */
+  keyPositionOf(pointer: string): SourcePosition | undefined;
+}
+
+export class JsonSyntaxError extends Error {
+  constructor(
+    message: string,
+    readonly position: SourcePosition,
+  ) {
+    super(message);
+    this.name = 'JsonSyntaxError';
+  }
+}
+
+export function pointerOf(segments: readonly (string | number)[]): string {
+  let out = '';
+  for (const s of segments) out += '/' + String(s).replaceAll('~', '~0').replaceAll('/', '~1');
+  return out;
+}
+
+const MAX_DEPTH = 256;
+
+export function parseJsonWithPositions(text: string): LocatedJson {
+  const valuePositions = new Map<string, number>();
+  const keyPositions = new Map<string, number>();
+  let i = 0;
+  // A byte-order mark is common in files written by Windows editors; it is not content.
+  if (text.charCodeAt(0) === 0xfeff) i = 1;
+
+  const lineStarts: number[] = [0];
+  for (let k = 0; k < text.length; k++) if (text.charCodeAt(k) === 10) lineStarts.push(k + 1);
+
+  function position(offset: number): SourcePosition {
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lineStarts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - lineStarts[lo]! + 1, offset };
+  }
+
+  function fail(message: string, at = i): never {
+    throw new JsonSyntaxError(message, position(Math.min(at, text.length)));
+  }
+
+  function describeHere(): string {
+    if (i >= text.length) return 'the end of the file';
+    return JSON.stringify(text[i]);
+  }
+
+  function skipWhitespace(): void {
+    for (;;) {
+      const c = text.charCodeAt(i);
+      if (c === 32 || c === 10 || c === 13 || c === 9) i++;
+      else return;
+    }
+  }
+
+  function parseString(): string {
+    const start = i;
+    i++; // opening quote
+    let out = '';
+    let chunkStart = i;
+    for (;;) {
+      if (i >= text.length) fail('unterminated string (a closing " is missing)', start);
+      const c = text.charCodeAt(i);
+      if (c === 34) {
+        out += text.slice(chunkStart, i);
+        i++;
+        return out;
+      }
+      if (c < 0x20) fail('control character in string: escape it (for example \\n)');
+      if (c === 92) {
+        out += text.slice(chunkStart, i);
+        const e = text[i + 1];
+        switch (e) {
+          case '"': out += '"'; break;
+          case '\\': out += '\\'; break;
+          case '/': out += '/'; break;
+          case 'b': out += '\b'; break;
+          case 'f': out += '\f'; break;
+          case 'n': out += '\n'; break;
+          case 'r': out += '\r'; break;
+          case 't': out += '\t'; break;
+          case 'u': {
+            const hex = text.slice(i + 2, i + 6);
+            if (!/^[0-9a-fA-F]{4}$/.test(hex)) fail('invalid \\u escape: expected four hex digits');
+            out += String.fromCharCode(parseInt(hex, 16));
+            i += 4;
+            break;
+          }
+          default:
+            fail(`invalid escape \\${e ?? ''} in string`);
+        }
+        i += 2;
+        chunkStart = i;
+        continue;
+      }
+      i++;
+    }
+  }
+
+  function parseNumber(): number {
+    const start = i;
+    if (text[i] === '-') i++;
+    if (text[i] === '0') i++;
+    else if (text[i]! >= '1' && text[i]! <= '9') while (text[i]! >= '0' && text[i]! <= '9') i++;
+    else fail('invalid number', start);
+    if (text[i] === '.') {
+      i++;
+      if (!(text[i]! >= '0' && text[i]! <= '9')) fail('invalid number: digits must follow the decimal point');
+      while (text[i]! >= '0' && text[i]! <= '9') i++;
+    }
+    if (text[i] === 'e' || text[i] === 'E') {
+      i++;
+      if (text[i] === '+' || text[i] === '-') i++;
+      if (!(text[i]! >= '0' && text[i]! <= '9')) fail('invalid number: digits must follow the exponent');
+      while (text[i]! >= '0' && text[i]! <= '9') i++;
+    }
+    return Number(text.slice(start, i));
+  }
+
+  function parseValue(pointer: string, depth: number): unknown {
+    if (depth > MAX_DEPTH) fail(`nesting deeper than ${MAX_DEPTH} levels`);
+    skipWhitespace();
+    valuePositions.set(pointer, i);
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      // A null prototype keeps keys like "__proto__" as ordinary data.
+      const obj: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+      skipWhitespace();
+      if (text[i] === '}') {
+        i++;
+        return obj;
+      }
+      for (;;) {
+        skipWhitespace();
+        if (text[i] !== '"') fail(`expected a property name in double quotes, found ${describeHere()}`);
+        const keyStart = i;
+        const key = parseString();
+        const childPointer = pointer + '/' + key.replaceAll('~', '~0').replaceAll('/', '~1');
+        if (Object.prototype.hasOwnProperty.call(obj, key)) {
+          fail(`duplicate key ${JSON.stringify(key)}: each key may appear once in an object`, keyStart);
+        }
+        keyPositions.set(childPointer, keyStart);
+        skipWhitespace();
+        if (text[i] !== ':') fail(`expected ":" after property name ${JSON.stringify(key)}, found ${describeHere()}`);
+        i++;
+        obj[key] = parseValue(childPointer, depth + 1);
+        skipWhitespace();
+        if (text[i] === ',') {
+          i++;
+          skipWhitespace();
+          if (text[i] === '}') fail('trailing comma before "}": remove it');
+          continue;
+        }
+        if (text[i] === '}') {
+          i++;
+          return obj;
+        }
+        fail(`expected "," or "}" after a property value, found ${describeHere()}`);
+      }
+    }
+    if (c === '[') {
+      i++;
+      const arr: unknown[] = [];
+      skipWhitespace();
+      if (text[i] === ']') {
+        i++;
+        return arr;
+      }
+      for (;;) {
+        arr.push(parseValue(pointer + '/' + arr.length, depth + 1));
+        skipWhitespace();
+        if (text[i] === ',') {
+          i++;
+          skipWhitespace();
+          if (text[i] === ']') fail('trailing comma before "]": remove it');
+          continue;
+        }
+        if (text[i] === ']') {
+          i++;
+          return arr;
+        }
+        fail(`expected "," or "]" after an array element, found ${describeHere()}`);
+      }
+    }
+    if (c === '"') return parseString();
+    if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return parseNumber();
+    if (text.startsWith('true', i)) {
+      i += 4;
+      return true;
+    }
+    if (text.startsWith('false', i)) {
+      i += 5;
+      return false;
+    }
+    if (text.startsWith('null', i)) {
+      i += 4;
+      return null;
+    }
+    if (i >= text.length) fail('unexpected end of file: the document is empty or truncated');
+    fail(`unexpected ${describeHere()}: expected a JSON value`);
+  }
+
+  const value = parseValue('', 0);
+  skipWhitespace();
+  if (i < text.length) fail(`unexpected ${describeHere()} after the end of the document`);
+
+  return {
+    value,
+    positionOf(pointer) {
+      const offset = valuePositions.get(pointer);
+      return offset === undefined ? undefined : position(offset);
+    },
+    keyPositionOf(pointer) {
+      const offset = keyPositions.get(pointer);
+      return offset === undefined ? undefined : position(offset);
+    },
+  };
+}

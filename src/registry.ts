@@ -1,0 +1,673 @@
+/**
+ * The flag registry (`flags.json`): parsing, validation with file:line:column errors, and the
+ * normalised model that the evaluator, the lint rules, the codemod and the CLI all read.
+ */
+import { readFileSync } from 'node:fs';
+import { JsonSyntaxError, parseJsonWithPositions, pointerOf, type LocatedJson, type SourcePosition } from './json.js';
+
+export type FlagValue = string | number | boolean;
+export type FlagValueType = 'string' | 'number' | 'boolean';
+
+export const DIMENSIONS = ['model', 'prompt', 'retrieval', 'format', 'parameter', 'other'] as const;
+export type Dimension = (typeof DIMENSIONS)[number];
+
+export const CONDITION_OPERATORS = [
+  'in',
+  'not_in',
+  'eq',
+  'neq',
+  'gt',
+  'gte',
+  'lt',
+  'lte',
+  'starts_with',
+  'ends_with',
+  'semver_gte',
+  'semver_lt',
+] as const;
+export type ConditionOperator = (typeof CONDITION_OPERATORS)[number];
+
+export const ROLLOUT_PERCENTAGE = 'rollout_percentage';
+export const DEFAULT_BUCKET_BY = 'targetingKey';
+
+/** One attribute test of a condition; all tests of a condition must hold. */
+export interface AttributeTest {
+  attribute: string;
+  op: ConditionOperator;
+  /** An array for `in` / `not_in`, a scalar otherwise. */
+  operand: FlagValue | readonly FlagValue[];
+}
+
+export interface SplitEntry {
+  variant: FlagValue;
+  weight: number;
+}
+
+export interface RuleDefinition {
+  /** 0-based position in the flag's `rules`. */
+  index: number;
+  tests: readonly AttributeTest[];
+  /** Percentage (0–100, two decimals) of bucketing values for which the condition holds. */
+  rolloutPercentage: number | undefined;
+  /** Exactly one of `value` and `split` is set. */
+  value: FlagValue | undefined;
+  split: readonly SplitEntry[] | undefined;
+}
+
+export interface FlagDefinition {
+  key: string;
+  description: string | undefined;
+  dimension: Dimension | undefined;
+  owner: string | undefined;
+  /** `YYYY-MM-DD`, UTC; undefined when absent or invalid. */
+  cleanupBy: string | undefined;
+  type: FlagValueType;
+  variants: readonly FlagValue[];
+  /** False when `variants` was inferred from `default` and the rules. */
+  variantsDeclared: boolean;
+  defaultValue: FlagValue;
+  enabled: boolean;
+  bucketBy: string;
+  rules: readonly RuleDefinition[];
+  /** JSON pointer of the flag object in its document, for error positions. */
+  pointer: string;
+}
+
+export interface Registry {
+  /** Path or label of the document, used in messages. */
+  file: string;
+  flags: readonly FlagDefinition[];
+  byKey: ReadonlyMap<string, FlagDefinition>;
+  /** The parsed document with positions, for tools that report at a JSON value. */
+  json: LocatedJson;
+}
+
+export interface RegistryIssue {
+  file: string;
+  line: number;
+  column: number;
+  /** JSON pointer of the offending value. */
+  pointer: string;
+  flag: string | undefined;
+  message: string;
+}
+
+export class RegistryError extends Error {
+  constructor(readonly issues: readonly RegistryIssue[]) {
+    super(issues.map(formatIssue).join('\n'));
+    this.name = 'RegistryError';
+  }
+}
+
+export function formatIssue(issue: RegistryIssue): string {
+  return `${issue.file}:${issue.line}:${issue.column}: ${issue.message}`;
+}
+
+const FLAG_KEY_PATTERN = /^[a-z][a-z0-9_.-]*$/;
+const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
+const FLAG_FIELDS = [
+  'flag',
+  'description',
+  'dimension',
+  'owner',
+  'cleanup_by',
+  'variants',
+  'default',
+  'enabled',
+  'bucket_by',
+  'rules',
+] as const;
+const TOP_LEVEL_FIELDS = ['$schema', 'flags'] as const;
+const MAX_TOTAL_WEIGHT = 2147483647;
+
+/** Parses and validates a registry document; every problem in the file is reported at once. */
+export function parseRegistry(text: string, file = 'flags.json'): { registry: Registry | undefined; issues: RegistryIssue[] } {
+  let json: LocatedJson;
+  try {
+    json = parseJsonWithPositions(text);
+  } catch (error) {
+    if (error instanceof JsonSyntaxError) {
+      const { line, column } = error.position;
+      return {
+        registry: undefined,
+        issues: [{ file, line, column, pointer: '', flag: undefined, message: `invalid JSON: ${error.message}` }],
+      };
+    }
+    throw error;
+  }
+  const issues: RegistryIssue[] = [];
+  const report = (pointer: string, flag: string | undefined, message: string, atKey = false): void => {
+    const pos: SourcePosition | undefined =
+      (atKey ? json.keyPositionOf(pointer) : undefined) ?? json.positionOf(pointer) ?? nearestPosition(json, pointer);
+    issues.push({ file, line: pos?.line ?? 1, column: pos?.column ?? 1, pointer, flag, message });
+  };
+
+  const root = json.value;
+  const flags: FlagDefinition[] = [];
+  if (!isPlainObject(root)) {
+    report('', undefined, 'the registry must be a JSON object with a "flags" array: { "flags": [ { "flag": "...", "default": ... } ] }');
+    return { registry: undefined, issues };
+  }
+  for (const key of Object.keys(root)) {
+    if (!(TOP_LEVEL_FIELDS as readonly string[]).includes(key)) {
+      report(pointerOf([key]), undefined, `unknown top-level field "${key}"${didYouMean(key, TOP_LEVEL_FIELDS)}; the registry has "$schema" and "flags"`, true);
+    }
+  }
+  if (root['$schema'] !== undefined && typeof root['$schema'] !== 'string') {
+    report('/$schema', undefined, '"$schema" must be a string (a path or URL to flags.schema.json)');
+  }
+  const rawFlags = root['flags'];
+  if (!Array.isArray(rawFlags)) {
+    report(rawFlags === undefined ? '' : '/flags', undefined, '"flags" must be an array of flag objects');
+    return { registry: undefined, issues };
+  }
+  const seen = new Map<string, number>();
+  rawFlags.forEach((raw, index) => {
+    const flag = validateFlag(raw, pointerOf(['flags', index]), report);
+    if (!flag) return;
+    const previous = seen.get(flag.key);
+    if (previous !== undefined) {
+      report(`${flag.pointer}/flag`, flag.key, `${flag.key}: duplicate flag key; it is already defined at flags[${previous}]. Keys must be unique`);
+      return;
+    }
+    seen.set(flag.key, index);
+    flags.push(flag);
+  });
+  if (issues.length > 0) return { registry: undefined, issues };
+  return { registry: { file, flags, byKey: new Map(flags.map((f) => [f.key, f])), json }, issues };
+}
+
+/** Like {@link parseRegistry} but throws a {@link RegistryError} listing every problem. */
+export function parseRegistryOrThrow(text: string, file = 'flags.json'): Registry {
+  const { registry, issues } = parseRegistry(text, file);
+  if (!registry) throw new RegistryError(issues);
+  return registry;
+}
+
+type Report = (pointer: string, flag: string | undefined, message: string, atKey?: boolean) => void;
+
+function validateFlag(raw: unknown, pointer: string, report: Report): FlagDefinition | undefined {
+  if (!isPlainObject(raw)) {
+    report(pointer, undefined, 'each entry of "flags" must be an object with at least "flag" and "default"');
+    return undefined;
+  }
+  let problems = 0;
+  const r: Report = (p, f, m, k) => {
+    problems++;
+    report(p, f, m, k);
+  };
+  const keyRaw = raw['flag'];
+  let key = typeof keyRaw === 'string' ? keyRaw : '<unnamed flag>';
+  if (keyRaw === undefined) r(pointer, undefined, `${key}: missing required field "flag" (the flag key, for example "inference_model")`);
+  else if (typeof keyRaw !== 'string' || !FLAG_KEY_PATTERN.test(keyRaw)) {
+    r(`${pointer}/flag`, undefined, `flag key ${JSON.stringify(keyRaw)} is invalid: use lower case letters, digits, "_", "." and "-", starting with a letter (for example "inference_model")`);
+    if (typeof keyRaw !== 'string') key = '<unnamed flag>';
+  }
+  for (const field of Object.keys(raw)) {
+    if (!(FLAG_FIELDS as readonly string[]).includes(field)) {
+      r(`${pointer}/${escapePointer(field)}`, key, `${key}: unknown field "${field}"${didYouMean(field, FLAG_FIELDS)}`, true);
+    }
+  }
+  const optionalString = (field: string): string | undefined => {
+    const v = raw[field];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string') {
+      r(`${pointer}/${field}`, key, `${key}: "${field}" must be a string`);
+      return undefined;
+    }
+    return v;
+  };
+  const description = optionalString('description');
+  const owner = optionalString('owner');
+
+  let dimension: Dimension | undefined;
+  if (raw['dimension'] !== undefined) {
+    const d = raw['dimension'];
+    if (typeof d === 'string' && (DIMENSIONS as readonly string[]).includes(d)) dimension = d as Dimension;
+    else r(`${pointer}/dimension`, key, `${key}: "dimension" must be one of ${DIMENSIONS.map((x) => `"${x}"`).join(', ')}${typeof d === 'string' ? didYouMean(d, DIMENSIONS) : ''}`);
+  }
+
+  let cleanupBy: string | undefined;
+  if (raw['cleanup_by'] !== undefined) {
+    const c = raw['cleanup_by'];
+    if (typeof c === 'string' && isValidDate(c)) cleanupBy = c;
+    else r(`${pointer}/cleanup_by`, key, `${key}: "cleanup_by" must be a real calendar date written YYYY-MM-DD (UTC), for example "2027-03-31"; got ${JSON.stringify(c)}`);
+  }
+
+  let enabled = true;
+  if (raw['enabled'] !== undefined) {
+    if (typeof raw['enabled'] === 'boolean') enabled = raw['enabled'];
+    else r(`${pointer}/enabled`, key, `${key}: "enabled" must be true or false (false is the kill switch: everyone gets "default")`);
+  }
+
+  let bucketBy = DEFAULT_BUCKET_BY;
+  if (raw['bucket_by'] !== undefined) {
+    const b = raw['bucket_by'];
+    if (typeof b === 'string' && isUsableAttributeName(b)) bucketBy = b;
+    else r(`${pointer}/bucket_by`, key, `${key}: "bucket_by" must name a context attribute, for example "targetingKey", "organization_id" or "conversation_id"`);
+  }
+
+  // The type of the flag is the type of its default; everything else must agree with it.
+  const def = raw['default'];
+  let type: FlagValueType | undefined;
+  if (def === undefined) {
+    r(pointer, key, `${key}: missing required field "default" (served when no rule matches, when the flag is disabled and on any error)`);
+  } else if (isScalar(def)) {
+    type = typeof def as FlagValueType;
+  } else {
+    r(`${pointer}/default`, key, describeBadValue(key, '"default"', def));
+  }
+
+  const values: { value: FlagValue; pointer: string; what: string }[] = [];
+  const checkValue = (v: unknown, p: string, what: string): FlagValue | undefined => {
+    if (!isScalar(v)) {
+      r(p, key, describeBadValue(key, what, v));
+      return undefined;
+    }
+    if (type !== undefined && typeof v !== type) {
+      r(p, key, `${key}: ${what} is ${describe(v)}, but the flag's default is a ${type}; a flag serves one type of value`);
+      return undefined;
+    }
+    values.push({ value: v, pointer: p, what });
+    return v;
+  };
+
+  let declared: FlagValue[] | undefined;
+  if (raw['variants'] !== undefined) {
+    const vs = raw['variants'];
+    if (!Array.isArray(vs) || vs.length === 0) {
+      r(`${pointer}/variants`, key, `${key}: "variants" must be a non-empty array of every value the flag may serve`);
+    } else {
+      declared = [];
+      vs.forEach((v, i) => {
+        const ok = checkValue(v, `${pointer}/variants/${i}`, `variant ${i + 1}`);
+        if (ok === undefined) return;
+        if (declared!.includes(ok)) r(`${pointer}/variants/${i}`, key, `${key}: variant ${JSON.stringify(ok)} is listed twice`);
+        else declared!.push(ok);
+      });
+    }
+  }
+
+  const rules: RuleDefinition[] = [];
+  const rawRules = raw['rules'];
+  if (rawRules !== undefined && !Array.isArray(rawRules)) {
+    r(`${pointer}/rules`, key, `${key}: "rules" must be an array of { "condition": {...}, "value": ... } objects`);
+  } else if (Array.isArray(rawRules)) {
+    rawRules.forEach((rawRule, index) => {
+      const rule = validateRule(rawRule, `${pointer}/rules/${index}`, index, key, type, r);
+      if (rule) rules.push(rule);
+    });
+  }
+
+  // Variants declared or inferred, then every served value must be among them.
+  const variants: FlagValue[] = declared ?? [];
+  const served: { value: FlagValue; pointer: string; what: string }[] = [];
+  if (isScalar(def) && type !== undefined) served.push({ value: def, pointer: `${pointer}/default`, what: '"default"' });
+  for (const rule of rules) {
+    const rp = `${pointer}/rules/${rule.index}`;
+    if (rule.value !== undefined) served.push({ value: rule.value, pointer: `${rp}/value`, what: `rule ${rule.index + 1} serves` });
+    for (const s of rule.split ?? []) served.push({ value: s.variant, pointer: `${rp}/split/${escapePointer(String(s.variant))}`, what: `rule ${rule.index + 1} splits to` });
+  }
+  if (declared) {
+    for (const s of served) {
+      if (!variants.includes(s.value)) {
+        const list = variants.map((v) => JSON.stringify(v)).join(', ');
+        const hint = typeof s.value === 'string' ? didYouMean(s.value, variants.filter((v): v is string => typeof v === 'string')) : '';
+        const verb = s.what === '"default"' ? '"default" is' : s.what;
+        r(s.pointer, key, `${key}: ${verb} ${JSON.stringify(s.value)}, which is not a variant${hint}; variants are ${list}`, s.what.startsWith('rule') && s.what.endsWith('splits to'));
+      }
+    }
+  } else {
+    for (const s of served) if (!variants.includes(s.value)) variants.push(s.value);
+  }
+
+  if (problems > 0 || type === undefined || !isScalar(def)) return undefined;
+  return {
+    key,
+    description,
+    dimension,
+    owner,
+    cleanupBy,
+    type,
+    variants,
+    variantsDeclared: declared !== undefined,
+    defaultValue: def,
+    enabled,
+    bucketBy,
+    rules,
+    pointer,
+  };
+}
+
+function validateRule(
+  raw: unknown,
+  pointer: string,
+  index: number,
+  key: string,
+  type: FlagValueType | undefined,
+  r: Report,
+): RuleDefinition | undefined {
+  const label = `${key}: rule ${index + 1}`;
+  if (!isPlainObject(raw)) {
+    r(pointer, key, `${label} must be an object with "condition" and either "value" or "split"`);
+    return undefined;
+  }
+  let ok = true;
+  const fail: Report = (p, f, m, k) => {
+    ok = false;
+    r(p, f, m, k);
+  };
+  for (const field of Object.keys(raw)) {
+    if (!['condition', 'value', 'split'].includes(field)) {
+      fail(`${pointer}/${escapePointer(field)}`, key, `${label} has unknown field "${field}"${didYouMean(field, ['condition', 'value', 'split'])}; a rule has "condition" and either "value" or "split"`, true);
+    }
+  }
+  const cond = raw['condition'];
+  const tests: AttributeTest[] = [];
+  let rolloutPercentage: number | undefined;
+  if (cond === undefined) {
+    fail(pointer, key, `${label} is missing "condition" (use {} to match everyone)`);
+  } else if (!isPlainObject(cond)) {
+    fail(`${pointer}/condition`, key, `${label}: "condition" must be an object of attribute tests, for example { "user_segment": "internal" }`);
+  } else {
+    for (const [attribute, test] of Object.entries(cond)) {
+      const tp = `${pointer}/condition/${escapePointer(attribute)}`;
+      if (attribute === ROLLOUT_PERCENTAGE) {
+        if (typeof test !== 'number' || !Number.isFinite(test) || test < 0 || test > 100 || !hasAtMostTwoDecimals(test)) {
+          fail(tp, key, `${label}: "rollout_percentage" must be a number from 0 to 100 with at most two decimals; got ${JSON.stringify(test)}`);
+        } else rolloutPercentage = test;
+        continue;
+      }
+      if (!isUsableAttributeName(attribute)) {
+        fail(tp, key, `${label}: ${JSON.stringify(attribute)} cannot be used as a context attribute name`, true);
+        continue;
+      }
+      const parsed = parseAttributeTest(attribute, test, tp, label, key, fail);
+      if (parsed) tests.push(...parsed);
+    }
+  }
+  const hasValue = raw['value'] !== undefined;
+  const hasSplit = raw['split'] !== undefined;
+  let value: FlagValue | undefined;
+  let split: SplitEntry[] | undefined;
+  if (hasValue === hasSplit) {
+    fail(pointer, key, `${label} must have exactly one of "value" (serve one variant) or "split" (variant → weight, for an A/B test)`);
+  } else if (hasValue) {
+    const v = raw['value'];
+    if (!isScalar(v)) fail(`${pointer}/value`, key, describeBadValue(key, `rule ${index + 1} "value"`, v));
+    else if (type !== undefined && typeof v !== type) fail(`${pointer}/value`, key, `${label} serves ${describe(v)}, but the flag's default is a ${type}; a flag serves one type of value`);
+    else value = v;
+  } else {
+    const s = raw['split'];
+    if (!isPlainObject(s) || Object.keys(s).length === 0) {
+      fail(`${pointer}/split`, key, `${label}: "split" must be an object of variant → integer weight, for example { "v3": 50, "v4": 50 }`);
+    } else {
+      split = [];
+      let total = 0;
+      for (const [name, weight] of Object.entries(s)) {
+        const wp = `${pointer}/split/${escapePointer(name)}`;
+        if (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 0) {
+          fail(wp, key, `${label}: the weight of ${JSON.stringify(name)} must be a non-negative integer; got ${JSON.stringify(weight)}`);
+          continue;
+        }
+        const variant = splitKeyToValue(name, type);
+        if (variant === undefined) {
+          fail(wp, key, `${label}: split key ${JSON.stringify(name)} is not a ${type ?? 'valid'} value`, true);
+          continue;
+        }
+        total += weight;
+        split.push({ variant, weight });
+      }
+      if (ok && total === 0) fail(`${pointer}/split`, key, `${label}: the split weights add up to 0; give at least one variant a positive weight`);
+      if (total > MAX_TOTAL_WEIGHT) fail(`${pointer}/split`, key, `${label}: the split weights add up to more than ${MAX_TOTAL_WEIGHT}`);
+    }
+  }
+  if (!ok) return undefined;
+  return { index, tests, rolloutPercentage, value, split };
+}
+
+function parseAttributeTest(
+  attribute: string,
+  test: unknown,
+  pointer: string,
+  label: string,
+  key: string,
+  fail: Report,
+): AttributeTest[] | undefined {
+  if (isScalar(test)) return [{ attribute, op: 'eq', operand: test }];
+  if (Array.isArray(test)) {
+    const list = checkList(test, pointer, `${label}: the list for "${attribute}"`, key, fail);
+    return list ? [{ attribute, op: 'in', operand: list }] : undefined;
+  }
+  if (isPlainObject(test)) {
+    const ops = Object.entries(test);
+    if (ops.length === 0) {
+      fail(pointer, key, `${label}: the test for "${attribute}" is an empty object; write { "op": operand }, for example { "gte": 3 }`);
+      return undefined;
+    }
+    const out: AttributeTest[] = [];
+    for (const [op, operand] of ops) {
+      const op_pointer = `${pointer}/${escapePointer(op)}`;
+      if (!(CONDITION_OPERATORS as readonly string[]).includes(op)) {
+        fail(op_pointer, key, `${label}: unknown operator "${op}" for "${attribute}"${didYouMean(op, CONDITION_OPERATORS)}; operators are ${CONDITION_OPERATORS.join(', ')} (regular expressions are not supported in targeting)`, true);
+        continue;
+      }
+      const typed = op as ConditionOperator;
+      if (typed === 'in' || typed === 'not_in') {
+        if (!Array.isArray(operand)) {
+          fail(op_pointer, key, `${label}: "${op}" takes an array of values`);
+          continue;
+        }
+        const list = checkList(operand, op_pointer, `${label}: the list for "${attribute}"`, key, fail);
+        if (list) out.push({ attribute, op: typed, operand: list });
+      } else if (typed === 'eq' || typed === 'neq') {
+        if (!isScalar(operand)) fail(op_pointer, key, `${label}: "${op}" takes a string, number or boolean`);
+        else out.push({ attribute, op: typed, operand });
+      } else if (typed === 'gt' || typed === 'gte' || typed === 'lt' || typed === 'lte') {
+        if (typeof operand !== 'number' || !Number.isFinite(operand)) fail(op_pointer, key, `${label}: "${op}" takes a number`);
+        else out.push({ attribute, op: typed, operand });
+      } else if (typed === 'starts_with' || typed === 'ends_with') {
+        if (typeof operand !== 'string') fail(op_pointer, key, `${label}: "${op}" takes a string`);
+        else out.push({ attribute, op: typed, operand });
+      } else {
+        if (typeof operand !== 'string' || parseSemver(operand) === undefined) {
+          fail(op_pointer, key, `${label}: "${op}" takes a semantic version such as "2.4.0"; got ${JSON.stringify(operand)}`);
+        } else out.push({ attribute, op: typed, operand });
+      }
+    }
+    return out.length === ops.length ? out : undefined;
+  }
+  fail(pointer, key, `${label}: the test for "${attribute}" must be a value, a list of values or { "op": operand }; got ${describe(test)}`);
+  return undefined;
+}
+
+function checkList(list: unknown[], pointer: string, what: string, key: string, fail: Report): FlagValue[] | undefined {
+  if (list.length === 0) {
+    fail(pointer, key, `${what} is empty, so the rule can never match`);
+    return undefined;
+  }
+  let ok = true;
+  list.forEach((v, i) => {
+    if (!isScalar(v)) {
+      ok = false;
+      fail(`${pointer}/${i}`, key, `${what} may hold only strings, numbers and booleans; got ${describe(v)}`);
+    }
+  });
+  return ok ? (list as FlagValue[]) : undefined;
+}
+
+function splitKeyToValue(name: string, type: FlagValueType | undefined): FlagValue | undefined {
+  if (type === 'number') {
+    const n = Number(name);
+    return name.trim() !== '' && Number.isFinite(n) ? n : undefined;
+  }
+  if (type === 'boolean') return name === 'true' ? true : name === 'false' ? false : undefined;
+  return name;
+}
+
+function describeBadValue(key: string, what: string, v: unknown): string {
+  if (isPlainObject(v)) {
+    const fields = Object.keys(v).slice(0, 4).join(', ');
+    return `${key}: ${what} is an object (${fields}); object values are not allowed. Split it into one flag per dimension (for example "inference_model" for the model and "system_prompt_version" for the prompt): a flag that bundles model and prompt makes it impossible to tell which change moved quality`;
+  }
+  return `${key}: ${what} must be a string, number or boolean; got ${describe(v)}`;
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  return `${typeof v} ${JSON.stringify(v)}`;
+}
+
+function nearestPosition(json: LocatedJson, pointer: string): SourcePosition | undefined {
+  let p = pointer;
+  while (p.length > 0) {
+    p = p.slice(0, p.lastIndexOf('/'));
+    const pos = json.positionOf(p);
+    if (pos) return pos;
+  }
+  return json.positionOf('');
+}
+
+function escapePointer(segment: string): string {
+  return segment.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+export function isScalar(v: unknown): v is FlagValue {
+  return typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Attribute names are read straight off untrusted context objects, so names that resolve to
+ * `Object.prototype` members would read inherited functions rather than data.
+ */
+function isUsableAttributeName(name: string): boolean {
+  return name.length > 0 && !(name in Object.prototype) && name !== '__proto__';
+}
+
+function hasAtMostTwoDecimals(n: number): boolean {
+  const scaled = n * 100;
+  return Math.abs(scaled - Math.round(scaled)) < 1e-7;
+}
+
+export function isValidDate(s: string): boolean {
+  const m = DATE_PATTERN.exec(s);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
+}
+
+/** Percentage scaled to the integer weight that bucketing compares against (two decimals). */
+export function rolloutThreshold(percentage: number): number {
+  return Math.round(percentage * 100);
+}
+export const ROLLOUT_TOTAL_WEIGHT = 10000;
+
+export interface Semver {
+  major: number;
+  minor: number;
+  patch: number;
+  prerelease: readonly (string | number)[];
+}
+
+const SEMVER_PATTERN =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+[0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*)?$/;
+
+/**
+ * Parses a version the way flagd's `sem_ver` does: an optional leading "v", strict semver, or a
+ * bare "1" / "1.2" filled out with zeros.
+ */
+export function parseSemver(raw: string): Semver | undefined {
+  if (raw.length > 256) return undefined;
+  const s = raw.startsWith('v') || raw.startsWith('V') ? raw.slice(1) : raw;
+  const m = SEMVER_PATTERN.exec(s);
+  if (m) {
+    const nums = [Number(m[1]), Number(m[2]), Number(m[3])];
+    if (nums.some((n) => !Number.isSafeInteger(n))) return undefined;
+    const prerelease = m[4] ? m[4].split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p)) : [];
+    return { major: nums[0]!, minor: nums[1]!, patch: nums[2]!, prerelease };
+  }
+  const short = /^(\d+)(?:\.(\d+))?$/.exec(s);
+  if (short) {
+    const major = Number(short[1]);
+    const minor = short[2] === undefined ? 0 : Number(short[2]);
+    if (!Number.isSafeInteger(major) || !Number.isSafeInteger(minor)) return undefined;
+    return { major, minor, patch: 0, prerelease: [] };
+  }
+  return undefined;
+}
+
+export function compareSemver(a: Semver, b: Semver): number {
+  if (a.major !== b.major) return a.major < b.major ? -1 : 1;
+  if (a.minor !== b.minor) return a.minor < b.minor ? -1 : 1;
+  if (a.patch !== b.patch) return a.patch < b.patch ? -1 : 1;
+  const pa = a.prerelease;
+  const pb = b.prerelease;
+  if (pa.length === 0 || pb.length === 0) return pa.length === pb.length ? 0 : pa.length === 0 ? 1 : -1;
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const x = pa[i];
+    const y = pb[i];
+    if (x === undefined) return -1;
+    if (y === undefined) return 1;
+    if (x === y) continue;
+    if (typeof x === 'number' && typeof y === 'number') return x < y ? -1 : 1;
+    if (typeof x === 'number') return -1;
+    if (typeof y === 'number') return 1;
+    return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+/** `" (did you mean "x"?)"` for the closest candidate within a small edit distance, else `""`. */
+export function didYouMean(input: string, candidates: readonly string[]): string {
+  const best = closestMatch(input, candidates);
+  return best === undefined ? '' : ` (did you mean "${best}"?)`;
+}
+
+export function closestMatch(input: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  const limit = Math.max(2, Math.floor(input.length / 3));
+  for (const c of candidates) {
+    const d = editDistance(input.toLowerCase(), c.toLowerCase());
+    if (d < bestDistance && d <= limit) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 8) return Infinity;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      cur.push(Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost));
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/** Reads and validates a registry file; throws a {@link RegistryError} naming file, line and column. */
+export function loadRegistryFile(path: string): Registry {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
+    throw new RegistryError([
+      { file: path, line: 1, column: 1, pointer: '', flag: undefined, message: `cannot read the registry: ${reason}. Pass the path of your flags.json` },
+    ]);
+  }
+  return parseRegistryOrThrow(text, path);
+}

@@ -198,8 +198,9 @@ function compileTest(test: AttributeTest): Matcher {
       const wantAtLeast = test.op === 'semver_gte';
       return (ctx) => {
         const v = ctx[a];
-        if (typeof v !== 'string') return false;
-        const parsed = parseSemver(v);
+        // flagd reads numbers as versions too ("2" is 2.0.0); only text and numbers can be versions.
+        if (typeof v !== 'string' && typeof v !== 'number') return false;
+        const parsed = parseSemver(String(v));
         if (parsed === undefined) return false;
         return wantAtLeast ? compareSemver(parsed, target) >= 0 : compareSemver(parsed, target) < 0;
       };
@@ -213,11 +214,9 @@ function compileTest(test: AttributeTest): Matcher {
  */
 function bucketingHash(ctx: EvaluationContext, bucketBy: string, prefix: MurmurPrefix): number {
   const v = ctx[bucketBy];
-  if (typeof v === 'string') {
-    if (v.length === 0 || v.length > MAX_BUCKETING_VALUE_LENGTH) return -1;
-    return murmurWithPrefix(prefix, v);
-  }
-  if (typeof v === 'number' && Number.isFinite(v)) return murmurWithPrefix(prefix, String(v));
+  if (typeof v === 'string' && v.length > 0 && v.length <= MAX_BUCKETING_VALUE_LENGTH) return murmurWithPrefix(prefix, v);
+  // Only text identifies a user, organisation or conversation; flagd would hash a number's
+  // decimal form, but a numeric bucketing attribute is almost always a mistake (a count, a flag).
   return -1;
 }
 

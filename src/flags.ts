@@ -18,6 +18,7 @@ import {
 } from './evaluator.js';
 import { formatIssue, parseRegistry, type FlagValue, type Registry, type RegistryIssue } from './registry.js';
 import type { FlagSource, SourceDocument } from './sources.js';
+import type { TrackEvent } from './metrics.js';
 
 export interface EvaluationDetail<T extends FlagValue = FlagValue> {
   flag: string;
@@ -62,6 +63,19 @@ interface EventMap {
   change: ChangeEvent;
   error: FlagsErrorEvent;
   evaluation: EvaluationEvent;
+  track: TrackEvent;
+}
+
+/**
+ * What one request was served, taken once when it starts. Tracking outcomes against the record
+ * rather than the context counts them against the variant that actually served the request, even
+ * when the flag is reloaded or killed while the request runs.
+ */
+export interface EvaluationRecord {
+  readonly context: EvaluationContext;
+  /** Flag key → variant served (the value as a string). */
+  readonly variants: Readonly<Record<string, string>>;
+  readonly at: number;
 }
 
 /** Flag key → allowed values, as the code was compiled against (written by `modelflags generate`). */
@@ -75,11 +89,14 @@ export interface FlagsOptions {
    * promise those values.
    */
   contract?: RegistryContract;
+  /** Milliseconds since the epoch for evaluation records and track events (default `Date.now`). */
+  clock?: () => number;
 }
 
-type Values = Record<string, FlagValue>;
+/** Flag key → the union of values it serves; the generated module's `FlagValues` interface. */
+type Values<V> = { [K in keyof V]: FlagValue };
 
-export interface Flags<V extends Values = Values, C extends EvaluationContext = EvaluationContext> {
+export interface Flags<V extends Values<V> = Record<string, FlagValue>, C extends EvaluationContext = EvaluationContext> {
   /** The flag's value for this context; on any problem the flag's default, reported as an `error` event. */
   get<K extends keyof V & string>(flag: K, context?: C): V[K];
   /** The value with the variant, reason, rule and error code (OpenFeature's vocabulary). */
@@ -91,22 +108,36 @@ export interface Flags<V extends Values = Values, C extends EvaluationContext = 
   registry(): Registry | undefined;
   /** Turns a flag off in memory (everyone gets `default`) until the next reload says otherwise. */
   kill(flag: string, reason?: string): boolean;
+  /**
+   * The variants this context is served, for tracking the request's outcomes. Evaluates every flag
+   * (or only `keys`) without emitting evaluation events; take it when the request starts.
+   */
+  record(context?: C, keys?: readonly (keyof V & string)[]): EvaluationRecord;
+  /**
+   * Records an outcome (`latency_ms`, `error`, `tokens`, `satisfaction`, ...) against the variants
+   * that served a request: pass the request's {@link EvaluationRecord}, or its context to evaluate
+   * the flags again now. Booleans count as 1 and 0. Does nothing when no `track` listener (metrics
+   * store, exporter) is attached.
+   */
+  track(request: C | EvaluationRecord, metric: string, value?: number | boolean): void;
   /** Stops watching the source. */
   close(): void;
 }
 
 const EMPTY_CONTEXT: EvaluationContext = Object.freeze(Object.create(null) as EvaluationContext);
 
-export function createFlags<V extends Values = Values, C extends EvaluationContext = EvaluationContext>(
+export function createFlags<V extends Values<V> = Record<string, FlagValue>, C extends EvaluationContext = EvaluationContext>(
   options: FlagsOptions,
 ): Flags<V, C> {
   const { source, contract } = options;
+  const clock = options.clock ?? Date.now;
   let snapshot: Snapshot | undefined;
   let lastText: string | undefined;
   const listeners: { [E in keyof EventMap]: Set<(payload: EventMap[E]) => void> } = {
     change: new Set(),
     error: new Set(),
     evaluation: new Set(),
+    track: new Set(),
   };
 
   const emit = <E extends keyof EventMap>(event: E, payload: EventMap[E]): void => {
@@ -257,6 +288,29 @@ export function createFlags<V extends Values = Values, C extends EvaluationConte
     };
   }
 
+  // Records are told from contexts by identity, so a context attribute can never pose as one.
+  const records = new WeakSet<object>();
+  const servedVariants = (ctx: EvaluationContext, keys: readonly string[] | undefined): Record<string, string> => {
+    const variants: Record<string, string> = {};
+    if (!snapshot) return variants;
+    const add = (compiled: CompiledFlag): void => {
+      try {
+        resolve(compiled, ctx);
+        variants[compiled.key] = String(resolvedValue);
+      } catch {
+        // A context whose getters throw is served the default; `get` reports the error.
+        variants[compiled.key] = String(compiled.defaultValue);
+      }
+    };
+    if (keys) {
+      for (const key of keys) {
+        const compiled = snapshot.flags.get(key);
+        if (compiled) add(compiled);
+      }
+    } else for (const compiled of snapshot.flags.values()) add(compiled);
+    return variants;
+  };
+
   return {
     get,
     detail,
@@ -275,6 +329,24 @@ export function createFlags<V extends Values = Values, C extends EvaluationConte
       snapshot = { registry: snapshot.registry, flags };
       emit('change', { flagsChanged: [flag], origin: reason });
       return true;
+    },
+    record(context, keys) {
+      const ctx = context !== null && typeof context === 'object' ? context : EMPTY_CONTEXT;
+      const served: EvaluationRecord = Object.freeze({ context: ctx, variants: Object.freeze(servedVariants(ctx, keys)), at: clock() });
+      records.add(served);
+      return served;
+    },
+    track(request, metric, value = 1) {
+      if (listeners.track.size === 0) return;
+      const number = typeof value === 'boolean' ? (value ? 1 : 0) : value;
+      if (typeof number !== 'number' || !Number.isFinite(number)) {
+        fail(metric, 'GENERAL', `track(${JSON.stringify(metric)}): the value must be a finite number or a boolean (got ${String(value)}); the sample was dropped`, undefined);
+        return;
+      }
+      const isRecord = records.has(request as object);
+      const ctx = isRecord ? (request as EvaluationRecord).context : request !== null && typeof request === 'object' ? (request as EvaluationContext) : EMPTY_CONTEXT;
+      const variants = isRecord ? (request as EvaluationRecord).variants : servedVariants(ctx, undefined);
+      emit('track', { metric, value: number, variants, at: clock(), context: ctx });
     },
     close() {
       stop?.();

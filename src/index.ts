@@ -13,6 +13,8 @@ export type {
 } from './flags.js';
 export { fileSource, staticSource } from './sources.js';
 export type { FileSourceOptions, FlagSource, SourceDocument, SourceSink } from './sources.js';
+export { httpSource } from './http-source.js';
+export type { HttpSourceOptions } from './http-source.js';
 export { compileRegistry, MAX_BUCKETING_VALUE_LENGTH } from './evaluator.js';
 export type { ErrorCode, EvaluationContext, Reason, Snapshot } from './evaluator.js';
 export {

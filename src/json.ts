@@ -19,6 +19,10 @@ export interface LocatedJson {
   positionOf(pointer: string): SourcePosition | undefined;
   /** Position of an object member's key, when the key itself is the thing to point at. */
   keyPositionOf(pointer: string): SourcePosition | undefined;
+  /** Offsets `[start, end)` of the value at a pointer, for tools that edit the text in place. */
+  rangeOf(pointer: string): readonly [number, number] | undefined;
+  /** Offset where the member's key starts (its opening quote), for removing a whole member. */
+  keyOffsetOf(pointer: string): number | undefined;
 }
 
 export class JsonSyntaxError extends Error {
@@ -41,6 +45,7 @@ const MAX_DEPTH = 256;
 
 export function parseJsonWithPositions(text: string): LocatedJson {
   const valuePositions = new Map<string, number>();
+  const valueEnds = new Map<string, number>();
   const keyPositions = new Map<string, number>();
   let i = 0;
   // A byte-order mark is common in files written by Windows editors; it is not content.
@@ -142,6 +147,12 @@ export function parseJsonWithPositions(text: string): LocatedJson {
   }
 
   function parseValue(pointer: string, depth: number): unknown {
+    const value = parseValueAt(pointer, depth);
+    valueEnds.set(pointer, i);
+    return value;
+  }
+
+  function parseValueAt(pointer: string, depth: number): unknown {
     if (depth > MAX_DEPTH) fail(`nesting deeper than ${MAX_DEPTH} levels`);
     skipWhitespace();
     valuePositions.set(pointer, i);
@@ -171,9 +182,10 @@ export function parseJsonWithPositions(text: string): LocatedJson {
         obj[key] = parseValue(childPointer, depth + 1);
         skipWhitespace();
         if (text[i] === ',') {
+          const comma = i;
           i++;
           skipWhitespace();
-          if (text[i] === '}') fail('trailing comma before "}": remove it');
+          if (text[i] === '}') fail('trailing comma before "}": remove it', comma);
           continue;
         }
         if (text[i] === '}') {
@@ -195,9 +207,10 @@ export function parseJsonWithPositions(text: string): LocatedJson {
         arr.push(parseValue(pointer + '/' + arr.length, depth + 1));
         skipWhitespace();
         if (text[i] === ',') {
+          const comma = i;
           i++;
           skipWhitespace();
-          if (text[i] === ']') fail('trailing comma before "]": remove it');
+          if (text[i] === ']') fail('trailing comma before "]": remove it', comma);
           continue;
         }
         if (text[i] === ']') {
@@ -238,6 +251,14 @@ export function parseJsonWithPositions(text: string): LocatedJson {
     keyPositionOf(pointer) {
       const offset = keyPositions.get(pointer);
       return offset === undefined ? undefined : position(offset);
+    },
+    rangeOf(pointer) {
+      const start = valuePositions.get(pointer);
+      const end = valueEnds.get(pointer);
+      return start === undefined || end === undefined ? undefined : [start, end];
+    },
+    keyOffsetOf(pointer) {
+      return keyPositions.get(pointer);
     },
   };
 }

@@ -163,15 +163,18 @@ export function parseRegistry(text: string, file = 'flags.json'): { registry: Re
   }
   const seen = new Map<string, number>();
   rawFlags.forEach((raw, index) => {
-    const flag = validateFlag(raw, pointerOf(['flags', index]), report);
-    if (!flag) return;
-    const previous = seen.get(flag.key);
+    const pointer = pointerOf(['flags', index]);
+    const flag = validateFlag(raw, pointer, report);
+    // Duplicates are checked on the raw key, so they are reported even when the entries have other problems.
+    const key = isPlainObject(raw) && typeof raw['flag'] === 'string' ? raw['flag'] : undefined;
+    if (key === undefined) return;
+    const previous = seen.get(key);
     if (previous !== undefined) {
-      report(`${flag.pointer}/flag`, flag.key, `${flag.key}: duplicate flag key; it is already defined at flags[${previous}]. Keys must be unique`);
+      report(`${pointer}/flag`, key, `${key}: duplicate flag key; it is already defined at flags[${previous}]. Keys must be unique`);
       return;
     }
-    seen.set(flag.key, index);
-    flags.push(flag);
+    seen.set(key, index);
+    if (flag) flags.push(flag);
   });
   if (issues.length > 0) return { registry: undefined, issues };
   return { registry: { file, flags, byKey: new Map(flags.map((f) => [f.key, f])), json }, issues };
@@ -185,6 +188,15 @@ export function parseRegistryOrThrow(text: string, file = 'flags.json'): Registr
 }
 
 type Report = (pointer: string, flag: string | undefined, message: string, atKey?: boolean) => void;
+
+interface ServedValue {
+  value: FlagValue;
+  pointer: string;
+  /** How the message introduces the value: `"default" is`, `rule 2 serves`, `rule 2 splits to`. */
+  what: string;
+  /** Split variants are object keys, so the report points at the key. */
+  atKey: boolean;
+}
 
 function validateFlag(raw: unknown, pointer: string, report: Report): FlagDefinition | undefined {
   if (!isPlainObject(raw)) {
@@ -288,33 +300,29 @@ function validateFlag(raw: unknown, pointer: string, report: Report): FlagDefini
     }
   }
 
+  // Every value the flag serves, collected even from rules with other problems, so a misspelt
+  // variant is reported alongside them rather than after the user fixes those.
+  const served: ServedValue[] = [];
+  if (isScalar(def) && type !== undefined) served.push({ value: def, pointer: `${pointer}/default`, what: '"default" is', atKey: false });
   const rules: RuleDefinition[] = [];
   const rawRules = raw['rules'];
   if (rawRules !== undefined && !Array.isArray(rawRules)) {
     r(`${pointer}/rules`, key, `${key}: "rules" must be an array of { "condition": {...}, "value": ... } objects`);
   } else if (Array.isArray(rawRules)) {
     rawRules.forEach((rawRule, index) => {
-      const rule = validateRule(rawRule, `${pointer}/rules/${index}`, index, key, type, r);
+      const rule = validateRule(rawRule, `${pointer}/rules/${index}`, index, key, type, served, r);
       if (rule) rules.push(rule);
     });
   }
 
   // Variants declared or inferred, then every served value must be among them.
   const variants: FlagValue[] = declared ?? [];
-  const served: { value: FlagValue; pointer: string; what: string }[] = [];
-  if (isScalar(def) && type !== undefined) served.push({ value: def, pointer: `${pointer}/default`, what: '"default"' });
-  for (const rule of rules) {
-    const rp = `${pointer}/rules/${rule.index}`;
-    if (rule.value !== undefined) served.push({ value: rule.value, pointer: `${rp}/value`, what: `rule ${rule.index + 1} serves` });
-    for (const s of rule.split ?? []) served.push({ value: s.variant, pointer: `${rp}/split/${escapePointer(String(s.variant))}`, what: `rule ${rule.index + 1} splits to` });
-  }
   if (declared) {
     for (const s of served) {
       if (!variants.includes(s.value)) {
         const list = variants.map((v) => JSON.stringify(v)).join(', ');
         const hint = typeof s.value === 'string' ? didYouMean(s.value, variants.filter((v): v is string => typeof v === 'string')) : '';
-        const verb = s.what === '"default"' ? '"default" is' : s.what;
-        r(s.pointer, key, `${key}: ${verb} ${JSON.stringify(s.value)}, which is not a variant${hint}; variants are ${list}`, s.what.startsWith('rule') && s.what.endsWith('splits to'));
+        r(s.pointer, key, `${key}: ${s.what} ${JSON.stringify(s.value)}, which is not a variant${hint}; variants are ${list}`, s.atKey);
       }
     }
   } else {
@@ -345,6 +353,7 @@ function validateRule(
   index: number,
   key: string,
   type: FlagValueType | undefined,
+  served: ServedValue[],
   r: Report,
 ): RuleDefinition | undefined {
   const label = `${key}: rule ${index + 1}`;
@@ -396,7 +405,10 @@ function validateRule(
     const v = raw['value'];
     if (!isScalar(v)) fail(`${pointer}/value`, key, describeBadValue(key, `rule ${index + 1} "value"`, v));
     else if (type !== undefined && typeof v !== type) fail(`${pointer}/value`, key, `${label} serves ${describe(v)}, but the flag's default is a ${type}; a flag serves one type of value`);
-    else value = v;
+    else {
+      value = v;
+      served.push({ value: v, pointer: `${pointer}/value`, what: `rule ${index + 1} serves`, atKey: false });
+    }
   } else {
     const s = raw['split'];
     if (!isPlainObject(s) || Object.keys(s).length === 0) {
@@ -406,11 +418,12 @@ function validateRule(
       let total = 0;
       for (const [name, weight] of Object.entries(s)) {
         const wp = `${pointer}/split/${escapePointer(name)}`;
+        const variant = splitKeyToValue(name, type);
+        if (variant !== undefined) served.push({ value: variant, pointer: wp, what: `rule ${index + 1} splits to`, atKey: true });
         if (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 0) {
           fail(wp, key, `${label}: the weight of ${JSON.stringify(name)} must be a non-negative integer; got ${JSON.stringify(weight)}`);
           continue;
         }
-        const variant = splitKeyToValue(name, type);
         if (variant === undefined) {
           fail(wp, key, `${label}: split key ${JSON.stringify(name)} is not a ${type ?? 'valid'} value`, true);
           continue;
@@ -633,10 +646,11 @@ export function didYouMean(input: string, candidates: readonly string[]): string
 export function closestMatch(input: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
-  const limit = Math.max(2, Math.floor(input.length / 3));
+  // A third of the length, so "c" does not suggest "a" but "claude-sonet-4-6" suggests "claude-sonnet-4-6".
+  const limit = Math.max(1, Math.floor(input.length / 3));
   for (const c of candidates) {
     const d = editDistance(input.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance && d <= limit) {
+    if (d < bestDistance && d <= limit && d < input.length) {
       best = c;
       bestDistance = d;
     }
@@ -644,15 +658,20 @@ export function closestMatch(input: string, candidates: readonly string[]): stri
   return best;
 }
 
+/** Edit distance counting an adjacent transposition ("modle" for "model") as one edit. */
 function editDistance(a: string, b: string): number {
   if (Math.abs(a.length - b.length) > 8) return Infinity;
+  let before: number[] = [];
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      cur.push(Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost));
+      let d = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, before[j - 2]! + 1);
+      cur.push(d);
     }
+    before = prev;
     prev = cur;
   }
   return prev[b.length]!;

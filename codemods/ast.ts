@@ -1,0 +1,259 @@
+/**
+ * Small helpers over the Babel/recast AST that jscodeshift produces. The passes walk raw nodes
+ * themselves (rather than through jscodeshift collections) because they rewrite the tree while
+ * walking it, and cached paths go stale after a splice.
+ */
+import type { FlagValue } from '../src/registry.js';
+
+// Babel nodes are open-ended records; the passes check `type` before touching fields.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AstNode = { type: string; [field: string]: any };
+
+const SKIPPED_FIELDS = new Set(['loc', 'start', 'end', 'extra', 'comments', 'leadingComments', 'trailingComments', 'innerComments', 'tokens', 'original', 'range']);
+
+export function isNode(value: unknown): value is AstNode {
+  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
+}
+
+/** Child nodes with the field (and index) that holds them. */
+export function* children(node: AstNode): Generator<{ child: AstNode; key: string; index: number | undefined }> {
+  for (const key of Object.keys(node)) {
+    if (SKIPPED_FIELDS.has(key)) continue;
+    const value = node[key];
+    if (Array.isArray(value)) {
+      for (let index = 0; index < value.length; index++) {
+        const child: unknown = value[index];
+        if (isNode(child)) yield { child, key, index };
+      }
+    } else if (isNode(value)) {
+      yield { child: value, key, index: undefined };
+    }
+  }
+}
+
+/** Pre-order walk; returning false from `visit` skips the node's children. */
+export function walk(node: AstNode, visit: (node: AstNode, parent: AstNode | undefined) => boolean | void, parent?: AstNode): void {
+  if (visit(node, parent) === false) return;
+  for (const { child } of children(node)) walk(child, visit, node);
+}
+
+export function isFunctionNode(node: AstNode): boolean {
+  return (
+    node.type === 'FunctionDeclaration' ||
+    node.type === 'FunctionExpression' ||
+    node.type === 'ArrowFunctionExpression' ||
+    node.type === 'ObjectMethod' ||
+    node.type === 'ClassMethod' ||
+    node.type === 'ClassPrivateMethod'
+  );
+}
+
+const TYPE_POSITION_PARENTS = new Set(['TSTypeReference', 'TSQualifiedName', 'TSExpressionWithTypeArguments', 'TSInterfaceHeritage', 'TSClassImplements']);
+
+/**
+ * Whether an identifier at this place reads a binding (as opposed to naming a property, a label,
+ * or declaring something). Type references count: an import used only as a type is still used.
+ */
+export function isReference(node: AstNode, parent: AstNode | undefined, key: string): boolean {
+  if (node.type !== 'Identifier' && node.type !== 'JSXIdentifier') return false;
+  if (!parent) return true;
+  switch (parent.type) {
+    case 'MemberExpression':
+    case 'OptionalMemberExpression':
+      return key !== 'property' || parent.computed === true;
+    case 'ObjectProperty':
+    case 'ClassProperty':
+    case 'ClassAccessorProperty':
+    case 'ObjectMethod':
+    case 'ClassMethod':
+    case 'TSPropertySignature':
+    case 'TSMethodSignature':
+    case 'TSEnumMember':
+      if (key === 'key') return parent.computed === true;
+      return key !== 'params';
+    case 'JSXAttribute':
+    case 'JSXClosingElement':
+      return key !== 'name';
+    case 'JSXMemberExpression':
+      return key === 'object';
+    case 'JSXOpeningElement':
+      return key === 'name' && /^[A-Z]/.test(node.name as string);
+    case 'ImportSpecifier':
+    case 'ImportDefaultSpecifier':
+    case 'ImportNamespaceSpecifier':
+    case 'LabeledStatement':
+    case 'BreakStatement':
+    case 'ContinueStatement':
+      return false;
+    case 'ExportSpecifier':
+      return key === 'local';
+    case 'VariableDeclarator':
+      return key !== 'id';
+    case 'FunctionDeclaration':
+    case 'FunctionExpression':
+    case 'ClassDeclaration':
+    case 'ClassExpression':
+    case 'TSInterfaceDeclaration':
+    case 'TSTypeAliasDeclaration':
+    case 'TSEnumDeclaration':
+    case 'TSModuleDeclaration':
+      return key !== 'id' && key !== 'params';
+    case 'ArrowFunctionExpression':
+      return key !== 'params';
+    case 'CatchClause':
+      return key !== 'param';
+    case 'TSTypeParameter':
+      return false;
+    default:
+      if (TYPE_POSITION_PARENTS.has(parent.type)) return key !== 'right' || parent.type !== 'TSQualifiedName';
+      return true;
+  }
+}
+
+/** Identifiers a declaration-like node binds (parameters, patterns, declarators, functions, classes). */
+export function boundNames(pattern: AstNode | null | undefined, out: string[] = []): string[] {
+  if (!pattern) return out;
+  switch (pattern.type) {
+    case 'Identifier':
+      out.push(pattern.name as string);
+      break;
+    case 'ObjectPattern':
+      for (const p of pattern.properties as AstNode[]) boundNames(p.type === 'RestElement' ? p.argument : p.value, out);
+      break;
+    case 'ArrayPattern':
+      for (const e of pattern.elements as (AstNode | null)[]) boundNames(e, out);
+      break;
+    case 'AssignmentPattern':
+      boundNames(pattern.left, out);
+      break;
+    case 'RestElement':
+      boundNames(pattern.argument, out);
+      break;
+    case 'TSParameterProperty':
+      boundNames(pattern.parameter, out);
+      break;
+  }
+  return out;
+}
+
+/** Every name declared anywhere inside `node` (nested scopes included). */
+export function declaredNamesWithin(node: AstNode): string[] {
+  const names: string[] = [];
+  walk(node, (n) => {
+    if (n.type === 'VariableDeclarator') boundNames(n.id, names);
+    else if (isFunctionNode(n)) {
+      if (n.id && n.type !== 'FunctionExpression') names.push(n.id.name as string);
+      for (const p of n.params as AstNode[]) boundNames(p, names);
+    } else if ((n.type === 'ClassDeclaration' || n.type === 'TSEnumDeclaration') && n.id) names.push(n.id.name as string);
+    else if (n.type === 'CatchClause') boundNames(n.param, names);
+    else if (n.type === 'ImportSpecifier' || n.type === 'ImportDefaultSpecifier' || n.type === 'ImportNamespaceSpecifier') names.push(n.local.name as string);
+  });
+  return names;
+}
+
+/** Names declared directly in a statement list (the block's own lexical bindings). */
+export function lexicalNames(statements: readonly AstNode[]): string[] {
+  const names: string[] = [];
+  for (const s of statements) {
+    if (s.type === 'VariableDeclaration') for (const d of s.declarations as AstNode[]) boundNames(d.id, names);
+    else if ((s.type === 'FunctionDeclaration' || s.type === 'ClassDeclaration') && s.id) names.push(s.id.name as string);
+  }
+  return names;
+}
+
+/** Count of references to each name inside `node`. */
+export function referenceCounts(node: AstNode, counts = new Map<string, number>()): Map<string, number> {
+  const visit = (n: AstNode, parent: AstNode | undefined, key: string): void => {
+    if ((n.type === 'Identifier' || n.type === 'JSXIdentifier') && isReference(n, parent, key)) {
+      if (!(parent?.type === 'ObjectProperty' && parent.shorthand && key === 'key')) {
+        counts.set(n.name as string, (counts.get(n.name as string) ?? 0) + 1);
+      }
+    }
+    for (const c of children(n)) visit(c.child, n, c.key);
+  };
+  visit(node, undefined, '');
+  return counts;
+}
+
+export function literalValue(node: AstNode | null | undefined): FlagValue | null | undefined {
+  if (!node) return undefined;
+  switch (node.type) {
+    case 'StringLiteral':
+    case 'NumericLiteral':
+    case 'BooleanLiteral':
+      return node.value as FlagValue;
+    case 'NullLiteral':
+      return null;
+    case 'UnaryExpression':
+      if (node.operator === '-' && node.argument.type === 'NumericLiteral') return -(node.argument.value as number);
+      return undefined;
+    case 'TemplateLiteral':
+      return node.expressions.length === 0 ? (node.quasis[0].value.cooked as string) : undefined;
+    case 'TSAsExpression':
+    case 'TSSatisfiesExpression':
+    case 'TSNonNullExpression':
+      return literalValue(node.expression);
+    default:
+      return undefined;
+  }
+}
+
+export function isLiteral(node: AstNode | null | undefined): boolean {
+  return literalValue(node) !== undefined;
+}
+
+/** Strips type-only wrappers that do not change the runtime value. */
+export function unwrapTypeWrappers(node: AstNode): AstNode {
+  let n = node;
+  while (n.type === 'TSAsExpression' || n.type === 'TSSatisfiesExpression' || n.type === 'TSNonNullExpression') n = n.expression as AstNode;
+  return n;
+}
+
+export function propertyKeyName(property: AstNode): string | undefined {
+  if (property.computed) return property.key.type === 'StringLiteral' ? (property.key.value as string) : undefined;
+  const key = property.key as AstNode;
+  if (key.type === 'Identifier') return key.name as string;
+  if (key.type === 'StringLiteral') return key.value as string;
+  if (key.type === 'NumericLiteral') return String(key.value);
+  return undefined;
+}
+
+/** Expressions that can be dropped or duplicated without changing what the program does. */
+export function isPure(node: AstNode | null | undefined): boolean {
+  if (!node) return true;
+  switch (node.type) {
+    case 'Identifier':
+    case 'ThisExpression':
+    case 'StringLiteral':
+    case 'NumericLiteral':
+    case 'BooleanLiteral':
+    case 'NullLiteral':
+    case 'ArrowFunctionExpression':
+    case 'FunctionExpression':
+      return true;
+    case 'MemberExpression':
+    case 'OptionalMemberExpression':
+      return isPure(node.object) && (!node.computed || isPure(node.property));
+    case 'TemplateLiteral':
+      return (node.expressions as AstNode[]).every(isPure);
+    case 'ObjectExpression':
+      return (node.properties as AstNode[]).every((p) => p.type === 'ObjectProperty' && !p.computed && isPure(p.value));
+    case 'ArrayExpression':
+      return (node.elements as (AstNode | null)[]).every((e) => e === null || isPure(e));
+    case 'UnaryExpression':
+      return node.operator !== 'delete' && isPure(node.argument);
+    case 'BinaryExpression':
+    case 'LogicalExpression':
+      return isPure(node.left) && isPure(node.right);
+    case 'TSAsExpression':
+    case 'TSSatisfiesExpression':
+    case 'TSNonNullExpression':
+      return isPure(node.expression);
+    default:
+      return false;
+  }
+}
+
+export function isTerminator(node: AstNode): boolean {
+  return node.type === 'ReturnStatement' || node.type === 'ThrowStatement' || node.type === 'BreakStatement' || node.type === 'ContinueStatement';
+}

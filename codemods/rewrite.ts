@@ -1,0 +1,492 @@
+/**
+ * Rewrites one source file: every read of a retired flag becomes the kept value, then the
+ * simplifier folds what that made constant. Reads are located with the shared detection (on the
+ * typescript-estree AST) and rewritten on the recast AST, matched by source range, so recast
+ * reprints only what changed.
+ */
+import jscodeshift from 'jscodeshift';
+import type { TSESTree } from '@typescript-eslint/types';
+import type { FlagValue } from '../src/registry.js';
+import { findFlagReads, parseForDetection, type CustomReader, type FlagRead } from '../rules/detection.js';
+import { children, isNode, isPure, isReference, literalValue, propertyKeyName, referenceCounts, unwrapTypeWrappers, walk, type AstNode } from './ast.js';
+import { isStatementList, removeUnused, Simplifier, wrapperOf, type ConstantExport } from './simplify.js';
+
+export type { ConstantExport } from './simplify.js';
+
+export interface Site {
+  file: string;
+  line: number;
+  column: number;
+  flag: string | undefined;
+  /** Why a human has to finish this site; absent for rewritten sites. */
+  reason?: string;
+}
+
+export interface RewriteContext {
+  /** Retired flag key → kept value. */
+  decisions: ReadonlyMap<string, FlagValue>;
+  registryKeys: ReadonlySet<string>;
+  readers?: readonly CustomReader[];
+  /** A binding exported by another module that now always holds (or returns) the kept value. */
+  importedConstant?: (source: string, importedName: string) => ConstantExport | undefined;
+  /** An exported constant of another module that names a retired flag key (`FLAGS.MODEL`). */
+  importedKey?: (source: string, importedName: string) => string | undefined;
+  /** Exports nothing imports any more: their declarations may be removed once inlined. */
+  removableExports?: ReadonlySet<string>;
+}
+
+export interface RewriteResult {
+  output: string;
+  rewritten: Site[];
+  unresolved: Site[];
+  /** Exports of this file that now hold or return the kept value, for importers to inline. */
+  constantExports: Map<string, ConstantExport>;
+  /** Exports of this file that name a retired flag key, by (qualified) name. */
+  keyExports: Map<string, string>;
+}
+
+export class SourceParseError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly column: number,
+    message: string,
+  ) {
+    super(`${file}:${line}:${column}: ${message}`);
+    this.name = 'SourceParseError';
+  }
+}
+
+export function parserFor(file: string): 'ts' | 'tsx' {
+  return /\.(ts|mts|cts)$/.test(file) ? 'ts' : 'tsx';
+}
+
+export function isTestFile(file: string): boolean {
+  return /(\.|\/)(test|spec)\.[cm]?[jt]sx?$/.test(file) || /(^|\/)__tests__\//.test(file);
+}
+
+export function rewriteSource(file: string, text: string, context: RewriteContext): RewriteResult {
+  const result: RewriteResult = { output: text, rewritten: [], unresolved: [], constantExports: new Map(), keyExports: new Map() };
+  let detection: ReturnType<typeof parseForDetection>;
+  try {
+    detection = parseForDetection(text, file);
+  } catch (error) {
+    const e = error as { lineNumber?: number; column?: number; message: string };
+    throw new SourceParseError(file, e.lineNumber ?? 1, e.column ?? 1, `cannot parse: ${e.message}`);
+  }
+  const importsByLocal = importMap(detection.ast);
+  const reads = findFlagReads(detection.ast, detection.scopeManager, { registryKeys: context.registryKeys, ...(context.readers ? { readers: context.readers } : {}) });
+  const site = (node: TSESTree.Node, flag: string | undefined, reason?: string): Site => ({
+    file,
+    line: node.loc.start.line,
+    column: node.loc.start.column + 1,
+    flag,
+    ...(reason === undefined ? {} : { reason }),
+  });
+
+  const j = jscodeshift.withParser(parserFor(file));
+  const root = j(text);
+  const fileNode = root.get().node as AstNode;
+  const program = fileNode.program as AstNode;
+  const usesBefore = referenceCounts(program);
+  const marked = new WeakSet<object>();
+  const simplifier = new Simplifier(program, {
+    marked,
+    quote: quoteStyle(program),
+    isTestFile: isTestFile(file),
+    removableExports: context.removableExports ?? new Set(),
+  });
+  const byRange = indexByRange(program);
+  let edited = false;
+
+  for (const read of reads) {
+    const key = read.key ?? resolveImportedKey(read, importsByLocal, context);
+    if (key === undefined) {
+      if (read.keyKind === 'dynamic' && context.decisions.size > 0) {
+        result.unresolved.push(site(read.call, undefined, `dynamic flag key: cannot tell whether this ${read.method}() reads ${[...context.decisions.keys()].join(', ')}; use a literal key or a constant`));
+      }
+      continue;
+    }
+    if (!context.decisions.has(key)) continue;
+    const value = context.decisions.get(key)!;
+    const replaced = replaceRead(read, value, byRange, simplifier, program);
+    if (replaced === true) {
+      result.rewritten.push(site(read.call, key));
+      edited = true;
+    } else {
+      result.unresolved.push(site(read.call, key, replaced));
+    }
+  }
+
+  if (context.importedConstant) {
+    const inlined = inlineImportedConstants(program, context.importedConstant, simplifier);
+    for (const left of inlined.left) result.unresolved.push({ file, line: left.line, column: left.column, flag: undefined, reason: left.reason });
+    if (inlined.count > 0) edited = true;
+  }
+  if (simplifier.options.isTestFile && removeTestOverrides(program, context.decisions)) edited = true;
+
+  collectKeyExports(program, context.decisions, result.keyExports);
+  if (context.removableExports && context.removableExports.size > 0 && markRemovableExports(program, context.removableExports, result.keyExports, marked)) edited = true;
+  if (!edited) return result;
+
+  simplifier.run();
+  removeUnused(program, usesBefore, { isTestFile: simplifier.options.isTestFile, keepExports: true });
+  for (const [name, constant] of constantExportsOf(program, marked)) result.constantExports.set(name, constant);
+
+  const output = root.toSource({ quote: simplifier.options.quote === "'" ? 'single' : 'double', lineTerminator: text.includes('\r\n') ? '\r\n' : '\n' });
+  result.output = output;
+  return result;
+}
+
+/** Replaces one read with the kept value; returns true, or the reason it could not. */
+function replaceRead(read: FlagRead, value: FlagValue, byRange: Map<string, Located>, simplifier: Simplifier, program: AstNode): true | string {
+  if (read.valueKind === 'definition') return `${read.method}() defines the flag; remove the definition and its callers by hand`;
+  if (read.valueKind === 'bundle') return `${read.method}() reads a multi-value config; inline the kept configuration by hand`;
+  if (read.valueKind === 'enabled' && typeof value !== 'boolean') return `${read.method}() asks whether a ${typeof value} flag is on; decide what the kept variant means here`;
+  if (read.valueNode) {
+    const target = byRange.get(rangeKey(read.valueNode));
+    if (!target) return 'could not map the read onto the rewritable syntax tree';
+    target.set(simplifier.literal(value));
+    return true;
+  }
+  const destructured = replaceDestructuredRead(read, value, byRange, simplifier, program);
+  if (destructured !== undefined) return destructured;
+  return `the value of ${read.method}() is not used directly (for example through .then()); rewrite this use by hand`;
+}
+
+/**
+ * `const { value } = flags.detail(...)`, `const { inferenceModel } = useFlags()`: the value is
+ * bound by a destructuring pattern. The property leaves the pattern and its binding becomes a
+ * `const` of the kept value, which the simplifier then inlines.
+ */
+function replaceDestructuredRead(read: FlagRead, value: FlagValue, byRange: Map<string, Located>, simplifier: Simplifier, program: AstNode): true | string | undefined {
+  let holder = byRange.get(rangeKey(read.call));
+  if (holder?.parent.type === 'AwaitExpression') holder = byRange.get(`${holder.parent.start as number}:${holder.parent.end as number}`);
+  const declarator = holder?.parent;
+  if (declarator?.type !== 'VariableDeclarator' || declarator.id.type !== 'ObjectPattern') return undefined;
+  const wanted = read.valueKind === 'details' ? 'value' : read.keyNode?.type === 'Identifier' ? read.keyNode.name : read.key;
+  const properties = declarator.id.properties as AstNode[];
+  const property = properties.find((p) => p.type === 'ObjectProperty' && propertyKeyName(p) === wanted);
+  const target = property?.value.type === 'AssignmentPattern' ? property.value.left : property?.value;
+  if (!property || target?.type !== 'Identifier') return undefined;
+  if (read.valueKind === 'details' && properties.length > 1) return `${read.method}() details are used beyond .value (variant, reason); rewrite this use by hand`;
+  const binding: AstNode = { type: 'Identifier', name: target.name };
+  if (properties.length === 1) {
+    declarator.id = binding;
+    declarator.init = simplifier.literal(value);
+    return true;
+  }
+  const located = statementListOf(program, declarator);
+  if (!located) return undefined;
+  properties.splice(properties.indexOf(property), 1);
+  const constant: AstNode = {
+    type: 'VariableDeclaration',
+    kind: 'const',
+    declarations: [{ type: 'VariableDeclarator', id: binding, init: simplifier.literal(value) }],
+  };
+  located.list.splice(located.index + 1, 0, constant);
+  return true;
+}
+
+/** The statement list holding the statement that contains `target`, and that statement's index. */
+function statementListOf(program: AstNode, target: AstNode): { list: AstNode[]; index: number } | undefined {
+  let found: { list: AstNode[]; index: number } | undefined;
+  const visit = (node: AstNode, list: AstNode[] | undefined, index: number): boolean => {
+    if (node === target) {
+      if (list) found = { list, index };
+      return true;
+    }
+    for (const key of Object.keys(node)) {
+      const value: unknown = node[key];
+      if (key === 'loc' || key === 'comments') continue;
+      if (Array.isArray(value)) {
+        const isList = isStatementList(node, key);
+        for (let i = 0; i < value.length; i++) {
+          const child: unknown = value[i];
+          if (isNode(child) && visit(child, isList ? (value as AstNode[]) : list, isList ? i : index)) return true;
+        }
+      } else if (isNode(value) && visit(value, list, index)) return true;
+    }
+    return false;
+  };
+  visit(program, undefined, -1);
+  return found;
+}
+
+interface Located {
+  node: AstNode;
+  parent: AstNode;
+  set(replacement: AstNode): void;
+}
+
+function rangeKey(node: TSESTree.Node): string {
+  return `${node.range[0]}:${node.range[1]}`;
+}
+
+/** Outermost expression at each source range, with a way to replace it in its parent. */
+function indexByRange(program: AstNode): Map<string, Located> {
+  const map = new Map<string, Located>();
+  const visit = (node: AstNode): void => {
+    for (const { child, key, index } of children(node)) {
+      const k = `${child.start as number}:${child.end as number}`;
+      if (!map.has(k) && !child.type.endsWith('Statement') && !child.type.endsWith('Declaration')) {
+        map.set(k, {
+          node: child,
+          parent: node,
+          set(replacement) {
+            if (index === undefined) node[key] = replacement;
+            else (node[key] as AstNode[])[index] = replacement;
+          },
+        });
+      }
+      visit(child);
+    }
+  };
+  visit(program);
+  return map;
+}
+
+interface ImportBinding {
+  source: string;
+  imported: string;
+}
+
+function importMap(ast: TSESTree.Program): Map<string, ImportBinding> {
+  const map = new Map<string, ImportBinding>();
+  for (const statement of ast.body) {
+    if (statement.type !== 'ImportDeclaration') continue;
+    for (const s of statement.specifiers) {
+      const imported = s.type === 'ImportSpecifier' ? (s.imported.type === 'Identifier' ? s.imported.name : s.imported.value) : s.type === 'ImportDefaultSpecifier' ? 'default' : '*';
+      map.set(s.local.name, { source: statement.source.value, imported });
+    }
+  }
+  return map;
+}
+
+/** A key written as an imported constant (`MODEL_FLAG`, `FLAGS.MODEL`, `keys.MODEL_FLAG`). */
+function resolveImportedKey(read: FlagRead, imports: ReadonlyMap<string, ImportBinding>, context: RewriteContext): string | undefined {
+  if (!context.importedKey || !read.keyNode) return undefined;
+  const keyNode = read.keyNode;
+  if (keyNode.type === 'Identifier') {
+    const binding = imports.get(keyNode.name);
+    return binding ? context.importedKey(binding.source, binding.imported) : undefined;
+  }
+  if (keyNode.type === 'MemberExpression' && keyNode.object.type === 'Identifier' && !keyNode.computed && keyNode.property.type === 'Identifier') {
+    const binding = imports.get(keyNode.object.name);
+    if (!binding) return undefined;
+    const name = binding.imported === '*' ? keyNode.property.name : `${binding.imported}.${keyNode.property.name}`;
+    return context.importedKey(binding.source, name);
+  }
+  return undefined;
+}
+
+/** Inlines bindings imported from modules whose export now holds or returns the kept value. */
+function inlineImportedConstants(
+  program: AstNode,
+  lookup: NonNullable<RewriteContext['importedConstant']>,
+  simplifier: Simplifier,
+): { count: number; left: { line: number; column: number; reason: string }[] } {
+  const left: { line: number; column: number; reason: string }[] = [];
+  let count = 0;
+  for (const statement of program.body as AstNode[]) {
+    if (statement.type !== 'ImportDeclaration' || statement.importKind === 'type') continue;
+    for (const specifier of statement.specifiers as AstNode[]) {
+      if (specifier.type !== 'ImportSpecifier') continue;
+      const importedName = (specifier.imported.name ?? specifier.imported.value) as string;
+      const constant = lookup(statement.source.value as string, importedName);
+      if (!constant) continue;
+      const local = specifier.local.name as string;
+      const visit = (node: AstNode): void => {
+        for (const { child, key, index } of children(node)) {
+          let replace = false;
+          if (constant.kind === 'value') replace = child.type === 'Identifier' && child.name === local && isReference(child, node, key) && node.type !== 'ImportSpecifier';
+          else if (constant.kind === 'call') replace = isCallTo(child, local);
+          else replace = child.type === 'AwaitExpression' && isCallTo(child.argument as AstNode, local);
+          if (replace) {
+            const literal = simplifier.literal(constant.value);
+            if (node.type === 'ObjectProperty' && node.shorthand) {
+              node.shorthand = false;
+              node.key = { type: 'Identifier', name: local };
+              node.value = literal;
+            } else if (index === undefined) node[key] = literal;
+            else (node[key] as AstNode[])[index] = literal;
+            count++;
+          } else {
+            if (child.type === 'Identifier' && child.name === local && isReference(child, node, key) && node.type !== 'ImportSpecifier' && !(node.type === 'CallExpression' && key === 'callee')) {
+              left.push({ line: child.loc?.start.line ?? 1, column: (child.loc?.start.column ?? 0) + 1, reason: `${local} (imported from ${statement.source.value as string}) now always ${constant.kind === 'value' ? 'holds' : 'returns'} ${JSON.stringify(constant.value)}, but it is used in a way the codemod cannot inline` });
+            }
+            visit(child);
+          }
+        }
+      };
+      for (const s of program.body as AstNode[]) if (s !== statement) visit({ type: 'Wrapper', body: [s] });
+    }
+  }
+  return { count, left };
+}
+
+function isCallTo(node: AstNode, name: string): boolean {
+  return node.type === 'CallExpression' && node.callee.type === 'Identifier' && node.callee.name === name && (node.arguments as AstNode[]).every(isPure);
+}
+
+/**
+ * Test set-up that pins the retired flag (`staticSource({ inference_model: ... })`, a registry
+ * entry in a fixture, `td.update(td.flag('inference_model')...)`) has nothing left to configure.
+ */
+function removeTestOverrides(program: AstNode, decisions: ReadonlyMap<string, FlagValue>): boolean {
+  let removed = false;
+  const namesFlag = (n: AstNode): boolean => {
+    const v = literalValue(n);
+    return typeof v === 'string' && decisions.has(v);
+  };
+  const visit = (node: AstNode): void => {
+    for (const key of Object.keys(node)) {
+      const value: unknown = node[key];
+      if (Array.isArray(value)) {
+        for (let i = value.length - 1; i >= 0; i--) {
+          const child: unknown = value[i];
+          if (!isNode(child)) continue;
+          const dropProperty = node.type === 'ObjectExpression' && child.type === 'ObjectProperty' && (() => {
+            const name = propertyKeyName(child);
+            return name !== undefined && decisions.has(name);
+          })();
+          const dropEntry = node.type === 'ArrayExpression' && child.type === 'ObjectExpression' && (child.properties as AstNode[]).some((p) => p.type === 'ObjectProperty' && ['flag', 'key'].includes(propertyKeyName(p) ?? '') && namesFlag(p.value as AstNode));
+          const dropStatement = child.type === 'ExpressionStatement' && callsWithFlagKey(child.expression as AstNode, namesFlag);
+          if (dropProperty || dropEntry || dropStatement) {
+            value.splice(i, 1);
+            removed = true;
+          } else visit(child);
+        }
+      } else if (isNode(value) && key !== 'loc') visit(value);
+    }
+  };
+  visit(program);
+  return removed;
+}
+
+function callsWithFlagKey(expression: AstNode, namesFlag: (n: AstNode) => boolean): boolean {
+  let found = false;
+  walk(expression, (n) => {
+    if ((n.type === 'CallExpression' || n.type === 'NewExpression') && (n.arguments as AstNode[]).some(namesFlag)) found = true;
+  });
+  return found;
+}
+
+/**
+ * A later pass over a module whose constant exports nobody imports any more: key constants go
+ * at once; constant values and wrappers are marked again as codemod-made, so the simplifier
+ * inlines and removes them like any other binding it created.
+ */
+function markRemovableExports(program: AstNode, removable: ReadonlySet<string>, keyExports: Map<string, string>, marked: WeakSet<object>): boolean {
+  let changed = false;
+  const body = program.body as AstNode[];
+  for (let i = body.length - 1; i >= 0; i--) {
+    const statement = body[i]!;
+    if (statement.type !== 'ExportNamedDeclaration' || !statement.declaration) continue;
+    const d = statement.declaration as AstNode;
+    if (d.type === 'VariableDeclaration') {
+      const declarators = d.declarations as AstNode[];
+      for (const declarator of [...declarators]) {
+        if (declarator.id.type !== 'Identifier' || !removable.has(declarator.id.name as string) || !declarator.init) continue;
+        const name = declarator.id.name as string;
+        if (keyExports.has(name)) {
+          declarators.splice(declarators.indexOf(declarator), 1);
+          keyExports.delete(name);
+          changed = true;
+        } else if (literalValue(unwrapTypeWrappers(declarator.init as AstNode)) !== undefined) {
+          marked.add(unwrapTypeWrappers(declarator.init as AstNode));
+          changed = true;
+        } else {
+          const returned = declarator.init.type === 'ArrowFunctionExpression' || declarator.init.type === 'FunctionExpression' ? returnedExpression(declarator.init as AstNode) : undefined;
+          if (returned && literalValue(returned) !== undefined) {
+            marked.add(returned);
+            changed = true;
+          }
+        }
+      }
+      if (declarators.length === 0) body.splice(i, 1);
+    } else if (d.type === 'FunctionDeclaration' && d.id && removable.has(d.id.name as string)) {
+      const returned = returnedExpression(d);
+      if (returned && literalValue(returned) !== undefined) {
+        marked.add(returned);
+        changed = true;
+      }
+    }
+  }
+  return changed;
+}
+
+function returnedExpression(fn: AstNode): AstNode | undefined {
+  const body = fn.body as AstNode;
+  if (body.type !== 'BlockStatement') return unwrapTypeWrappers(body);
+  const only = body.body.length === 1 ? (body.body[0] as AstNode) : undefined;
+  return only?.type === 'ReturnStatement' && only.argument ? unwrapTypeWrappers(only.argument as AstNode) : undefined;
+}
+
+/** Module-level exports that name a retired flag key, so files importing them are rewritten too. */
+function collectKeyExports(program: AstNode, decisions: ReadonlyMap<string, FlagValue>, out: Map<string, string>): void {
+  for (const statement of program.body as AstNode[]) {
+    if (statement.type !== 'ExportNamedDeclaration' || !statement.declaration) continue;
+    const d = statement.declaration as AstNode;
+    if (d.type === 'VariableDeclaration') {
+      for (const declarator of d.declarations as AstNode[]) {
+        if (declarator.id.type !== 'Identifier' || !declarator.init) continue;
+        const name = declarator.id.name as string;
+        const init = unwrapTypeWrappers(declarator.init as AstNode);
+        const v = literalValue(init);
+        if (typeof v === 'string' && decisions.has(v)) out.set(name, v);
+        if (init.type === 'ObjectExpression') {
+          for (const p of init.properties as AstNode[]) {
+            const pv = p.type === 'ObjectProperty' ? literalValue(p.value as AstNode) : undefined;
+            const pk = p.type === 'ObjectProperty' ? propertyKeyName(p) : undefined;
+            if (pk !== undefined && typeof pv === 'string' && decisions.has(pv)) out.set(`${name}.${pk}`, pv);
+          }
+        }
+      }
+    } else if (d.type === 'TSEnumDeclaration') {
+      for (const member of (d.body?.members ?? d.members) as AstNode[]) {
+        const v = literalValue(member.initializer as AstNode | null);
+        const memberName = (member.id.name ?? member.id.value) as string;
+        if (typeof v === 'string' && decisions.has(v)) out.set(`${d.id.name as string}.${memberName}`, v);
+      }
+    }
+  }
+}
+
+function constantExportsOf(program: AstNode, marked: WeakSet<object>): Map<string, ConstantExport> {
+  const out = new Map<string, ConstantExport>();
+  for (const statement of program.body as AstNode[]) {
+    if (statement.type !== 'ExportNamedDeclaration' || !statement.declaration) continue;
+    const d = statement.declaration as AstNode;
+    if (d.type === 'VariableDeclaration' && d.kind === 'const') {
+      for (const declarator of d.declarations as AstNode[]) {
+        if (declarator.id.type === 'Identifier' && declarator.init && marked.has(unwrapTypeWrappers(declarator.init as AstNode))) {
+          const v = literalValue(unwrapTypeWrappers(declarator.init as AstNode));
+          if (v !== undefined && v !== null) out.set(declarator.id.name as string, { kind: 'value', value: v });
+        }
+      }
+    }
+    const wrapper = wrapperOf(statement, marked);
+    if (wrapper) {
+      const fn = statement.declaration as AstNode;
+      const body = fn.type === 'FunctionDeclaration' ? fn.body.body[0].argument : fn.declarations[0].init.body.type === 'BlockStatement' ? fn.declarations[0].init.body.body[0].argument : fn.declarations[0].init.body;
+      const v = literalValue(unwrapTypeWrappers(body as AstNode));
+      if (v !== undefined && v !== null) out.set(wrapper.name, { kind: wrapper.kind, value: v });
+    }
+  }
+  return out;
+}
+
+/** The quote the file mostly uses, so new string literals match their neighbours. */
+function quoteStyle(program: AstNode): "'" | '"' {
+  let single = 0;
+  let double = 0;
+  walk(program, (n) => {
+    if (n.type === 'StringLiteral' && typeof n.extra?.raw === 'string') {
+      if ((n.extra.raw as string).startsWith("'")) single++;
+      else double++;
+    }
+    return n.type !== 'JSXAttribute';
+  });
+  return double > single ? '"' : "'";
+}

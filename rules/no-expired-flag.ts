@@ -1,0 +1,91 @@
+import type { FlagDefinition, FlagValue } from '../src/registry.js';
+import { isValidDate } from '../src/registry.js';
+import { jsonLoc, readRegistryDocument } from './registry-document.js';
+import {
+  createRule,
+  DATE_OPTION_SCHEMA,
+  daysBetween,
+  DEFAULT_DATE_OPTIONS,
+  isJsonDocument,
+  keysOfRead,
+  NO_REGISTRY_MESSAGE,
+  readsOf,
+  registryOf,
+  removeFlagCommand,
+  reportMissingRegistry,
+  todayOf,
+  variantToKeep,
+} from './support.js';
+
+type MessageId = 'expired' | 'expiring' | 'expiredRead' | 'expiringRead' | 'noRegistry';
+type Options = [{ maxHorizonDays?: number; warnWithinDays?: number; today?: string }];
+
+export default createRule<Options, MessageId>({
+  name: 'no-expired-flag',
+  meta: {
+    type: 'problem',
+    docs: { description: 'Report flags past their `cleanup_by` date, in the registry and at every read, with the command that removes them' },
+    messages: {
+      expired: '`{{flag}}` passed its cleanup date {{date}} ({{ago}}). Remove it: `{{command}}` ({{why}}).',
+      expiring: '`{{flag}}` reaches its cleanup date {{date}} {{when}}. Plan its removal: `{{command}}` ({{why}}).',
+      expiredRead: 'Flag `{{flag}}` passed its cleanup date {{date}} ({{ago}}); this read should go. Run `{{command}}` to inline {{variant}} everywhere ({{why}}).',
+      expiringRead: 'Flag `{{flag}}` reaches its cleanup date {{date}} {{when}}; this read will be removed by `{{command}}` ({{why}}).',
+      noRegistry: NO_REGISTRY_MESSAGE,
+    },
+    schema: [DATE_OPTION_SCHEMA],
+  },
+  defaultOptions: [{ ...DEFAULT_DATE_OPTIONS }],
+  create(context, [options]) {
+    const warnWithin = options.warnWithinDays ?? DEFAULT_DATE_OPTIONS.warnWithinDays;
+    const status = (date: string, today: string): { expired: boolean; data: Record<string, string> } | undefined => {
+      const days = daysBetween(today, date);
+      if (days < 0) return { expired: true, data: { date, ago: days === -1 ? 'yesterday' : `${-days} days ago` } };
+      if (days <= warnWithin) return { expired: false, data: { date, when: days === 0 ? 'today' : days === 1 ? 'tomorrow' : `in ${days} days` } };
+      return undefined;
+    };
+    const removal = (key: string, flag: FlagDefinition | undefined, rawDefault?: unknown): Record<string, string> => {
+      const choice = flag ? variantToKeep(flag) : { variant: rawDefault as FlagValue, why: 'it is the default; confirm which variant won before removing the flag' };
+      return { flag: key, command: removeFlagCommand(key, choice.variant), variant: JSON.stringify(choice.variant), why: `keeping ${JSON.stringify(choice.variant)}: ${choice.why}` };
+    };
+
+    if (isJsonDocument(context)) {
+      return {
+        Document() {
+          const doc = readRegistryDocument(context.sourceCode.text, context.filename);
+          if (!doc) return;
+          const today = todayOf(context, options.today);
+          for (const entry of doc.entries) {
+            if (typeof entry.cleanupBy !== 'string' || !isValidDate(entry.cleanupBy)) continue;
+            const s = status(entry.cleanupBy, today);
+            if (!s) continue;
+            context.report({
+              loc: jsonLoc(doc.json, `${entry.pointer}/cleanup_by`),
+              messageId: s.expired ? 'expired' : 'expiring',
+              data: { ...s.data, ...removal(entry.key, entry.definition, entry.rawDefault) },
+            });
+          }
+        },
+      };
+    }
+    return {
+      Program() {
+        const registry = registryOf(context);
+        const reads = readsOf(context, registry);
+        if (!registry) {
+          reportMissingRegistry(context, reads);
+          return;
+        }
+        const today = todayOf(context, options.today);
+        for (const read of reads) {
+          for (const key of keysOfRead(context, read) ?? []) {
+            const flag = registry.byKey.get(key);
+            if (!flag?.cleanupBy) continue;
+            const s = status(flag.cleanupBy, today);
+            if (!s) continue;
+            context.report({ node: read.keyNode ?? read.call, messageId: s.expired ? 'expiredRead' : 'expiringRead', data: { ...s.data, ...removal(key, flag) } });
+          }
+        }
+      },
+    };
+  },
+});

@@ -1,0 +1,249 @@
+/**
+ * What every rule needs besides detection: the rule factory, the registry handed over in
+ * `settings.modelflags`, the file's flag reads, key resolution through types when the
+ * type-checked config is on, and UTC date arithmetic for the cleanup rules.
+ */
+import { ESLintUtils, type TSESLint, type TSESTree } from '@typescript-eslint/utils';
+import type { ScopeManager } from '@typescript-eslint/scope-manager';
+import { parseRegistry, type FlagDefinition, type FlagValue, type Registry } from '../src/registry.js';
+import { findFlagReads, type CustomReader, type FlagRead } from './detection.js';
+import type { Resolve } from './flow.js';
+
+export interface ModelflagsDocs {
+  description: string;
+  /** Set when type information lets the rule see more (the `recommended-type-checked` config). */
+  usesTypeInformation?: boolean;
+}
+
+export const createRule = ESLintUtils.RuleCreator<ModelflagsDocs>(
+  (name) => `https://github.com/modelflags/modelflags/blob/main/docs/rules/${name}.md`,
+);
+
+/** The JSON-serialisable data a config puts in `settings.modelflags`. */
+export interface ModelflagsSettings {
+  registryFile?: string;
+  registryText?: string;
+  today?: string;
+  readers?: CustomReader[];
+}
+
+export const CONFIGURE_REGISTRY_HINT =
+  "pass your registry to the config: `...modelflags.configs.recommended({ registry: new URL('./flags.json', import.meta.url) })` in eslint.config.js";
+
+type AnyContext = Readonly<TSESLint.RuleContext<string, readonly unknown[]>>;
+
+export function settingsOf(context: AnyContext): ModelflagsSettings {
+  const raw = (context.settings as Record<string, unknown> | undefined)?.['modelflags'];
+  return raw && typeof raw === 'object' ? (raw as ModelflagsSettings) : {};
+}
+
+const registries = new Map<string, Registry | undefined>();
+
+/**
+ * The registry from settings, rebuilt from its text (memoised by text, so editing flags.json in
+ * an editor session takes effect on the next lint without restarting anything).
+ */
+export function registryOf(context: AnyContext): Registry | undefined {
+  const { registryText, registryFile } = settingsOf(context);
+  if (registryText === undefined) return undefined;
+  const cacheKey = `${registryFile ?? ''}\u0000${registryText}`;
+  if (!registries.has(cacheKey)) {
+    if (registries.size > 16) registries.clear();
+    registries.set(cacheKey, parseRegistry(registryText, registryFile ?? 'flags.json').registry);
+  }
+  return registries.get(cacheKey);
+}
+
+export function isJsonDocument(context: AnyContext): boolean {
+  return (context.sourceCode.ast as { type: string }).type === 'Document';
+}
+
+export function readsOf(context: AnyContext, registry: Registry | undefined): FlagRead[] {
+  const sourceCode = context.sourceCode;
+  return findFlagReads(sourceCode.ast, sourceCode.scopeManager as ScopeManager, {
+    registryKeys: new Set(registry?.byKey.keys() ?? []),
+    readers: settingsOf(context).readers ?? [],
+    text: sourceCode.text,
+  });
+}
+
+/**
+ * The keys a read may name: the constant key, or, with type information, every member of a
+ * string-literal (union) type the key expression has, so keys imported from another module or
+ * passed through a typed wrapper are checked too.
+ */
+export function keysOfRead(context: AnyContext, read: FlagRead): string[] | undefined {
+  if (read.key !== undefined) return [read.key];
+  if (!read.keyNode || read.keyKind === 'none') return undefined;
+  return literalTypesOf(context, read.keyNode);
+}
+
+function literalTypesOf(context: AnyContext, node: TSESTree.Node): string[] | undefined {
+  const services = context.sourceCode.parserServices;
+  if (!services?.program || !services.esTreeNodeToTSNodeMap) return undefined;
+  const tsNode = services.esTreeNodeToTSNodeMap.get(node as never);
+  if (!tsNode) return undefined;
+  const type = services.program.getTypeChecker().getTypeAtLocation(tsNode);
+  const parts = type.isUnion() ? type.types : [type];
+  const out: string[] = [];
+  for (const part of parts) {
+    if (!part.isStringLiteral()) return undefined;
+    out.push(part.value);
+  }
+  return out.length > 0 ? out : undefined;
+}
+
+/** Reports, once per file, that a rule needing the registry has none; returns true when it did. */
+export function reportMissingRegistry(
+  context: Readonly<TSESLint.RuleContext<'noRegistry' | string, readonly unknown[]>>,
+  reads: readonly FlagRead[],
+): void {
+  const first = reads[0];
+  if (!first) return;
+  context.report({ node: first.call, messageId: 'noRegistry', data: { hint: CONFIGURE_REGISTRY_HINT } });
+}
+
+export const NO_REGISTRY_MESSAGE = 'This rule needs the flag registry, which is not configured: {{hint}}.';
+
+// ---------------------------------------------------------------------------------------------
+// Dates
+
+export interface DateOptions {
+  maxHorizonDays: number;
+  warnWithinDays: number;
+  today: string | undefined;
+}
+
+export const DATE_OPTION_SCHEMA = {
+  type: 'object',
+  properties: {
+    maxHorizonDays: { type: 'integer', minimum: 1, description: 'Longest allowed time from today to `cleanup_by`, in days.' },
+    warnWithinDays: { type: 'integer', minimum: 0, description: 'Days before `cleanup_by` from which the rule warns.' },
+    today: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'Fixed UTC date (`YYYY-MM-DD`) for reproducible builds.' },
+  },
+  additionalProperties: false,
+} as const;
+
+export const DEFAULT_DATE_OPTIONS = { maxHorizonDays: 180, warnWithinDays: 14 };
+
+/** Today as `YYYY-MM-DD` in UTC: the rule option, else the config's `today`, else the clock. */
+export function todayOf(context: AnyContext, optionToday: string | undefined): string {
+  return optionToday ?? settingsOf(context).today ?? new Date().toISOString().slice(0, 10);
+}
+
+/** Whole days from `from` to `to` (both `YYYY-MM-DD`, UTC); negative when `to` is earlier. */
+export function daysBetween(from: string, to: string): number {
+  const ms = (s: string): number => Date.UTC(Number(s.slice(0, 4)), Number(s.slice(5, 7)) - 1, Number(s.slice(8, 10)));
+  return Math.round((ms(to) - ms(from)) / 86_400_000);
+}
+
+export function addDays(date: string, days: number): string {
+  const d = new Date(Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))));
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Which variant `remove-flag` should keep
+
+export interface KeepChoice {
+  variant: FlagValue;
+  why: string;
+}
+
+/**
+ * The variant to keep when a flag is retired: the one served to everyone (a rule without
+ * conditions at 100%), else the only value its rules serve, else the default, saying which.
+ */
+export function variantToKeep(flag: FlagDefinition): KeepChoice {
+  if (!flag.enabled) return { variant: flag.defaultValue, why: 'the flag is switched off, so everyone already gets its default' };
+  const servedBy = flag.rules.map((rule) => {
+    if (rule.value !== undefined) return [rule.value];
+    return (rule.split ?? []).filter((s) => s.weight > 0).map((s) => s.variant);
+  });
+  for (const rule of flag.rules) {
+    const served = servedBy[rule.index] ?? [];
+    const everyone = rule.tests.length === 0 && (rule.rolloutPercentage === undefined || rule.rolloutPercentage === 100);
+    if (everyone && served.length === 1) return { variant: served[0]!, why: `rule ${rule.index + 1} serves it to everyone` };
+  }
+  const distinct = new Set(servedBy.flat());
+  if (distinct.size === 1) {
+    const only = [...distinct][0]!;
+    return { variant: only, why: 'it is the only value the rules serve; confirm it won before removing the flag' };
+  }
+  return {
+    variant: flag.defaultValue,
+    why: 'it is the default; no variant is served to everyone, so confirm which variant won before removing the flag',
+  };
+}
+
+export function removeFlagCommand(flag: string, variant: FlagValue): string {
+  const v = String(variant);
+  const shellSafe = /^[\w.:@/+-]+$/.test(v) ? v : `'${v.replaceAll("'", "'\\''")}'`;
+  return `npx remove-flag ${flag} --keep ${shellSafe}`;
+}
+
+export function formatValue(v: FlagValue): string {
+  return JSON.stringify(v);
+}
+
+export function formatVariants(flag: FlagDefinition): string {
+  return flag.variants.map(formatValue).join(', ');
+}
+
+/** A scalar written as a literal (`'x'`, `3`, `-1`, `true`), or undefined. */
+export function literalValue(node: TSESTree.Node | undefined): { value: FlagValue } | undefined {
+  if (!node) return undefined;
+  if (node.type === 'Literal') {
+    const v = node.value;
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return { value: v };
+    return undefined;
+  }
+  if (node.type === 'TemplateLiteral' && node.expressions.length === 0) return { value: node.quasis[0]?.value.cooked ?? '' };
+  if (node.type === 'UnaryExpression' && node.operator === '-' && node.argument.type === 'Literal' && typeof node.argument.value === 'number') {
+    return { value: -node.argument.value };
+  }
+  return undefined;
+}
+
+/** Source text for a value, in the quote style of the literal it replaces. */
+export function valueSource(value: FlagValue, replacing: TSESTree.Node, sourceCode: Readonly<TSESLint.SourceCode>): string {
+  if (typeof value !== 'string') return String(value);
+  const original = sourceCode.getText(replacing);
+  const quote = original.startsWith("'") ? "'" : original.startsWith('`') ? '`' : '"';
+  const escaped = value.replaceAll('\\', '\\\\').replaceAll(quote, `\\${quote}`);
+  return `${quote}${escaped}${quote}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scope lookups and value uses
+
+const resolvers = new WeakMap<object, Resolve>();
+
+/** Identifier → the variable it declares or references, for the flow helpers. */
+export function resolverOf(context: AnyContext): Resolve {
+  const scopeManager = context.sourceCode.scopeManager as ScopeManager | null;
+  const key = context.sourceCode.ast;
+  const cached = resolvers.get(key);
+  if (cached) return cached;
+  const map = new Map<TSESTree.Node, ReturnType<Resolve>>();
+  for (const scope of scopeManager?.scopes ?? []) {
+    for (const variable of scope.variables) for (const id of variable.identifiers) map.set(id, variable);
+    for (const ref of scope.references) if (ref.resolved) map.set(ref.identifier, ref.resolved);
+  }
+  const resolve: Resolve = (id) => map.get(id);
+  resolvers.set(key, resolve);
+  return resolve;
+}
+
+/** Expressions that evaluate to the read's value: the value node and every read of the variable bound to it. */
+export function valueUses(read: FlagRead, resolve: Resolve): TSESTree.Node[] {
+  const uses: TSESTree.Node[] = [];
+  if (read.valueNode) uses.push(read.valueNode);
+  if (read.valueBinding) {
+    const variable = resolve(read.valueBinding);
+    const reassigned = variable?.references.some((r) => r.isWrite() && r.identifier !== read.valueBinding) ?? false;
+    if (!reassigned) for (const ref of variable?.references ?? []) if (ref.isRead()) uses.push(ref.identifier);
+  }
+  return uses;
+}

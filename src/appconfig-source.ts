@@ -1,0 +1,155 @@
+/**
+ * `modelflags/appconfig`: the registry as an AWS AppConfig freeform configuration profile, read
+ * through the AppConfigData API. A separate entry so the main runtime never loads the AWS SDK.
+ */
+import { AppConfigDataClient, GetLatestConfigurationCommand, StartConfigurationSessionCommand } from '@aws-sdk/client-appconfigdata';
+import { backoffDelay } from './http-source.js';
+import type { FlagSource, SourceDocument } from './sources.js';
+
+export interface AppConfigSourceOptions {
+  /** A configured client (region, credentials, endpoint); by default one from the environment. */
+  client?: AppConfigDataClient;
+  /** Application name or id. */
+  application: string;
+  /** Environment name or id. */
+  environment: string;
+  /** Configuration profile name or id; the profile holds flags.json as freeform JSON. */
+  profile: string;
+  /**
+   * `RequiredMinimumPollIntervalInSeconds` of the session: AppConfig never tells the client to poll
+   * more often than this (AWS accepts 15 to 86 400; default: the service's own, 60).
+   */
+  requiredMinimumPollIntervalInSeconds?: number;
+  /**
+   * Poll this often instead of the `NextPollIntervalInSeconds` AppConfig returns. For tests and
+   * local emulators: against AWS, polling faster than the service asks gets throttled and billed.
+   */
+  pollIntervalMs?: number;
+  /** A call that takes longer is abandoned and counts as a failure (default 10 000 ms). */
+  timeoutMs?: number;
+  /** Ceiling of the backoff between failed polls (default 5 minutes). */
+  maxBackoffMs?: number;
+}
+
+type Poll = { status: 'changed'; doc: SourceDocument } | { status: 'unchanged' };
+
+/**
+ * Reads the registry from AppConfig: `StartConfigurationSession`, then `GetLatestConfiguration`
+ * with the token and at the interval each response returns. An empty configuration in a response
+ * means "unchanged since your last call". After any failure the session is started afresh, because
+ * a token is valid for one call only and a failed call may or may not have used it; the first
+ * response of a new session repeats the whole document, which the flags client recognises as
+ * unchanged.
+ */
+export function appConfigSource(options: AppConfigSourceOptions): FlagSource {
+  const { application, environment, profile } = options;
+  const client = options.client ?? new AppConfigDataClient({});
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const maxBackoffMs = options.maxBackoffMs ?? 300_000;
+  const origin = `appconfig://${application}/${environment}/${profile}`;
+  let token: string | undefined;
+  let serverIntervalMs = 60_000;
+  let firstRead: Promise<unknown> | undefined;
+
+  const intervalMs = (): number => options.pollIntervalMs ?? serverIntervalMs;
+
+  const call = async (signal: AbortSignal): Promise<Poll> => {
+    const abortSignal = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
+    let step = 'StartConfigurationSession';
+    try {
+      if (token === undefined) {
+        const session = await client.send(
+          new StartConfigurationSessionCommand({
+            ApplicationIdentifier: application,
+            EnvironmentIdentifier: environment,
+            ConfigurationProfileIdentifier: profile,
+            ...(options.requiredMinimumPollIntervalInSeconds !== undefined
+              ? { RequiredMinimumPollIntervalInSeconds: options.requiredMinimumPollIntervalInSeconds }
+              : {}),
+          }),
+          { abortSignal },
+        );
+        if (!session.InitialConfigurationToken) throw new Error('the response has no InitialConfigurationToken');
+        token = session.InitialConfigurationToken;
+      }
+      step = 'GetLatestConfiguration';
+      const used = token;
+      // Spent whether or not the call succeeds; only the token in the response may be used next.
+      token = undefined;
+      const response = await client.send(new GetLatestConfigurationCommand({ ConfigurationToken: used }), { abortSignal });
+      token = response.NextPollConfigurationToken;
+      if (response.NextPollIntervalInSeconds !== undefined && response.NextPollIntervalInSeconds > 0) {
+        serverIntervalMs = response.NextPollIntervalInSeconds * 1000;
+      }
+      const body = response.Configuration;
+      if (body === undefined || body.byteLength === 0) return { status: 'unchanged' };
+      const text = new TextDecoder('utf-8', { fatal: true }).decode(body);
+      const version = response.VersionLabel ? ` (version ${response.VersionLabel})` : '';
+      return { status: 'changed', doc: { text, origin: `${origin}${version}` } };
+    } catch (error) {
+      token = undefined;
+      throw new Error(`${step} failed: ${describeAwsError(error, abortSignal, signal, timeoutMs)}`);
+    }
+  };
+
+  return {
+    description: origin,
+    read() {
+      const result = call(new AbortController().signal).then((r) => {
+        if (r.status === 'unchanged') {
+          throw new Error(`the first GetLatestConfiguration returned no configuration; deploy the registry to this environment first`);
+        }
+        return r.doc;
+      });
+      firstRead = result.catch(() => undefined);
+      return result;
+    },
+    watch(sink) {
+      const controller = new AbortController();
+      let timer: NodeJS.Timeout | undefined;
+      let failures = 0;
+
+      const poll = async (): Promise<void> => {
+        timer = undefined;
+        try {
+          const result = await call(controller.signal);
+          failures = 0;
+          if (result.status === 'changed') sink.document(result.doc);
+        } catch (error) {
+          if (controller.signal.aborted) return;
+          failures++;
+          const delay = backoffDelay(failures, intervalMs(), maxBackoffMs);
+          sink.error(new Error(`${origin}: ${(error as Error).message}; still serving the last good registry, retrying in ${delay} ms (attempt ${failures} failed)`));
+          schedule(delay);
+          return;
+        }
+        schedule(intervalMs());
+      };
+      const schedule = (delay: number): void => {
+        if (controller.signal.aborted) return;
+        timer = setTimeout(() => void poll(), delay);
+        timer.unref?.();
+      };
+      // The first poll waits for the initial read, so the two never use the same token.
+      void (firstRead ?? Promise.resolve()).then(() => schedule(intervalMs()));
+      return () => {
+        controller.abort();
+        if (timer) clearTimeout(timer);
+      };
+    },
+  };
+}
+
+function describeAwsError(error: unknown, abortSignal: AbortSignal, stopSignal: AbortSignal, timeoutMs: number): string {
+  if (abortSignal.aborted && !stopSignal.aborted) return `no response within ${timeoutMs} ms (timeoutMs)`;
+  const e = error as { name?: string; message?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e.$metadata?.httpStatusCode;
+  if (e.code === 'ECONNREFUSED') return 'connection refused (is the endpoint reachable?)';
+  const hint =
+    e.name === 'ResourceNotFoundException'
+      ? '; check the application, environment and profile names, and that a configuration is deployed'
+      : e.name === 'BadRequestException'
+        ? '; a new session will be started'
+        : '';
+  return `${e.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}: ${e.message ?? String(error)}${hint}`;
+}

@@ -1,0 +1,196 @@
+/**
+ * The `modelflags` command: check, generate, eval, export, audit, remove. Exit codes: 0 fine,
+ * 1 something to fix (invalid registry, stale types, audit findings), 2 bad usage or input.
+ */
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { compileRegistry, reasonFor, resolve as resolveFlag, resolvedValue, DEFAULT_RULE, DISABLED_RULE } from './evaluator.js';
+import { exportToFlagd } from './export-flagd.js';
+import { defaultGeneratedPath, generateTypedModule, registryImportPath } from './generate.js';
+import { didYouMean, formatIssue, parseRegistry, type Registry } from './registry.js';
+
+export class UsageError extends Error {}
+
+export interface CliIO {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  cwd: string;
+}
+
+const USAGE = `Usage: modelflags <command> [options]
+
+Commands:
+  check     [--registry flags.json] [--out flags.generated.ts]   validate the registry and the generated types
+  generate  [--registry flags.json] [--out flags.generated.ts] [--openfeature]
+  eval      <flag> --context '{"targetingKey":"u1"}' [--registry flags.json] [--json]
+  export    --to flagd [--registry flags.json] [--out file]
+  audit     [paths...] [--registry flags.json] [--format text|json|sarif]
+  remove    <flag> --keep <variant> [paths...]   (same as remove-flag)
+
+--registry defaults to ./flags.json; --out defaults to flags.generated.ts beside the registry.`;
+
+/** Reads the registry at `path` (as the user wrote it, which messages repeat) relative to the cwd. */
+function readRegistry(path: string, io: CliIO): Registry {
+  let text: string;
+  try {
+    text = readFileSync(resolve(io.cwd, path), 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(
+      code === 'ENOENT'
+        ? `${path}: no registry here. Pass --registry <path to flags.json>, or create one (see docs/registry.md)`
+        : `${path}: cannot read the registry: ${(error as Error).message}`,
+    );
+  }
+  const { registry, issues } = parseRegistry(text, path);
+  if (!registry) {
+    for (const issue of issues) io.err(formatIssue(issue));
+    throw new InvalidRegistry(`${path}: ${issues.length} problem${issues.length === 1 ? '' : 's'}; fix them and run again`);
+  }
+  return registry;
+}
+
+class InvalidRegistry extends Error {}
+
+/** Writes through a temporary file and a rename, so a crash never leaves a half-written file. */
+export function writeFileAtomic(path: string, text: string): void {
+  const temp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  writeFileSync(temp, text);
+  renameSync(temp, path);
+}
+
+function expectedModule(registry: Registry, registryPath: string, outFile: string, openFeature: boolean): string {
+  return generateTypedModule(registry, { registryImportPath: registryImportPath(outFile, registryPath), openFeature });
+}
+
+async function main(argv: string[], io: CliIO): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    io.out(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  const registryOption = { registry: { type: 'string' as const, default: 'flags.json' } };
+  switch (command) {
+    case 'check': {
+      const { values } = parseArgs({ args: rest, options: { ...registryOption, out: { type: 'string' }, openfeature: { type: 'boolean', default: false } } });
+      const registryPath = resolve(io.cwd, values.registry);
+      const registry = readRegistry(values.registry, io);
+      io.out(`${values.registry}: ${registry.flags.length} flag${registry.flags.length === 1 ? '' : 's'}, valid`);
+      const outFile = values.out ? resolve(io.cwd, values.out) : defaultGeneratedPath(registryPath);
+      if (!existsSync(outFile)) {
+        if (values.out) throw new UsageError(`${values.out}: no generated module here; run \`modelflags generate --out ${values.out}\``);
+        return 0;
+      }
+      const expected = expectedModule(registry, registryPath, outFile, values.openfeature);
+      const actual = readFileSync(outFile, 'utf8');
+      if (actual !== expected) {
+        io.err(`${outFile}:1:1: the generated module is stale: it no longer matches ${values.registry}. Run \`npx modelflags generate\` and commit the result`);
+        return 1;
+      }
+      io.out(`${outFile}: up to date`);
+      return 0;
+    }
+    case 'generate': {
+      const { values } = parseArgs({ args: rest, options: { ...registryOption, out: { type: 'string' }, openfeature: { type: 'boolean', default: false } } });
+      const registryPath = resolve(io.cwd, values.registry);
+      const registry = readRegistry(values.registry, io);
+      const outFile = values.out ? resolve(io.cwd, values.out) : defaultGeneratedPath(registryPath);
+      if (!existsSync(dirname(outFile))) throw new UsageError(`${dirname(outFile)}: no such directory for --out`);
+      writeFileAtomic(outFile, expectedModule(registry, registryPath, outFile, values.openfeature));
+      io.out(`wrote ${outFile} (${registry.flags.length} flags)`);
+      return 0;
+    }
+    case 'eval': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { ...registryOption, context: { type: 'string', default: '{}' }, json: { type: 'boolean' } },
+      });
+      const flagKey = positionals[0];
+      if (!flagKey) throw new UsageError(`eval needs a flag key: modelflags eval inference_model --context '{"targetingKey":"user-1"}'`);
+      let context: unknown;
+      try {
+        context = JSON.parse(values.context);
+      } catch (error) {
+        throw new UsageError(`--context is not valid JSON (${(error as Error).message}); write it like '{"targetingKey":"user-1","user_segment":"beta"}'`);
+      }
+      if (typeof context !== 'object' || context === null || Array.isArray(context)) throw new UsageError('--context must be a JSON object of attributes');
+      const registryPath = resolve(io.cwd, values.registry);
+      const registry = readRegistry(values.registry, io);
+      const flag = compileRegistry(registry).flags.get(flagKey);
+      if (!flag) throw new UsageError(`${flagKey}: not in ${values.registry}${didYouMean(flagKey, registry.flags.map((f) => f.key))}`);
+      const ruleIndex = resolveFlag(flag, context as Record<string, unknown>);
+      const value = resolvedValue;
+      const reason = reasonFor(flag, ruleIndex);
+      const rule = ruleIndex >= 0 ? registry.byKey.get(flagKey)!.rules[ruleIndex] : undefined;
+      const rulePointer = `${flag.definition.pointer}/rules/${ruleIndex}`;
+      const rawCondition = rule ? (readPointer(registry, `${rulePointer}/condition`) as unknown) : undefined;
+      if (values.json) {
+        io.out(JSON.stringify({ flag: flagKey, value, variant: String(value), reason, ruleIndex: rule ? ruleIndex : null, condition: rawCondition ?? null }, null, 2));
+        return 0;
+      }
+      io.out(`${flagKey} = ${JSON.stringify(value)}`);
+      io.out(`  variant: ${String(value)}`);
+      io.out(`  reason:  ${reason}`);
+      if (rule) {
+        const pos = registry.json.positionOf(rulePointer);
+        io.out(`  rule:    ${ruleIndex + 1} of ${flag.rules.length} (${values.registry}:${pos?.line ?? 1}:${pos?.column ?? 1}) ${JSON.stringify(rawCondition)}`);
+      } else if (ruleIndex === DISABLED_RULE) {
+        io.out('  rule:    none: the flag is disabled (kill switch), everyone gets the default');
+      } else if (ruleIndex === DEFAULT_RULE) {
+        io.out(flag.rules.length === 0 ? '  rule:    none: the flag has no rules' : `  rule:    none of the ${flag.rules.length} rules matched, so the default is served`);
+      }
+      return 0;
+    }
+    case 'export': {
+      const { values } = parseArgs({ args: rest, options: { ...registryOption, to: { type: 'string' }, out: { type: 'string' } } });
+      const target = values.to;
+      if (target !== 'flagd') throw new UsageError(`--to must be one of: flagd${target ? ` (got "${target}")` : ''}`);
+      const registry = readRegistry(values.registry, io);
+      const text = `${JSON.stringify(exportToFlagd(registry), null, 2)}\n`;
+      if (values.out) {
+        writeFileAtomic(resolve(io.cwd, values.out), text);
+        io.out(`wrote ${values.out}`);
+      } else io.out(text.trimEnd());
+      return 0;
+    }
+    case 'remove': {
+      // Loaded on demand: the codemod pulls in jscodeshift and TypeScript, which no other command needs.
+      const codemodCli = '../codemods/cli.js';
+      const codemod = (await import(codemodCli)) as { runCli(argv: string[], io: CliIO): Promise<number> };
+      return codemod.runCli(rest, io);
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"${didYouMean(command, ['check', 'generate', 'eval', 'export', 'audit', 'remove'])}\n\n${USAGE}`);
+  }
+}
+
+function readPointer(registry: Registry, pointer: string): unknown {
+  let node: unknown = registry.json.value;
+  for (const raw of pointer.split('/').slice(1)) {
+    const segment = raw.replaceAll('~1', '/').replaceAll('~0', '~');
+    node = Array.isArray(node) ? node[Number(segment)] : (node as Record<string, unknown>)[segment];
+  }
+  return node;
+}
+
+export async function runModelflagsCli(argv: string[], io: CliIO): Promise<number> {
+  try {
+    return await main(argv, io);
+  } catch (error) {
+    if (error instanceof InvalidRegistry) {
+      io.err(error.message);
+      return command(argv) === 'check' ? 1 : 2;
+    }
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`modelflags: ${(error as Error).message}`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+function command(argv: string[]): string | undefined {
+  return argv[0];
+}

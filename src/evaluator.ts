@@ -61,19 +61,30 @@ export interface Snapshot {
 
 export function compileRegistry(registry: Registry): Snapshot {
   const flags = new Map<string, CompiledFlag>();
-  for (const def of registry.flags) flags.set(def.key, compileFlag(def));
+  for (const def of registry.flags) flags.set(intern(def.key), compileFlag(def));
   return { registry, flags };
+}
+
+/**
+ * Strings parsed from a document are slices of its text. V8 compares and hashes those by content
+ * on every property read, Map lookup and `===`, while internalized strings (what literals in the
+ * caller's code are) compare by pointer; evaluation was several times slower without this.
+ */
+function intern<T>(value: T): T {
+  if (typeof value !== 'string') return value;
+  return Object.keys({ [value]: 0 })[0] as T;
 }
 
 export function compileFlag(def: FlagDefinition): CompiledFlag {
   const prefix = murmurPrefix(def.key);
-  const rules = def.rules.map((rule) => compileRule(rule, def.bucketBy, prefix));
+  const bucketBy = intern(def.bucketBy);
+  const rules = def.rules.map((rule) => compileRule(rule, bucketBy, prefix));
   return {
-    key: def.key,
+    key: intern(def.key),
     definition: def,
-    defaultValue: def.defaultValue,
+    defaultValue: intern(def.defaultValue),
     enabled: def.enabled,
-    bucketBy: def.bucketBy,
+    bucketBy,
     prefix,
     rules,
     fingerprint: JSON.stringify([def.type, def.variants, def.defaultValue, def.enabled, def.bucketBy, def.rules]),
@@ -93,8 +104,8 @@ function compileRule(rule: RuleDefinition, bucketBy: string, prefix: MurmurPrefi
     index: rule.index,
     bucketed: rule.split !== undefined || rule.rolloutPercentage !== undefined,
     matches: allOf(matchers),
-    value: rule.value,
-    splitVariants: (rule.split ?? []).map((s) => s.variant),
+    value: intern(rule.value),
+    splitVariants: (rule.split ?? []).map((s) => intern(s.variant)),
     splitCumulative: cumulative,
     splitTotal: total,
   };
@@ -124,7 +135,8 @@ function isScalarValue(v: unknown): boolean {
 }
 
 function compileTest(test: AttributeTest): Matcher {
-  const { attribute: a, operand } = test;
+  const a = intern(test.attribute);
+  const operand = Array.isArray(test.operand) ? test.operand.map(intern) : intern(test.operand);
   switch (test.op) {
     case 'eq':
       return (ctx) => ctx[a] === operand;

@@ -29,7 +29,7 @@ import {
   type MetricSummary,
   type SampleEvent,
   type TestResult,
-  type TrackSource,
+  type TrackEvent,
 } from './metrics.js';
 import type { Registry } from './registry.js';
 
@@ -47,7 +47,8 @@ export interface GuardrailCheck {
 }
 
 /** The parts of a flags client a guardrail uses (any `createFlags` result). */
-export interface GuardedFlags extends TrackSource {
+export interface GuardedFlags {
+  on(event: 'track', listener: (event: TrackEvent) => void): () => void;
   on(event: 'change', listener: (event: { flagsChanged: string[]; origin: string }) => void): () => void;
   kill(flag: string, reason?: string): boolean;
   registry(): Registry | undefined;
@@ -60,7 +61,7 @@ export interface GuardrailOptions {
   control?: string | number | boolean;
   /** Default: error rate worse by 1 point, and latency 20% slower (rank test). */
   checks?: readonly GuardrailCheck[];
-  /** Samples per variant and metric in the window (default 2000). */
+  /** Samples per variant and metric in the window (default 1000). */
   windowSamples?: number;
   /** Samples older than this leave the window (default: no age limit). */
   windowMs?: number;
@@ -140,7 +141,7 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
   const ownStore = options.metrics === undefined;
   const store =
     options.metrics ??
-    createMetrics({ windowSamples: options.windowSamples ?? 2000, windowMs: options.windowMs, flags: [flag], definitions: options.definitions });
+    createMetrics({ windowSamples: options.windowSamples ?? 1000, windowMs: options.windowMs, flags: [flag], definitions: options.definitions });
   const detachStore = ownStore ? store.attach(flags) : undefined;
 
   let state: 'watching' | 'tripped' = 'watching';

@@ -11,6 +11,37 @@ export type {
   FlagsOptions,
   RegistryContract,
 } from './flags.js';
+export type { EvaluationRecord } from './flags.js';
+export {
+  createMetrics,
+  jsonlExporter,
+  mannWhitneyTest,
+  metricDefinition,
+  quantileInterval,
+  SlidingWindow,
+  STANDARD_METRICS,
+  summarizeSamples,
+  twoProportionTest,
+  welchTest,
+  wilsonInterval,
+} from './metrics.js';
+export type {
+  Interval,
+  JsonlExporter,
+  JsonlExporterOptions,
+  MetricDefinition,
+  MetricKind,
+  MetricsOptions,
+  MetricsStore,
+  MetricSummary,
+  SampleEvent,
+  TestResult,
+  TrackEvent,
+  TrackSource,
+  VariantSummary,
+} from './metrics.js';
+export { createGuardrail, DEFAULT_CHECKS, lookLevel, setEnabledFalse, writeKillSwitch } from './guardrail.js';
+export type { GuardedFlags, Guardrail, GuardrailCheck, GuardrailErrorEvent, GuardrailOptions, GuardrailTrip } from './guardrail.js';
 export { fileSource, staticSource } from './sources.js';
 export type { FileSourceOptions, FlagSource, SourceDocument, SourceSink } from './sources.js';
 export { httpSource } from './http-source.js';

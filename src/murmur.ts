@@ -3,9 +3,6 @@
  * flag key) are mixed once when a snapshot is compiled, and each evaluation only mixes the
  * bucketing value. This is the hash flagd's `fractional` uses; hashing UTF-8 rather than UTF-16
  * code units is what Go flagd does and what keeps non-ASCII keys portable.
- *
- * The suffix hash keeps its running state in module variables instead of an object so the hot path
- * allocates nothing; it is not re-entrant, which is fine for synchronous single-threaded code.
  */
 
 const C1 = 0xcc9e2d51;
@@ -20,91 +17,107 @@ export interface MurmurPrefix {
   readonly length: number;
 }
 
-let h = 0;
-let carry = 0;
-let carryBytes = 0;
-let length = 0;
-
-function pushByte(b: number): void {
-  carry |= b << (carryBytes << 3);
-  length++;
-  if (++carryBytes === 4) {
-    let k = Math.imul(carry, C1);
-    k = (k << 15) | (k >>> 17);
-    k = Math.imul(k, C2);
-    h ^= k;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-    carry = 0;
-    carryBytes = 0;
-  }
-}
-
-function pushString(s: string): void {
+/**
+ * Mixes the UTF-8 bytes of `s` into a running hash. One function with local state, because V8
+ * optimises locals far better than module variables or a per-byte helper; the state comes in
+ * and goes out through `state`, which only the prefix computation (once per flag) allocates.
+ */
+function mix(s: string, hash: number, carry: number, carryBytes: number, length: number, out: MutableState | undefined): number {
   const n = s.length;
+  let h = hash;
+  let acc = carry;
+  let accBytes = carryBytes;
+  let total = length;
   for (let i = 0; i < n; i++) {
     let c = s.charCodeAt(i);
     if (c < 0x80) {
-      pushByte(c);
-    } else if (c < 0x800) {
-      pushByte(0xc0 | (c >> 6));
-      pushByte(0x80 | (c & 0x3f));
+      // ASCII, by far the common case for ids, skips the multi-byte encoding below.
+      acc |= c << (accBytes << 3);
+      total++;
+      if (++accBytes === 4) {
+        let k = Math.imul(acc, C1);
+        k = (k << 15) | (k >>> 17);
+        k = Math.imul(k, C2);
+        h ^= k;
+        h = (h << 13) | (h >>> 19);
+        h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+        acc = 0;
+        accBytes = 0;
+      }
+      continue;
+    }
+    let bytes: number;
+    let encoded: number;
+    if (c < 0x800) {
+      bytes = 2;
+      encoded = (0xc0 | (c >> 6)) | ((0x80 | (c & 0x3f)) << 8);
     } else {
       if (c >= 0xd800 && c <= 0xdfff) {
         const next = i + 1 < n ? s.charCodeAt(i + 1) : 0;
         if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
           c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
           i++;
-          pushByte(0xf0 | (c >> 18));
-          pushByte(0x80 | ((c >> 12) & 0x3f));
-          pushByte(0x80 | ((c >> 6) & 0x3f));
-          pushByte(0x80 | (c & 0x3f));
-          continue;
+        } else {
+          // A lone surrogate has no UTF-8 form; encoders (TextEncoder, Go) write U+FFFD instead.
+          c = 0xfffd;
         }
-        // A lone surrogate has no UTF-8 form; encoders (TextEncoder, Go) write U+FFFD instead.
-        c = 0xfffd;
       }
-      pushByte(0xe0 | (c >> 12));
-      pushByte(0x80 | ((c >> 6) & 0x3f));
-      pushByte(0x80 | (c & 0x3f));
+      if (c >= 0x10000) {
+        bytes = 4;
+        encoded = (0xf0 | (c >> 18)) | ((0x80 | ((c >> 12) & 0x3f)) << 8) | ((0x80 | ((c >> 6) & 0x3f)) << 16) | ((0x80 | (c & 0x3f)) << 24);
+      } else {
+        bytes = 3;
+        encoded = (0xe0 | (c >> 12)) | ((0x80 | ((c >> 6) & 0x3f)) << 8) | ((0x80 | (c & 0x3f)) << 16);
+      }
     }
+    for (let b = 0; b < bytes; b++) {
+      acc |= ((encoded >>> (b << 3)) & 0xff) << (accBytes << 3);
+      if (++accBytes === 4) {
+        let k = Math.imul(acc, C1);
+        k = (k << 15) | (k >>> 17);
+        k = Math.imul(k, C2);
+        h ^= k;
+        h = (h << 13) | (h >>> 19);
+        h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+        acc = 0;
+        accBytes = 0;
+      }
+    }
+    total += bytes;
   }
-}
-
-function finish(): number {
-  let x = h;
-  if (carryBytes > 0) {
-    let k = Math.imul(carry, C1);
+  if (out !== undefined) {
+    out.hash = h;
+    out.carry = acc;
+    out.carryBytes = accBytes;
+    out.length = total;
+    return 0;
+  }
+  if (accBytes > 0) {
+    let k = Math.imul(acc, C1);
     k = (k << 15) | (k >>> 17);
     k = Math.imul(k, C2);
-    x ^= k;
+    h ^= k;
   }
-  x ^= length;
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x85ebca6b);
-  x ^= x >>> 13;
-  x = Math.imul(x, 0xc2b2ae35);
-  x ^= x >>> 16;
-  return x >>> 0;
+  h ^= total;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }
 
+type MutableState = { -readonly [K in keyof MurmurPrefix]: MurmurPrefix[K] };
+
 export function murmurPrefix(prefix: string): MurmurPrefix {
-  h = 0;
-  carry = 0;
-  carryBytes = 0;
-  length = 0;
-  pushString(prefix);
-  return { hash: h, carry, carryBytes, length };
+  const state: MutableState = { hash: 0, carry: 0, carryBytes: 0, length: 0 };
+  mix(prefix, 0, 0, 0, 0, state);
+  return state;
 }
 
 /** Hash of `prefix + suffix` as an unsigned 32-bit integer. */
 export function murmurWithPrefix(prefix: MurmurPrefix, suffix: string): number {
-  h = prefix.hash;
-  carry = prefix.carry;
-  carryBytes = prefix.carryBytes;
-  length = prefix.length;
-  pushString(suffix);
-  return finish();
+  return mix(suffix, prefix.hash, prefix.carry, prefix.carryBytes, prefix.length, undefined);
 }
 
 const EMPTY_PREFIX = murmurPrefix('');

@@ -221,22 +221,22 @@ function compileTest(test: AttributeTest): Matcher {
 }
 
 /**
- * The hash of the flag key followed by the context's bucketing value, or -1 when the context has
- * no usable bucketing value (then percentage rules and splits do not match).
+ * The bucket (0 to totalWeight - 1) of the context's bucketing value under this flag, or -1 when the
+ * context has no usable bucketing value (then percentage rules and splits do not match).
  */
-function bucketingHash(ctx: EvaluationContext, bucketBy: string, prefix: MurmurPrefix): number {
+function bucketFor(ctx: EvaluationContext, bucketBy: string, prefix: MurmurPrefix, totalWeight: number): number {
   const v = ctx[bucketBy];
-  if (typeof v === 'string' && v.length > 0 && v.length <= MAX_BUCKETING_VALUE_LENGTH) return murmurWithPrefix(prefix, v);
   // Only text identifies a user, organisation or conversation; flagd would hash a number's
   // decimal form, but a numeric bucketing attribute is almost always a mistake (a count, a flag).
-  return -1;
+  if (typeof v !== 'string' || v.length === 0 || v.length > MAX_BUCKETING_VALUE_LENGTH) return -1;
+  return bucketOf(murmurWithPrefix(prefix, v), totalWeight);
 }
 
 function compileRollout(percentage: number, bucketBy: string, prefix: MurmurPrefix): Matcher {
   const threshold = rolloutThreshold(percentage);
   return (ctx) => {
-    const hash = bucketingHash(ctx, bucketBy, prefix);
-    return hash >= 0 && bucketOf(hash, ROLLOUT_TOTAL_WEIGHT) < threshold;
+    const bucket = bucketFor(ctx, bucketBy, prefix, ROLLOUT_TOTAL_WEIGHT);
+    return bucket >= 0 && bucket < threshold;
   };
 }
 
@@ -264,9 +264,8 @@ export function resolve(flag: CompiledFlag, ctx: EvaluationContext): number {
       resolvedValue = rule.value;
       return i;
     }
-    const hash = bucketingHash(ctx, flag.bucketBy, flag.prefix);
-    if (hash < 0) continue;
-    const bucket = bucketOf(hash, rule.splitTotal);
+    const bucket = bucketFor(ctx, flag.bucketBy, flag.prefix, rule.splitTotal);
+    if (bucket < 0) continue;
     const cumulative = rule.splitCumulative;
     for (let j = 0; j < cumulative.length; j++) {
       if (cumulative[j]! > bucket) {

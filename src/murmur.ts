@@ -104,7 +104,9 @@ function mix(s: string, hash: number, carry: number, carryBytes: number, length:
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
-  return h >>> 0;
+  // Signed, so the result stays a small integer: an unsigned value above 2^31 would be boxed as a
+  // heap number when returned, and the evaluation path must not allocate.
+  return h | 0;
 }
 
 type MutableState = { -readonly [K in keyof MurmurPrefix]: MurmurPrefix[K] };
@@ -115,23 +117,25 @@ export function murmurPrefix(prefix: string): MurmurPrefix {
   return state;
 }
 
-/** Hash of `prefix + suffix` as an unsigned 32-bit integer. */
+/** Hash of `prefix + suffix` as a signed 32-bit integer (`>>> 0` gives the usual unsigned form). */
 export function murmurWithPrefix(prefix: MurmurPrefix, suffix: string): number {
   return mix(suffix, prefix.hash, prefix.carry, prefix.carryBytes, prefix.length, undefined);
 }
 
 const EMPTY_PREFIX = murmurPrefix('');
 
+/** MurmurHash3 x86_32 (seed 0) of the UTF-8 bytes of `s`, unsigned. */
 export function murmur3(s: string): number {
-  return murmurWithPrefix(EMPTY_PREFIX, s);
+  return murmurWithPrefix(EMPTY_PREFIX, s) >>> 0;
 }
 
 /**
- * `floor(hash * totalWeight / 2^32)` computed exactly: the product can reach 2^63, past what a
- * double holds, so the hash is split into 16-bit halves.
+ * `floor(hash * totalWeight / 2^32)` for the unsigned reading of `hash` (signed or unsigned input),
+ * computed exactly: the product can reach 2^63, past what a double holds, so the hash is split into
+ * 16-bit halves.
  */
 export function bucketOf(hash: number, totalWeight: number): number {
-  const high = Math.floor(hash / 65536) * totalWeight;
+  const high = (hash >>> 16) * totalWeight;
   const low = (hash & 0xffff) * totalWeight;
   return Math.floor((high + Math.floor(low / 65536)) / 65536);
 }

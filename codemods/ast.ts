@@ -182,6 +182,8 @@ export function literalValue(node: AstNode | null | undefined): FlagValue | null
     case 'NumericLiteral':
     case 'BooleanLiteral':
       return node.value as FlagValue;
+    case 'Literal':
+      return typeof node.value === 'string' || typeof node.value === 'number' || typeof node.value === 'boolean' ? (node.value as FlagValue) : undefined;
     case 'NullLiteral':
       return null;
     case 'UnaryExpression':

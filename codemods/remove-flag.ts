@@ -210,7 +210,7 @@ export async function removeFlag(options: RemoveFlagOptions): Promise<RemovalRep
   const verified = broken.length === 0 && report.verification.errors.length === 0;
   if (!verified) {
     for (const e of report.verification.errors) {
-      report.unresolved.push({ file: e.file, line: e.line, column: e.column, flag: undefined, reason: `the change would add a type error (${e.message}); nothing was written` });
+      report.unresolved.push({ file: e.file, line: e.line, column: e.column, flag: undefined, reason: `the change would add a type error at this line of the rewritten file (${e.message}); nothing was written` });
     }
   }
   if (verified && !options.dryRun && changes.size > 0) {
@@ -264,6 +264,7 @@ class ProjectRewrite {
   private readonly constantExports = new Map<string, Map<string, ConstantExport>>();
   private readonly keyExports = new Map<string, Map<string, string>>();
   private readonly registryKeys: ReadonlySet<string>;
+  private readonly originalTexts: ReadonlyMap<string, string>;
 
   constructor(
     registry: Registry,
@@ -272,6 +273,7 @@ class ProjectRewrite {
     private readonly readers: readonly CustomReader[] | undefined,
   ) {
     this.registryKeys = new Set(registry.byKey.keys());
+    this.originalTexts = new Map(texts);
   }
 
   run(): void {
@@ -287,7 +289,8 @@ class ProjectRewrite {
     }
     for (const file of new Set([...this.constantExports.keys(), ...this.keyExports.keys()])) {
       const names = [...(this.constantExports.get(file)?.keys() ?? []), ...(this.keyExports.get(file)?.keys() ?? [])].map((n) => n.split('.')[0]!);
-      const unused = new Set(names.filter((name) => !this.isImportedAnywhere(file, name)));
+      // Only exports the rewrite made redundant go: one nobody imported was public API or an entry point.
+      const unused = new Set(names.filter((name) => isImportedAnywhere(this.originalTexts, file, name) && !isImportedAnywhere(this.texts, file, name)));
       if (unused.size > 0) this.rewrite(file, unused);
     }
   }
@@ -347,15 +350,16 @@ class ProjectRewrite {
     return out;
   }
 
-  private isImportedAnywhere(file: string, name: string): boolean {
-    for (const [candidate, text] of this.texts) {
-      if (candidate === file || !text.includes(name)) continue;
-      for (const { names, source } of importClauses(text)) {
-        if ((names.includes(name) || names.includes('*')) && resolveImport(candidate, source, this.texts) === file) return true;
-      }
+}
+
+function isImportedAnywhere(texts: ReadonlyMap<string, string>, file: string, name: string): boolean {
+  for (const [candidate, text] of texts) {
+    if (candidate === file || !text.includes(name)) continue;
+    for (const { names, source } of importClauses(text)) {
+      if ((names.includes(name) || names.includes('*')) && resolveImport(candidate, source, texts) === file) return true;
     }
-    return false;
   }
+  return false;
 }
 
 const IMPORT_CLAUSE = /\b(?:import|export)\s+(?:type\s+)?([\s\S]*?)\s+from\s+['"]([^'"]+)['"]/g;

@@ -6,6 +6,7 @@
  */
 import jscodeshift from 'jscodeshift';
 import type { TSESTree } from '@typescript-eslint/types';
+import { DefinitionType, type ScopeManager } from '@typescript-eslint/scope-manager';
 import type { FlagValue } from '../src/registry.js';
 import { findFlagReads, parseForDetection, type CustomReader, type FlagRead } from '../rules/detection.js';
 import { children, isNode, isPure, isReference, literalValue, propertyKeyName, referenceCounts, unwrapTypeWrappers, walk, type AstNode } from './ast.js';
@@ -74,6 +75,21 @@ export function rewriteSource(file: string, text: string, context: RewriteContex
     const e = error as { lineNumber?: number; column?: number; message: string };
     throw new SourceParseError(file, e.lineNumber ?? 1, e.column ?? 1, `cannot parse: ${e.message}`);
   }
+  let source = text;
+  let edited = false;
+  {
+    // Done on the text, not through recast, so the lists keep their exact layout.
+    const clients = new Set<string>();
+    for (const read of findFlagReads(detection.ast, detection.scopeManager, { registryKeys: context.registryKeys })) {
+      if (read.call.type === 'CallExpression' && read.call.callee.type === 'MemberExpression' && read.call.callee.object.type === 'Identifier') clients.add(read.call.callee.object.name);
+    }
+    const edits = [...keyListEdits(detection.ast, clients, context.decisions), ...(isTestFile(file) ? testOverrideEdits(detection.ast, text, context.decisions) : [])];
+    if (edits.length > 0) {
+      source = applyEdits(text, edits);
+      detection = parseForDetection(source, file);
+      edited = true;
+    }
+  }
   const importsByLocal = importMap(detection.ast);
   const reads = findFlagReads(detection.ast, detection.scopeManager, { registryKeys: context.registryKeys, ...(context.readers ? { readers: context.readers } : {}) });
   const site = (node: TSESTree.Node, flag: string | undefined, reason?: string): Site => ({
@@ -85,10 +101,11 @@ export function rewriteSource(file: string, text: string, context: RewriteContex
   });
 
   const j = jscodeshift.withParser(parserFor(file));
-  const root = j(text);
+  const root = j(source);
   const fileNode = root.get().node as AstNode;
   const program = fileNode.program as AstNode;
-  const usesBefore = referenceCounts(program);
+  // Uses are counted on the file as written, so imports only test set-up needed still count as used before.
+  const usesBefore = referenceCounts(source === text ? program : ((j(text).get().node as AstNode).program as AstNode));
   const marked = new WeakSet<object>();
   const simplifier = new Simplifier(program, {
     marked,
@@ -97,9 +114,9 @@ export function rewriteSource(file: string, text: string, context: RewriteContex
     removableExports: context.removableExports ?? new Set(),
   });
   const byRange = indexByRange(program);
-  let edited = false;
 
   for (const read of reads) {
+    if (isShadowedReceiver(read, detection.scopeManager)) continue;
     const key = read.key ?? resolveImportedKey(read, importsByLocal, context);
     if (key === undefined) {
       if (read.keyKind === 'dynamic' && context.decisions.size > 0) {
@@ -123,19 +140,80 @@ export function rewriteSource(file: string, text: string, context: RewriteContex
     for (const left of inlined.left) result.unresolved.push({ file, line: left.line, column: left.column, flag: undefined, reason: left.reason });
     if (inlined.count > 0) edited = true;
   }
-  if (simplifier.options.isTestFile && removeTestOverrides(program, context.decisions)) edited = true;
 
   collectKeyExports(program, context.decisions, result.keyExports);
-  if (context.removableExports && context.removableExports.size > 0 && markRemovableExports(program, context.removableExports, result.keyExports, marked)) edited = true;
+  if (context.removableExports && context.removableExports.size > 0 && markRemovableExports(program, context.removableExports, result.keyExports, marked, simplifier.readLiterals)) edited = true;
   if (!edited) return result;
 
   simplifier.run();
   removeUnused(program, usesBefore, { isTestFile: simplifier.options.isTestFile, keepExports: true });
-  for (const [name, constant] of constantExportsOf(program, marked)) result.constantExports.set(name, constant);
+  for (const [name, constant] of constantExportsOf(program, marked, simplifier.readLiterals)) result.constantExports.set(name, constant);
 
-  const output = root.toSource({ quote: simplifier.options.quote === "'" ? 'single' : 'double', lineTerminator: text.includes('\r\n') ? '\r\n' : '\n' });
+  const output = root.toSource({
+    quote: simplifier.options.quote === "'" ? 'single' : 'double',
+    lineTerminator: source.includes('\r\n') ? '\r\n' : '\n',
+    // Lists recast reprints follow the file's habit of a comma after the last multi-line item.
+    trailingComma: /,\r?\n\s*[}\])]/.test(source),
+  });
   result.output = output;
   return result;
+}
+
+/**
+ * Works around the shared detection taking `flags.get('<registry key>')` as a read even when
+ * `flags` is a parameter or a local alias of something else (a `Map`): a local binding with no
+ * flags client in sight is not the runtime client.
+ */
+function isShadowedReceiver(read: FlagRead, scopeManager: ScopeManager): boolean {
+  if (read.sdk !== 'modelflags' || read.call.type !== 'CallExpression' || read.call.callee.type !== 'MemberExpression') return false;
+  return read.call.callee.object.type === 'Identifier' && isMapBinding(read.call.callee.object, scopeManager, 0);
+}
+
+const MAP_TYPES = new Set(['Map', 'WeakMap', 'ReadonlyMap', 'URLSearchParams', 'Headers', 'FormData']);
+
+function isMapBinding(identifier: TSESTree.Identifier, scopeManager: ScopeManager, depth: number): boolean {
+  if (depth > 5) return false;
+  let scope = undefined as ReturnType<ScopeManager['acquire']> | undefined;
+  for (let node: TSESTree.Node | undefined = identifier; !scope && node; node = node.parent) scope = scopeManager.acquire(node, true) ?? undefined;
+  for (let s = scope; s; s = s.upper ?? undefined) {
+    const variable = s.set.get(identifier.name);
+    if (!variable) continue;
+    const def = variable.defs[0];
+    if (def?.type === DefinitionType.Parameter) {
+      const annotation = (def.name as TSESTree.Identifier).typeAnnotation?.typeAnnotation;
+      return annotation?.type === 'TSTypeReference' && annotation.typeName.type === 'Identifier' && MAP_TYPES.has(annotation.typeName.name);
+    }
+    if (def?.type === DefinitionType.Variable && def.node.type === 'VariableDeclarator') {
+      const init = def.node.init;
+      if (init?.type === 'NewExpression' && init.callee.type === 'Identifier') return MAP_TYPES.has(init.callee.name);
+      if (init?.type === 'Identifier') return isMapBinding(init, scopeManager, depth + 1);
+    }
+    return false;
+  }
+  return false;
+}
+
+/** `flags.record(ctx, ['inference_model', 'system_prompt_version'])`: a retired key in a key list of a flags call. */
+function keyListEdits(ast: TSESTree.Program, clients: ReadonlySet<string>, decisions: ReadonlyMap<string, FlagValue>): TextEdit[] {
+  const edits: TextEdit[] = [];
+  if (clients.size === 0) return edits;
+  const visit = (node: TSESTree.Node): void => {
+    if (node.type === 'CallExpression' && node.callee.type === 'MemberExpression' && node.callee.object.type === 'Identifier' && clients.has(node.callee.object.name)) {
+      for (const arg of node.arguments) {
+        if (arg.type !== 'ArrayExpression') continue;
+        const elements = arg.elements.filter((e): e is TSESTree.Expression | TSESTree.SpreadElement => e !== null);
+        const doomed = elements.filter((e) => e.type === 'Literal' && typeof e.value === 'string' && decisions.has(e.value));
+        if (doomed.length > 0 && doomed.length < elements.length) edits.push(...listItemEdits('', arg, elements, doomed));
+      }
+    }
+    for (const value of Object.values(node)) {
+      if (Array.isArray(value)) {
+        for (const child of value) if (isEstreeNode(child)) visit(child);
+      } else if (isEstreeNode(value) && value !== node.parent) visit(value);
+    }
+  };
+  visit(ast);
+  return edits;
 }
 
 /** Replaces one read with the kept value; returns true, or the reason it could not. */
@@ -146,7 +224,9 @@ function replaceRead(read: FlagRead, value: FlagValue, byRange: Map<string, Loca
   if (read.valueNode) {
     const target = byRange.get(rangeKey(read.valueNode));
     if (!target) return 'could not map the read onto the rewritable syntax tree';
-    target.set(simplifier.literal(value));
+    const literal = simplifier.literal(value);
+    simplifier.readLiterals.add(literal);
+    target.set(literal);
     return true;
   }
   const destructured = replaceDestructuredRead(read, value, byRange, simplifier, program);
@@ -161,7 +241,7 @@ function replaceRead(read: FlagRead, value: FlagValue, byRange: Map<string, Loca
  */
 function replaceDestructuredRead(read: FlagRead, value: FlagValue, byRange: Map<string, Located>, simplifier: Simplifier, program: AstNode): true | string | undefined {
   let holder = byRange.get(rangeKey(read.call));
-  if (holder?.parent.type === 'AwaitExpression') holder = byRange.get(`${holder.parent.start as number}:${holder.parent.end as number}`);
+  if (holder?.parent.type === 'AwaitExpression') holder = byRange.get(babelKey(holder.parent));
   const declarator = holder?.parent;
   if (declarator?.type !== 'VariableDeclarator' || declarator.id.type !== 'ObjectPattern') return undefined;
   const wanted = read.valueKind === 'details' ? 'value' : read.keyNode?.type === 'Identifier' ? read.keyNode.name : read.key;
@@ -174,6 +254,7 @@ function replaceDestructuredRead(read: FlagRead, value: FlagValue, byRange: Map<
   if (properties.length === 1) {
     declarator.id = binding;
     declarator.init = simplifier.literal(value);
+    simplifier.readLiterals.add(declarator.init as AstNode);
     return true;
   }
   const located = statementListOf(program, declarator);
@@ -184,6 +265,7 @@ function replaceDestructuredRead(read: FlagRead, value: FlagValue, byRange: Map<
     kind: 'const',
     declarations: [{ type: 'VariableDeclarator', id: binding, init: simplifier.literal(value) }],
   };
+  simplifier.readLiterals.add(constant.declarations[0].init as AstNode);
   located.list.splice(located.index + 1, 0, constant);
   return true;
 }
@@ -219,8 +301,14 @@ interface Located {
   set(replacement: AstNode): void;
 }
 
+/** Nodes of the two trees are matched by line and column: offsets differ once recast normalises CRLF. */
 function rangeKey(node: TSESTree.Node): string {
-  return `${node.range[0]}:${node.range[1]}`;
+  return `${node.loc.start.line}:${node.loc.start.column}:${node.loc.end.line}:${node.loc.end.column}`;
+}
+
+function babelKey(node: AstNode): string {
+  const loc = node.loc as { start: { line: number; column: number }; end: { line: number; column: number } } | undefined;
+  return loc ? `${loc.start.line}:${loc.start.column}:${loc.end.line}:${loc.end.column}` : '';
 }
 
 /** Outermost expression at each source range, with a way to replace it in its parent. */
@@ -228,7 +316,7 @@ function indexByRange(program: AstNode): Map<string, Located> {
   const map = new Map<string, Located>();
   const visit = (node: AstNode): void => {
     for (const { child, key, index } of children(node)) {
-      const k = `${child.start as number}:${child.end as number}`;
+      const k = babelKey(child);
       if (!map.has(k) && !child.type.endsWith('Statement') && !child.type.endsWith('Declaration')) {
         map.set(k, {
           node: child,
@@ -330,54 +418,11 @@ function isCallTo(node: AstNode, name: string): boolean {
 }
 
 /**
- * Test set-up that pins the retired flag (`staticSource({ inference_model: ... })`, a registry
- * entry in a fixture, `td.update(td.flag('inference_model')...)`) has nothing left to configure.
- */
-function removeTestOverrides(program: AstNode, decisions: ReadonlyMap<string, FlagValue>): boolean {
-  let removed = false;
-  const namesFlag = (n: AstNode): boolean => {
-    const v = literalValue(n);
-    return typeof v === 'string' && decisions.has(v);
-  };
-  const visit = (node: AstNode): void => {
-    for (const key of Object.keys(node)) {
-      const value: unknown = node[key];
-      if (Array.isArray(value)) {
-        for (let i = value.length - 1; i >= 0; i--) {
-          const child: unknown = value[i];
-          if (!isNode(child)) continue;
-          const dropProperty = node.type === 'ObjectExpression' && child.type === 'ObjectProperty' && (() => {
-            const name = propertyKeyName(child);
-            return name !== undefined && decisions.has(name);
-          })();
-          const dropEntry = node.type === 'ArrayExpression' && child.type === 'ObjectExpression' && (child.properties as AstNode[]).some((p) => p.type === 'ObjectProperty' && ['flag', 'key'].includes(propertyKeyName(p) ?? '') && namesFlag(p.value as AstNode));
-          const dropStatement = child.type === 'ExpressionStatement' && callsWithFlagKey(child.expression as AstNode, namesFlag);
-          if (dropProperty || dropEntry || dropStatement) {
-            value.splice(i, 1);
-            removed = true;
-          } else visit(child);
-        }
-      } else if (isNode(value) && key !== 'loc') visit(value);
-    }
-  };
-  visit(program);
-  return removed;
-}
-
-function callsWithFlagKey(expression: AstNode, namesFlag: (n: AstNode) => boolean): boolean {
-  let found = false;
-  walk(expression, (n) => {
-    if ((n.type === 'CallExpression' || n.type === 'NewExpression') && (n.arguments as AstNode[]).some(namesFlag)) found = true;
-  });
-  return found;
-}
-
-/**
  * A later pass over a module whose constant exports nobody imports any more: key constants go
  * at once; constant values and wrappers are marked again as codemod-made, so the simplifier
  * inlines and removes them like any other binding it created.
  */
-function markRemovableExports(program: AstNode, removable: ReadonlySet<string>, keyExports: Map<string, string>, marked: WeakSet<object>): boolean {
+function markRemovableExports(program: AstNode, removable: ReadonlySet<string>, keyExports: Map<string, string>, marked: WeakSet<object>, readLiterals: WeakSet<object>): boolean {
   let changed = false;
   const body = program.body as AstNode[];
   for (let i = body.length - 1; i >= 0; i--) {
@@ -395,11 +440,13 @@ function markRemovableExports(program: AstNode, removable: ReadonlySet<string>, 
           changed = true;
         } else if (literalValue(unwrapTypeWrappers(declarator.init as AstNode)) !== undefined) {
           marked.add(unwrapTypeWrappers(declarator.init as AstNode));
+          readLiterals.add(unwrapTypeWrappers(declarator.init as AstNode));
           changed = true;
         } else {
           const returned = declarator.init.type === 'ArrowFunctionExpression' || declarator.init.type === 'FunctionExpression' ? returnedExpression(declarator.init as AstNode) : undefined;
           if (returned && literalValue(returned) !== undefined) {
             marked.add(returned);
+            readLiterals.add(returned);
             changed = true;
           }
         }
@@ -409,6 +456,7 @@ function markRemovableExports(program: AstNode, removable: ReadonlySet<string>, 
       const returned = returnedExpression(d);
       if (returned && literalValue(returned) !== undefined) {
         marked.add(returned);
+        readLiterals.add(returned);
         changed = true;
       }
     }
@@ -453,7 +501,7 @@ function collectKeyExports(program: AstNode, decisions: ReadonlyMap<string, Flag
   }
 }
 
-function constantExportsOf(program: AstNode, marked: WeakSet<object>): Map<string, ConstantExport> {
+function constantExportsOf(program: AstNode, marked: WeakSet<object>, readLiterals: WeakSet<object>): Map<string, ConstantExport> {
   const out = new Map<string, ConstantExport>();
   for (const statement of program.body as AstNode[]) {
     if (statement.type !== 'ExportNamedDeclaration' || !statement.declaration) continue;
@@ -466,7 +514,7 @@ function constantExportsOf(program: AstNode, marked: WeakSet<object>): Map<strin
         }
       }
     }
-    const wrapper = wrapperOf(statement, marked);
+    const wrapper = wrapperOf(statement, readLiterals);
     if (wrapper) {
       const fn = statement.declaration as AstNode;
       const body = fn.type === 'FunctionDeclaration' ? fn.body.body[0].argument : fn.declarations[0].init.body.type === 'BlockStatement' ? fn.declarations[0].init.body.body[0].argument : fn.declarations[0].init.body;
@@ -489,4 +537,106 @@ function quoteStyle(program: AstNode): "'" | '"' {
     return n.type !== 'JSXAttribute';
   });
   return double > single ? '"' : "'";
+}
+
+interface TextEdit {
+  start: number;
+  end: number;
+}
+
+/**
+ * Test set-up that pins a retired flag has nothing left to configure: a property named by the key
+ * (`staticSource({ inference_model: ... })`, an in-memory provider), a registry entry
+ * `{ flag: 'inference_model', ... }` in a list, or a statement calling something with the key
+ * (`mockFlag('inference_model', ...)`, `td.update(td.flag('inference_model')...)`).
+ */
+function testOverrideEdits(ast: TSESTree.Program, text: string, decisions: ReadonlyMap<string, FlagValue>): TextEdit[] {
+  const edits: TextEdit[] = [];
+  const namesFlag = (n: TSESTree.Node | null | undefined): boolean => n?.type === 'Literal' && typeof n.value === 'string' && decisions.has(n.value);
+  const propertyName = (p: TSESTree.Node): string | undefined => {
+    if (p.type !== 'Property' || p.computed) return undefined;
+    if (p.key.type === 'Identifier') return p.key.name;
+    return p.key.type === 'Literal' && typeof p.key.value === 'string' ? p.key.value : undefined;
+  };
+  const visit = (node: TSESTree.Node): void => {
+    if (node.type === 'ObjectExpression') {
+      const doomed = node.properties.filter((p) => {
+        const name = propertyName(p);
+        return name !== undefined && decisions.has(name);
+      });
+      if (doomed.length > 0) {
+        edits.push(...listItemEdits(text, node, node.properties, doomed));
+        for (const p of node.properties) if (!doomed.includes(p)) visit(p);
+        return;
+      }
+    }
+    if (node.type === 'ArrayExpression') {
+      const doomed = node.elements.filter(
+        (e): e is TSESTree.ObjectExpression =>
+          e?.type === 'ObjectExpression' && e.properties.some((p) => p.type === 'Property' && ['flag', 'key'].includes(propertyName(p) ?? '') && namesFlag(p.value)),
+      );
+      if (doomed.length > 0) {
+        const elements = node.elements.filter((e): e is TSESTree.Expression | TSESTree.SpreadElement => e !== null);
+        edits.push(...listItemEdits(text, node, elements, doomed));
+        return;
+      }
+    }
+    if (node.type === 'ExpressionStatement' && callsWithFlagKey(node.expression, namesFlag)) {
+      edits.push(statementEdit(text, node));
+      return;
+    }
+    for (const value of Object.values(node)) {
+      if (Array.isArray(value)) {
+        for (const child of value) if (isEstreeNode(child)) visit(child);
+      } else if (isEstreeNode(value) && value !== node.parent) visit(value);
+    }
+  };
+  visit(ast);
+  return edits;
+}
+
+function isEstreeNode(value: unknown): value is TSESTree.Node {
+  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string' && Array.isArray((value as { range?: unknown }).range);
+}
+
+/** Whether the statement's own call chain (not functions inside it) passes a retired key. */
+function callsWithFlagKey(expression: TSESTree.Node, namesFlag: (n: TSESTree.Node) => boolean): boolean {
+  let n: TSESTree.Node = expression;
+  while (n.type === 'AwaitExpression' || n.type === 'ChainExpression') n = n.type === 'AwaitExpression' ? n.argument : n.expression;
+  if (n.type !== 'CallExpression' && n.type !== 'NewExpression') return false;
+  const args = n.arguments as TSESTree.Node[];
+  if (args.some(namesFlag)) return true;
+  if (args.some((a) => (a.type === 'CallExpression' || a.type === 'NewExpression') && callsWithFlagKey(a, namesFlag))) return true;
+  return n.callee.type === 'MemberExpression' && callsWithFlagKey(n.callee.object, namesFlag);
+}
+
+/** Removes items from a comma-separated list, taking one separator with each and keeping the layout. */
+function listItemEdits(text: string, container: TSESTree.Node, items: readonly TSESTree.Node[], doomed: readonly TSESTree.Node[]): TextEdit[] {
+  if (doomed.length === items.length) return [{ start: container.range[0] + 1, end: container.range[1] - 1 }];
+  const edits: TextEdit[] = [];
+  for (const item of doomed) {
+    const i = items.indexOf(item);
+    const next = items[i + 1];
+    if (next) edits.push({ start: item.range[0], end: next.range[0] });
+    else edits.push({ start: items[i - 1]!.range[1], end: item.range[1] });
+  }
+  void text;
+  return edits;
+}
+
+/** A whole statement with its line, when it stands alone on its lines. */
+function statementEdit(text: string, statement: TSESTree.Node): TextEdit {
+  let start = statement.range[0];
+  let end = statement.range[1];
+  const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+  if (/^[ \t]*$/.test(text.slice(lineStart, start))) start = lineStart;
+  const lineEnd = text.indexOf('\n', end);
+  if (lineEnd >= 0 && /^[ \t\r]*$/.test(text.slice(end, lineEnd))) end = lineEnd + 1;
+  return { start, end };
+}
+
+function applyEdits(text: string, edits: readonly TextEdit[]): string {
+  let out = text;
+  for (const e of [...edits].sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + out.slice(e.end);
+  return out;
 }

@@ -42,6 +42,8 @@ type Scalar = FlagValue | null;
 
 export class Simplifier {
   private changed = false;
+  /** Literals standing for the flag value itself (a replaced read, or a binding of one). */
+  readonly readLiterals = new WeakSet<object>();
   private readonly touched = new WeakSet<object>();
   private topLevel = new Map<string, AstNode>();
 
@@ -183,7 +185,8 @@ export class Simplifier {
         if (value?.type !== 'JSXExpressionContainer' || !this.isMarked(value.expression)) return undefined;
         const v = this.constant(value.expression);
         if (typeof v !== 'string' || /["\\\n{}<>&]/.test(v)) return undefined;
-        return { ...node, value: { type: 'StringLiteral', value: v, extra: { raw: JSON.stringify(v), rawValue: v } } };
+        // An estree `Literal` keeps its raw text when printed; JSX attributes take double quotes.
+        return { ...node, value: { type: 'Literal', value: v, extra: { raw: JSON.stringify(v), rawValue: v } } };
       }
       default:
         return undefined;
@@ -363,6 +366,7 @@ export class Simplifier {
           i--;
           continue;
         }
+        if (isWrapperDeclaration(statement)) this.inlineWrapperCalls(statement, list, i);
       } else if (isWrapperDeclaration(statement)) {
         this.inlineWrapperCalls(statement, list, i);
       }
@@ -445,7 +449,8 @@ export class Simplifier {
       if (region.some((n) => declaredNamesWithin(n).includes(name))) continue;
       if (region.some((n) => usedInTypeOrExport(n, name))) continue;
       const value = this.constant(declarator.init)!;
-      for (const n of region) this.replaceReferences(n, name, value);
+      const isRead = this.readLiterals.has(unwrapTypeWrappers(declarator.init as AstNode));
+      for (const n of region) this.replaceReferences(n, name, value, isRead);
       const keep = owner.type === 'Program' && (exported || exportedByName(list, name)) && !this.options.removableExports.has(name);
       if (keep) continue;
       declarators.splice(declarators.indexOf(declarator), 1);
@@ -459,11 +464,12 @@ export class Simplifier {
     return false;
   }
 
-  private replaceReferences(root: AstNode, name: string, value: Scalar): void {
+  private replaceReferences(root: AstNode, name: string, value: Scalar, isRead: boolean): void {
     const visit = (node: AstNode): void => {
       for (const { child, key, index } of children(node)) {
         if (child.type === 'Identifier' && child.name === name && isReference(child, node, key)) {
           const replacement = this.literal(value);
+          if (isRead) this.readLiterals.add(replacement);
           if (node.type === 'ObjectProperty' && node.shorthand) {
             node.shorthand = false;
             node.key = { type: 'Identifier', name };
@@ -615,10 +621,8 @@ function evaluateBinary(operator: string, l: Scalar, r: Scalar): Scalar | undefi
     case '!==':
       return l !== r;
     case '==':
-      // eslint-disable-next-line eqeqeq
       return l == r;
     case '!=':
-      // eslint-disable-next-line eqeqeq
       return l != r;
     case '<':
       return l !== null && r !== null ? l < r : undefined;
@@ -699,9 +703,10 @@ function isWrapperDeclaration(statement: AstNode): boolean {
   return wrapperFunction(statement) !== undefined;
 }
 
-export function wrapperOf(statement: AstNode, marked: WeakSet<object>): { name: string; kind: 'call' | 'await' } | undefined {
+/** A function that does nothing but return the flag value: callers elsewhere can inline it. */
+export function wrapperOf(statement: AstNode, readLiterals: WeakSet<object>): { name: string; kind: 'call' | 'await' } | undefined {
   const fn = wrapperFunction(statement);
-  if (!fn || !marked.has(unwrapTypeWrappers(fn.returned))) return undefined;
+  if (!fn || !readLiterals.has(unwrapTypeWrappers(fn.returned))) return undefined;
   return { name: fn.name, kind: fn.async ? 'await' : 'call' };
 }
 
@@ -773,7 +778,7 @@ export function removeUnused(program: AstNode, usesBefore: ReadonlyMap<string, n
           removed = true;
           if (kept.length === 0) list.splice(i, 1);
           else s.specifiers = kept;
-        } else if (s.type === 'VariableDeclaration') {
+        } else if (s.type === 'VariableDeclaration' && !s.declare) {
           const declarators = s.declarations as AstNode[];
           const kept = declarators.filter((d) => !(d.id.type === 'Identifier' && gone(d.id.name as string) && removableInitializer(d.init as AstNode | null)));
           if (kept.length === declarators.length) continue;

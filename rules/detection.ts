@@ -359,6 +359,11 @@ const FLAVOR_PACKAGES: Record<ClientFlavor, readonly PackageKind[]> = {
   'posthog-js': ['posthog-js'],
 };
 
+/** Table lookup by a name taken from user code, which may be `constructor` or `__proto__`. */
+function own<T>(table: Readonly<Record<string, T>>, name: string): T | undefined {
+  return Object.hasOwn(table, name) ? table[name] : undefined;
+}
+
 const APPCONFIG_AGENT_URL = /(?:localhost|127\.0\.0\.1):2772\/applications\//;
 
 /**
@@ -458,7 +463,7 @@ class Detector {
   ) {
     for (const scope of scopeManager.scopes) {
       for (const ref of scope.references) if (ref.resolved) this.variables.set(ref.identifier, ref.resolved);
-      for (const variable of scope.variables) for (const id of variable.identifiers) this.variables.set(id, variable);
+      for (const variable of scope.variables) for (const id of variable.identifiers) if (!this.variables.has(id)) this.variables.set(id, variable);
     }
   }
 
@@ -494,7 +499,7 @@ class Detector {
       if (method === undefined) return;
       const receiver = this.originOf(callee.object);
       if (receiver?.kind === 'client') {
-        const spec = METHODS[receiver.flavor][method];
+        const spec = own(METHODS[receiver.flavor], method);
         if (spec) this.addRead(FLAVOR_SDK[receiver.flavor], method, call, spec);
         return;
       }
@@ -564,8 +569,8 @@ class Detector {
 
   /** A client whose origin is out of sight: decide by method name, SDK imports and registry keys. */
   private visitUntracedMethod(call: TSESTree.CallExpression, callee: TSESTree.MemberExpression, method: string): void {
-    const distinctive = DISTINCTIVE_METHODS[method];
-    const ambiguous = AMBIGUOUS_METHODS[method];
+    const distinctive = own(DISTINCTIVE_METHODS, method);
+    const ambiguous = own(AMBIGUOUS_METHODS, method);
     const flavor = distinctive ?? ambiguous;
     if (!flavor) return;
     const keyArg = call.arguments[0];
@@ -578,7 +583,7 @@ class Detector {
     else if (!evidence && ambiguous !== undefined) evidence = importsSdk && !this.isLocalValue(callee.object);
     if (!evidence) return;
     const refined = this.refineFlavor(flavor);
-    const spec = METHODS[refined][method] ?? METHODS[flavor][method];
+    const spec = own(METHODS[refined], method) ?? own(METHODS[flavor], method);
     if (spec) this.addRead(FLAVOR_SDK[refined], method, call, spec);
   }
 

@@ -96,7 +96,7 @@ export function isInsideListener(node: TSESTree.Node): boolean {
     if (parent?.type === AST_NODE_TYPES.CallExpression && parent.arguments.includes(outer as TSESTree.CallExpressionArgument)) {
       const callee = unwrapExpression(parent.callee);
       const name = callee.type === AST_NODE_TYPES.Identifier ? callee.name : callee.type === AST_NODE_TYPES.MemberExpression ? memberName(callee) : undefined;
-      if (name !== undefined && LISTENER_METHOD.test(name)) return true;
+      if (name !== undefined && LISTENER_METHOD.test(name) && !(callee.type === AST_NODE_TYPES.Identifier && MEMO_WRAPPERS.has(name))) return true;
     }
   }
   return false;
@@ -108,8 +108,14 @@ export function memoWrapper(node: TSESTree.Node): string | undefined {
     if (!isFunction(p)) continue;
     const { node: outer, parent } = outerParent(p);
     if (parent?.type !== AST_NODE_TYPES.CallExpression || !parent.arguments.includes(outer as TSESTree.CallExpressionArgument)) continue;
+    // `once(fn)` / `_.memoize(fn)`; `emitter.once('change', fn)` is a listener, not a memo.
     const callee = unwrapExpression(parent.callee);
-    const name = callee.type === AST_NODE_TYPES.Identifier ? callee.name : callee.type === AST_NODE_TYPES.MemberExpression ? memberName(callee) : undefined;
+    const name =
+      callee.type === AST_NODE_TYPES.Identifier
+        ? callee.name
+        : callee.type === AST_NODE_TYPES.MemberExpression && callee.object.type === AST_NODE_TYPES.Identifier && /^(_|lodash|R)$/.test(callee.object.name)
+          ? memberName(callee)
+          : undefined;
     if (name !== undefined && MEMO_WRAPPERS.has(name)) return name;
   }
   return undefined;

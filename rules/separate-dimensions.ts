@@ -28,7 +28,7 @@ export default createRule<Options, MessageId>({
       {
         type: 'object',
         properties: {
-          reportAiConfigs: { type: 'boolean', description: 'Also report LaunchDarkly AI Configs, which bundle model and prompt by design (on in `strict`).' },
+          reportAiConfigs: { type: 'boolean', default: false, description: 'Also report LaunchDarkly AI Configs, which bundle model and prompt by design (on in `strict`).' },
         },
         additionalProperties: false,
       },

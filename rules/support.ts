@@ -117,8 +117,8 @@ export interface DateOptions {
 export const DATE_OPTION_SCHEMA = {
   type: 'object',
   properties: {
-    maxHorizonDays: { type: 'integer', minimum: 1, description: 'Longest allowed time from today to `cleanup_by`, in days.' },
-    warnWithinDays: { type: 'integer', minimum: 0, description: 'Days before `cleanup_by` from which the rule warns.' },
+    maxHorizonDays: { type: 'integer', minimum: 1, default: 180, description: 'Longest allowed time from today to `cleanup_by`, in days.' },
+    warnWithinDays: { type: 'integer', minimum: 0, default: 14, description: 'Days before `cleanup_by` from which the rule warns.' },
     today: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'Fixed UTC date (`YYYY-MM-DD`) for reproducible builds.' },
   },
   additionalProperties: false,
@@ -228,7 +228,8 @@ export function resolverOf(context: AnyContext): Resolve {
   if (cached) return cached;
   const map = new Map<TSESTree.Node, ReturnType<Resolve>>();
   for (const scope of scopeManager?.scopes ?? []) {
-    for (const variable of scope.variables) for (const id of variable.identifiers) map.set(id, variable);
+    // A class's name is declared both around and inside the class; the outer binding is the one other code uses.
+    for (const variable of scope.variables) for (const id of variable.identifiers) if (!map.has(id)) map.set(id, variable);
     for (const ref of scope.references) if (ref.resolved) map.set(ref.identifier, ref.resolved);
   }
   const resolve: Resolve = (id) => map.get(id);

@@ -7,6 +7,8 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compileRegistry, reasonFor, resolve as resolveFlag, resolvedValue, DEFAULT_RULE, DISABLED_RULE } from './evaluator.js';
 import { exportToFlagd } from './export-flagd.js';
+import { ExportError, exportToAppConfig } from './export-appconfig.js';
+import { exportToLaunchDarkly, LAUNCHDARKLY_BUCKETING_NOTE } from './export-launchdarkly.js';
 import { defaultGeneratedPath, generateTypedModule, registryImportPath } from './generate.js';
 import { didYouMean, formatIssue, parseRegistry, type Registry } from './registry.js';
 
@@ -24,8 +26,9 @@ Commands:
   check     [--registry flags.json] [--out flags.generated.ts]   validate the registry and the generated types
   generate  [--registry flags.json] [--out flags.generated.ts] [--openfeature]
   eval      <flag> --context '{"targetingKey":"u1"}' [--registry flags.json] [--json]
-  export    --to flagd [--registry flags.json] [--out file]
+  export    --to flagd|appconfig|launchdarkly [--registry flags.json] [--out file]
   audit     [paths...] [--registry flags.json] [--format text|json|sarif]
+  report    [--metrics metrics.jsonl] [--registry flags.json] [--flag key]... [--html modelflags-report.html] [--json]
   remove    <flag> --keep <variant> [paths...]   (same as remove-flag)
 
 --registry defaults to ./flags.json; --out defaults to flags.generated.ts beside the registry.`;
@@ -146,13 +149,91 @@ async function main(argv: string[], io: CliIO): Promise<number> {
     case 'export': {
       const { values } = parseArgs({ args: rest, options: { ...registryOption, to: { type: 'string' }, out: { type: 'string' } } });
       const target = values.to;
-      if (target !== 'flagd') throw new UsageError(`--to must be one of: flagd${target ? ` (got "${target}")` : ''}`);
+      if (target !== 'flagd' && target !== 'appconfig' && target !== 'launchdarkly') {
+        throw new UsageError(`--to must be one of: flagd, appconfig, launchdarkly${target ? ` (got "${target}")` : ''}`);
+      }
       const registry = readRegistry(values.registry, io);
-      const text = `${JSON.stringify(exportToFlagd(registry), null, 2)}\n`;
+      let document: unknown;
+      try {
+        document = target === 'flagd' ? exportToFlagd(registry) : target === 'appconfig' ? exportToAppConfig(registry) : exportToLaunchDarkly(registry);
+      } catch (error) {
+        if (!(error instanceof ExportError)) throw error;
+        io.err(error.message);
+        return 2;
+      }
+      // On stderr, so that the document on stdout can be piped.
+      if (target === 'launchdarkly') io.err(`note: ${LAUNCHDARKLY_BUCKETING_NOTE}`);
+      const text = `${JSON.stringify(document, null, 2)}\n`;
       if (values.out) {
         writeFileAtomic(resolve(io.cwd, values.out), text);
         io.out(`wrote ${values.out}`);
       } else io.out(text.trimEnd());
+      return 0;
+    }
+    case 'audit': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        allowNegative: true,
+        options: {
+          ...registryOption,
+          format: { type: 'string', default: 'text' },
+          today: { type: 'string' },
+          color: { type: 'boolean' },
+        },
+      });
+      if (!['text', 'json', 'sarif'].includes(values.format)) throw new UsageError(`--format must be one of: text, json, sarif (got "${values.format}")`);
+      if (values.today !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.today)) throw new UsageError(`--today must be a date like 2026-01-31 (got "${values.today}")`);
+      // Loaded on demand: the audit pulls in the TypeScript parser and globby.
+      const audit = await import('./audit.js');
+      let result;
+      try {
+        result = await audit.runAudit({ cwd: io.cwd, paths: positionals, registry: values.registry, today: values.today });
+      } catch (error) {
+        if (error instanceof audit.AuditInputError) throw new UsageError(error.message);
+        throw error;
+      }
+      if (values.format === 'json') io.out(audit.formatJson(result));
+      else if (values.format === 'sarif') io.out(audit.formatSarif(result, audit.packageVersion()));
+      else io.out(audit.formatText(result, values.color ?? (process.stdout.isTTY === true && !('NO_COLOR' in process.env))));
+      return audit.hasErrors(result) ? 1 : 0;
+    }
+    case 'report': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          ...registryOption,
+          metrics: { type: 'string', default: 'metrics.jsonl' },
+          flag: { type: 'string', multiple: true },
+          html: { type: 'string', default: 'modelflags-report.html' },
+          confidence: { type: 'string', default: '0.95' },
+          json: { type: 'boolean', default: false },
+        },
+      });
+      const confidence = Number(values.confidence);
+      if (!(confidence > 0 && confidence < 1)) throw new UsageError(`--confidence must be a number between 0 and 1, like 0.95 (got "${values.confidence}")`);
+      const metricsPath = resolve(io.cwd, values.metrics);
+      let text: string;
+      try {
+        text = readFileSync(metricsPath, 'utf8');
+      } catch (error) {
+        throw new UsageError(
+          (error as NodeJS.ErrnoException).code === 'ENOENT'
+            ? `${values.metrics}: no metrics file here. Attach jsonlExporter('${values.metrics}') to the flags client (docs/guardrails.md), or pass --metrics <file>`
+            : `${values.metrics}: cannot read: ${(error as Error).message}`,
+        );
+      }
+      const { parseMetricsLines, buildReport, formatReportTable, renderReportHtml } = await import('./report.js');
+      const { records, problems } = parseMetricsLines(text, values.metrics);
+      for (const p of problems.slice(0, 10)) io.err(`${p.file}:${p.line}:${p.column}: ${p.message}`);
+      if (problems.length > 10) io.err(`… and ${problems.length - 10} more skipped lines`);
+      // The registry only names controls and orders variants; a report without one is still useful.
+      const registryPath = resolve(io.cwd, values.registry);
+      const registry = existsSync(registryPath) || values.registry !== 'flags.json' ? readRegistry(registryPath, io) : undefined;
+      const report = buildReport(records, { flags: values.flag, registry, confidence });
+      io.out(values.json ? JSON.stringify(report, null, 2) : formatReportTable(report));
+      writeFileAtomic(resolve(io.cwd, values.html), renderReportHtml(report, `modelflags report: ${values.metrics}`));
+      if (!values.json) io.out(`\nwrote ${values.html}`);
       return 0;
     }
     case 'remove': {
@@ -162,7 +243,7 @@ async function main(argv: string[], io: CliIO): Promise<number> {
       return codemod.runCli(rest, io);
     }
     default:
-      throw new UsageError(`unknown command "${command}"${didYouMean(command, ['check', 'generate', 'eval', 'export', 'audit', 'remove'])}\n\n${USAGE}`);
+      throw new UsageError(`unknown command "${command}"${didYouMean(command, ['check', 'generate', 'eval', 'export', 'audit', 'report', 'remove'])}\n\n${USAGE}`);
   }
 }
 

@@ -16,7 +16,7 @@ export interface GenerateOptions {
   /**
    * Also narrow OpenFeature's `StringFlagKey`, `NumberFlagKey` and `BooleanFlagKey` to the registry's
    * keys, so `client.getStringValue('inference_modle', ...)` fails to compile. Needs
-   * `@openfeature/core` installed, or the augmentation itself is an error.
+   * `@openfeature/core` installed (TS2664 otherwise) and `skipLibCheck: true` (see docs/openfeature.md).
    */
   openFeature?: boolean;
 }
@@ -140,10 +140,18 @@ export function generateTypedModule(registry: Registry, options: GenerateOptions
       return keys.length > 0 ? keys.join(' | ') : 'never';
     };
     lines.push('');
+    lines.push("import type {} from '@openfeature/core';");
+    lines.push('');
+    // @openfeature/core documents these aliases as augmentable, but declares each as a local
+    // `type X = string` re-exported with `export type { X }`, so any augmentation is TS2300
+    // "Duplicate identifier" on both sides (TypeScript 6.0, core 1.12). The narrowed alias still wins.
+    // The error on our side is ignored line by line; the one in core's .d.ts needs `skipLibCheck`.
+    lines.push('/** OpenFeature flag keys narrowed to the registry, so a misspelt key fails to compile. */');
     lines.push("declare module '@openfeature/core' {");
-    lines.push(`  export type StringFlagKey = ${keysOf('string')};`);
-    lines.push(`  export type NumberFlagKey = ${keysOf('number')};`);
-    lines.push(`  export type BooleanFlagKey = ${keysOf('boolean')};`);
+    for (const [alias, type] of [['StringFlagKey', 'string'], ['NumberFlagKey', 'number'], ['BooleanFlagKey', 'boolean']] as const) {
+      lines.push('  // @ts-ignore TS2300: see the note in docs/openfeature.md');
+      lines.push(`  export type ${alias} = ${keysOf(type)};`);
+    }
     lines.push('}');
   }
   lines.push('');

@@ -400,28 +400,35 @@ export function mannWhitneyTest(
   const nV = v.length;
   const nC = c.length;
   const sign = better === 'lower' ? 1 : -1;
-  // Worse is "larger" after multiplying by sign; the control is moved by the margin in the worse direction.
-  const all = new Float64Array(nV + nC);
-  const fromV = new Uint8Array(nV + nC);
-  for (let i = 0; i < nV; i++) {
-    all[i] = sign * v[i]!;
-    fromV[i] = 1;
-  }
-  for (let i = 0; i < nC; i++) {
-    const moved = relative ? c[i]! * (1 + sign * margin) : c[i]! + sign * margin;
-    all[nV + i] = sign * moved;
-  }
-  const order = Array.from({ length: nV + nC }, (_, i) => i).sort((a, b) => all[a]! - all[b]!);
+  // Worse is "larger" after multiplying by sign; the control is moved by the margin in the worse
+  // direction. Both arms are sorted natively, then merged to assign mid-ranks to ties.
+  const a = new Float64Array(nV);
+  const b = new Float64Array(nC);
+  for (let i = 0; i < nV; i++) a[i] = sign * v[i]!;
+  for (let i = 0; i < nC; i++) b[i] = sign * (relative ? c[i]! * (1 + sign * margin) : c[i]! + sign * margin);
+  a.sort();
+  b.sort();
   let rankSumV = 0;
   let tieTerm = 0;
-  for (let i = 0; i < order.length; ) {
-    let j = i;
-    while (j + 1 < order.length && all[order[j + 1]!] === all[order[i]!]) j++;
-    const rank = (i + j) / 2 + 1;
-    const t = j - i + 1;
+  let i = 0;
+  let j = 0;
+  let rank = 0;
+  while (i < nV || j < nC) {
+    const x = i < nV && (j >= nC || a[i]! <= b[j]!) ? a[i]! : b[j]!;
+    let fromA = 0;
+    let fromB = 0;
+    while (i < nV && a[i] === x) {
+      i++;
+      fromA++;
+    }
+    while (j < nC && b[j] === x) {
+      j++;
+      fromB++;
+    }
+    const t = fromA + fromB;
+    rankSumV += fromA * (rank + (t + 1) / 2);
     if (t > 1) tieTerm += t * t * t - t;
-    for (let k = i; k <= j; k++) if (fromV[order[k]!]) rankSumV += rank;
-    i = j + 1;
+    rank += t;
   }
   const u = rankSumV - (nV * (nV + 1)) / 2;
   const n = nV + nC;

@@ -27,6 +27,8 @@ export interface ProviderFlags {
   on: Flags['on'];
   readonly ready: Promise<void>;
   registry: Flags['registry'];
+  /** The metrics entry point; optional so that clients without metrics can be served too. */
+  track?(request: never, metric: string, value?: number | boolean): void;
   close(): void;
 }
 
@@ -41,9 +43,6 @@ export type ModelFlagsProviderOptions =
       /** The generated module's `flagContract`: reloads that break the compiled types are rejected. */
       contract?: RegistryContract;
     };
-
-/** The metrics entry point, when the flags client has one (`flags.track(ctx, metric, value)`). */
-type Track = (context: EvaluationContext, metric: string, value: number) => void;
 
 type Detail = (flag: string, context: EvaluationContext) => EvaluationDetail;
 
@@ -119,9 +118,7 @@ export class ModelFlagsProvider implements Provider {
    * counts as 1.
    */
   track(trackingEventName: string, context: EvaluationContext, details: TrackingEventDetails): void {
-    const track = (this.flags as { track?: Track }).track;
-    if (typeof track !== 'function') return;
-    track.call(this.flags, context, trackingEventName, details.value ?? 1);
+    this.flags.track?.(context as never, trackingEventName, details.value ?? 1);
   }
 
   private resolve<T>(flagKey: string, defaultValue: T, context: EvaluationContext, expected: FlagValueType | 'object'): ResolutionDetails<T> {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { CustomReader } from '../../rules/detection.js';
 import { removeFlag, type FlagToRemove } from '../../codemods/remove-flag.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
@@ -19,6 +20,7 @@ interface CaseSpec {
   flag?: string;
   keep?: string;
   paths?: string[];
+  readers?: CustomReader[];
   registry?: string;
   verify?: boolean;
   exitCode?: 0 | 1 | 2;
@@ -26,6 +28,8 @@ interface CaseSpec {
   unresolved?: { file: string; line: number; reason: string }[];
   /** Message fragments expected among the input errors (exit 2). */
   errors?: string[];
+  /** Run without any registry file, to test the refusal. */
+  withoutRegistry?: boolean;
   /** Skip type checking when the case is about code that does not type check on purpose. */
   typecheck?: boolean;
 }
@@ -103,12 +107,13 @@ describe('remove-flag fixtures', () => {
       mkdirSync(work, { recursive: true });
       cpSync(join(dir, 'input'), work, { recursive: true });
       const registry = spec.registry ?? 'flags.json';
-      const sharedRegistry = !existsSync(join(dir, 'input', registry));
+      const sharedRegistry = !spec.withoutRegistry && !existsSync(join(dir, 'input', registry));
       if (sharedRegistry) cpSync(join(SHARED, 'flags.json'), join(work, registry));
       if (spec.typecheck !== false) expect(typeErrors(work), 'the input itself must type check').toEqual([]);
 
       const flags = spec.flags ?? [{ flag: spec.flag!, keep: spec.keep! }];
-      const run = () => removeFlag({ flags, cwd: work, registry, verify: spec.verify ?? false, ...(spec.paths ? { paths: spec.paths } : {}) });
+      const run = () =>
+        removeFlag({ flags, cwd: work, registry, verify: spec.verify ?? false, ...(spec.paths ? { paths: spec.paths } : {}), ...(spec.readers ? { readers: spec.readers } : {}) });
       const report = await run();
       expect(report.errors.map((e) => e.message).join('\n')).toSatisfy((text: string) => (spec.errors ?? []).every((e) => text.includes(e)));
       if (!spec.errors) expect(report.errors).toEqual([]);
@@ -123,7 +128,7 @@ describe('remove-flag fixtures', () => {
       for (const [file, text] of expected) expect(actual.get(file), file).toBe(text);
 
       const again = await run();
-      expect(again.changedFiles, 'a second run changes nothing').toEqual([]);
+      expect(again.written ? again.changedFiles : [], 'a second run changes nothing').toEqual([]);
       const after = snapshot(work);
       if (sharedRegistry) after.delete(registry);
       expect(after).toEqual(actual);

@@ -34,7 +34,7 @@ describe('appConfigSource with the real AppConfigDataClient against a loopback A
       profile: 'flags',
       requiredMinimumPollIntervalInSeconds: 15,
       pollIntervalMs: 10,
-      timeoutMs: 300,
+      timeoutMs: 1000,
       maxBackoffMs: 40,
     });
     const flags = createFlags({ source });
@@ -67,8 +67,8 @@ describe('appConfigSource with the real AppConfigDataClient against a loopback A
       expect(flags.get('inference_model')).toBe('claude-sonnet-4-6');
 
       server.mode = 'slow';
-      const slow = await nextFlagsEvent(flags, 'error', (e) => /within 300 ms/.test(e.message));
-      expect(slow.message).toMatch(/StartConfigurationSession failed: no response within 300 ms \(timeoutMs\)/);
+      const slow = await nextFlagsEvent(flags, 'error', (e) => /within 1000 ms/.test(e.message));
+      expect(slow.message).toMatch(/StartConfigurationSession failed: no response within 1000 ms \(timeoutMs\)/);
       expect(flags.get('inference_model')).toBe('claude-sonnet-4-6');
 
       server.mode = 'ok';
@@ -98,7 +98,7 @@ describe('appConfigSource with the real AppConfigDataClient against a loopback A
   it('reports a profile that does not exist with what to check', async () => {
     server.mode = 'ok';
     const flags = createFlags({
-      source: appConfigSource({ client: clientFor(server), application: 'chat', environment: 'prod', profile: 'missing', pollIntervalMs: 10, timeoutMs: 300, maxBackoffMs: 20 }),
+      source: appConfigSource({ client: clientFor(server), application: 'chat', environment: 'prod', profile: 'missing', pollIntervalMs: 10, timeoutMs: 1000, maxBackoffMs: 20 }),
     });
     try {
       const error = nextFlagsEvent(flags, 'error');

@@ -5,6 +5,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, OpenFeature, ProviderEvents, ProviderStatus, type EventDetails } from '@openfeature/server-sdk';
 import { ModelFlagsProvider } from '../../src/openfeature.js';
 import { createFlags } from '../../src/flags.js';
+import type { TrackEvent } from '../../src/metrics.js';
 import { fileSource, staticSource, type FlagSource } from '../../src/sources.js';
 
 const registry = {
@@ -103,7 +104,6 @@ describe('ModelFlagsProvider through the OpenFeature server SDK', () => {
     const missing = await client.getStringDetails('inference_modle', 'fallback');
     expect(missing).toMatchObject({ value: 'fallback', reason: 'ERROR', errorCode: ErrorCode.FLAG_NOT_FOUND });
     expect(missing.errorMessage).toMatch(/not in the registry/);
-
   });
 
   it('emits PROVIDER_CONFIGURATION_CHANGED with flagsChanged on reload, and stays on the last good registry when a reload is invalid', async () => {
@@ -166,19 +166,17 @@ describe('ModelFlagsProvider through the OpenFeature server SDK', () => {
     expect(await client.getNumberValue('retrieval_top_k', 1)).toBe(5);
   });
 
-  it('passes track() to the flags client metrics with the served context', async () => {
+  it('records track() events through the flags client metrics, against the variants the context is served', async () => {
     const flags = createFlags({ source: staticSource(registry) });
-    const recorded: [unknown, string, number][] = [];
-    const withMetrics = Object.assign(Object.create(flags) as typeof flags, {
-      track: (context: unknown, metric: string, value: number) => recorded.push([context, metric, value]),
-    });
-    await OpenFeature.setProviderAndWait(new ModelFlagsProvider({ flags: withMetrics }));
+    const tracked: TrackEvent[] = [];
+    flags.on('track', (event) => tracked.push(event));
+    await OpenFeature.setProviderAndWait(new ModelFlagsProvider({ flags }));
     const client = OpenFeature.getClient();
-    client.track('latency_ms', { targetingKey: 'u1' }, { value: 412 });
+    client.track('latency_ms', { targetingKey: 'u1', user_segment: 'internal' }, { value: 412 });
     client.track('task_completed', { targetingKey: 'u2' });
-    expect(recorded).toEqual([
-      [expect.objectContaining({ targetingKey: 'u1' }), 'latency_ms', 412],
-      [expect.objectContaining({ targetingKey: 'u2' }), 'task_completed', 1],
+    expect(tracked.map(({ metric, value, variants }) => ({ metric, value, model: variants['inference_model'] }))).toEqual([
+      { metric: 'latency_ms', value: 412, model: 'claude-opus-4-6' },
+      { metric: 'task_completed', value: 1, model: flags.get('inference_model', { targetingKey: 'u2' }) },
     ]);
   });
 });

@@ -336,6 +336,19 @@ describe('camelCase', () => {
 });
 
 describe('robustness', () => {
+  it('treats method names that are Object.prototype members as ordinary names', () => {
+    const code = `
+      import { GrowthBook } from '@growthbook/growthbook';
+      import { flags } from './flags.js';
+      export function f(gb: GrowthBook, x) {
+        gb.constructor('inference_model');
+        flags.toString('inference_model');
+        x.__proto__('inference_model');
+        return gb.hasOwnProperty('inference_model');
+      }`;
+    expect(summary(code)).toEqual([]);
+  });
+
   it('never throws on arbitrary call shapes built from SDK fragments', () => {
     const fragment = fc.constantFrom(
       'flags.get',

@@ -14,6 +14,21 @@ export interface ChatResponse {
   usage: { inputTokens: number; outputTokens: number };
 }
 
+/** How a model call failed; each kind is tracked as its own rate. */
+export type FailureKind = 'timeout' | 'rate_limited' | 'malformed_response';
+
+export class ModelError extends Error {
+  constructor(
+    readonly kind: FailureKind | 'other',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ModelError';
+  }
+}
+
+export type ModelClient = (request: ChatRequest) => Promise<ChatResponse>;
+
 export async function complete(request: ChatRequest): Promise<ChatResponse> {
   const last = request.messages.at(-1)?.content ?? '';
   const content = `(${request.model}) ${last.length > 40 ? `${last.slice(0, 40)}…` : last}`;

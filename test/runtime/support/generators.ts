@@ -231,7 +231,6 @@ export const context: fc.Arbitrary<Record<string, Scalar>> = fc
   });
 
 export function isAscii(s: string): boolean {
-  // eslint-disable-next-line no-control-regex
   return /^[\x00-\x7f]*$/.test(s);
 }
 

@@ -1,0 +1,15 @@
+/** The plugin's configs as the bench uses them: with the plugin's rules on, or the same set-up with them off. */
+import type { Linter } from 'eslint';
+import plugin from '../../rules/index.js';
+
+export type ConfigName = 'recommended' | 'strict' | 'recommended-type-checked';
+
+/**
+ * ESLint matches `files` against its cwd, and the config resolves the registry against
+ * process.cwd(), so callers chdir into the linted directory first.
+ */
+export function benchConfig(name: ConfigName, registry: string, rulesOn: boolean): Linter.Config[] {
+  const configs = plugin.configs[name]({ registry, today: '2026-06-01' }) as unknown as Linter.Config[];
+  if (rulesOn) return configs;
+  return configs.map((c) => (c.rules ? { ...c, rules: Object.fromEntries(Object.keys(c.rules).map((id) => [id, 'off' as const])) } : c));
+}

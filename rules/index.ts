@@ -1,0 +1,205 @@
+/**
+ * `modelflags/eslint-plugin`: the rules and the flat configs that hand them the registry.
+ *
+ * The registry is read when the config loads and put into `settings.modelflags` as text, so
+ * ESLint's cache key (which hashes the config) changes whenever flags.json or the date does.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import json from '@eslint/json';
+import * as tsParser from '@typescript-eslint/parser';
+import type { TSESLint } from '@typescript-eslint/utils';
+import { isValidDate, parseRegistryOrThrow, RegistryError } from '../src/registry.js';
+import type { CustomReader } from './detection.js';
+import consistentDefault from './consistent-default.js';
+import noDynamicFlagKey from './no-dynamic-flag-key.js';
+import noExpiredFlag from './no-expired-flag.js';
+import noUnknownFlag from './no-unknown-flag.js';
+import noUnknownVariant from './no-unknown-variant.js';
+import readPerRequest from './read-per-request.js';
+import requireCleanupDate from './require-cleanup-date.js';
+import requireContext from './require-context.js';
+import separateDimensions from './separate-dimensions.js';
+import type { ModelflagsSettings } from './support.js';
+
+export type { CustomReader, FlagRead, SdkId } from './detection.js';
+export type { ModelflagsSettings } from './support.js';
+
+export const rules = {
+  'read-per-request': readPerRequest,
+  'separate-dimensions': separateDimensions,
+  'require-cleanup-date': requireCleanupDate,
+  'no-expired-flag': noExpiredFlag,
+  'no-unknown-flag': noUnknownFlag,
+  'no-unknown-variant': noUnknownVariant,
+  'consistent-default': consistentDefault,
+  'no-dynamic-flag-key': noDynamicFlagKey,
+  'require-context': requireContext,
+};
+
+export type RuleId = keyof typeof rules;
+
+/** Rules that also run on the registry file itself (through @eslint/json). */
+export const REGISTRY_FILE_RULES: readonly RuleId[] = ['require-cleanup-date', 'no-expired-flag'];
+
+export interface ConfigOptions {
+  /** The registry: a file URL (`new URL('./flags.json', import.meta.url)`) or a path relative to the working directory. */
+  registry?: URL | string;
+  /** Fixed UTC date `YYYY-MM-DD` for the date rules, for reproducible builds. */
+  today?: string;
+  /** In-house flag readers: `{ callee: 'featureFlagProvider.evaluatedFeatureFlag', keyArgument: 0 }`. */
+  readers?: CustomReader[];
+  /** Code files this config applies to; one config per package in a monorepo. Default: all JS and TS files. */
+  files?: string[];
+}
+
+type Severity = 'error' | 'warn';
+type RuleEntry = Severity | [Severity, ...unknown[]];
+type RuleSettings = Partial<Record<`modelflags/${RuleId}`, RuleEntry>>;
+
+const RECOMMENDED: RuleSettings = {
+  'modelflags/read-per-request': 'error',
+  'modelflags/separate-dimensions': 'error',
+  'modelflags/require-cleanup-date': 'error',
+  'modelflags/no-expired-flag': 'warn',
+  'modelflags/no-unknown-flag': 'error',
+  'modelflags/no-unknown-variant': 'error',
+  'modelflags/consistent-default': 'error',
+  'modelflags/no-dynamic-flag-key': 'warn',
+  'modelflags/require-context': 'error',
+};
+
+const STRICT: RuleSettings = {
+  ...RECOMMENDED,
+  'modelflags/separate-dimensions': ['error', { reportAiConfigs: true }],
+  'modelflags/no-expired-flag': 'error',
+  'modelflags/no-dynamic-flag-key': 'error',
+};
+
+const CODE_FILES = ['**/*.{js,mjs,cjs,jsx,ts,mts,cts,tsx}'];
+const TS_FILES = ['**/*.{ts,mts,cts,tsx}'];
+
+type ConfigFactory = ((options?: ConfigOptions) => TSESLint.FlatConfig.ConfigArray) & { rules: RuleSettings };
+
+function makeConfig(name: string, ruleSettings: RuleSettings, typeChecked: boolean): ConfigFactory {
+  const factory = (options: ConfigOptions = {}): TSESLint.FlatConfig.ConfigArray => {
+    const settings = loadSettings(options);
+    const codeRules: RuleSettings = {};
+    const registryRules: RuleSettings = {};
+    for (const [id, entry] of Object.entries(ruleSettings) as [`modelflags/${RuleId}`, RuleEntry][]) {
+      codeRules[id] = entry;
+      if (REGISTRY_FILE_RULES.includes(id.slice('modelflags/'.length) as RuleId)) registryRules[id] = entry;
+    }
+    const files = options.files ?? CODE_FILES;
+    const shared = { plugins: { modelflags: plugin }, settings: { modelflags: settings } };
+    const configs: TSESLint.FlatConfig.ConfigArray = [
+      {
+        // One parser for TypeScript and JavaScript (JSX included), so .js/.jsx React code parses too.
+        name: `modelflags/${name}/parser`,
+        files,
+        languageOptions: { parser: tsParser as TSESLint.FlatConfig.Parser, parserOptions: { ecmaFeatures: { jsx: true } } },
+      },
+      ...(typeChecked
+        ? [
+            {
+              name: `modelflags/${name}/type-information`,
+              // Type information only for TypeScript files (JS files are not in the tsconfig); a nested array ANDs patterns.
+              files: options.files ? options.files.map((f) => [f, TS_FILES[0]!]) : TS_FILES,
+              languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: process.cwd() } },
+            },
+          ]
+        : []),
+      {
+        name: `modelflags/${name}/code`,
+        files,
+        ...shared,
+        rules: codeRules,
+      },
+    ];
+    configs.push({
+      name: `modelflags/${name}/registry`,
+      files: [registryGlob(settings.registryFile)],
+      ...shared,
+      plugins: { ...shared.plugins, json: json as unknown as TSESLint.FlatConfig.Plugin },
+      language: 'json/json',
+      rules: registryRules,
+    } as TSESLint.FlatConfig.Config);
+    return configs;
+  };
+  return Object.assign(factory, { rules: ruleSettings });
+}
+
+/** The registry file as a `files` pattern relative to the working directory (ESLint's base path). */
+function registryGlob(registryFile: string | undefined): string {
+  if (registryFile === undefined) return '**/flags.json';
+  const rel = relative(process.cwd(), registryFile);
+  if (rel !== '' && !rel.startsWith('..') && !isAbsolute(rel)) return rel.split(sep).join('/');
+  return `**/${registryFile.split(/[\\/]/).pop()}`;
+}
+
+function loadSettings(options: ConfigOptions): ModelflagsSettings {
+  const settings: ModelflagsSettings = {};
+  if (options.today !== undefined) {
+    if (typeof options.today !== 'string' || !isValidDate(options.today)) {
+      throw new TypeError(`modelflags: "today" must be a UTC date written YYYY-MM-DD, for example "2026-01-31"; got ${JSON.stringify(options.today)}`);
+    }
+    settings.today = options.today;
+  }
+  if (options.readers !== undefined) {
+    options.readers.forEach((reader, i) => {
+      if (typeof reader?.callee !== 'string' || !Number.isInteger(reader.keyArgument) || reader.keyArgument < 0) {
+        throw new TypeError(`modelflags: readers[${i}] must look like { callee: 'featureFlagProvider.evaluatedFeatureFlag', keyArgument: 0 }; got ${JSON.stringify(reader)}`);
+      }
+    });
+    settings.readers = options.readers.map((r) => ({ ...r }));
+  }
+  if (options.registry !== undefined) {
+    const file =
+      options.registry instanceof URL
+        ? fileURLToPath(options.registry)
+        : options.registry.startsWith('file:')
+          ? fileURLToPath(options.registry)
+          : resolve(process.cwd(), options.registry);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
+      throw new RegistryError([
+        { file, line: 1, column: 1, pointer: '', flag: undefined, message: `modelflags: cannot read the registry passed to the ESLint config: ${reason}` },
+      ]);
+    }
+    // Throws with every problem's file:line:column, so a broken registry stops the lint run loudly.
+    parseRegistryOrThrow(text, file);
+    settings.registryFile = file;
+    settings.registryText = text;
+  }
+  return settings;
+}
+
+function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'package.json');
+    if (existsSync(candidate)) {
+      const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'modelflags' && pkg.version) return pkg.version;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return '0.0.0';
+    dir = parent;
+  }
+}
+
+const plugin = {
+  meta: { name: 'modelflags', version: packageVersion(), namespace: 'modelflags' },
+  rules,
+  configs: {
+    recommended: makeConfig('recommended', RECOMMENDED, false),
+    strict: makeConfig('strict', STRICT, false),
+    'recommended-type-checked': makeConfig('recommended-type-checked', RECOMMENDED, true),
+  },
+};
+
+export default plugin;

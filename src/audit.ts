@@ -1,0 +1,434 @@
+/**
+ * `modelflags audit`: flag hygiene across a codebase. Finds flags past `cleanup_by`, registry flags
+ * no code reads, reads of flags the registry does not declare, and flags that serve one variant to
+ * everyone (ready to remove with `remove-flag`). Reads are found by the same detection the ESLint
+ * rules use (`rules/detection.ts`), so the audit and the editor agree on what a flag read is.
+ *
+ * Not part of the runtime entry: it loads the TypeScript parser and globby. The CLI imports it on
+ * demand.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { globby } from 'globby';
+import { findFlagReads, parseForDetection, type CustomReader, type FlagRead } from '../rules/detection.js';
+import { formatIssue, parseRegistry, type FlagDefinition, type FlagValue, type Registry } from './registry.js';
+
+export const CODE_EXTENSIONS = ['ts', 'tsx', 'mts', 'cts', 'js', 'jsx', 'mjs', 'cjs'] as const;
+
+/** Words one of which a file must contain to possibly read a flag (besides a registry key). */
+const PREFILTER = /flag|openfeature|launchdarkly|growthbook|unleash|posthog|appconfig|:2772|variation|getFeatureValue|isOn|evalFeature/i;
+
+export type FindingKind = 'expired' | 'unused' | 'undeclared' | 'ready-to-remove' | 'unresolved';
+
+export interface Location {
+  /** Relative to the audit's working directory, with forward slashes. */
+  file: string;
+  line: number;
+  column: number;
+  endLine?: number;
+  endColumn?: number;
+}
+
+export interface Finding {
+  kind: FindingKind;
+  /** `error` findings make the audit exit 1; `warning` findings are reported only. */
+  level: 'error' | 'warning';
+  flag: string | undefined;
+  message: string;
+  location: Location;
+  /** Where the flag is read, for findings about a registry flag. */
+  reads: Location[];
+  /** The command that fixes it, when there is one. */
+  command: string | undefined;
+}
+
+export interface AuditResult {
+  registry: string;
+  today: string;
+  filesScanned: number;
+  findings: Finding[];
+}
+
+export interface AuditOptions {
+  cwd: string;
+  /** Files or directories to scan (default: the working directory). */
+  paths?: readonly string[];
+  /** The registry file (default `flags.json` in the working directory). */
+  registry?: string;
+  /** `YYYY-MM-DD`, UTC (default: today). */
+  today?: string;
+  /** In-house reader functions, as configured for the ESLint plugin. */
+  readers?: readonly CustomReader[];
+}
+
+export class AuditInputError extends Error {}
+
+export const RULES: Readonly<Record<FindingKind, { name: string; short: string; full: string; level: 'error' | 'warning' }>> = {
+  expired: {
+    name: 'ExpiredFlag',
+    short: 'Flag is past its cleanup_by date',
+    full: 'The flag was meant to be removed by its cleanup_by date. Remove it with `npx remove-flag <flag> --keep <variant>`, or move the date if the rollout is still running.',
+    level: 'error',
+  },
+  unused: {
+    name: 'UnusedFlag',
+    short: 'Registry flag that no code reads',
+    full: 'No code reads this flag, so editing it changes nothing. Remove it from the registry, or add the read the flag was created for.',
+    level: 'error',
+  },
+  undeclared: {
+    name: 'UndeclaredFlag',
+    short: 'Code reads a flag that is not in the registry',
+    full: 'The key is not in the registry, so the read gets its default forever (or fails). Add the flag to flags.json or fix the key.',
+    level: 'error',
+  },
+  'ready-to-remove': {
+    name: 'FlagReadyToRemove',
+    short: 'Flag serves one variant to everyone',
+    full: 'Every request gets the same variant (the flag is at 100%, has no rules, or is switched off), so the flag is dead weight. Remove it with the remove-flag command shown.',
+    level: 'error',
+  },
+  unresolved: {
+    name: 'UnresolvedFlagRead',
+    short: 'Flag read the audit cannot resolve',
+    full: 'A flag read whose key is computed at run time, or a file that does not parse. The audit cannot tell which flag it reads, so "unused" findings may be wrong. Use a literal or constant key.',
+    level: 'warning',
+  },
+};
+
+const KIND_ORDER: readonly FindingKind[] = ['expired', 'ready-to-remove', 'unused', 'undeclared', 'unresolved'];
+
+function todayUtc(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+function shellWord(value: FlagValue): string {
+  const s = String(value);
+  return /^[\w.:@/+-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`;
+}
+
+export function removeCommand(flag: string, keep: FlagValue | undefined): string {
+  return `npx remove-flag ${flag} --keep ${keep === undefined ? '<variant>' : shellWord(keep)}`;
+}
+
+/**
+ * The one variant a flag serves to every request, or undefined when different requests can get
+ * different variants. Rules before the first rule that matches everyone can still serve other
+ * variants; a rule that matches everyone ends the list.
+ */
+export function soleVariant(def: FlagDefinition): FlagValue | undefined {
+  if (!def.enabled) return def.defaultValue;
+  const served = new Set<FlagValue>();
+  let catchAll = false;
+  for (const rule of def.rules) {
+    const variants = rule.value !== undefined ? [rule.value] : (rule.split ?? []).filter((s) => s.weight > 0).map((s) => s.variant);
+    // A 0% rollout or an all-zero split serves nobody.
+    if (rule.rolloutPercentage === 0 || variants.length === 0) continue;
+    for (const v of variants) served.add(v);
+    // A 100% rollout or a one-variant split counts as everyone, although a request without a
+    // bucketing value falls through it: that is the state "rolled out to 100%" names.
+    if (rule.tests.length === 0 && (rule.rolloutPercentage === undefined || rule.rolloutPercentage === 100)) {
+      catchAll = true;
+      break;
+    }
+  }
+  if (!catchAll) served.add(def.defaultValue);
+  return served.size === 1 ? [...served][0] : undefined;
+}
+
+function toPosix(path: string): string {
+  return sep === '/' ? path : path.split(sep).join('/');
+}
+
+function nodeLocation(file: string, node: { loc: { start: { line: number; column: number }; end: { line: number; column: number } } }): Location {
+  return { file, line: node.loc.start.line, column: node.loc.start.column + 1, endLine: node.loc.end.line, endColumn: node.loc.end.column + 1 };
+}
+
+async function listFiles(cwd: string, paths: readonly string[]): Promise<string[]> {
+  const patterns: string[] = [];
+  const exts = `{${CODE_EXTENSIONS.join(',')}}`;
+  for (const p of paths) {
+    const abs = resolve(cwd, p);
+    const rel = toPosix(relative(cwd, abs)) || '.';
+    if (CODE_EXTENSIONS.some((e) => rel.endsWith(`.${e}`))) patterns.push(rel);
+    else patterns.push(rel === '.' ? `**/*.${exts}` : `${rel.replace(/\/$/, '')}/**/*.${exts}`);
+  }
+  const files = await globby(patterns, { cwd, gitignore: true, ignore: ['**/node_modules/**', '**/*.d.ts', '**/*.d.mts', '**/*.d.cts'], absolute: true, dot: false });
+  return files.sort();
+}
+
+export async function runAudit(options: AuditOptions): Promise<AuditResult> {
+  const { cwd } = options;
+  const registryPath = resolve(cwd, options.registry ?? 'flags.json');
+  const registryRel = toPosix(relative(cwd, registryPath));
+  let text: string;
+  try {
+    text = readFileSync(registryPath, 'utf8');
+  } catch (error) {
+    throw new AuditInputError(
+      (error as NodeJS.ErrnoException).code === 'ENOENT'
+        ? `${registryRel}: no registry here. Pass --registry <path to flags.json>`
+        : `${registryRel}: cannot read the registry: ${(error as Error).message}`,
+    );
+  }
+  const { registry, issues } = parseRegistry(text, registryRel);
+  if (!registry) throw new AuditInputError(`${issues.map(formatIssue).join('\n')}\n${registryRel}: fix the registry first (\`modelflags check\`), then audit again`);
+  const today = options.today ?? todayUtc();
+
+  const keys = new Set(registry.flags.map((f) => f.key));
+  const files = await listFiles(cwd, options.paths && options.paths.length > 0 ? options.paths : ['.']);
+  const readsByFlag = new Map<string, Location[]>();
+  const findings: Finding[] = [];
+  const unresolved: Finding[] = [];
+
+  for (const file of files) {
+    const rel = toPosix(relative(cwd, file));
+    const source = readFileSync(file, 'utf8');
+    // Parsing is the expensive part; most files mention neither an SDK nor a flag key.
+    if (!PREFILTER.test(source) && ![...keys].some((k) => source.includes(k))) continue;
+    let reads: FlagRead[];
+    try {
+      const { ast, scopeManager } = parseForDetection(source, file);
+      reads = findFlagReads(ast, scopeManager, { registryKeys: keys, readers: options.readers ?? [], text: source });
+    } catch (error) {
+      const e = error as { lineNumber?: number; column?: number; message: string };
+      unresolved.push({
+        kind: 'unresolved',
+        level: 'warning',
+        flag: undefined,
+        message: `does not parse (${e.message}); flag reads in this file were not audited`,
+        location: { file: rel, line: e.lineNumber ?? 1, column: (e.column ?? 0) + 1 },
+        reads: [],
+        command: undefined,
+      });
+      continue;
+    }
+    for (const read of reads) {
+      const node = read.keyNode ?? read.call;
+      const location = nodeLocation(rel, node);
+      if (read.key === undefined) {
+        if (read.keyKind === 'dynamic') {
+          unresolved.push({
+            kind: 'unresolved',
+            level: 'warning',
+            flag: undefined,
+            message: `${read.method}() reads a flag whose key is computed at run time; the audit cannot tell which flag it is (use a literal or a constant)`,
+            location,
+            reads: [],
+            command: undefined,
+          });
+        }
+        continue;
+      }
+      if (keys.has(read.key)) {
+        let list = readsByFlag.get(read.key);
+        if (!list) readsByFlag.set(read.key, (list = []));
+        list.push(location);
+      } else {
+        findings.push({
+          kind: 'undeclared',
+          level: 'error',
+          flag: read.key,
+          message: `reads "${read.key}", which is not in ${registryRel}${suggest(read.key, [...keys])}; add the flag to the registry or fix the key`,
+          location,
+          reads: [],
+          command: undefined,
+        });
+      }
+    }
+  }
+
+  for (const def of registry.flags) {
+    const reads = readsByFlag.get(def.key) ?? [];
+    const at = (pointer: string): Location => {
+      const pos = registry.json.positionOf(pointer) ?? registry.json.positionOf(def.pointer) ?? { line: 1, column: 1 };
+      return { file: registryRel, line: pos.line, column: pos.column };
+    };
+    const sole = soleVariant(def);
+    const readNote = reads.length === 0 ? 'no code reads it' : `read in ${reads.length} place${reads.length === 1 ? '' : 's'}`;
+    if (def.cleanupBy !== undefined && def.cleanupBy < today) {
+      findings.push({
+        kind: 'expired',
+        level: 'error',
+        flag: def.key,
+        message: `${def.key} was due for removal on ${def.cleanupBy} (${readNote})${def.owner ? `; owner: ${def.owner}` : ''}`,
+        location: at(`${def.pointer}/cleanup_by`),
+        reads,
+        command: removeCommand(def.key, sole),
+      });
+    }
+    if (sole !== undefined) {
+      const why = !def.enabled ? 'it is switched off (enabled: false)' : def.rules.length === 0 ? 'it has no rules' : 'every rule that can match serves it';
+      findings.push({
+        kind: 'ready-to-remove',
+        level: 'error',
+        flag: def.key,
+        message: `${def.key} serves ${JSON.stringify(sole)} to everyone: ${why} (${readNote})`,
+        location: at(`${def.pointer}/flag`),
+        reads,
+        command: removeCommand(def.key, sole),
+      });
+    }
+    if (reads.length === 0) {
+      const caveat = unresolved.some((u) => u.message.includes('computed at run time')) ? ' (unless one of the dynamic reads below reads it)' : '';
+      findings.push({
+        kind: 'unused',
+        level: 'error',
+        flag: def.key,
+        message: `${def.key} is in the registry but no code reads it${caveat}; remove it from ${registryRel}`,
+        location: at(`${def.pointer}/flag`),
+        reads: [],
+        command: undefined,
+      });
+    }
+  }
+
+  const all = [...findings, ...unresolved];
+  all.sort(
+    (a, b) =>
+      KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) ||
+      a.location.file.localeCompare(b.location.file) ||
+      a.location.line - b.location.line ||
+      a.location.column - b.location.column,
+  );
+  return { registry: registryRel, today, filesScanned: files.length, findings: all };
+}
+
+function suggest(key: string, keys: string[]): string {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const k of keys) {
+    const d = editDistance(key, k);
+    if (d < bestDistance) {
+      best = k;
+      bestDistance = d;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(key.length / 4)) ? ` (did you mean "${best}"?)` : '';
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/** This package's version, from the package.json above this module (in src/ or dist/src/). */
+export function packageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'modelflags' && pkg.version) return pkg.version;
+    } catch {
+      // no package.json at this level; keep walking up
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return '0.0.0';
+    dir = parent;
+  }
+}
+
+export function hasErrors(result: AuditResult): boolean {
+  return result.findings.some((f) => f.level === 'error');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+const HEADINGS: Record<FindingKind, string> = {
+  expired: 'Past cleanup_by',
+  'ready-to-remove': 'Ready to remove (one variant for everyone)',
+  unused: 'In the registry, read by no code',
+  undeclared: 'Read in code, not in the registry',
+  unresolved: 'Not audited (warnings)',
+};
+
+/** Grouped text; ANSI colour only when `color` is true (the CLI passes whether stdout is a TTY). */
+export function formatText(result: AuditResult, color: boolean): string {
+  const paint = (code: string, s: string): string => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
+  const where = (l: Location): string => `${l.file}:${l.line}:${l.column}`;
+  const lines: string[] = [];
+  for (const kind of KIND_ORDER) {
+    const group = result.findings.filter((f) => f.kind === kind);
+    if (group.length === 0) continue;
+    if (lines.length > 0) lines.push('');
+    lines.push(paint(kind === 'unresolved' ? '1;33' : '1;31', `${HEADINGS[kind]} (${group.length})`));
+    for (const f of group) {
+      lines.push(`  ${paint('2', where(f.location))}  ${f.message}`);
+      for (const r of f.reads.slice(0, 5)) lines.push(`      ${paint('2', `read at ${where(r)}`)}`);
+      if (f.reads.length > 5) lines.push(`      ${paint('2', `… and ${f.reads.length - 5} more reads`)}`);
+      if (f.command) lines.push(`      run: ${paint('36', f.command)}`);
+    }
+  }
+  const errors = result.findings.filter((f) => f.level === 'error').length;
+  const warnings = result.findings.length - errors;
+  if (lines.length > 0) lines.push('');
+  const summary = `${result.filesScanned} files, ${result.registry}: ${errors} problem${errors === 1 ? '' : 's'}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''} (as of ${result.today})`;
+  lines.push(errors > 0 ? paint('31', summary) : paint('32', summary));
+  return lines.join('\n');
+}
+
+export function formatJson(result: AuditResult): string {
+  return JSON.stringify({ version: 1, ...result }, null, 2);
+}
+
+function fingerprint(f: Finding): string {
+  // Stable across runs and line moves, so code scanning keeps one alert per problem.
+  return createHash('sha256').update(`${f.kind}\u0000${f.flag ?? ''}\u0000${f.location.file}${f.kind === 'unresolved' || f.kind === 'undeclared' ? `\u0000${f.location.line}` : ''}`).digest('hex').slice(0, 32);
+}
+
+/** SARIF 2.1.0 for GitHub code scanning (`github/codeql-action/upload-sarif`). */
+export function formatSarif(result: AuditResult, toolVersion: string): string {
+  const kinds = KIND_ORDER;
+  const region = (l: Location) => ({
+    startLine: l.line,
+    startColumn: l.column,
+    ...(l.endLine !== undefined ? { endLine: l.endLine } : {}),
+    ...(l.endColumn !== undefined ? { endColumn: l.endColumn } : {}),
+  });
+  const physical = (l: Location) => ({ physicalLocation: { artifactLocation: { uri: encodeURI(l.file), uriBaseId: '%SRCROOT%' }, region: region(l) } });
+  const sarif = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'modelflags',
+            informationUri: 'https://github.com/modelflags/modelflags',
+            version: toolVersion,
+            rules: kinds.map((kind) => ({
+              id: `modelflags/${kind}`,
+              name: RULES[kind].name,
+              shortDescription: { text: RULES[kind].short },
+              fullDescription: { text: RULES[kind].full },
+              defaultConfiguration: { level: RULES[kind].level },
+              help: { text: RULES[kind].full },
+            })),
+          },
+        },
+        columnKind: 'utf16CodeUnits',
+        originalUriBaseIds: { '%SRCROOT%': { description: { text: 'The directory modelflags audit ran in' } } },
+        results: result.findings.map((f) => ({
+          ruleId: `modelflags/${f.kind}`,
+          ruleIndex: kinds.indexOf(f.kind),
+          level: f.level,
+          message: { text: f.command ? `${f.message}. Fix: ${f.command}` : f.message },
+          locations: [physical(f.location)],
+          ...(f.reads.length > 0
+            ? { relatedLocations: f.reads.map((r, i) => ({ id: i + 1, ...physical(r), message: { text: `${f.flag} is read here` } })) }
+            : {}),
+          partialFingerprints: { 'modelflagsFinding/v1': fingerprint(f) },
+        })),
+      },
+    ],
+  };
+  return JSON.stringify(sarif, null, 2);
+}

@@ -38,33 +38,51 @@ export function settingsOf(context: AnyContext): ModelflagsSettings {
 }
 
 const registries = new Map<string, Registry | undefined>();
+const registriesBySettings = new WeakMap<object, Registry | undefined>();
 
 /**
  * The registry from settings, rebuilt from its text (memoised by text, so editing flags.json in
  * an editor session takes effect on the next lint without restarting anything).
  */
 export function registryOf(context: AnyContext): Registry | undefined {
-  const { registryText, registryFile } = settingsOf(context);
+  const settings = settingsOf(context);
+  if (registriesBySettings.has(settings)) return registriesBySettings.get(settings);
+  const { registryText, registryFile } = settings;
   if (registryText === undefined) return undefined;
   const cacheKey = `${registryFile ?? ''}\u0000${registryText}`;
   if (!registries.has(cacheKey)) {
     if (registries.size > 16) registries.clear();
     registries.set(cacheKey, parseRegistry(registryText, registryFile ?? 'flags.json').registry);
   }
-  return registries.get(cacheKey);
+  const registry = registries.get(cacheKey);
+  registriesBySettings.set(settings, registry);
+  return registry;
 }
 
 export function isJsonDocument(context: AnyContext): boolean {
   return (context.sourceCode.ast as { type: string }).type === 'Document';
 }
 
+const fileReads = new WeakMap<object, { registry: Registry | undefined; reads: FlagRead[] }>();
+const registryKeySets = new WeakMap<Registry, ReadonlySet<string>>();
+
+/** The file's flag reads, computed once per file however many rules ask. */
 export function readsOf(context: AnyContext, registry: Registry | undefined): FlagRead[] {
   const sourceCode = context.sourceCode;
-  return findFlagReads(sourceCode.ast, sourceCode.scopeManager as ScopeManager, {
-    registryKeys: new Set(registry?.byKey.keys() ?? []),
+  const cached = fileReads.get(sourceCode.ast);
+  if (cached && cached.registry === registry) return cached.reads;
+  let registryKeys = registry ? registryKeySets.get(registry) : undefined;
+  if (registry && !registryKeys) {
+    registryKeys = new Set(registry.byKey.keys());
+    registryKeySets.set(registry, registryKeys);
+  }
+  const reads = findFlagReads(sourceCode.ast, sourceCode.scopeManager as ScopeManager, {
+    registryKeys: registryKeys ?? new Set(),
     readers: settingsOf(context).readers ?? [],
     text: sourceCode.text,
   });
+  fileReads.set(sourceCode.ast, { registry, reads });
+  return reads;
 }
 
 /**

@@ -13,7 +13,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { globby } from 'globby';
 import { findFlagReads, parseForDetection, type CustomReader, type FlagRead } from '../rules/detection.js';
-import { formatIssue, parseRegistry, type FlagDefinition, type FlagValue, type Registry } from './registry.js';
+import { formatIssue, parseRegistry, type FlagDefinition, type FlagValue } from './registry.js';
 
 export const CODE_EXTENSIONS = ['ts', 'tsx', 'mts', 'cts', 'js', 'jsx', 'mjs', 'cjs'] as const;
 

@@ -119,7 +119,6 @@ async function main(argv: string[], io: CliIO): Promise<number> {
         throw new UsageError(`--context is not valid JSON (${(error as Error).message}); write it like '{"targetingKey":"user-1","user_segment":"beta"}'`);
       }
       if (typeof context !== 'object' || context === null || Array.isArray(context)) throw new UsageError('--context must be a JSON object of attributes');
-      const registryPath = resolve(io.cwd, values.registry);
       const registry = readRegistry(values.registry, io);
       const flag = compileRegistry(registry).flags.get(flagKey);
       if (!flag) throw new UsageError(`${flagKey}: not in ${values.registry}${didYouMean(flagKey, registry.flags.map((f) => f.key))}`);

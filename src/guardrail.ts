@@ -141,7 +141,13 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
   const ownStore = options.metrics === undefined;
   const store =
     options.metrics ??
-    createMetrics({ windowSamples: options.windowSamples ?? 1000, windowMs: options.windowMs, flags: [flag], definitions: options.definitions });
+    createMetrics({
+      windowSamples: options.windowSamples ?? 1000,
+      windowMs: options.windowMs,
+      flags: [flag],
+      metrics: checks.map((c) => c.metric),
+      definitions: options.definitions,
+    });
   const detachStore = ownStore ? store.attach(flags) : undefined;
 
   let state: 'watching' | 'tripped' = 'watching';

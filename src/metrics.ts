@@ -125,6 +125,8 @@ export interface MetricsOptions {
   windowMs?: number;
   /** Only these flags are recorded (default: every flag in a track event). */
   flags?: readonly string[];
+  /** Only these metrics are recorded (default: all). */
+  metrics?: readonly string[];
   /** Definitions for metrics beyond {@link STANDARD_METRICS}, or to change theirs. */
   definitions?: Readonly<Record<string, MetricDefinition>>;
 }
@@ -162,6 +164,7 @@ export function createMetrics(options: MetricsOptions = {}): MetricsStore {
   const maxAge = options.windowMs ?? Infinity;
   if (!(capacity >= 1)) throw new RangeError(`windowSamples must be at least 1 (got ${capacity})`);
   const only = options.flags ? new Set(options.flags) : undefined;
+  const onlyMetrics = options.metrics ? new Set(options.metrics) : undefined;
   const kinds = new Map<string, MetricDefinition>();
   const byFlag = new Map<string, Map<string, Map<string, SlidingWindow>>>();
   const listeners = new Set<(event: SampleEvent) => void>();
@@ -190,6 +193,7 @@ export function createMetrics(options: MetricsOptions = {}): MetricsStore {
       return source.on('track', (event) => store.observe(event));
     },
     observe(event) {
+      if (onlyMetrics && !onlyMetrics.has(event.metric)) return;
       definition(event.metric, event.value);
       for (const flag in event.variants) {
         if (only && !only.has(flag)) continue;

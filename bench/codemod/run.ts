@@ -23,15 +23,17 @@ function generate(dir: string, files: number): void {
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', strict: true, noEmit: true, skipLibCheck: true, types: [] } }, null, 2));
   writeFileSync(join(dir, 'src', 'flags.ts'), "export const flags = {\n  get(flag: string, ctx: { userId: string }): string {\n    return flag + ctx.userId;\n  },\n};\n");
   for (let i = 0; i < files; i++) {
-    const reads = i % 20 === 0;
+    // Files import the first file of their group of 50, a shallow graph like a real project's.
+    const dep = i % 50 === 0 ? undefined : i - (i % 50);
+    const reads = i % 20 === 1;
     const body = reads
-      ? `import { flags } from './flags';\nimport { helper${(i + 1) % files} } from './file${(i + 1) % files}';\n\nexport function helper${i}(ctx: { userId: string }): string {\n` +
+      ? `import { flags } from './flags';\nimport { helper${dep} } from './file${dep}';\n\nexport function helper${i}(ctx: { userId: string }): string {\n` +
         `  const model = flags.get('inference_model', ctx);\n  if (model === 'claude-opus-4-6') {\n    return 'large';\n  }\n` +
         `  const tokens = flags.get('inference_model', ctx) === 'claude-3-haiku' ? 1024 : 4096;\n` +
         `  switch (flags.get('inference_model', ctx)) {\n    case 'claude-sonnet-4-6':\n      console.log(tokens);\n      break;\n    default:\n      console.log('other');\n  }\n` +
         `  const label = \`model-\${flags.get('inference_model', ctx)}\`;\n  const fast = flags.get('inference_model', ctx) === 'claude-3-haiku' && ctx.userId !== '';\n` +
-        `  return label + String(fast) + flags.get('inference_model', ctx) + helper${(i + 1) % files}.name;\n}\n`
-      : `import { helper${(i + 1) % files} } from './file${(i + 1) % files}';\n\nexport function helper${i}(values: number[]): number {\n  let total = 0;\n  for (const v of values) total += v * ${i};\n  return total + helper${(i + 1) % files}.length;\n}\n`;
+        `  return label + String(fast) + flags.get('inference_model', ctx) + helper${dep}.name;\n}\n`
+      : `${dep === undefined ? '' : `import { helper${dep} } from './file${dep}';\n\n`}export function helper${i}(values: number[]): number {\n  let total = 0;\n  for (const v of values) total += v * ${i};\n  return total${dep === undefined ? '' : ` + helper${dep}.length`};\n}\n`;
     writeFileSync(join(dir, 'src', `file${i}.ts`), body);
   }
 }

@@ -40,7 +40,8 @@ function prepare(page: string): { dir: string; files: string[] } {
   dirs.push(dir);
   writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
   const files: string[] = [];
-  const entry = pathToFileURL(join(root, 'src/index.js')).href;
+  // An absolute path rather than a file URL: TypeScript resolves paths, not URLs.
+  const entry = join(root, 'src/index.js');
   for (const b of blocks) {
     if (b.lang === 'json' && b.title) writeFileSync(join(dir, b.title), b.code);
     if (b.lang === 'ts') {

@@ -17,8 +17,11 @@ const WARM_UP = 5_000;
  */
 const DETECTION_BOUND = 12_000;
 
+// CPU-bound and deterministic (about 10 s on an idle machine); the limit only guards a hang.
+const LIMIT = { timeout: 180_000 };
+
 describe('guardrail simulation on the example service', () => {
-  it(`kills a canary whose error rate rises from 1% to 6% within ${DETECTION_BOUND} requests`, async () => {
+  it(`kills a canary whose error rate rises from 1% to 6% within ${DETECTION_BOUND} requests`, LIMIT, async () => {
     const delays: number[] = [];
     for (let seed = 1; seed <= 20; seed++) {
       const sim = createSimulation(seed);
@@ -53,7 +56,7 @@ describe('guardrail simulation on the example service', () => {
     console.info(`detection after ${delays[10]} requests (median), ${delays.at(-1)} (worst of 20); bound ${DETECTION_BOUND}`);
   });
 
-  it('fires in at most 5% of 200 A/A runs (canary identical to control)', async () => {
+  it('fires in at most 5% of 200 A/A runs (canary identical to control)', LIMIT, async () => {
     let fired = 0;
     for (let seed = 1_000; seed < 1_200; seed++) {
       const sim = createSimulation(seed);

@@ -48,6 +48,8 @@ export interface CompiledFlag {
   readonly defaultValue: FlagValue;
   readonly enabled: boolean;
   readonly bucketBy: string;
+  /** Segments of a dotted `bucket_by`, read as a nested path. */
+  readonly bucketPath: readonly string[] | undefined;
   readonly prefix: MurmurPrefix;
   readonly rules: readonly CompiledRule[];
   /** Canonical JSON of everything that affects evaluation, to tell which flags a reload changed. */
@@ -85,6 +87,7 @@ export function compileFlag(def: FlagDefinition): CompiledFlag {
     defaultValue: intern(def.defaultValue),
     enabled: def.enabled,
     bucketBy,
+    bucketPath: pathOf(bucketBy),
     prefix,
     rules,
     fingerprint: JSON.stringify([def.type, def.variants, def.defaultValue, def.enabled, def.bucketBy, def.rules]),
@@ -134,7 +137,37 @@ function isScalarValue(v: unknown): boolean {
   return t === 'string' || t === 'boolean' || (t === 'number' && Number.isFinite(v));
 }
 
+/**
+ * Reads a dotted attribute (`org.plan`) as a path into nested context objects, as flagd's `var`
+ * does. Plain names skip this and read the property directly, the common and fast case.
+ */
+function readPath(ctx: EvaluationContext, path: readonly string[]): unknown {
+  let node: unknown = ctx;
+  for (let i = 0; i < path.length; i++) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[path[i]!];
+  }
+  return node;
+}
+
+function pathOf(attribute: string): readonly string[] | undefined {
+  return attribute.includes('.') ? attribute.split('.').map(intern) : undefined;
+}
+
+/** Holds a nested attribute's value for a matcher compiled against a plain name; reused, so no allocation. */
+const nestedValue: Record<string, unknown> = { value: undefined };
+
 function compileTest(test: AttributeTest): Matcher {
+  const path = pathOf(test.attribute);
+  if (path !== undefined) {
+    const onValue = compileTest({ ...test, attribute: 'value' });
+    return (ctx) => {
+      nestedValue['value'] = readPath(ctx, path);
+      const matched = onValue(nestedValue);
+      nestedValue['value'] = undefined;
+      return matched;
+    };
+  }
   const a = intern(test.attribute);
   const operand = Array.isArray(test.operand) ? test.operand.map(intern) : intern(test.operand);
   switch (test.op) {
@@ -224,8 +257,8 @@ function compileTest(test: AttributeTest): Matcher {
  * The bucket (0 to totalWeight - 1) of the context's bucketing value under this flag, or -1 when the
  * context has no usable bucketing value (then percentage rules and splits do not match).
  */
-function bucketFor(ctx: EvaluationContext, bucketBy: string, prefix: MurmurPrefix, totalWeight: number): number {
-  const v = ctx[bucketBy];
+function bucketFor(ctx: EvaluationContext, bucketBy: string, bucketPath: readonly string[] | undefined, prefix: MurmurPrefix, totalWeight: number): number {
+  const v = bucketPath === undefined ? ctx[bucketBy] : readPath(ctx, bucketPath);
   // Only text identifies a user, organisation or conversation; flagd would hash a number's
   // decimal form, but a numeric bucketing attribute is almost always a mistake (a count, a flag).
   if (typeof v !== 'string' || v.length === 0 || v.length > MAX_BUCKETING_VALUE_LENGTH) return -1;
@@ -234,8 +267,9 @@ function bucketFor(ctx: EvaluationContext, bucketBy: string, prefix: MurmurPrefi
 
 function compileRollout(percentage: number, bucketBy: string, prefix: MurmurPrefix): Matcher {
   const threshold = rolloutThreshold(percentage);
+  const bucketPath = pathOf(bucketBy);
   return (ctx) => {
-    const bucket = bucketFor(ctx, bucketBy, prefix, ROLLOUT_TOTAL_WEIGHT);
+    const bucket = bucketFor(ctx, bucketBy, bucketPath, prefix, ROLLOUT_TOTAL_WEIGHT);
     return bucket >= 0 && bucket < threshold;
   };
 }
@@ -264,7 +298,7 @@ export function resolve(flag: CompiledFlag, ctx: EvaluationContext): number {
       resolvedValue = rule.value;
       return i;
     }
-    const bucket = bucketFor(ctx, flag.bucketBy, flag.prefix, rule.splitTotal);
+    const bucket = bucketFor(ctx, flag.bucketBy, flag.bucketPath, flag.prefix, rule.splitTotal);
     if (bucket < 0) continue;
     const cumulative = rule.splitCumulative;
     for (let j = 0; j < cumulative.length; j++) {

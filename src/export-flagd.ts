@@ -58,6 +58,10 @@ function exportFlag(def: FlagDefinition): FlagdFlag {
 
 function exportRule(def: FlagDefinition, rule: RuleDefinition): [JsonLogic, JsonLogic] {
   const clauses: JsonLogic[] = rule.tests.map(exportTest);
+  // Percentages and splits do not match a context without a bucketing value (we go on to the next
+  // rule), while flagd's fractional would hash the flag key alone or end evaluation with null, hence
+  // the presence clause.
+  if (rule.rolloutPercentage !== undefined || rule.split !== undefined) clauses.push({ var: def.bucketBy });
   if (rule.rolloutPercentage !== undefined) {
     const inWeight = rolloutThreshold(rule.rolloutPercentage);
     clauses.push({ '===': [fractional(def.bucketBy, [['in', inWeight], ['out', ROLLOUT_TOTAL_WEIGHT - inWeight]]), 'in'] });
@@ -66,9 +70,6 @@ function exportRule(def: FlagDefinition, rule: RuleDefinition): [JsonLogic, Json
   if (rule.value !== undefined) {
     outcome = variantName(rule.value);
   } else {
-    // A split must not match a context without a bucketing value (we go on to the next rule;
-    // flagd's fractional would end evaluation with null), hence the presence clause.
-    clauses.push({ var: def.bucketBy });
     outcome = fractional(def.bucketBy, (rule.split ?? []).map((s) => [variantName(s.variant), s.weight]));
   }
   const condition = clauses.length === 0 ? true : clauses.length === 1 ? clauses[0] : { and: clauses };

@@ -65,6 +65,8 @@ function variantUnion(def: FlagDefinition): string {
 function contextAttributes(registry: Registry): Map<string, Set<string>> {
   const attributes = new Map<string, Set<string>>();
   const add = (name: string, type: string): void => {
+    // A dotted name is a path into a nested object; the index signature below admits it.
+    if (name.includes('.')) return;
     const set = attributes.get(name) ?? new Set<string>();
     set.add(type);
     attributes.set(name, set);

@@ -43,18 +43,31 @@ export function pointerOf(segments: readonly (string | number)[]): string {
 
 const MAX_DEPTH = 256;
 
+/**
+ * Where each child of a container sits in the text: for arrays `[start, end]` per element, for
+ * objects `[keyStart, start, end]` per member in `keys` order. Kept beside the parsed value (keyed by
+ * the container object) instead of in a map of JSON-pointer strings, which made parsing a large
+ * registry an order of magnitude slower than `JSON.parse` and pinned megabytes per snapshot.
+ */
+interface ContainerSpans {
+  keys: Map<string, number> | undefined;
+  offsets: number[];
+}
+
 export function parseJsonWithPositions(text: string): LocatedJson {
-  const valuePositions = new Map<string, number>();
-  const valueEnds = new Map<string, number>();
-  const keyPositions = new Map<string, number>();
+  const spans = new WeakMap<object, ContainerSpans>();
+  let rootStart = 0;
+  let rootEnd = 0;
   let i = 0;
   // A byte-order mark is common in files written by Windows editors; it is not content.
   if (text.charCodeAt(0) === 0xfeff) i = 1;
 
-  const lineStarts: number[] = [0];
-  for (let k = 0; k < text.length; k++) if (text.charCodeAt(k) === 10) lineStarts.push(k + 1);
-
+  let lineStarts: number[] | undefined;
   function position(offset: number): SourcePosition {
+    if (!lineStarts) {
+      lineStarts = [0];
+      for (let k = 0; k < text.length; k++) if (text.charCodeAt(k) === 10) lineStarts.push(k + 1);
+    }
     let lo = 0;
     let hi = lineStarts.length - 1;
     while (lo < hi) {
@@ -146,21 +159,27 @@ export function parseJsonWithPositions(text: string): LocatedJson {
     return Number(text.slice(start, i));
   }
 
-  function parseValue(pointer: string, depth: number): unknown {
-    const value = parseValueAt(pointer, depth);
-    valueEnds.set(pointer, i);
+  /** Offsets of the value just parsed, read by the caller that records them. */
+  let valueStart = 0;
+
+  function parseValue(depth: number): unknown {
+    if (depth > MAX_DEPTH) fail(`nesting deeper than ${MAX_DEPTH} levels`);
+    skipWhitespace();
+    const start = i;
+    const value = parseValueAt(depth);
+    valueStart = start;
     return value;
   }
 
-  function parseValueAt(pointer: string, depth: number): unknown {
-    if (depth > MAX_DEPTH) fail(`nesting deeper than ${MAX_DEPTH} levels`);
-    skipWhitespace();
-    valuePositions.set(pointer, i);
+  function parseValueAt(depth: number): unknown {
     const c = text[i];
     if (c === '{') {
       i++;
       // A null prototype keeps keys like "__proto__" as ordinary data.
       const obj: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+      const keys = new Map<string, number>();
+      const offsets: number[] = [];
+      spans.set(obj, { keys, offsets });
       skipWhitespace();
       if (text[i] === '}') {
         i++;
@@ -171,15 +190,14 @@ export function parseJsonWithPositions(text: string): LocatedJson {
         if (text[i] !== '"') fail(`expected a property name in double quotes, found ${describeHere()}`);
         const keyStart = i;
         const key = parseString();
-        const childPointer = pointer + '/' + key.replaceAll('~', '~0').replaceAll('/', '~1');
-        if (Object.prototype.hasOwnProperty.call(obj, key)) {
-          fail(`duplicate key ${JSON.stringify(key)}: each key may appear once in an object`, keyStart);
-        }
-        keyPositions.set(childPointer, keyStart);
+        if (keys.has(key)) fail(`duplicate key ${JSON.stringify(key)}: each key may appear once in an object`, keyStart);
         skipWhitespace();
         if (text[i] !== ':') fail(`expected ":" after property name ${JSON.stringify(key)}, found ${describeHere()}`);
         i++;
-        obj[key] = parseValue(childPointer, depth + 1);
+        const value = parseValue(depth + 1);
+        keys.set(key, offsets.length);
+        offsets.push(keyStart, valueStart, i);
+        obj[key] = value;
         skipWhitespace();
         if (text[i] === ',') {
           const comma = i;
@@ -198,13 +216,16 @@ export function parseJsonWithPositions(text: string): LocatedJson {
     if (c === '[') {
       i++;
       const arr: unknown[] = [];
+      const offsets: number[] = [];
+      spans.set(arr, { keys: undefined, offsets });
       skipWhitespace();
       if (text[i] === ']') {
         i++;
         return arr;
       }
       for (;;) {
-        arr.push(parseValue(pointer + '/' + arr.length, depth + 1));
+        arr.push(parseValue(depth + 1));
+        offsets.push(valueStart, i);
         skipWhitespace();
         if (text[i] === ',') {
           const comma = i;
@@ -238,27 +259,54 @@ export function parseJsonWithPositions(text: string): LocatedJson {
     fail(`unexpected ${describeHere()}: expected a JSON value`);
   }
 
-  const value = parseValue('', 0);
+  const value = parseValue(0);
+  rootStart = valueStart;
+  rootEnd = i;
   skipWhitespace();
   if (i < text.length) fail(`unexpected ${describeHere()} after the end of the document`);
+
+  /** `[keyStart, start, end]` of the value at a pointer (keyStart -1 where there is no key). */
+  function locate(pointer: string): [number, number, number] | undefined {
+    if (pointer === '') return [-1, rootStart, rootEnd];
+    if (!pointer.startsWith('/')) return undefined;
+    let node: unknown = value;
+    let found: [number, number, number] | undefined;
+    for (const raw of pointer.slice(1).split('/')) {
+      const segment = raw.includes('~') ? raw.replaceAll('~1', '/').replaceAll('~0', '~') : raw;
+      const container = typeof node === 'object' && node !== null ? spans.get(node) : undefined;
+      if (!container) return undefined;
+      if (container.keys) {
+        const index = container.keys.get(segment);
+        if (index === undefined) return undefined;
+        found = [container.offsets[index]!, container.offsets[index + 1]!, container.offsets[index + 2]!];
+        node = (node as Record<string, unknown>)[segment];
+      } else {
+        const index = Number(segment);
+        if (!/^(0|[1-9]\d*)$/.test(segment) || index * 2 >= container.offsets.length) return undefined;
+        found = [-1, container.offsets[index * 2]!, container.offsets[index * 2 + 1]!];
+        node = (node as unknown[])[index];
+      }
+    }
+    return found;
+  }
 
   return {
     value,
     positionOf(pointer) {
-      const offset = valuePositions.get(pointer);
-      return offset === undefined ? undefined : position(offset);
+      const span = locate(pointer);
+      return span ? position(span[1]) : undefined;
     },
     keyPositionOf(pointer) {
-      const offset = keyPositions.get(pointer);
-      return offset === undefined ? undefined : position(offset);
+      const span = locate(pointer);
+      return span && span[0] >= 0 ? position(span[0]) : undefined;
     },
     rangeOf(pointer) {
-      const start = valuePositions.get(pointer);
-      const end = valueEnds.get(pointer);
-      return start === undefined || end === undefined ? undefined : [start, end];
+      const span = locate(pointer);
+      return span ? [span[1], span[2]] : undefined;
     },
     keyOffsetOf(pointer) {
-      return keyPositions.get(pointer);
+      const span = locate(pointer);
+      return span && span[0] >= 0 ? span[0] : undefined;
     },
   };
 }

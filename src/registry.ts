@@ -317,6 +317,10 @@ function validateFlag(raw: unknown, pointer: string, report: Report): FlagDefini
 
   // Variants declared or inferred, then every served value must be among them.
   const variants: FlagValue[] = declared ?? [];
+  // Variants are named by their value in flagd and in most SDKs, and a name cannot be empty.
+  const listed = Array.isArray(raw['variants']) ? raw['variants'].map((v: unknown, i) => ({ value: v, pointer: `${pointer}/variants/${i}` })) : [];
+  const empty = [...(declared ? [] : served), ...listed].find((s) => s.value === '');
+  if (empty) r(empty.pointer, key, `${key}: a variant cannot be the empty string; give that choice a name, for example "none"`);
   if (declared) {
     for (const s of served) {
       if (!variants.includes(s.value)) {
@@ -388,7 +392,7 @@ function validateRule(
         continue;
       }
       if (!isUsableAttributeName(attribute)) {
-        fail(tp, key, `${label}: ${JSON.stringify(attribute)} cannot be used as a context attribute name`, true);
+        fail(tp, key, `${label}: ${JSON.stringify(attribute)} cannot be used as a context attribute name (an empty segment or a built-in object property); rename the attribute`, true);
         continue;
       }
       const parsed = parseAttributeTest(attribute, test, tp, label, key, fail);
@@ -557,10 +561,11 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 /**
  * Attribute names are read straight off untrusted context objects, so names that resolve to
- * `Object.prototype` members would read inherited functions rather than data.
+ * `Object.prototype` members would read inherited functions rather than data. A dotted name is a
+ * path into nested objects (as in flagd), so every segment is checked.
  */
 function isUsableAttributeName(name: string): boolean {
-  return name.length > 0 && !(name in Object.prototype) && name !== '__proto__';
+  return name.split('.').every((segment) => segment.length > 0 && !(segment in Object.prototype) && segment !== '__proto__');
 }
 
 function hasAtMostTwoDecimals(n: number): boolean {

@@ -1,14 +1,22 @@
 /**
- * remove-flag benchmark: generates a corpus of TypeScript files (5% hold 6 reads of the retired
- * flag each) under bench/corpus/, then runs the CLI in a child process per configuration and
- * reports wall time and peak RSS. Usage: npx tsx bench/codemod/run.ts [2000 10000]
+ * remove-flag benchmark: generates corpora of TypeScript files (5% hold 6 reads of the retired
+ * flag each) under bench/corpus/, builds dist/, then runs the built CLI in a child process per
+ * configuration (each corpus with and without verification) and reports wall time, CPU time,
+ * peak RSS and the machine's load average. Usage:
+ *
+ *   npx tsx bench/codemod/run.ts [--no-build] [--runs N] [sizes...]   (default: 2000 10000, 1 run)
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const sizes = process.argv.slice(2).map(Number);
+const args = process.argv.slice(2);
+const build = !args.includes('--no-build');
+const runsAt = args.indexOf('--runs');
+const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 1;
+const sizes = args.filter((a, i) => /^\d+$/.test(a) && i !== runsAt + 1).map(Number);
 
 function generate(dir: string, files: number): void {
   rmSync(dir, { recursive: true, force: true });
@@ -38,23 +46,33 @@ function generate(dir: string, files: number): void {
   }
 }
 
-const cli = join(ROOT, 'codemods', 'cli.ts');
-const tsx = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-console.log('| files | verification | wall time (s) | files/s | peak RSS (MB) | exit |');
-console.log('|---:|---|---:|---:|---:|---:|');
+if (build) {
+  const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'inherit' });
+  if (tsc.status !== 0) throw new Error('the build failed; fix it or pass --no-build to measure the existing dist/');
+}
+
+const cli = join(ROOT, 'dist', 'codemods', 'cli.js');
+console.log(`node ${process.version}, ${runs} run(s) per configuration`);
+console.log('| files | verification | wall (s) | files/s | CPU user+sys (s) | peak RSS (MB) | load avg (1 min) | exit |');
+console.log('|---:|---|---:|---:|---:|---:|---:|---:|');
 for (const size of sizes.length > 0 ? sizes : [2000, 10000]) {
   const template = join(ROOT, 'bench', 'corpus', `codemod-${size}`);
   generate(template, size);
   for (const verify of [false, true]) {
-    const dir = `${template}-run`;
-    rmSync(dir, { recursive: true, force: true });
-    cpSync(template, dir, { recursive: true });
-    const args = [tsx, cli, 'inference_model', '--keep', 'claude-sonnet-4-6', ...(verify ? [] : ['--no-verify'])];
-    // GNU time reports the child's wall time and maximum resident set size (KB) on stderr.
-    const run = spawnSync('/usr/bin/time', ['-f', 'TIME %e %M', process.execPath, ...args], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 28 });
-    const match = /TIME ([\d.]+) (\d+)/.exec(run.stderr);
-    if (!match) throw new Error(run.stderr);
-    const seconds = Number(match[1]);
-    console.log(`| ${size} | ${verify ? 'yes' : 'no'} | ${seconds.toFixed(2)} | ${Math.round(size / seconds)} | ${Math.round(Number(match[2]) / 1024)} | ${run.status} |`);
+    for (let run = 0; run < runs; run++) {
+      const dir = `${template}-run`;
+      rmSync(dir, { recursive: true, force: true });
+      cpSync(template, dir, { recursive: true });
+      const load = loadavg()[0]!;
+      // GNU time reports the child's wall time, user and system CPU, and maximum RSS (KB) on stderr.
+      const child = spawnSync('/usr/bin/time', ['-f', 'TIME %e %U %S %M', process.execPath, cli, 'inference_model', '--keep', 'claude-sonnet-4-6', ...(verify ? [] : ['--no-verify'])], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 28 });
+      const match = /TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(child.stderr);
+      if (!match) throw new Error(child.stderr);
+      const wall = Number(match[1]);
+      const cpu = Number(match[2]) + Number(match[3]);
+      console.log(`| ${size} | ${verify ? 'yes' : 'no'} | ${wall.toFixed(2)} | ${Math.round(size / wall)} | ${cpu.toFixed(2)} | ${Math.round(Number(match[4]) / 1024)} | ${load.toFixed(2)} | ${child.status} |`);
+      if (child.status !== 0) process.stderr.write(child.stdout.slice(-2000) + child.stderr.slice(-2000));
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 }

@@ -91,7 +91,7 @@ describe('modelflags export --to flagd', () => {
           'claude-3-haiku',
           { '===': [{ var: 'user_segment' }, 'internal'] },
           'claude-opus-4-6',
-          { '===': [{ fractional: [['in', 1000], ['out', 9000]] }, 'in'] },
+          { and: [{ var: 'targetingKey' }, { '===': [{ fractional: [['in', 1000], ['out', 9000]] }, 'in'] }] },
           'claude-sonnet-4-6',
         ],
       },

@@ -153,6 +153,19 @@ describe('parseRegistry', () => {
     expect(parseRegistry(rule({ tier: { gte: 2, lt: 5 }, email: { ends_with: '@acme.com' } })).issues).toEqual([]);
   });
 
+  it('rejects an empty-string variant, which flagd cannot name', () => {
+    const text = JSON.stringify({ flags: [{ flag: 'f', default: 'a', variants: ['a', ''] }] });
+    expect(issuesOf(text)[0]!.message).toBe('f: a variant cannot be the empty string; give that choice a name, for example "none"');
+  });
+
+  it('accepts dotted attribute names as nested paths but rejects empty or built-in segments', () => {
+    const rule = (condition: object) => JSON.stringify({ flags: [{ flag: 'f', default: 'a', rules: [{ condition, value: 'b' }] }] });
+    expect(parseRegistry(rule({ 'org.plan': 'enterprise' })).issues).toEqual([]);
+    expect(issuesOf(rule({ 'org..plan': 'x' }))[0]!.message).toContain('cannot be used as a context attribute name');
+    expect(issuesOf(rule({ 'org.__proto__': 'x' }))[0]!.message).toContain('cannot be used as a context attribute name');
+    expect(issuesOf(rule({ 'org.toString': 'x' }))[0]!.message).toContain('cannot be used as a context attribute name');
+  });
+
   it('names unknown fields with a suggestion', () => {
     const text = JSON.stringify({ flags: [{ flag: 'f', default: 'a', cleanupBy: '2027-01-01' }] }, null, 2);
     const [issue] = issuesOf(text);

@@ -74,8 +74,17 @@ export function compileRegistry(registry: Registry): Snapshot {
  */
 function intern<T>(value: T): T {
   if (typeof value !== 'string') return value;
-  return Object.keys({ [value]: 0 })[0] as T;
+  let interned = internedStrings.get(value);
+  if (interned === undefined) {
+    // Most strings of a reloaded registry were in the previous one; the cache is bounded so a
+    // long-running process that reloads ever-new documents does not grow without limit.
+    if (internedStrings.size > 100_000) internedStrings.clear();
+    interned = Object.keys({ [value]: 0 })[0]!;
+    internedStrings.set(value, interned);
+  }
+  return interned as T;
 }
+const internedStrings = new Map<string, string>();
 
 export function compileFlag(def: FlagDefinition): CompiledFlag {
   const prefix = murmurPrefix(def.key);

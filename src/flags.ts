@@ -158,7 +158,7 @@ export function createFlags<V extends Values<V> = Record<string, FlagValue>, C e
 
   const accept = (doc: SourceDocument): void => {
     if (doc.text === lastText) return;
-    const { registry, issues } = parseRegistry(doc.text, doc.origin);
+    const { registry, issues } = parseRegistry(doc.text, doc.origin, { strict: false });
     if (!registry) {
       reject(`rejected ${doc.origin}; still serving the last good registry:\n${issues.map(formatIssue).join('\n')}`, issues);
       return;

@@ -50,11 +50,18 @@ const MAX_DEPTH = 256;
  * registry an order of magnitude slower than `JSON.parse` and pinned megabytes per snapshot.
  */
 interface ContainerSpans {
-  keys: Map<string, number> | undefined;
+  /** Member names in order, for objects; undefined for arrays. */
+  keys: string[] | undefined;
   offsets: number[];
 }
 
-export function parseJsonWithPositions(text: string): LocatedJson {
+export interface ParseOptions {
+  /** Accept repeated keys, the last one winning, as `JSON.parse` does (default false: an error). */
+  allowDuplicateKeys?: boolean;
+}
+
+export function parseJsonWithPositions(text: string, options: ParseOptions = {}): LocatedJson {
+  const allowDuplicateKeys = options.allowDuplicateKeys ?? false;
   const spans = new WeakMap<object, ContainerSpans>();
   let rootStart = 0;
   let rootEnd = 0;
@@ -175,9 +182,8 @@ export function parseJsonWithPositions(text: string): LocatedJson {
     const c = text[i];
     if (c === '{') {
       i++;
-      // A null prototype keeps keys like "__proto__" as ordinary data.
-      const obj: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-      const keys = new Map<string, number>();
+      const obj: Record<string, unknown> = {};
+      const keys: string[] = [];
       const offsets: number[] = [];
       spans.set(obj, { keys, offsets });
       skipWhitespace();
@@ -190,14 +196,16 @@ export function parseJsonWithPositions(text: string): LocatedJson {
         if (text[i] !== '"') fail(`expected a property name in double quotes, found ${describeHere()}`);
         const keyStart = i;
         const key = parseString();
-        if (keys.has(key)) fail(`duplicate key ${JSON.stringify(key)}: each key may appear once in an object`, keyStart);
+        if (!allowDuplicateKeys && Object.prototype.hasOwnProperty.call(obj, key)) fail(`duplicate key ${JSON.stringify(key)}: each key may appear once in an object`, keyStart);
         skipWhitespace();
         if (text[i] !== ':') fail(`expected ":" after property name ${JSON.stringify(key)}, found ${describeHere()}`);
         i++;
         const value = parseValue(depth + 1);
-        keys.set(key, offsets.length);
+        keys.push(key);
         offsets.push(keyStart, valueStart, i);
-        obj[key] = value;
+        // As JSON.parse does, "__proto__" becomes an ordinary own property, never the prototype.
+        if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+        else obj[key] = value;
         skipWhitespace();
         if (text[i] === ',') {
           const comma = i;
@@ -276,8 +284,8 @@ export function parseJsonWithPositions(text: string): LocatedJson {
       const container = typeof node === 'object' && node !== null ? spans.get(node) : undefined;
       if (!container) return undefined;
       if (container.keys) {
-        const index = container.keys.get(segment);
-        if (index === undefined) return undefined;
+        const index = container.keys.indexOf(segment) * 3;
+        if (index < 0) return undefined;
         found = [container.offsets[index]!, container.offsets[index + 1]!, container.offsets[index + 2]!];
         node = (node as Record<string, unknown>)[segment];
       } else {
@@ -308,5 +316,30 @@ export function parseJsonWithPositions(text: string): LocatedJson {
       const span = locate(pointer);
       return span && span[0] >= 0 ? span[0] : undefined;
     },
+  };
+}
+
+/**
+ * `JSON.parse` speed for the runtime's hot reloads: positions are computed only when someone asks
+ * for one (a validation error to report), by re-parsing. Repeated keys are accepted, last one
+ * winning, as `JSON.parse` and flagd do; the strict parser used by `modelflags check` and the lint
+ * rules reports them.
+ */
+export function parseJsonLazily(text: string): LocatedJson {
+  let value: unknown;
+  try {
+    value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch {
+    // Let the positioned parser produce the message with a line and column.
+    return parseJsonWithPositions(text, { allowDuplicateKeys: true });
+  }
+  let located: LocatedJson | undefined;
+  const positions = (): LocatedJson => (located ??= parseJsonWithPositions(text, { allowDuplicateKeys: true }));
+  return {
+    value,
+    positionOf: (pointer) => positions().positionOf(pointer),
+    keyPositionOf: (pointer) => positions().keyPositionOf(pointer),
+    rangeOf: (pointer) => positions().rangeOf(pointer),
+    keyOffsetOf: (pointer) => positions().keyOffsetOf(pointer),
   };
 }

@@ -3,7 +3,7 @@
  * normalised model that the evaluator, the lint rules, the codemod and the CLI all read.
  */
 import { readFileSync } from 'node:fs';
-import { JsonSyntaxError, parseJsonWithPositions, pointerOf, type LocatedJson, type SourcePosition } from './json.js';
+import { JsonSyntaxError, parseJsonLazily, parseJsonWithPositions, pointerOf, type LocatedJson, type SourcePosition } from './json.js';
 
 export type FlagValue = string | number | boolean;
 export type FlagValueType = 'string' | 'number' | 'boolean';
@@ -121,10 +121,22 @@ const TOP_LEVEL_FIELDS = ['$schema', 'flags'] as const;
 const MAX_TOTAL_WEIGHT = 2147483647;
 
 /** Parses and validates a registry document; every problem in the file is reported at once. */
-export function parseRegistry(text: string, file = 'flags.json'): { registry: Registry | undefined; issues: RegistryIssue[] } {
+export interface ParseRegistryOptions {
+  /**
+   * Report repeated JSON keys (default true). The runtime turns this off for reload speed and
+   * reads the document as `JSON.parse` would; `modelflags check` and the lint rules keep it on.
+   */
+  strict?: boolean;
+}
+
+export function parseRegistry(
+  text: string,
+  file = 'flags.json',
+  options: ParseRegistryOptions = {},
+): { registry: Registry | undefined; issues: RegistryIssue[] } {
   let json: LocatedJson;
   try {
-    json = parseJsonWithPositions(text);
+    json = options.strict === false ? parseJsonLazily(text) : parseJsonWithPositions(text);
   } catch (error) {
     if (error instanceof JsonSyntaxError) {
       const { line, column } = error.position;

@@ -2,7 +2,8 @@
  * ESLint wall time over the generated corpus: the plugin's `recommended` rules against the same
  * configuration with those rules off (same parser, same files), interleaved and repeated; then
  * the `recommended-type-checked` config against its own rules-off baseline.
- * Usage: npx tsx bench/lint/run.ts [--runs 5] [--files 2400] [--skip-type-checked]
+ * Usage: npx tsx bench/lint/run.ts [--runs 5] [--files 2400] [--skip-type-checked] [--core-rule]
+ * (--core-rule adds `no-debugger` to both sides, so ESLint's traversal is in the baseline too)
  */
 import { join } from 'node:path';
 import { ESLint } from 'eslint';
@@ -18,9 +19,10 @@ const runs = option('--runs', 5);
 const files = generateCorpus(option('--files', 2400));
 process.chdir(CORPUS_DIR);
 const registry = join(CORPUS_DIR, 'flags.json');
+const coreRule = args.includes('--core-rule');
 
 async function lintOnce(name: ConfigName, rulesOn: boolean): Promise<{ ms: number; reports: Map<string, number> }> {
-  const eslint = new ESLint({ cwd: CORPUS_DIR, overrideConfigFile: true, overrideConfig: benchConfig(name, registry, rulesOn), cache: false });
+  const eslint = new ESLint({ cwd: CORPUS_DIR, overrideConfigFile: true, overrideConfig: benchConfig(name, registry, rulesOn, coreRule), cache: false });
   const start = performance.now();
   const results = await eslint.lintFiles(['.']);
   const ms = performance.now() - start;
@@ -48,7 +50,7 @@ async function compare(name: ConfigName, times: number): Promise<void> {
     reports = withRules.reports;
   }
   const ratio = median(on) / median(off);
-  console.log(`\n${name}: ${files} files, ${times} interleaved runs each`);
+  console.log(`\n${name}${coreRule ? ' (no-debugger on both sides)' : ''}: ${files} files, ${times} interleaved runs each`);
   console.log(`  plugin rules off  median ${(median(off) / 1000).toFixed(2)} s  (runs: ${off.map((ms) => (ms / 1000).toFixed(2)).join(', ')})`);
   console.log(`  plugin rules on   median ${(median(on) / 1000).toFixed(2)} s  (runs: ${on.map((ms) => (ms / 1000).toFixed(2)).join(', ')})`);
   console.log(`  ratio ${ratio.toFixed(3)}x`);

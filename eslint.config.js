@@ -1,9 +1,19 @@
-// Lints the project itself. The plugin's own rules are exercised on examples/ once built.
+// Lints the project itself, and dogfoods the plugin (built to dist/ by `npm ci`) on the example service.
 import tseslint from 'typescript-eslint';
+import modelflags from './dist/rules/index.js';
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bench/corpus/**', 'bench/.tmp/**', 'test/codemods/fixtures/**', 'test/**/fixtures/**'],
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'bench/corpus/**',
+      'bench/.tmp/**',
+      'test/codemods/fixtures/**',
+      'test/**/fixtures/**',
+      '**/.example-*/**',
+    ],
   },
   ...tseslint.configs.recommended,
   {
@@ -11,4 +21,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  ...modelflags.configs.recommended({
+    registry: new URL('./examples/inference-service/flags.json', import.meta.url),
+    files: ['examples/inference-service/**/*.ts'],
+  }),
 );

@@ -4,16 +4,17 @@
  * finishes), the typed module is regenerated, and nothing is written unless it all parses and
  * type checks no worse than before.
  */
-import { existsSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { globby } from 'globby';
-import { camelCase, parseForDetection, type CustomReader } from '../rules/detection.js';
+import { camelCase, type CustomReader } from '../rules/detection.js';
 import { generateTypedModule, parseGeneratedHeader } from '../src/generate.js';
 import { didYouMean, formatIssue, parseRegistry, type FlagDefinition, type FlagValue, type Registry } from '../src/registry.js';
 import { removedLineCount, unifiedDiff } from './diff.js';
 import { collapseFlagEntry, removeFlagEntry } from './registry-edit.js';
-import { rewriteSource, SourceParseError, type ConstantExport, type RewriteResult, type Site } from './rewrite.js';
-import { compilerOptionsFor, newTypeErrors, type NewTypeError } from './verify.js';
+import type { ConstantExport, RewriteResult, Site } from './rewrite.js';
+import type { NewTypeError } from './verify.js';
 
 export type { Site } from './rewrite.js';
 export type { NewTypeError } from './verify.js';
@@ -145,7 +146,7 @@ export async function removeFlag(options: RemoveFlagOptions): Promise<RemovalRep
   }
 
   const context = new ProjectRewrite(registry, decisions, current, options.readers);
-  context.run();
+  await context.run();
   for (const [file, message] of context.unparsable) {
     report.unresolved.push({ file: display(file), line: message.line, column: message.column, flag: undefined, reason: `${message.text}; the file was skipped, fix the syntax error and run again` });
   }
@@ -192,18 +193,23 @@ export async function removeFlag(options: RemoveFlagOptions): Promise<RemovalRep
 
   // Verification: a change that breaks the build is never written.
   const broken: Site[] = [];
-  for (const [file, text] of changes) {
-    if (file === registryPath) continue;
-    try {
-      parseForDetection(text, file);
-    } catch (error) {
-      broken.push({ file: display(file), line: 1, column: 1, flag: undefined, reason: `internal error: the rewritten file does not parse (${(error as Error).message}); nothing was written, please report this` });
+  const codeChanges = [...changes.keys()].filter((f) => f !== registryPath);
+  if (codeChanges.length > 0) {
+    const { checkParses } = await import('./rewrite.js');
+    for (const file of codeChanges) {
+      try {
+        checkParses(changes.get(file)!, file);
+      } catch (error) {
+        broken.push({ file: display(file), line: 1, column: 1, flag: undefined, reason: `internal error: the rewritten file does not parse (${(error as Error).message}); nothing was written, please report this` });
+      }
     }
   }
   if (broken.length === 0 && options.verify !== false && changes.size > 0) {
-    const codeChanges = [...changes.keys()].filter((f) => isSourceFile(f));
-    const roots = [...new Set([...codeChanges, ...dependentsOf(codeChanges, current)])];
+    const sourceChanges = codeChanges.filter((f) => isSourceFile(f));
+    const roots = [...new Set([...sourceChanges, ...dependentsOf(sourceChanges, current)])];
     report.verification.typeChecked = true;
+    // Loaded only to verify: --no-verify runs never evaluate the type checker's wrapper.
+    const { compilerOptionsFor, newTypeErrors } = await import('./verify.js');
     report.verification.errors = newTypeErrors(roots, changes, compilerOptionsFor(cwd)).map((e) => ({ ...e, file: display(e.file) }));
   }
   report.unresolved.push(...broken);
@@ -214,7 +220,7 @@ export async function removeFlag(options: RemoveFlagOptions): Promise<RemovalRep
     }
   }
   if (verified && !options.dryRun && changes.size > 0) {
-    for (const [file, text] of changes) writeAtomically(file, text);
+    await writeAllAtomically(changes);
     report.written = true;
   }
   report.exitCode = report.unresolved.length > 0 ? 1 : 0;
@@ -265,6 +271,7 @@ class ProjectRewrite {
   private readonly keyExports = new Map<string, Map<string, string>>();
   private readonly registryKeys: ReadonlySet<string>;
   private readonly originalTexts: ReadonlyMap<string, string>;
+  private rewriter: typeof import('./rewrite.js') | undefined;
 
   constructor(
     registry: Registry,
@@ -276,10 +283,13 @@ class ProjectRewrite {
     this.originalTexts = new Map(texts);
   }
 
-  run(): void {
+  async run(): Promise<void> {
     const terms = [...this.decisions.keys()].flatMap((k) => [k, camelCase(k)]);
     const queue = new Set<string>();
     for (const [file, text] of this.texts) if (!isGenerated(text) && terms.some((t) => text.includes(t))) queue.add(file);
+    if (queue.size === 0) return;
+    // jscodeshift, recast and Babel load only once some file mentions a retired key.
+    this.rewriter = await import('./rewrite.js');
     let guard = 0;
     while (queue.size > 0 && guard++ < 10 * this.texts.size + 10) {
       const file = queue.values().next().value as string;
@@ -298,6 +308,7 @@ class ProjectRewrite {
   /** Rewrites one file; returns the export names that are new since the file was last rewritten. */
   private rewrite(file: string, removableExports: ReadonlySet<string>): string[] {
     const text = this.texts.get(file)!;
+    const { rewriteSource, SourceParseError } = this.rewriter!;
     let result: RewriteResult;
     try {
       result = rewriteSource(file, text, {
@@ -400,10 +411,9 @@ function resolveImport(from: string, source: string, known: ReadonlyMap<string, 
 /** Files that import one of `files`, so their types are checked against the change too. */
 function dependentsOf(files: readonly string[], texts: ReadonlyMap<string, string>): string[] {
   const targets = new Set(files);
-  const stems = files.map((f) => f.slice(f.lastIndexOf(sep) + 1).replace(/\.[^.]+$/, ''));
   const out: string[] = [];
   for (const [file, text] of texts) {
-    if (targets.has(file) || !stems.some((s) => text.includes(s))) continue;
+    if (targets.has(file)) continue;
     if (importSources(text).some((s) => targets.has(resolveImport(file, s, texts) ?? ''))) out.push(file);
   }
   return out;
@@ -431,16 +441,26 @@ function regenerate(text: string, registry: Registry): string {
   });
 }
 
-/** Temp file in the same directory, then rename: readers never see a half-written file. */
-function writeAtomically(file: string, text: string): void {
-  const temp = join(dirname(file), `.${file.slice(file.lastIndexOf(sep) + 1)}.${process.pid}.remove-flag.tmp`);
-  try {
-    writeFileSync(temp, text);
-    renameSync(temp, file);
-  } catch (error) {
-    if (existsSync(temp)) unlinkSync(temp);
-    throw error;
-  }
+/**
+ * Temp file in the same directory, then rename: readers never see a half-written file. The
+ * files are written concurrently, a few at a time, because each rename waits on the file system.
+ */
+async function writeAllAtomically(changes: ReadonlyMap<string, string>): Promise<void> {
+  const pending = [...changes];
+  const writeNext = async (): Promise<void> => {
+    for (let next = pending.pop(); next; next = pending.pop()) {
+      const [file, text] = next;
+      const temp = join(dirname(file), `.${file.slice(file.lastIndexOf(sep) + 1)}.${process.pid}.remove-flag.tmp`);
+      try {
+        await writeFile(temp, text);
+        await rename(temp, file);
+      } catch (error) {
+        await rm(temp, { force: true });
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, writeNext));
 }
 
 /** The human-readable report printed by the CLI. */

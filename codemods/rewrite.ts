@@ -6,6 +6,7 @@
  */
 import jscodeshift from 'jscodeshift';
 import type { TSESTree } from '@typescript-eslint/types';
+import { parse } from '@typescript-eslint/typescript-estree';
 import { DefinitionType, type ScopeManager } from '@typescript-eslint/scope-manager';
 import type { FlagValue } from '../src/registry.js';
 import { findFlagReads, parseForDetection, type CustomReader, type FlagRead } from '../rules/detection.js';
@@ -60,6 +61,14 @@ export class SourceParseError extends Error {
 
 export function parserFor(file: string): 'ts' | 'tsx' {
   return /\.(ts|mts|cts)$/.test(file) ? 'ts' : 'tsx';
+}
+
+/**
+ * Throws when `text` does not parse the way the detection parses it. The syntax check needs
+ * neither tokens, comments, locations nor the scope analysis, which cost as much as the parse.
+ */
+export function checkParses(text: string, file: string): void {
+  parse(text, { jsx: parserFor(file) === 'tsx', filePath: file });
 }
 
 export function isTestFile(file: string): boolean {

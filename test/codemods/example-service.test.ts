@@ -3,6 +3,7 @@
  * claude-sonnet-4-6; the service must still type check and serve that model to everyone,
  * including the internal users the registry used to send to Opus.
  */
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -52,6 +53,14 @@ describe('remove-flag on examples/inference-service', () => {
     expect(errors).toEqual([]);
   });
 
+  it("passes the service's own tests, whose flag reads were inlined too", () => {
+    const serviceTest = readFileSync(join(work, 'test', 'server.test.ts'), 'utf8');
+    expect(serviceTest).not.toContain("'inference_model'");
+    const run = spawnSync(process.execPath, [join(REPO, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--root', work], { cwd: work, encoding: 'utf8', timeout: 120_000 });
+    expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
+    expect(run.stdout).toMatch(/Tests\s+.*3 passed/);
+  }, 150_000);
+
   it('serves the kept model to every user', async () => {
     const mod = (await import(pathToFileURL(join(work, 'src', 'server.ts')).href)) as typeof import('../../examples/inference-service/src/server.js');
     const flags = mod.createFlagsFromFile(join(work, 'flags.json'));
@@ -62,7 +71,7 @@ describe('remove-flag on examples/inference-service', () => {
     await once(server, 'listening');
     try {
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      for (const query of ['user_segment=internal&targetingKey=ann', 'customer_id=acme&targetingKey=bob', 'targetingKey=carol']) {
+      for (const query of ['segment=internal&user=ann', 'customer=acme&user=bob', 'user=carol']) {
         const body = (await (await fetch(`${base}/chat?${query}`)).json()) as { model?: string };
         expect(body.model, query).toBe('claude-sonnet-4-6');
       }

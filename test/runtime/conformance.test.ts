@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { exportToFlagd } from '../../src/export-flagd.js';
 import { bucketOf, createFlags, murmur3, parseRegistryOrThrow, staticSource, type EvaluationDetail, type Flags } from '../../src/index.js';
-import { context as contextArb, registryDocument, type GeneratedFlag, type Scalar } from './support/generators.js';
+import { context as contextArb, registryDocument, type Scalar } from './support/generators.js';
 import { murmur3Bytes, murmur3Utf8, oracleBucket, oracleFractional } from './support/murmur-oracle.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/inference-service/flags.json', import.meta.url));

@@ -51,41 +51,64 @@ function splitLines(text: string): string[] {
   return lines;
 }
 
-/** Lines removed minus lines added: how much code the change deleted. */
-export function removedLineCount(before: string, after: string): number {
-  let removed = 0;
-  for (const e of lineEdits(before, after)) if (e.op === '-') removed++;
-  return removed;
-}
+/** One line-level comparison of a file before and after the change, read three ways. */
+export class LineDiff {
+  private readonly edits: Edit[];
 
-export function unifiedDiff(file: string, before: string, after: string, context = 3): string {
-  const edits = lineEdits(before, after);
-  const out: string[] = [`--- a/${file}`, `+++ b/${file}`];
-  let k = 0;
-  while (k < edits.length) {
-    if (edits[k]!.op === ' ') {
-      k++;
-      continue;
-    }
-    const from = Math.max(0, k - context);
-    let to = k;
-    // Extend the hunk while the next change is within two contexts' reach.
-    for (;;) {
-      while (to < edits.length && edits[to]!.op !== ' ') to++;
-      let next = to;
-      while (next < edits.length && edits[next]!.op === ' ') next++;
-      if (next < edits.length && next - to <= context * 2) to = next;
-      else break;
-    }
-    const end = Math.min(edits.length, to + context);
-    const hunk = edits.slice(from, end);
-    const aStart = hunk[0]!.a;
-    const bStart = hunk[0]!.b;
-    const aLen = hunk.filter((e) => e.op !== '+').length;
-    const bLen = hunk.filter((e) => e.op !== '-').length;
-    out.push(`@@ -${aLen === 0 ? aStart : aStart + 1},${aLen} +${bLen === 0 ? bStart : bStart + 1},${bLen} @@`);
-    for (const e of hunk) out.push(e.op + e.line);
-    k = end;
+  constructor(
+    private readonly before: string,
+    after: string,
+  ) {
+    this.edits = lineEdits(before, after);
   }
-  return out.join('\n') + '\n';
+
+  /** Lines the change removed (lines it rewrote count once). */
+  get removedLines(): number {
+    let removed = 0;
+    for (const e of this.edits) if (e.op === '-') removed++;
+    return removed;
+  }
+
+  /**
+   * The 1-based line of the file before the change that line `line` of the changed file comes
+   * from; a rewritten or inserted line maps to the original line it took the place of.
+   */
+  originalLine(line: number): { line: number; rewritten: boolean } {
+    const edit = this.edits.find((e) => e.op !== '-' && e.b === line - 1);
+    if (!edit) return { line, rewritten: false };
+    const lastLine = Math.max(1, splitLines(this.before).length);
+    return { line: Math.min(edit.a + 1, lastLine), rewritten: edit.op === '+' };
+  }
+
+  unified(file: string, context = 3): string {
+    const edits = this.edits;
+    const out: string[] = [`--- a/${file}`, `+++ b/${file}`];
+    let k = 0;
+    while (k < edits.length) {
+      if (edits[k]!.op === ' ') {
+        k++;
+        continue;
+      }
+      const from = Math.max(0, k - context);
+      let to = k;
+      // Extend the hunk while the next change is within two contexts' reach.
+      for (;;) {
+        while (to < edits.length && edits[to]!.op !== ' ') to++;
+        let next = to;
+        while (next < edits.length && edits[next]!.op === ' ') next++;
+        if (next < edits.length && next - to <= context * 2) to = next;
+        else break;
+      }
+      const end = Math.min(edits.length, to + context);
+      const hunk = edits.slice(from, end);
+      const aStart = hunk[0]!.a;
+      const bStart = hunk[0]!.b;
+      const aLen = hunk.filter((e) => e.op !== '+').length;
+      const bLen = hunk.filter((e) => e.op !== '-').length;
+      out.push(`@@ -${aLen === 0 ? aStart : aStart + 1},${aLen} +${bLen === 0 ? bStart : bStart + 1},${bLen} @@`);
+      for (const e of hunk) out.push(e.op + e.line);
+      k = end;
+    }
+    return out.join('\n') + '\n';
+  }
 }

@@ -11,7 +11,7 @@ import { globby } from 'globby';
 import { camelCase, type CustomReader } from '../rules/detection.js';
 import { generateTypedModule, parseGeneratedHeader } from '../src/generate.js';
 import { didYouMean, formatIssue, parseRegistry, type FlagDefinition, type FlagValue, type Registry } from '../src/registry.js';
-import { removedLineCount, unifiedDiff } from './diff.js';
+import { LineDiff } from './diff.js';
 import { collapseFlagEntry, removeFlagEntry } from './registry-edit.js';
 import type { ConstantExport, RewriteResult, Site } from './rewrite.js';
 import type { NewTypeError } from './verify.js';
@@ -181,15 +181,16 @@ export async function removeFlag(options: RemoveFlagOptions): Promise<RemovalRep
     }
   }
 
-  for (const [file, text] of changes) {
+  const diffs = new Map([...changes].map(([file, text]) => [file, new LineDiff(file === registryPath ? registryText : original.get(file) ?? '', text)]));
+  for (const file of changes.keys()) {
     if (file === registryPath || !original.has(file)) continue;
     report.changedFiles.push({
       file: display(file),
       sitesRewritten: context.results.get(file)?.rewritten.length ?? 0,
-      linesRemoved: removedLineCount(original.get(file)!, text),
+      linesRemoved: diffs.get(file)!.removedLines,
     });
   }
-  report.diff = [...changes].map(([file, text]) => unifiedDiff(display(file), file === registryPath ? registryText : original.get(file) ?? '', text)).join('');
+  report.diff = [...diffs].map(([file, diff]) => diff.unified(display(file))).join('');
 
   // Verification: a change that breaks the build is never written.
   const broken: Site[] = [];
@@ -210,13 +211,19 @@ export async function removeFlag(options: RemoveFlagOptions): Promise<RemovalRep
     report.verification.typeChecked = true;
     // Loaded only to verify: --no-verify runs never evaluate the type checker's wrapper.
     const { compilerOptionsFor, newTypeErrors } = await import('./verify.js');
-    report.verification.errors = newTypeErrors(roots, changes, compilerOptionsFor(cwd)).map((e) => ({ ...e, file: display(e.file) }));
+    // Reported at the line of the file as it is on disk (nothing is written), not of the rewritten text.
+    report.verification.errors = newTypeErrors(roots, changes, compilerOptionsFor(cwd)).map((e) => {
+      const at = diffs.get(e.file)?.originalLine(e.line) ?? { line: e.line, rewritten: false };
+      if (!at.rewritten) return { ...e, file: display(e.file), line: at.line };
+      return { file: display(e.file), line: at.line, column: 1, message: e.message, rewritten: { line: e.line, column: e.column } };
+    });
   }
   report.unresolved.push(...broken);
   const verified = broken.length === 0 && report.verification.errors.length === 0;
   if (!verified) {
     for (const e of report.verification.errors) {
-      report.unresolved.push({ file: e.file, line: e.line, column: e.column, flag: undefined, reason: `the change would add a type error at this line of the rewritten file (${e.message}); nothing was written` });
+      const where = e.rewritten ? `in what the codemod rewrote this line to (line ${e.rewritten.line}:${e.rewritten.column} of the rewritten file)` : 'at this line';
+      report.unresolved.push({ file: e.file, line: e.line, column: e.column, flag: undefined, reason: `the change would add a type error ${where} (${e.message}); nothing was written` });
     }
   }
   if (verified && !options.dryRun && changes.size > 0) {

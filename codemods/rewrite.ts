@@ -75,6 +75,9 @@ export function isTestFile(file: string): boolean {
   return /(\.|\/)(test|spec)\.[cm]?[jt]sx?$/.test(file) || /(^|\/)__tests__\//.test(file);
 }
 
+// Each withParser() call builds a new jscodeshift core with every collection method registered.
+const PARSERS = { ts: jscodeshift.withParser('ts'), tsx: jscodeshift.withParser('tsx') };
+
 export function rewriteSource(file: string, text: string, context: RewriteContext): RewriteResult {
   const result: RewriteResult = { output: text, rewritten: [], unresolved: [], constantExports: new Map(), keyExports: new Map() };
   let detection: ReturnType<typeof parseForDetection>;
@@ -109,7 +112,7 @@ export function rewriteSource(file: string, text: string, context: RewriteContex
     ...(reason === undefined ? {} : { reason }),
   });
 
-  const j = jscodeshift.withParser(parserFor(file));
+  const j = PARSERS[parserFor(file)];
   const root = j(source);
   const fileNode = root.get().node as AstNode;
   const program = fileNode.program as AstNode;
@@ -202,6 +205,9 @@ function isMapBinding(identifier: TSESTree.Identifier, scopeManager: ScopeManage
   return false;
 }
 
+// The program's tokens and comments look like nodes (a type and a range) but hold no calls.
+const NOT_CHILDREN = new Set(['parent', 'tokens', 'comments', 'loc', 'range']);
+
 /** `flags.record(ctx, ['inference_model', 'system_prompt_version'])`: a retired key in a key list of a flags call. */
 function keyListEdits(ast: TSESTree.Program, clients: ReadonlySet<string>, decisions: ReadonlyMap<string, FlagValue>): TextEdit[] {
   const edits: TextEdit[] = [];
@@ -215,10 +221,11 @@ function keyListEdits(ast: TSESTree.Program, clients: ReadonlySet<string>, decis
         if (doomed.length > 0 && doomed.length < elements.length) edits.push(...listItemEdits('', arg, elements, doomed));
       }
     }
-    for (const value of Object.values(node)) {
+    for (const [key, value] of Object.entries(node)) {
+      if (NOT_CHILDREN.has(key)) continue;
       if (Array.isArray(value)) {
         for (const child of value) if (isEstreeNode(child)) visit(child);
-      } else if (isEstreeNode(value) && value !== node.parent) visit(value);
+      } else if (isEstreeNode(value)) visit(value);
     }
   };
   visit(ast);
@@ -594,10 +601,11 @@ function testOverrideEdits(ast: TSESTree.Program, text: string, decisions: Reado
       edits.push(statementEdit(text, node));
       return;
     }
-    for (const value of Object.values(node)) {
+    for (const [key, value] of Object.entries(node)) {
+      if (NOT_CHILDREN.has(key)) continue;
       if (Array.isArray(value)) {
         for (const child of value) if (isEstreeNode(child)) visit(child);
-      } else if (isEstreeNode(value) && value !== node.parent) visit(value);
+      } else if (isEstreeNode(value)) visit(value);
     }
   };
   visit(ast);

@@ -13,9 +13,15 @@ const ts = createRequire(import.meta.url)('typescript') as typeof TS;
 
 export interface NewTypeError {
   file: string;
+  /**
+   * `newTypeErrors` gives the position in the text it checked (the rewritten one); the
+   * `remove-flag` report maps it back to the file as it is on disk, which it leaves unwritten.
+   */
   line: number;
   column: number;
   message: string;
+  /** Set when the error is on a line the change rewrote: where it is in the rewritten text. */
+  rewritten?: { line: number; column: number };
 }
 
 const FALLBACK_OPTIONS: TS.CompilerOptions = {

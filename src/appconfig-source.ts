@@ -3,8 +3,7 @@
  * through the AppConfigData API. A separate entry so the main runtime never loads the AWS SDK.
  */
 import { AppConfigDataClient, GetLatestConfigurationCommand, StartConfigurationSessionCommand } from '@aws-sdk/client-appconfigdata';
-import { backoffDelay } from './http-source.js';
-import type { FlagSource, SourceDocument } from './sources.js';
+import { pollingSource, type FlagSource, type PollResult } from './sources.js';
 
 export interface AppConfigSourceOptions {
   /** A configured client (region, credentials, endpoint); by default one from the environment. */
@@ -31,8 +30,6 @@ export interface AppConfigSourceOptions {
   maxBackoffMs?: number;
 }
 
-type Poll = { status: 'changed'; doc: SourceDocument } | { status: 'unchanged' };
-
 /**
  * Reads the registry from AppConfig: `StartConfigurationSession`, then `GetLatestConfiguration`
  * with the token and at the interval each response returns. An empty configuration in a response
@@ -49,11 +46,10 @@ export function appConfigSource(options: AppConfigSourceOptions): FlagSource {
   const origin = `appconfig://${application}/${environment}/${profile}`;
   let token: string | undefined;
   let serverIntervalMs = 60_000;
-  let firstRead: Promise<unknown> | undefined;
 
   const intervalMs = (): number => options.pollIntervalMs ?? serverIntervalMs;
 
-  const call = async (signal: AbortSignal): Promise<Poll> => {
+  const call = async (signal: AbortSignal): Promise<PollResult> => {
     const abortSignal = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
     let step = 'StartConfigurationSession';
     try {
@@ -92,52 +88,14 @@ export function appConfigSource(options: AppConfigSourceOptions): FlagSource {
     }
   };
 
-  return {
+  return pollingSource({
     description: origin,
-    read() {
-      const result = call(new AbortController().signal).then((r) => {
-        if (r.status === 'unchanged') {
-          throw new Error(`the first GetLatestConfiguration returned no configuration; deploy the registry to this environment first`);
-        }
-        return r.doc;
-      });
-      firstRead = result.catch(() => undefined);
-      return result;
-    },
-    watch(sink) {
-      const controller = new AbortController();
-      let timer: NodeJS.Timeout | undefined;
-      let failures = 0;
-
-      const poll = async (): Promise<void> => {
-        timer = undefined;
-        try {
-          const result = await call(controller.signal);
-          failures = 0;
-          if (result.status === 'changed') sink.document(result.doc);
-        } catch (error) {
-          if (controller.signal.aborted) return;
-          failures++;
-          const delay = backoffDelay(failures, intervalMs(), maxBackoffMs);
-          sink.error(new Error(`${origin}: ${(error as Error).message}; still serving the last good registry, retrying in ${delay} ms (attempt ${failures} failed)`));
-          schedule(delay);
-          return;
-        }
-        schedule(intervalMs());
-      };
-      const schedule = (delay: number): void => {
-        if (controller.signal.aborted) return;
-        timer = setTimeout(() => void poll(), delay);
-        timer.unref?.();
-      };
-      // The first poll waits for the initial read, so the two never use the same token.
-      void (firstRead ?? Promise.resolve()).then(() => schedule(intervalMs()));
-      return () => {
-        controller.abort();
-        if (timer) clearTimeout(timer);
-      };
-    },
-  };
+    label: origin,
+    poll: call,
+    unchangedInitially: 'the first GetLatestConfiguration returned no configuration; deploy the registry to this environment first',
+    intervalMs,
+    maxBackoffMs,
+  });
 }
 
 function describeAwsError(error: unknown, abortSignal: AbortSignal, stopSignal: AbortSignal, timeoutMs: number): string {

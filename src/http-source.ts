@@ -2,7 +2,7 @@
  * A registry served over HTTP(S), polled with conditional requests. Uses the global `fetch`, so the
  * runtime stays free of dependencies.
  */
-import type { FlagSource, SourceDocument } from './sources.js';
+import { pollingSource, type FlagSource, type PollResult } from './sources.js';
 
 export interface HttpSourceOptions {
   /** Time between polls while the server answers (default 30 000 ms). */
@@ -14,19 +14,6 @@ export interface HttpSourceOptions {
   /** Ceiling of the backoff between failed polls (default 5 minutes, and never below the poll interval). */
   maxBackoffMs?: number;
 }
-
-/**
- * Delay before the next poll after `failures` consecutive failures: the poll interval doubled per
- * failure, capped, then scaled into [50%, 100%] by `random` so that many instances that lost the
- * same server do not all come back at the same instant.
- */
-export function backoffDelay(failures: number, pollIntervalMs: number, maxBackoffMs: number, random: number = Math.random()): number {
-  const ceiling = Math.max(pollIntervalMs, maxBackoffMs);
-  const exponential = Math.min(ceiling, pollIntervalMs * 2 ** Math.min(failures, 30));
-  return Math.round(exponential * (0.5 + random / 2));
-}
-
-type Fetched = { status: 'changed'; doc: SourceDocument } | { status: 'unchanged' };
 
 /**
  * Polls `url` for the registry document. Sends `If-None-Match` (and `If-Modified-Since`) from the
@@ -44,9 +31,8 @@ export function httpSource(url: string | URL, options: HttpSourceOptions = {}): 
   const origin = `${target.origin}${target.pathname}`;
   let etag: string | undefined;
   let lastModified: string | undefined;
-  let firstRead: Promise<unknown> | undefined;
 
-  const request = async (conditional: boolean, signal: AbortSignal): Promise<Fetched> => {
+  const request = async (conditional: boolean, signal: AbortSignal): Promise<PollResult> => {
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
     if (conditional && etag !== undefined) headers['if-none-match'] = etag;
     if (conditional && lastModified !== undefined) headers['if-modified-since'] = lastModified;
@@ -75,50 +61,14 @@ export function httpSource(url: string | URL, options: HttpSourceOptions = {}): 
     }
   };
 
-  return {
+  return pollingSource({
     description: origin,
-    read() {
-      const result = request(false, new AbortController().signal).then((r) => {
-        if (r.status === 'unchanged') throw new Error('HTTP 304 to an unconditional request');
-        return r.doc;
-      });
-      firstRead = result.catch(() => undefined);
-      return result;
-    },
-    watch(sink) {
-      const controller = new AbortController();
-      let timer: NodeJS.Timeout | undefined;
-      let failures = 0;
-
-      const poll = async (): Promise<void> => {
-        timer = undefined;
-        try {
-          const result = await request(true, controller.signal);
-          failures = 0;
-          if (result.status === 'changed') sink.document(result.doc);
-        } catch (error) {
-          if (controller.signal.aborted) return;
-          failures++;
-          const delay = backoffDelay(failures, pollIntervalMs, maxBackoffMs);
-          sink.error(new Error(`GET ${origin}: ${(error as Error).message}; still serving the last good registry, retrying in ${delay} ms (attempt ${failures} failed)`));
-          schedule(delay);
-          return;
-        }
-        schedule(pollIntervalMs);
-      };
-      const schedule = (delay: number): void => {
-        if (controller.signal.aborted) return;
-        timer = setTimeout(() => void poll(), delay);
-        timer.unref?.();
-      };
-      // The first poll waits for the initial read, so the two never race over the ETag.
-      void (firstRead ?? Promise.resolve()).then(() => schedule(pollIntervalMs));
-      return () => {
-        controller.abort();
-        if (timer) clearTimeout(timer);
-      };
-    },
-  };
+    label: `GET ${origin}`,
+    poll: (signal, initial) => request(!initial, signal),
+    unchangedInitially: 'HTTP 304 to an unconditional request',
+    intervalMs: () => pollIntervalMs,
+    maxBackoffMs,
+  });
 }
 
 function describeFetchError(error: unknown, timeout: AbortSignal, timeoutMs: number): string {

@@ -17,6 +17,16 @@ export interface MurmurPrefix {
   readonly length: number;
 }
 
+/** Mixes one little-endian 4-byte block into the running hash (small enough for V8 to inline). */
+function mixBlock(h: number, block: number): number {
+  let k = Math.imul(block, C1);
+  k = (k << 15) | (k >>> 17);
+  k = Math.imul(k, C2);
+  h ^= k;
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
 /**
  * Mixes the UTF-8 bytes of `s` into a running hash. One function with local state, because V8
  * optimises locals far better than module variables or a per-byte helper; the state comes in
@@ -35,12 +45,7 @@ function mix(s: string, hash: number, carry: number, carryBytes: number, length:
       acc |= c << (accBytes << 3);
       total++;
       if (++accBytes === 4) {
-        let k = Math.imul(acc, C1);
-        k = (k << 15) | (k >>> 17);
-        k = Math.imul(k, C2);
-        h ^= k;
-        h = (h << 13) | (h >>> 19);
-        h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+        h = mixBlock(h, acc);
         acc = 0;
         accBytes = 0;
       }
@@ -73,12 +78,7 @@ function mix(s: string, hash: number, carry: number, carryBytes: number, length:
     for (let b = 0; b < bytes; b++) {
       acc |= ((encoded >>> (b << 3)) & 0xff) << (accBytes << 3);
       if (++accBytes === 4) {
-        let k = Math.imul(acc, C1);
-        k = (k << 15) | (k >>> 17);
-        k = Math.imul(k, C2);
-        h ^= k;
-        h = (h << 13) | (h >>> 19);
-        h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+        h = mixBlock(h, acc);
         acc = 0;
         accBytes = 0;
       }

@@ -21,6 +21,7 @@ import { GrowthBookClient } from '@growthbook/growthbook';
 import { InMemStorageProvider, Unleash, type Context as UnleashContext } from 'unleash-client';
 import { exportToFlagd } from '../../src/export-flagd.js';
 import { createFlags, parseRegistryOrThrow, staticSource } from '../../src/index.js';
+import { seededRandom as prng } from '../../test/support/random.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -49,17 +50,6 @@ interface Base {
   targetingKey: string;
   user_segment: string;
   customer_id?: string;
-}
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const rnd = prng(42);

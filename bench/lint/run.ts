@@ -1,31 +1,47 @@
 /**
- * ESLint wall time over the generated corpus: the plugin's `recommended` rules against the same
- * configuration with those rules off (same parser, same files), interleaved and repeated; then
- * the `recommended-type-checked` config against its own rules-off baseline.
- * Usage: npx tsx bench/lint/run.ts [--runs 5] [--files 2400] [--skip-type-checked] [--core-rule]
- * (--core-rule adds `no-debugger` to both sides, so ESLint's traversal is in the baseline too)
+ * ESLint cost of the plugin on the generated corpora: the plugin's `recommended` rules against
+ * the same configuration with those rules off (same parser, same files), interleaved and
+ * repeated, in wall time and in this process's CPU time; then the `recommended-type-checked`
+ * config against its own rules-off baseline.
+ *
+ * Three variants run in turn each repetition:
+ * - `bare`: plugin rules off and no rule at all, so ESLint skips its traversal entirely;
+ * - `off`: plugin rules off, `no-debugger` on, so ESLint's traversal and code-path analysis
+ *   (which any real config pays) are in the baseline;
+ * - `on`: plugin rules on, `no-debugger` on.
+ *
+ * Usage: npx tsx bench/lint/run.ts [--runs 5] [--files 2400] [--corpus both|realistic|flag-heavy] [--skip-type-checked]
  */
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { ESLint } from 'eslint';
 import { benchConfig, type ConfigName } from './configs.js';
-import { CORPUS_DIR, generateCorpus } from './corpus.js';
+import { CORPUS_DIRS, generateCorpus, type CorpusKind } from './corpus.js';
 
 const args = process.argv.slice(2);
-const option = (name: string, fallback: number): number => {
+const option = (name: string, fallback: string): string => {
   const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
+  return i >= 0 ? args[i + 1]! : fallback;
 };
-const runs = option('--runs', 5);
-const files = generateCorpus(option('--files', 2400));
-process.chdir(CORPUS_DIR);
-const registry = join(CORPUS_DIR, 'flags.json');
-const coreRule = args.includes('--core-rule');
+const runs = Number(option('--runs', '5'));
+const fileCount = Number(option('--files', '2400'));
+const corpusOption = option('--corpus', 'both');
+const corpora: CorpusKind[] = corpusOption === 'both' ? ['realistic', 'flag-heavy'] : [corpusOption as CorpusKind];
 
-async function lintOnce(name: ConfigName, rulesOn: boolean): Promise<{ ms: number; reports: Map<string, number> }> {
-  const eslint = new ESLint({ cwd: CORPUS_DIR, overrideConfigFile: true, overrideConfig: benchConfig(name, registry, rulesOn, coreRule), cache: false });
+type Variant = 'bare' | 'off' | 'on';
+interface Sample {
+  wall: number;
+  cpu: number;
+}
+
+async function lintOnce(dir: string, name: ConfigName, variant: Variant): Promise<Sample & { reports: Map<string, number> }> {
+  const config = benchConfig(name, join(dir, 'flags.json'), variant === 'on', variant !== 'bare');
+  const eslint = new ESLint({ cwd: dir, overrideConfigFile: true, overrideConfig: config, cache: false });
+  const cpu0 = process.cpuUsage();
   const start = performance.now();
   const results = await eslint.lintFiles(['.']);
-  const ms = performance.now() - start;
+  const wall = performance.now() - start;
+  const cpu = process.cpuUsage(cpu0);
   const reports = new Map<string, number>();
   for (const result of results) {
     for (const m of result.messages) {
@@ -33,29 +49,53 @@ async function lintOnce(name: ConfigName, rulesOn: boolean): Promise<{ ms: numbe
       reports.set(m.ruleId ?? '(none)', (reports.get(m.ruleId ?? '(none)') ?? 0) + 1);
     }
   }
-  return { ms, reports };
+  return { wall, cpu: (cpu.user + cpu.system) / 1000, reports };
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const seconds = (ms: number): string => (ms / 1000).toFixed(2);
 
-async function compare(name: ConfigName, times: number): Promise<void> {
-  await lintOnce(name, false); // warm-up: module loading and JIT, not measured
-  const off: number[] = [];
-  const on: number[] = [];
+async function compare(kind: CorpusKind, name: ConfigName, times: number, variants: readonly Variant[]): Promise<void> {
+  const dir = CORPUS_DIRS[kind];
+  process.chdir(dir);
+  await lintOnce(dir, name, 'on'); // warm-up: module loading and JIT, not measured
+  const samples = new Map<Variant, Sample[]>(variants.map((v) => [v, []]));
   let reports = new Map<string, number>();
+  const load = [loadavg()[0]!];
   for (let i = 0; i < times; i++) {
-    off.push((await lintOnce(name, false)).ms);
-    const withRules = await lintOnce(name, true);
-    on.push(withRules.ms);
-    reports = withRules.reports;
+    // Rotate the order so no variant always runs right after the same one.
+    for (let k = 0; k < variants.length; k++) {
+      const variant = variants[(i + k) % variants.length]!;
+      const sample = await lintOnce(dir, name, variant);
+      samples.get(variant)!.push(sample);
+      if (variant === 'on') reports = sample.reports;
+    }
+    load.push(loadavg()[0]!);
   }
-  const ratio = median(on) / median(off);
-  console.log(`\n${name}${coreRule ? ' (no-debugger on both sides)' : ''}: ${files} files, ${times} interleaved runs each`);
-  console.log(`  plugin rules off  median ${(median(off) / 1000).toFixed(2)} s  (runs: ${off.map((ms) => (ms / 1000).toFixed(2)).join(', ')})`);
-  console.log(`  plugin rules on   median ${(median(on) / 1000).toFixed(2)} s  (runs: ${on.map((ms) => (ms / 1000).toFixed(2)).join(', ')})`);
-  console.log(`  ratio ${ratio.toFixed(3)}x`);
+  console.log(`\n${name} on the ${kind} corpus: ${fileCount} files, ${times} interleaved runs of each variant; 1-min load ${load.map((l) => l.toFixed(1)).join(' → ')} on ${cpus().length} CPUs`);
+  for (const variant of variants) {
+    const s = samples.get(variant)!;
+    console.log(
+      `  ${variant.padEnd(4)}  wall median ${seconds(median(s.map((x) => x.wall)))} s (${s.map((x) => seconds(x.wall)).join(', ')})   cpu median ${seconds(median(s.map((x) => x.cpu)))} s (${s.map((x) => seconds(x.cpu)).join(', ')})`,
+    );
+  }
+  const on = samples.get('on')!;
+  for (const base of variants.filter((v) => v !== 'on')) {
+    const b = samples.get(base)!;
+    const wall = median(on.map((x) => x.wall)) / median(b.map((x) => x.wall));
+    const cpu = median(on.map((x) => x.cpu)) / median(b.map((x) => x.cpu));
+    console.log(`  on / ${base}: wall ${wall.toFixed(3)}x, cpu ${cpu.toFixed(3)}x`);
+  }
   console.log(`  reports: ${[...reports].sort().map(([id, n]) => `${id} ${n}`).join(', ')}`);
 }
 
-await compare('recommended', runs);
-if (!args.includes('--skip-type-checked')) await compare('recommended-type-checked', Math.max(1, Math.min(runs, 2)));
+for (const kind of corpora) {
+  generateCorpus(fileCount, kind);
+  await compare(kind, 'recommended', runs, ['bare', 'off', 'on']);
+}
+if (!args.includes('--skip-type-checked')) {
+  for (const kind of corpora) {
+    generateCorpus(fileCount, kind);
+    await compare(kind, 'recommended-type-checked', Math.max(1, Math.min(runs, 2)), ['off', 'on']);
+  }
+}

@@ -13,21 +13,11 @@
 import { parseArgs } from 'node:util';
 import { createFlags, fileSource, type FlagSource } from '../../src/index.js';
 import { registryFile, UPDATE_KINDS, type UpdateKind } from '../../test/runtime/support/file-updates.js';
+import { seededRandom as prng } from '../../test/support/random.js';
 
 const { values: args } = parseArgs({ options: { trials: { type: 'string', default: '25' }, flags: { type: 'string', default: '1000' } } });
 const TRIALS = Number(args.trials);
 const FLAG_COUNT = Number(args.flags);
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A registry shaped like a large real one: model, prompt, retrieval and parameter flags with

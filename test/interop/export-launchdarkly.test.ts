@@ -8,6 +8,7 @@ import { compileRegistry, resolve, resolvedValue, type Snapshot } from '../../sr
 import { exportToLaunchDarkly } from '../../src/export-launchdarkly.js';
 import { parseRegistryOrThrow, type FlagValue } from '../../src/registry.js';
 import { runModelflagsCli } from '../../src/cli.js';
+import { seededRandom as mulberry32 } from '../support/random.js';
 
 const HAIKU = 'claude-3-haiku';
 const SONNET = 'claude-sonnet-4-6';
@@ -73,17 +74,6 @@ function probeOf(flag: RawFlag): RawFlag {
     return { condition, value: rollout !== undefined || rule.split !== undefined ? `bucketed:${i}` : `exact:${i}` };
   });
   return { flag: flag.flag, default: 'default', variants: ['default', ...rules.map((r) => r.value!)], rules, enabled: flag.enabled ?? true };
-}
-
-/** Deterministic, so the shares this test compares are the same on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function randomContext(random: () => number, i: number): Record<string, string | number> {

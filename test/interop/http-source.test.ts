@@ -3,7 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFlags } from '../../src/flags.js';
-import { backoffDelay, httpSource } from '../../src/http-source.js';
+import { httpSource } from '../../src/http-source.js';
+import { backoffDelay } from '../../src/sources.js';
 import { nextFlagsEvent } from './wait.js';
 
 const registry = (topK: number) => JSON.stringify({ flags: [{ flag: 'retrieval_top_k', default: topK, variants: [5, 10, 20] }] });

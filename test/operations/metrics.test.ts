@@ -19,7 +19,7 @@ import {
   type TrackEvent,
 } from '../../src/metrics.js';
 import { staticSource } from '../../src/sources.js';
-import { seededRandom } from './simulation.js';
+import { seededRandom } from '../support/random.js';
 
 const REGISTRY = {
   flags: [

@@ -9,20 +9,9 @@ import type { ChatRequest, ChatResponse } from '../../examples/inference-service
 import { ModelError } from '../../examples/inference-service/src/model-client.js';
 import { handleChat, type ServiceFlags } from '../../examples/inference-service/src/server.js';
 import { staticSource } from '../../src/index.js';
+import { seededRandom } from '../support/random.js';
 
 export const EXAMPLE_REGISTRY = readFileSync(new URL('../../examples/inference-service/flags.json', import.meta.url), 'utf8');
-
-/** mulberry32: a small, fast, well-mixed 32-bit PRNG; plenty for simulation. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface ModelBehaviour {
   errorRate: number;

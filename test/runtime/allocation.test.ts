@@ -1,4 +1,4 @@
-import { PerformanceObserver, constants } from 'node:perf_hooks';
+import { PerformanceObserver, constants, type PerformanceEntry } from 'node:perf_hooks';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createFlags, staticSource } from '../../src/index.js';
@@ -10,7 +10,7 @@ async function scavengesDuring(work: () => void): Promise<number> {
   let scavenges = 0;
   const observer = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
-      if ((entry.detail as { kind?: number } | undefined)?.kind === constants.NODE_PERFORMANCE_GC_MINOR) scavenges++;
+      if ((entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR) scavenges++;
     }
   });
   observer.observe({ entryTypes: ['gc'] });

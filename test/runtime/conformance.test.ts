@@ -13,6 +13,7 @@ import { exportToFlagd } from '../../src/export-flagd.js';
 import { bucketOf, createFlags, murmur3, parseRegistryOrThrow, staticSource, type EvaluationDetail, type Flags } from '../../src/index.js';
 import { context as contextArb, registryDocument, type Scalar } from './support/generators.js';
 import { murmur3Bytes, murmur3Utf8, oracleBucket, oracleFractional } from './support/murmur-oracle.js';
+import { seededRandom as prng } from '../support/random.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/inference-service/flags.json', import.meta.url));
 
@@ -72,18 +73,6 @@ function compare(flags: Flags, side: FlagdSide, key: string, ctx: Record<string,
     context: ctx,
     ours: { get: value, value: detail.value, variant: detail.variant, reason: detail.reason },
     flagd: { value: resolved.value, variant: resolved.variant, reason: resolved.reason, errorCode: resolved.errorCode },
-  };
-}
-
-/** A tiny seeded PRNG (mulberry32) so the 100,000 example contexts are the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * `npx remove-flag <flag> --keep <variant> [paths...]`. Exit 0 clean, 1 sites left for a human
  * (or a change that failed verification), 2 bad input.
@@ -11,7 +10,14 @@ const USAGE = `usage: remove-flag <flag> --keep <variant> [paths...] [--registry
 Retires <flag>: every read becomes <variant>, code made constant by that is simplified, the flag
 leaves the registry and the typed module is regenerated. Paths default to the current directory.`;
 
-async function main(argv: readonly string[]): Promise<number> {
+/** Where the CLI writes and which directory it works in; `modelflags remove` passes its own. */
+export interface CliIO {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  cwd: string;
+}
+
+export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
   let values;
   let positionals;
   try {
@@ -28,16 +34,16 @@ async function main(argv: readonly string[]): Promise<number> {
       },
     }));
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
+    io.err(`${(error as Error).message}\n\n${USAGE}`);
     return 2;
   }
   if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
+    io.out(USAGE);
     return 0;
   }
   const [flag, ...paths] = positionals;
   if (flag === undefined || values.keep === undefined) {
-    process.stderr.write(`${flag === undefined ? 'missing <flag>' : 'missing --keep <variant>: say which variant every user should get from now on'}\n\n${USAGE}\n`);
+    io.err(`${flag === undefined ? 'missing <flag>' : 'missing --keep <variant>: say which variant every user should get from now on'}\n\n${USAGE}`);
     return 2;
   }
   const report = await removeFlag({
@@ -46,18 +52,9 @@ async function main(argv: readonly string[]): Promise<number> {
     ...(values.registry ? { registry: values.registry } : {}),
     dryRun: values['dry-run'],
     verify: !values['no-verify'],
+    cwd: io.cwd,
   });
-  if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else (report.exitCode === 2 ? process.stderr : process.stdout).write(formatReport(report, { dryRun: values['dry-run'] }));
+  if (values.json) io.out(JSON.stringify(report, null, 2));
+  else (report.exitCode === 2 ? io.err : io.out)(formatReport(report, { dryRun: values['dry-run'] }).replace(/\n$/, ''));
   return report.exitCode;
 }
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`remove-flag: internal error: ${(error as Error).stack ?? String(error)}\n`);
-    process.exitCode = 2;
-  },
-);

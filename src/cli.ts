@@ -237,9 +237,8 @@ async function main(argv: string[], io: CliIO): Promise<number> {
     }
     case 'remove': {
       // Loaded on demand: the codemod pulls in jscodeshift and TypeScript, which no other command needs.
-      const codemodCli = '../codemods/cli.js';
-      const codemod = (await import(codemodCli)) as { runCli(argv: string[], io: CliIO): Promise<number> };
-      return codemod.runCli(rest, io);
+      const { runCli } = await import('../codemods/cli.js');
+      return runCli(rest, io);
     }
     default:
       throw new UsageError(`unknown command "${command}"${didYouMean(command, ['check', 'generate', 'eval', 'export', 'audit', 'report', 'remove'])}\n\n${USAGE}`);

@@ -51,7 +51,7 @@ if (build) {
   if (tsc.status !== 0) throw new Error('the build failed; fix it or pass --no-build to measure the existing dist/');
 }
 
-const cli = join(ROOT, 'dist', 'codemods', 'cli.js');
+const cli = join(ROOT, 'dist', 'codemods', 'bin.js');
 console.log(`node ${process.version}, ${runs} run(s) per configuration`);
 console.log('| files | verification | wall (s) | files/s | CPU user+sys (s) | peak RSS (MB) | load avg (1 min) | exit |');
 console.log('|---:|---|---:|---:|---:|---:|---:|---:|');

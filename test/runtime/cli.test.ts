@@ -98,3 +98,21 @@ describe('modelflags export --to flagd', () => {
     });
   });
 });
+
+describe('modelflags remove', () => {
+  it('is remove-flag: retires the flag from the registry', async () => {
+    writeFileSync(join(dir, 'service.ts'), "import { flags } from './flags.js';\nexport const model = (ctx: object) => flags.get('system_prompt_version', ctx);\n");
+    const result = await run('remove', 'inference_model', '--keep', 'claude-sonnet-4-6', '--no-verify');
+    expect(result).toMatchObject({ code: 0, err: '' });
+    const registry = JSON.parse(readFileSync(join(dir, 'flags.json'), 'utf8')) as { flags: { flag: string }[] };
+    expect(registry.flags.map((f) => f.flag)).toEqual(['system_prompt_version']);
+    expect(readFileSync(join(dir, 'service.ts'), 'utf8')).toContain("flags.get('system_prompt_version', ctx)");
+  });
+
+  it('refuses a variant the flag does not have, with exit 2', async () => {
+    const result = await run('remove', 'inference_model', '--keep', 'gpt-4o');
+    expect(result.code).toBe(2);
+    expect(result.err).toContain('gpt-4o');
+    expect(readFileSync(join(dir, 'flags.json'), 'utf8')).toContain('"inference_model"');
+  });
+});

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
-import { globby } from 'globby';
+import { globby, isGitIgnored } from 'globby';
 import { camelCase, type CustomReader } from '../rules/detection.js';
 import { generateTypedModule, parseGeneratedHeader } from '../src/generate.js';
 import { didYouMean, formatIssue, parseRegistry, type FlagDefinition, type FlagValue, type Registry } from '../src/registry.js';
@@ -253,8 +253,26 @@ async function discoverFiles(cwd: string, paths: readonly string[]): Promise<str
       patterns.push(rel === '' ? `**/${glob}` : `${rel}/**/${glob}`);
     } else if (isSourceFile(abs)) explicit.push(abs);
   }
-  const found = patterns.length === 0 ? [] : await globby(patterns, { cwd, gitignore: true, absolute: true, ignore: ['**/node_modules/**', '**/*.d.ts', '**/*.d.mts', '**/*.d.cts'] });
+  const options = { cwd, absolute: true, ignore: ['**/node_modules/**', '**/*.d.ts', '**/*.d.mts', '**/*.d.cts'] };
+  let found: string[] = [];
+  if (patterns.length > 0 && (gitRootOf(cwd) ?? cwd) === cwd) {
+    // globby's gitignore option stats every file found to rule out directories, several times
+    // the cost of the glob on a large tree. With no repository root above cwd, no .gitignore
+    // outside it applies, and matching against the .gitignore files under cwd is the same filter.
+    const [all, ignored] = await Promise.all([globby(patterns, options), isGitIgnored({ cwd })]);
+    found = all.filter((f) => !ignored(f));
+  } else if (patterns.length > 0) {
+    found = await globby(patterns, { ...options, gitignore: true });
+  }
   return [...new Set([...found.map((f) => resolve(f)), ...explicit])].sort();
+}
+
+/** The nearest directory at or above `directory` holding `.git`, as globby finds the repository root. */
+function gitRootOf(directory: string): string | undefined {
+  for (let dir = directory; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, '.git'))) return dir;
+    if (dirname(dir) === dir) return undefined;
+  }
 }
 
 function isSourceFile(file: string): boolean {
@@ -304,6 +322,7 @@ class ProjectRewrite {
       const fresh = this.rewrite(file, new Set());
       for (const importer of this.importersOf(file, fresh)) queue.add(importer);
     }
+    if (this.constantExports.size > 0 || this.keyExports.size > 0) this.dropUnusedReExports();
     for (const file of new Set([...this.constantExports.keys(), ...this.keyExports.keys()])) {
       const names = [...(this.constantExports.get(file)?.keys() ?? []), ...(this.keyExports.get(file)?.keys() ?? [])].map((n) => n.split('.')[0]!);
       // Only exports the rewrite made redundant go: one nobody imported was public API or an entry point.
@@ -352,18 +371,66 @@ class ProjectRewrite {
     return fresh;
   }
 
-  private lookup<T>(store: Map<string, Map<string, T>>, from: string, source: string, name: string): T | undefined {
-    const target = resolveImport(from, source, this.texts);
-    return target === undefined ? undefined : store.get(target)?.get(name);
+  /**
+   * Re-exports (`export { MODEL } from './config'`) of a constant the importers no longer import
+   * go, outermost first, so that the declaration they forwarded is seen as unused next.
+   */
+  private dropUnusedReExports(): void {
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const [file, text] of this.texts) {
+        if (isGenerated(text)) continue;
+        const unused = new Set<string>();
+        for (const re of reExports(text)) {
+          for (const [exported, local] of re.names) {
+            if (local === '*' || !this.forwardsConstant(file, re.source, local)) continue;
+            if (isImportedAnywhere(this.originalTexts, file, exported) && !isImportedAnywhere(this.texts, file, exported)) unused.add(exported);
+          }
+        }
+        if (unused.size === 0) continue;
+        this.rewrite(file, unused);
+        changed ||= this.texts.get(file) !== text;
+      }
+    }
   }
 
-  private importersOf(file: string, names: readonly string[]): string[] {
+  private forwardsConstant(from: string, source: string, name: string): boolean {
+    return this.lookup(this.constantExports, from, source, name) !== undefined || this.lookup(this.keyExports, from, source, name) !== undefined;
+  }
+
+  /** What `name` imported from `source` holds, following re-export chains to the declaration. */
+  private lookup<T>(store: Map<string, Map<string, T>>, from: string, source: string, name: string, seen = new Set<string>()): T | undefined {
+    const target = resolveImport(from, source, this.texts);
+    if (target === undefined || seen.has(target)) return undefined;
+    seen.add(target);
+    const own = store.get(target)?.get(name);
+    if (own !== undefined) return own;
+    const [head, ...rest] = name.split('.');
+    for (const re of reExports(this.texts.get(target)!)) {
+      const local = re.names.get(head!) ?? (re.star ? head : undefined);
+      // `export * as keys from './keys'` forwards the module itself: `keys.MODEL_FLAG` is its `MODEL_FLAG`.
+      const forwarded = local === '*' ? rest.join('.') : [local, ...rest].join('.');
+      if (local === undefined || forwarded === '') continue;
+      const found = this.lookup(store, target, re.source, forwarded, seen);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+
+  /** Files importing `names` from `file`, directly or through files that re-export them. */
+  private importersOf(file: string, names: readonly string[], seen = new Set([file])): string[] {
     if (names.length === 0) return [];
     const out: string[] = [];
     for (const [candidate, text] of this.texts) {
-      if (candidate === file || isGenerated(text)) continue;
-      if (!names.some((n) => text.includes(n.split('.')[0]!))) continue;
-      if (importSources(text).some((s) => resolveImport(candidate, s, this.texts) === file)) out.push(candidate);
+      if (seen.has(candidate) || isGenerated(text)) continue;
+      if (!names.some((n) => text.includes(n.split('.')[0]!)) && !STAR_EXPORT.test(text)) continue;
+      if (!importSources(text).some((s) => resolveImport(candidate, s, this.texts) === file)) continue;
+      seen.add(candidate);
+      out.push(candidate);
+      const forwarded = reExports(text)
+        .filter((re) => resolveImport(candidate, re.source, this.texts) === file)
+        .flatMap((re) => (re.star ? names : [...re.names].filter(([, local]) => local === '*' || names.some((n) => n.split('.')[0] === local)).map(([exported]) => exported)));
+      out.push(...this.importersOf(candidate, forwarded, seen));
     }
     return out;
   }
@@ -378,6 +445,30 @@ function isImportedAnywhere(texts: ReadonlyMap<string, string>, file: string, na
     }
   }
   return false;
+}
+
+const STAR_EXPORT = /\bexport\s*\*/;
+const RE_EXPORT = /\bexport\s+(type\s+)?(?:\*\s*(?:as\s+([\w$]+)\s*)?|\{([^}]*)\}\s*)from\s*['"]([^'"]+)['"]/g;
+
+/**
+ * Value re-exports in a module: `export { a as b } from` maps exported `b` to `a`, `export * as
+ * ns from` maps `ns` to `*` (the whole module), and `export * from` forwards every name.
+ */
+function reExports(text: string): { source: string; names: Map<string, string>; star: boolean }[] {
+  if (!text.includes('export')) return [];
+  const out: { source: string; names: Map<string, string>; star: boolean }[] = [];
+  for (const m of text.matchAll(RE_EXPORT)) {
+    if (m[1]) continue;
+    const names = new Map<string, string>();
+    if (m[2]) names.set(m[2], '*');
+    for (const part of m[3]?.split(',') ?? []) {
+      if (/^\s*type\s/.test(part)) continue;
+      const [local, exported] = part.trim().split(/\s+as\s+/);
+      if (local) names.set((exported ?? local).trim(), local.trim());
+    }
+    out.push({ source: m[4]!, names, star: m[3] === undefined && m[2] === undefined });
+  }
+  return out;
 }
 
 const IMPORT_CLAUSE = /\b(?:import|export)\s+(?:type\s+)?([\s\S]*?)\s+from\s+['"]([^'"]+)['"]/g;

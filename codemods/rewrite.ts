@@ -221,12 +221,7 @@ function keyListEdits(ast: TSESTree.Program, clients: ReadonlySet<string>, decis
         if (doomed.length > 0 && doomed.length < elements.length) edits.push(...listItemEdits('', arg, elements, doomed));
       }
     }
-    for (const [key, value] of Object.entries(node)) {
-      if (NOT_CHILDREN.has(key)) continue;
-      if (Array.isArray(value)) {
-        for (const child of value) if (isEstreeNode(child)) visit(child);
-      } else if (isEstreeNode(value)) visit(value);
-    }
+    forEachEstreeChild(node, visit);
   };
   visit(ast);
   return edits;
@@ -434,7 +429,7 @@ function isCallTo(node: AstNode, name: string): boolean {
 }
 
 /**
- * A later pass over a module whose constant exports nobody imports any more: key constants go
+ * A later pass over a module whose constant exports nobody imports any more: re-exports and key constants go
  * at once; constant values and wrappers are marked again as codemod-made, so the simplifier
  * inlines and removes them like any other binding it created.
  */
@@ -443,6 +438,16 @@ function markRemovableExports(program: AstNode, removable: ReadonlySet<string>, 
   const body = program.body as AstNode[];
   for (let i = body.length - 1; i >= 0; i--) {
     const statement = body[i]!;
+    if (statement.type === 'ExportNamedDeclaration' && statement.source && statement.exportKind !== 'type') {
+      // `export { MODEL } from './config'`: a re-export of a constant nobody imports from here any more.
+      const specifiers = statement.specifiers as AstNode[];
+      const kept = specifiers.filter((s) => s.type !== 'ExportSpecifier' || !removable.has((s.exported.name ?? s.exported.value) as string));
+      if (kept.length === specifiers.length) continue;
+      if (kept.length === 0) body.splice(i, 1);
+      else statement.specifiers = kept;
+      changed = true;
+      continue;
+    }
     if (statement.type !== 'ExportNamedDeclaration' || !statement.declaration) continue;
     const d = statement.declaration as AstNode;
     if (d.type === 'VariableDeclaration') {
@@ -601,15 +606,20 @@ function testOverrideEdits(ast: TSESTree.Program, text: string, decisions: Reado
       edits.push(statementEdit(text, node));
       return;
     }
-    for (const [key, value] of Object.entries(node)) {
-      if (NOT_CHILDREN.has(key)) continue;
-      if (Array.isArray(value)) {
-        for (const child of value) if (isEstreeNode(child)) visit(child);
-      } else if (isEstreeNode(value)) visit(value);
-    }
+    forEachEstreeChild(node, visit);
   };
   visit(ast);
   return edits;
+}
+
+function forEachEstreeChild(node: TSESTree.Node, visit: (child: TSESTree.Node) => void): void {
+  for (const key in node) {
+    if (NOT_CHILDREN.has(key)) continue;
+    const value: unknown = node[key as keyof TSESTree.Node];
+    if (Array.isArray(value)) {
+      for (const child of value) if (isEstreeNode(child)) visit(child);
+    } else if (isEstreeNode(value)) visit(value);
+  }
 }
 
 function isEstreeNode(value: unknown): value is TSESTree.Node {

@@ -359,6 +359,42 @@ const FLAVOR_PACKAGES: Record<ClientFlavor, readonly PackageKind[]> = {
   'posthog-js': ['posthog-js'],
 };
 
+const PACKAGE_KINDS: readonly PackageKind[] = [
+  'modelflags',
+  'openfeature-server',
+  'openfeature-web',
+  'ld-server',
+  'ld-client',
+  'ld-react',
+  'ld-ai',
+  'growthbook',
+  'unleash-server',
+  'unleash-client',
+  'posthog-node',
+  'posthog-js',
+  'vercel',
+  'appconfig',
+];
+
+const readMethodNames = new Map<string, boolean>();
+
+/** Whether `x.<name>(...)` can be a read for some receiver: a client method, an untraced-client method or a module reader. */
+function isReadMethodName(name: string): boolean {
+  let known = readMethodNames.get(name);
+  if (known === undefined) {
+    known =
+      name === 'useFlags' ||
+      name === 'flag' ||
+      Object.hasOwn(DISTINCTIVE_METHODS, name) ||
+      Object.hasOwn(AMBIGUOUS_METHODS, name) ||
+      Object.values(METHODS).some((methods) => Object.hasOwn(methods, name)) ||
+      PACKAGE_KINDS.some((kind) => moduleReader(kind, name) !== undefined);
+    if (readMethodNames.size > 10_000) readMethodNames.clear();
+    readMethodNames.set(name, known);
+  }
+  return known;
+}
+
 /** Table lookup by a name taken from user code, which may be `constructor` or `__proto__`. */
 function own<T>(table: Readonly<Record<string, T>>, name: string): T | undefined {
   return Object.hasOwn(table, name) ? table[name] : undefined;
@@ -384,12 +420,29 @@ export function findFlagReads(ast: TSESTree.Program, scopeManager: ScopeManager,
   return reads;
 }
 
+const prefilters = new Map<string, RegExp>();
+
+/**
+ * One case-insensitive pass over the text for everything a read needs: {@link TRIGGER}, the
+ * registry keys (also camelCased) and the custom readers' method names. Ignoring case only lets
+ * more files through to detection, which decides. Compiled once per key set and reader list.
+ */
 function mightContainReads(options: DetectionOptions): boolean {
   const { text } = options;
-  if (text === undefined || TRIGGER.test(text)) return true;
-  for (const reader of options.readers ?? []) if (text.includes(reader.callee.slice(reader.callee.lastIndexOf('.') + 1))) return true;
-  for (const key of options.registryKeys) if (text.includes(key) || text.includes(camelCase(key))) return true;
-  return false;
+  if (text === undefined) return true;
+  const readers = (options.readers ?? []).map((reader) => reader.callee.slice(reader.callee.lastIndexOf('.') + 1));
+  const keys = [...options.registryKeys];
+  const signature = `${readers.join('\u0000')}\u0001${keys.join('\u0000')}`;
+  let prefilter = prefilters.get(signature);
+  if (!prefilter) {
+    const words = [...readers, ...keys, ...keys.map(camelCase)];
+    // An empty word is in every text.
+    const escape = (w: string): string => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    if (prefilters.size > 16) prefilters.clear();
+    prefilter = words.includes('') ? /(?:)/ : new RegExp([TRIGGER.source, ...words.map(escape)].join('|'), 'i');
+    prefilters.set(signature, prefilter);
+  }
+  return prefilter.test(text);
 }
 
 /** Parses a file the way ESLint's TypeScript parser does, for callers outside ESLint. */
@@ -449,8 +502,27 @@ export function memberName(node: TSESTree.MemberExpression): string | undefined 
 
 type Variable = ScopeManager['scopes'][number]['variables'][number];
 
+const variableMaps = new WeakMap<ScopeManager, ReadonlyMap<TSESTree.Node, Variable>>();
+
+/**
+ * Identifier → the variable it references or declares (a class name declared both around and
+ * inside the class maps to the outer binding, the one other code uses). Built once per scope
+ * analysis, so detection and the rules walk the scopes once between them.
+ */
+export function variablesOf(scopeManager: ScopeManager): ReadonlyMap<TSESTree.Node, Variable> {
+  let map = variableMaps.get(scopeManager) as Map<TSESTree.Node, Variable> | undefined;
+  if (map) return map;
+  map = new Map();
+  for (const scope of scopeManager.scopes) {
+    for (const ref of scope.references) if (ref.resolved) map.set(ref.identifier, ref.resolved);
+    for (const variable of scope.variables) for (const id of variable.identifiers) if (!map.has(id)) map.set(id, variable);
+  }
+  variableMaps.set(scopeManager, map);
+  return map;
+}
+
 class Detector {
-  private readonly variables = new Map<TSESTree.Identifier | TSESTree.JSXIdentifier, Variable>();
+  private readonly variables: ReadonlyMap<TSESTree.Node, Variable>;
   private readonly origins = new Map<TSESTree.Node, Origin | undefined>();
   private readonly resolving = new Set<TSESTree.Node>();
   private readonly importedPackages = new Set<PackageKind>();
@@ -461,10 +533,7 @@ class Detector {
     scopeManager: ScopeManager,
     private readonly options: DetectionOptions,
   ) {
-    for (const scope of scopeManager.scopes) {
-      for (const ref of scope.references) if (ref.resolved) this.variables.set(ref.identifier, ref.resolved);
-      for (const variable of scope.variables) for (const id of variable.identifiers) if (!this.variables.has(id)) this.variables.set(id, variable);
-    }
+    this.variables = variablesOf(scopeManager);
   }
 
   run(): FlagRead[] {
@@ -496,7 +565,8 @@ class Detector {
 
     if (callee.type === AST_NODE_TYPES.MemberExpression) {
       const method = memberName(callee);
-      if (method === undefined) return;
+      // Most calls (`items.push`, `res.json`) cannot be reads whatever their receiver is; tracing it is the expensive part.
+      if (method === undefined || !isReadMethodName(method)) return;
       const receiver = this.originOf(callee.object);
       if (receiver?.kind === 'client') {
         const spec = own(METHODS[receiver.flavor], method);

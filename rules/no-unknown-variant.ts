@@ -60,6 +60,7 @@ export default createRule<[], MessageId>({
           reportMissingRegistry(context, reads);
           return;
         }
+        if (reads.length === 0) return;
         const resolve = resolverOf(context);
         for (const read of reads) {
           if (read.valueKind === 'enabled' || read.valueKind === 'bundle') continue;

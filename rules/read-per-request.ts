@@ -24,9 +24,10 @@ export default createRule<[], MessageId>({
   create(context) {
     return {
       Program() {
-        const registry = registryOf(context);
+        const reads = readsOf(context, registryOf(context));
+        if (reads.length === 0) return;
         const resolve = resolverOf(context);
-        for (const read of readsOf(context, registry)) {
+        for (const read of reads) {
           if (read.valueKind === 'definition') continue;
           const flag = read.key === undefined ? 'This flag' : `\`${read.key}\``;
           const site = executionSite(read.call);

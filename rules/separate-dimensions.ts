@@ -39,8 +39,9 @@ export default createRule<Options, MessageId>({
     return {
       Program() {
         const registry = registryOf(context);
-        const resolve = resolverOf(context);
         const reads = readsOf(context, registry).filter((r) => r.valueKind !== 'definition');
+        if (reads.length === 0) return;
+        const resolve = resolverOf(context);
         const byFlag = new Map<string, { read: FlagRead; sinks: Sink[] }[]>();
         for (const read of reads) {
           if (read.valueKind === 'bundle' && read.sdk === 'launchdarkly') {

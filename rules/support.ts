@@ -6,7 +6,7 @@
 import { ESLintUtils, type TSESLint, type TSESTree } from '@typescript-eslint/utils';
 import type { ScopeManager } from '@typescript-eslint/scope-manager';
 import { parseRegistry, type FlagDefinition, type FlagValue, type Registry } from '../src/registry.js';
-import { findFlagReads, type CustomReader, type FlagRead } from './detection.js';
+import { findFlagReads, variablesOf, type CustomReader, type FlagRead } from './detection.js';
 import type { Resolve } from './flow.js';
 
 export interface ModelflagsDocs {
@@ -15,9 +15,37 @@ export interface ModelflagsDocs {
   usesTypeInformation?: boolean;
 }
 
-export const createRule = ESLintUtils.RuleCreator<ModelflagsDocs>(
-  (name) => `https://github.com/modelflags/modelflags/blob/main/docs/rules/${name}.md`,
-);
+const namedRule = ESLintUtils.RuleCreator<ModelflagsDocs>((name) => `https://github.com/modelflags/modelflags/blob/main/docs/rules/${name}.md`);
+
+/**
+ * `RuleCreator`, except that options are merged with the defaults once per configuration rather
+ * than once per file: typescript-eslint's wrapper `structuredClone`s the defaults on every
+ * `create`, which costs more than most of these rules do on a file without flag reads. ESLint
+ * hands each file a fresh options array holding the same configured objects, so the merge is
+ * reused while those objects are the same. Rules never mutate their options.
+ */
+export function createRule<Options extends readonly unknown[], MessageIds extends string>(
+  spec: Readonly<ESLintUtils.RuleWithMetaAndName<Options, MessageIds, ModelflagsDocs>>,
+): ESLintUtils.RuleModule<MessageIds, Options, ModelflagsDocs> {
+  const rule = namedRule(spec);
+  const defaults = (spec.defaultOptions ?? []) as Options;
+  let configured: readonly unknown[] | undefined;
+  let merged: Options | undefined;
+  return {
+    ...rule,
+    create(context) {
+      const options = context.options;
+      const previous = configured;
+      let current = merged;
+      if (current === undefined || previous === undefined || options.length !== previous.length || options.some((o, i) => o !== previous[i])) {
+        current = ESLintUtils.applyDefault<Options, Options>(defaults, options);
+        merged = current;
+        configured = options;
+      }
+      return spec.create(context, current);
+    },
+  };
+}
 
 /** The JSON-serialisable data a config puts in `settings.modelflags`. */
 export interface ModelflagsSettings {
@@ -244,13 +272,8 @@ export function resolverOf(context: AnyContext): Resolve {
   const key = context.sourceCode.ast;
   const cached = resolvers.get(key);
   if (cached) return cached;
-  const map = new Map<TSESTree.Node, ReturnType<Resolve>>();
-  for (const scope of scopeManager?.scopes ?? []) {
-    // A class's name is declared both around and inside the class; the outer binding is the one other code uses.
-    for (const variable of scope.variables) for (const id of variable.identifiers) if (!map.has(id)) map.set(id, variable);
-    for (const ref of scope.references) if (ref.resolved) map.set(ref.identifier, ref.resolved);
-  }
-  const resolve: Resolve = (id) => map.get(id);
+  const map = scopeManager ? variablesOf(scopeManager) : undefined;
+  const resolve: Resolve = (id) => map?.get(id);
   resolvers.set(key, resolve);
   return resolve;
 }

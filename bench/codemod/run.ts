@@ -24,6 +24,7 @@ function generate(dir: string, files: number): void {
   // bench/corpus/ is gitignored in this repository; a .git marker makes the corpus its own root,
   // so remove-flag (which honours .gitignore) scans it like a project of its own.
   mkdirSync(join(dir, '.git'), { recursive: true });
+  writeFileSync(join(dir, '.gitignore'), 'node_modules/\ndist/\n*.log\n');
   writeFileSync(join(dir, 'flags.json'), JSON.stringify({ flags: [
     { flag: 'inference_model', variants: ['claude-3-haiku', 'claude-sonnet-4-6', 'claude-opus-4-6'], default: 'claude-3-haiku', rules: [{ condition: { user_segment: 'internal' }, value: 'claude-opus-4-6' }] },
     { flag: 'system_prompt_version', variants: ['v3', 'v4'], default: 'v3' },

@@ -3,9 +3,9 @@
  * `input/`, `expected/` and `case.json`. Each case runs on a temp copy, is compared byte for
  * byte, runs a second time to prove nothing changes, and its output must type check.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CustomReader } from '../../rules/detection.js';
@@ -48,8 +48,17 @@ function listFiles(root: string): string[] {
   return out.sort();
 }
 
+// Fixtures hold their .gitignore files as `_gitignore`: a real one would hide the fixture's own
+// files from this repository's git.
+const GITIGNORE_STAND_IN = '_gitignore';
+
+function installGitignores(root: string): void {
+  for (const f of listFiles(root)) if (basename(f) === GITIGNORE_STAND_IN) renameSync(join(root, f), join(root, dirname(f), '.gitignore'));
+}
+
 function snapshot(root: string): Map<string, string> {
-  return new Map(listFiles(root).map((f) => [f, readFileSync(join(root, f), 'utf8')]));
+  const key = (f: string): string => (basename(f) === '.gitignore' ? join(dirname(f), GITIGNORE_STAND_IN) : f);
+  return new Map(listFiles(root).map((f) => [key(f), readFileSync(join(root, f), 'utf8')]));
 }
 
 // Lib files parse once for the whole suite; each case builds its own small program.
@@ -106,6 +115,7 @@ describe('remove-flag fixtures', () => {
       const work = join(scratch, name);
       mkdirSync(work, { recursive: true });
       cpSync(join(dir, 'input'), work, { recursive: true });
+      installGitignores(work);
       const registry = spec.registry ?? 'flags.json';
       const sharedRegistry = !spec.withoutRegistry && !existsSync(join(dir, 'input', registry));
       if (sharedRegistry) cpSync(join(SHARED, 'flags.json'), join(work, registry));

@@ -1,7 +1,7 @@
 /**
  * The codemod as a plain jscodeshift transform, for teams that already drive jscodeshift:
  *
- *   npx jscodeshift -t node_modules/modelflags/dist/codemods/transform.js src \
+ *   npx jscodeshift --no-babel -t node_modules/modelflags/dist/codemods/transform.js src \
  *     --flag=inference_model --keep=claude-sonnet-4-6 --registry=flags.json
  *
  * It rewrites one file at a time, so it does not edit the registry, regenerate types, follow

@@ -359,22 +359,23 @@ const FLAVOR_PACKAGES: Record<ClientFlavor, readonly PackageKind[]> = {
   'posthog-js': ['posthog-js'],
 };
 
-const PACKAGE_KINDS: readonly PackageKind[] = [
-  'modelflags',
-  'openfeature-server',
-  'openfeature-web',
-  'ld-server',
-  'ld-client',
-  'ld-react',
-  'ld-ai',
-  'growthbook',
-  'unleash-server',
-  'unleash-client',
-  'posthog-node',
-  'posthog-js',
-  'vercel',
-  'appconfig',
-];
+/** Every package kind; the `satisfies` makes adding a kind without listing it here a type error. */
+const PACKAGE_KINDS = Object.keys({
+  modelflags: true,
+  'openfeature-server': true,
+  'openfeature-web': true,
+  'ld-server': true,
+  'ld-client': true,
+  'ld-react': true,
+  'ld-ai': true,
+  growthbook: true,
+  'unleash-server': true,
+  'unleash-client': true,
+  'posthog-node': true,
+  'posthog-js': true,
+  vercel: true,
+  appconfig: true,
+} satisfies Record<PackageKind, true>) as PackageKind[];
 
 const readMethodNames = new Map<string, boolean>();
 

@@ -43,6 +43,16 @@ export default createRule<Options, MessageId>({
       if (days <= warnWithin) return { expired: false, data: { date, when: days === 0 ? 'today' : days === 1 ? 'tomorrow' : `in ${days} days` } };
       return undefined;
     };
+    // Expired flags are read in many places; the advice is the same at each.
+    const removals = new WeakMap<FlagDefinition, Record<string, string>>();
+    const removalOf = (flag: FlagDefinition): Record<string, string> => {
+      let data = removals.get(flag);
+      if (!data) {
+        data = removal(flag.key, flag);
+        removals.set(flag, data);
+      }
+      return data;
+    };
     const removal = (key: string, flag: FlagDefinition | undefined, rawDefault?: unknown): Record<string, string> => {
       const choice = flag ? variantToKeep(flag) : { variant: rawDefault as FlagValue, why: 'it is the default; confirm which variant won before removing the flag' };
       return { flag: key, command: removeFlagCommand(key, choice.variant), variant: JSON.stringify(choice.variant), why: `keeping ${JSON.stringify(choice.variant)}: ${choice.why}` };
@@ -82,7 +92,7 @@ export default createRule<Options, MessageId>({
             if (!flag?.cleanupBy) continue;
             const s = status(flag.cleanupBy, today);
             if (!s) continue;
-            context.report({ node: read.keyNode ?? read.call, messageId: s.expired ? 'expiredRead' : 'expiringRead', data: { ...s.data, ...removal(key, flag) } });
+            context.report({ node: read.keyNode ?? read.call, messageId: s.expired ? 'expiredRead' : 'expiringRead', data: { ...s.data, ...removalOf(flag) } });
           }
         }
       },

@@ -154,7 +154,7 @@ function prepare(config: PageConfig): Page {
     if (b.lang !== 'ts' && !(b.lang === 'js' && config.page === 'README.md')) continue;
     const file = join(dir, b.title ?? `${name}-line-${b.line}.${b.lang}`);
     mkdirSync(dirname(file), { recursive: true });
-    let code = mapImports(substitute(b.code));
+    const code = mapImports(substitute(b.code));
     // Appended, so that line numbers in messages stay those of the block.
     writeFileSync(file, code);
     page.files.push(file);

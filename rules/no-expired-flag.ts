@@ -20,6 +20,24 @@ import {
 type MessageId = 'expired' | 'expiring' | 'expiredRead' | 'expiringRead' | 'noRegistry';
 type Options = [{ maxHorizonDays?: number; warnWithinDays?: number; today?: string }];
 
+function removal(key: string, flag: FlagDefinition | undefined, rawDefault?: unknown): Record<string, string> {
+  const choice = flag ? variantToKeep(flag) : { variant: rawDefault as FlagValue, why: 'it is the default; confirm which variant won before removing the flag' };
+  return { flag: key, command: removeFlagCommand(key, choice.variant), variant: JSON.stringify(choice.variant), why: `keeping ${JSON.stringify(choice.variant)}: ${choice.why}` };
+}
+
+// An expired flag is read in many places and files; the advice is the same at each. Keyed by the
+// definition, which the registry memo keeps while flags.json is unchanged.
+const removals = new WeakMap<FlagDefinition, Record<string, string>>();
+
+function removalOf(flag: FlagDefinition): Record<string, string> {
+  let data = removals.get(flag);
+  if (!data) {
+    data = removal(flag.key, flag);
+    removals.set(flag, data);
+  }
+  return data;
+}
+
 export default createRule<Options, MessageId>({
   name: 'no-expired-flag',
   meta: {
@@ -43,21 +61,6 @@ export default createRule<Options, MessageId>({
       if (days <= warnWithin) return { expired: false, data: { date, when: days === 0 ? 'today' : days === 1 ? 'tomorrow' : `in ${days} days` } };
       return undefined;
     };
-    // Expired flags are read in many places; the advice is the same at each.
-    const removals = new WeakMap<FlagDefinition, Record<string, string>>();
-    const removalOf = (flag: FlagDefinition): Record<string, string> => {
-      let data = removals.get(flag);
-      if (!data) {
-        data = removal(flag.key, flag);
-        removals.set(flag, data);
-      }
-      return data;
-    };
-    const removal = (key: string, flag: FlagDefinition | undefined, rawDefault?: unknown): Record<string, string> => {
-      const choice = flag ? variantToKeep(flag) : { variant: rawDefault as FlagValue, why: 'it is the default; confirm which variant won before removing the flag' };
-      return { flag: key, command: removeFlagCommand(key, choice.variant), variant: JSON.stringify(choice.variant), why: `keeping ${JSON.stringify(choice.variant)}: ${choice.why}` };
-    };
-
     if (isJsonDocument(context)) {
       return {
         Document() {

@@ -154,9 +154,7 @@ function prepare(config: PageConfig): Page {
     if (b.lang !== 'ts' && !(b.lang === 'js' && config.page === 'README.md')) continue;
     const file = join(dir, b.title ?? `${name}-line-${b.line}.${b.lang}`);
     mkdirSync(dirname(file), { recursive: true });
-    const code = mapImports(substitute(b.code));
-    // Appended, so that line numbers in messages stay those of the block.
-    writeFileSync(file, code);
+    writeFileSync(file, mapImports(substitute(b.code)));
     page.files.push(file);
     if (!b.title && b.lang === 'ts') page.runnable.push(file);
   }

@@ -553,6 +553,8 @@ async function writeAllAtomically(changes: ReadonlyMap<string, string>): Promise
         await writeFile(temp, text);
         await rename(temp, file);
       } catch (error) {
+        // Like a sequential loop, stop at the first failure rather than write the rest.
+        pending.length = 0;
         await rm(temp, { force: true });
         throw error;
       }

@@ -39,6 +39,12 @@ export interface DetectionOptions {
    * skipped without walking the tree, which keeps the rules cheap on ordinary files.
    */
   text?: string;
+  /**
+   * The file's call and `new` expressions, when the caller has them already (ESLint's own
+   * traversal), so detection does not walk the tree again. Called only when the text pre-filter
+   * lets the file through.
+   */
+  calls?: () => Iterable<TSESTree.CallExpression | TSESTree.NewExpression>;
 }
 
 export type KeyKind = 'literal' | 'constant' | 'dynamic' | 'none';
@@ -544,17 +550,16 @@ class Detector {
         if (kind) this.importedPackages.add(kind);
       }
     }
-    const setParents = this.ast.body.length > 0 && this.ast.body[0]!.parent === undefined;
-    simpleTraverse(
-      this.ast,
-      {
-        enter: (node) => {
-          if (node.type === AST_NODE_TYPES.CallExpression) this.visitCall(node);
-          else if (node.type === AST_NODE_TYPES.NewExpression) this.visitNew(node);
-        },
-      },
-      setParents,
-    );
+    const visit = (node: TSESTree.Node): void => {
+      if (node.type === AST_NODE_TYPES.CallExpression) this.visitCall(node);
+      else if (node.type === AST_NODE_TYPES.NewExpression) this.visitNew(node);
+    };
+    if (this.options.calls) {
+      for (const node of this.options.calls()) visit(node);
+    } else {
+      const setParents = this.ast.body.length > 0 && this.ast.body[0]!.parent === undefined;
+      simpleTraverse(this.ast, { enter: visit }, setParents);
+    }
     this.reads.sort((a, b) => a.call.range[0] - b.call.range[0] || (a.keyNode?.range[0] ?? 0) - (b.keyNode?.range[0] ?? 0));
     return this.reads;
   }

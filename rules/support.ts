@@ -108,9 +108,36 @@ export function readsOf(context: AnyContext, registry: Registry | undefined): Fl
     registryKeys: registryKeys ?? new Set(),
     readers: settingsOf(context).readers ?? [],
     text: sourceCode.text,
+    calls: callsFromTraversal(sourceCode),
   });
   fileReads.set(sourceCode.ast, { registry, reads });
   return reads;
+}
+
+interface TraversalStep {
+  kind: number;
+  phase?: number;
+  target: unknown;
+}
+
+/**
+ * The file's calls, from the traversal ESLint computes (and caches) before any rule runs, which
+ * is a flat list and so much cheaper to scan than walking the tree again. Undefined where the
+ * source code offers no traversal (detection then walks the tree itself).
+ */
+function callsFromTraversal(sourceCode: AnyContext['sourceCode']): (() => (TSESTree.CallExpression | TSESTree.NewExpression)[]) | undefined {
+  const withSteps = sourceCode as unknown as { traverse?: () => Iterable<TraversalStep> };
+  if (typeof withSteps.traverse !== 'function') return undefined;
+  return () => {
+    const calls: (TSESTree.CallExpression | TSESTree.NewExpression)[] = [];
+    // Kind 1 is a node visit, phase 1 its entry (ESLint's VisitNodeStep).
+    for (const step of withSteps.traverse!()) {
+      if (step.kind !== 1 || step.phase !== 1) continue;
+      const node = step.target as TSESTree.Node;
+      if (node.type === 'CallExpression' || node.type === 'NewExpression') calls.push(node);
+    }
+    return calls;
+  };
 }
 
 /**

@@ -53,6 +53,8 @@ if (build) {
 }
 
 const cli = join(ROOT, 'dist', 'codemods', 'bin.js');
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const summary: string[] = [];
 console.log(`node ${process.version}, ${runs} run(s) per configuration`);
 console.log('| files | verification | wall (s) | files/s | CPU user+sys (s) | peak RSS (MB) | load avg (1 min) | exit |');
 console.log('|---:|---|---:|---:|---:|---:|---:|---:|');
@@ -60,6 +62,8 @@ for (const size of sizes.length > 0 ? sizes : [2000, 10000]) {
   const template = join(ROOT, 'bench', 'corpus', `codemod-${size}`);
   generate(template, size);
   for (const verify of [false, true]) {
+    const walls: number[] = [];
+    const cpus: number[] = [];
     for (let run = 0; run < runs; run++) {
       const dir = `${template}-run`;
       rmSync(dir, { recursive: true, force: true });
@@ -71,9 +75,14 @@ for (const size of sizes.length > 0 ? sizes : [2000, 10000]) {
       if (!match) throw new Error(child.stderr);
       const wall = Number(match[1]);
       const cpu = Number(match[2]) + Number(match[3]);
+      walls.push(wall);
+      cpus.push(cpu);
       console.log(`| ${size} | ${verify ? 'yes' : 'no'} | ${wall.toFixed(2)} | ${Math.round(size / wall)} | ${cpu.toFixed(2)} | ${Math.round(Number(match[4]) / 1024)} | ${load.toFixed(2)} | ${child.status} |`);
       if (child.status !== 0) process.stderr.write(child.stdout.slice(-2000) + child.stderr.slice(-2000));
       rmSync(dir, { recursive: true, force: true });
     }
+    summary.push(`| ${size} | ${verify ? 'yes' : 'no'} | ${median(walls).toFixed(2)} | ${Math.round(size / median(walls))} | ${median(cpus).toFixed(2)} | ${Math.round(size / median(cpus))} |`);
   }
 }
+console.log('\nMedians:\n\n| files | verification | wall (s) | files/s (wall) | CPU (s) | files per CPU second |\n|---:|---|---:|---:|---:|---:|');
+for (const line of summary) console.log(line);

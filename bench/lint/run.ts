@@ -10,6 +10,11 @@
  *   (which any real config pays) are in the baseline;
  * - `on`: plugin rules on, `no-debugger` on.
  *
+ * Wall and CPU time on a shared machine vary by tens of percent between identical runs, so each
+ * comparison is followed by runs with ESLint's `stats` on, which time every rule on every file:
+ * the plugin's share of the time ESLint spends on the files, measured within one run, is the
+ * steadiest figure of what the plugin adds (`on / off` ≈ 1 / (1 − share)).
+ *
  * Usage: npx tsx bench/lint/run.ts [--runs 5] [--files 2400] [--corpus both|realistic|flag-heavy] [--skip-type-checked]
  */
 import { cpus, loadavg } from 'node:os';
@@ -87,6 +92,26 @@ async function compare(kind: CorpusKind, name: ConfigName, times: number, varian
     console.log(`  on / ${base}: wall ${wall.toFixed(3)}x, cpu ${cpu.toFixed(3)}x`);
   }
   console.log(`  reports: ${[...reports].sort().map(([id, n]) => `${id} ${n}`).join(', ')}`);
+  const shares: number[] = [];
+  for (let i = 0; i < times; i++) shares.push(await pluginShare(dir, name));
+  const share = median(shares);
+  console.log(
+    `  plugin rules' share of ESLint's per-file time (stats): median ${(100 * share).toFixed(2)}% (${shares.map((x) => (100 * x).toFixed(2)).join(', ')}), so on / off ≈ ${(1 / (1 - share)).toFixed(3)}x`,
+  );
+}
+
+/** Time in the plugin's rules (create and listeners) over ESLint's total time for the files (parse, rules, fixes). */
+async function pluginShare(dir: string, name: ConfigName): Promise<number> {
+  const eslint = new ESLint({ cwd: dir, overrideConfigFile: true, overrideConfig: benchConfig(name, join(dir, 'flags.json'), true, true), cache: false, stats: true });
+  let plugin = 0;
+  let total = 0;
+  for (const result of await eslint.lintFiles(['.'])) {
+    for (const pass of result.stats?.times.passes ?? []) {
+      total += pass.total;
+      for (const [id, time] of Object.entries(pass.rules ?? {})) if (id.startsWith('modelflags/')) plugin += time.total;
+    }
+  }
+  return plugin / total;
 }
 
 for (const kind of corpora) {

@@ -55,12 +55,15 @@ interface Base {
 const rnd = prng(42);
 const SEGMENTS = ['external', 'external', 'external', 'beta', 'free', 'internal'];
 const CUSTOMERS = ['acme', 'globex', 'initech', 'umbrella', 'hooli', 'stark', 'wayne', 'tyrell'];
-const bases: Base[] = new Array(N);
+const generated: Base[] = new Array(N);
 for (let i = 0; i < N; i++) {
   const b: Base = { targetingKey: `user-${Math.floor(rnd() * 1e9).toString(36)}-${i}`, user_segment: SEGMENTS[Math.floor(rnd() * SEGMENTS.length)]! };
   if (rnd() < 0.3) b.customer_id = CUSTOMERS[Math.floor(rnd() * CUSTOMERS.length)]!;
-  bases[i] = b;
+  generated[i] = b;
 }
+// Contexts as a service receives them: parsed from a JSON request body, so their strings are flat
+// (a template literal builds a rope that every SDK would first have to flatten).
+const bases = JSON.parse(JSON.stringify(generated)) as Base[];
 /** What the targeting rules (not the rollout) decide, or undefined when the rollout decides. */
 const ruled = (b: Base): string | undefined => (b.customer_id !== undefined && PINNED.includes(b.customer_id) ? HAIKU : b.user_segment === 'internal' ? OPUS : undefined);
 const rolloutEligible = bases.filter((b) => ruled(b) === undefined).length;

@@ -415,15 +415,27 @@ const APPCONFIG_AGENT_URL = /(?:localhost|127\.0\.0\.1):2772\/applications\//;
  */
 const TRIGGER = /flag|openfeature|launchdarkly|growthbook|unleash|posthog|appconfig|:2772|Variation|getFeatureValue|isOn|evalFeature/i;
 
-const readCache = new WeakMap<TSESTree.Program, { optionsKey: string; reads: FlagRead[] }>();
+interface CachedReads {
+  /** The options the reads were found with: a copy of the keys, since callers may reuse and change their set. */
+  keys: string[];
+  readers: readonly CustomReader[];
+  reads: FlagRead[];
+}
 
-/** Every flag read in a file, in source order. Results are memoised per tree and options. */
+const readCache = new WeakMap<TSESTree.Program, CachedReads>();
+
+const optionsKeyOf = (keys: Iterable<string>, readers: readonly CustomReader[]): string => JSON.stringify([[...keys].sort(), readers]);
+
+/**
+ * Every flag read in a file, in source order. Results are memoised per tree and options; most
+ * trees are analysed once, so the options are only compared when a tree comes back.
+ */
 export function findFlagReads(ast: TSESTree.Program, scopeManager: ScopeManager, options: DetectionOptions): FlagRead[] {
-  const optionsKey = JSON.stringify([[...options.registryKeys].sort(), options.readers ?? []]);
+  const readers = options.readers ?? [];
   const cached = readCache.get(ast);
-  if (cached && cached.optionsKey === optionsKey) return cached.reads;
+  if (cached && optionsKeyOf(cached.keys, cached.readers) === optionsKeyOf(options.registryKeys, readers)) return cached.reads;
   const reads = mightContainReads(options) ? new Detector(ast, scopeManager, options).run() : [];
-  readCache.set(ast, { optionsKey, reads });
+  readCache.set(ast, { keys: [...options.registryKeys], readers: JSON.parse(JSON.stringify(readers)) as CustomReader[], reads });
   return reads;
 }
 

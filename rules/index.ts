@@ -5,7 +5,7 @@
  * ESLint's cache key (which hashes the config) changes whenever flags.json or the date does.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import json from '@eslint/json';
 import * as tsParser from '@typescript-eslint/parser';
@@ -119,7 +119,7 @@ function makeConfig(name: string, ruleSettings: RuleSettings, typeChecked: boole
     ];
     configs.push({
       name: `modelflags/${name}/registry`,
-      files: [registryGlob(settings.registryFile)],
+      ...registryFiles(settings.registryFile),
       ...shared,
       plugins: { ...shared.plugins, json: json as unknown as TSESLint.FlatConfig.Plugin },
       language: 'json/json',
@@ -130,12 +130,14 @@ function makeConfig(name: string, ruleSettings: RuleSettings, typeChecked: boole
   return Object.assign(factory, { rules: ruleSettings });
 }
 
-/** The registry file as a `files` pattern relative to the working directory (ESLint's base path). */
-function registryGlob(registryFile: string | undefined): string {
-  if (registryFile === undefined) return '**/flags.json';
-  const rel = relative(process.cwd(), registryFile);
-  if (rel !== '' && !rel.startsWith('..') && !isAbsolute(rel)) return rel.split(sep).join('/');
-  return `**/${registryFile.split(/[\\/]/).pop()}`;
+/**
+ * Where the registry rules apply: the registry file itself, matched from its own directory
+ * (`basePath`), so the block works whichever directory ESLint runs from; without a registry,
+ * any `flags.json`.
+ */
+function registryFiles(registryFile: string | undefined): { basePath?: string; files: string[] } {
+  if (registryFile === undefined) return { files: ['**/flags.json'] };
+  return { basePath: dirname(registryFile), files: [basename(registryFile)] };
 }
 
 function loadSettings(options: ConfigOptions): ModelflagsSettings {

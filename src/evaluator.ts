@@ -52,8 +52,6 @@ export interface CompiledFlag {
   readonly bucketPath: readonly string[] | undefined;
   readonly prefix: MurmurPrefix;
   readonly rules: readonly CompiledRule[];
-  /** Canonical JSON of everything that affects evaluation, to tell which flags a reload changed. */
-  readonly fingerprint: string;
 }
 
 export interface Snapshot {
@@ -99,7 +97,6 @@ export function compileFlag(def: FlagDefinition): CompiledFlag {
     bucketPath: pathOf(bucketBy),
     prefix,
     rules,
-    fingerprint: JSON.stringify([def.type, def.variants, def.defaultValue, def.enabled, def.bucketBy, def.rules]),
   };
 }
 
@@ -331,8 +328,45 @@ export function reasonFor(flag: CompiledFlag, ruleIndex: number): Reason {
 export function changedFlags(before: Snapshot | undefined, after: Snapshot): string[] {
   const changed: string[] = [];
   for (const [key, flag] of after.flags) {
-    if (before?.flags.get(key)?.fingerprint !== flag.fingerprint) changed.push(key);
+    const previous = before?.flags.get(key);
+    // `enabled` is compared on the compiled flags: a kill switch pulled in memory is a change too.
+    if (previous === undefined || previous.enabled !== flag.enabled || !sameEvaluation(previous.definition, flag.definition)) changed.push(key);
   }
   if (before) for (const key of before.flags.keys()) if (!after.flags.has(key)) changed.push(key);
   return changed;
+}
+
+/**
+ * Whether two definitions evaluate alike: everything but the description, owner, dimension and
+ * cleanup date. Compared field by field rather than through serialised copies, which made
+ * reloading a large registry allocate megabytes.
+ */
+function sameEvaluation(a: FlagDefinition, b: FlagDefinition): boolean {
+  if (a.type !== b.type || a.defaultValue !== b.defaultValue || a.enabled !== b.enabled || a.bucketBy !== b.bucketBy) return false;
+  if (!sameList(a.variants, b.variants) || a.rules.length !== b.rules.length) return false;
+  for (let i = 0; i < a.rules.length; i++) {
+    const r = a.rules[i]!;
+    const s = b.rules[i]!;
+    if (r.value !== s.value || r.rolloutPercentage !== s.rolloutPercentage || r.tests.length !== s.tests.length) return false;
+    for (let j = 0; j < r.tests.length; j++) {
+      const t = r.tests[j]!;
+      const u = s.tests[j]!;
+      if (t.attribute !== u.attribute || t.op !== u.op) return false;
+      if (Array.isArray(t.operand) || Array.isArray(u.operand)) {
+        if (!Array.isArray(t.operand) || !Array.isArray(u.operand) || !sameList(t.operand, u.operand)) return false;
+      } else if (t.operand !== u.operand) return false;
+    }
+    if ((r.split === undefined) !== (s.split === undefined)) return false;
+    if (r.split && s.split) {
+      if (r.split.length !== s.split.length) return false;
+      for (let j = 0; j < r.split.length; j++) if (r.split[j]!.variant !== s.split[j]!.variant || r.split[j]!.weight !== s.split[j]!.weight) return false;
+    }
+  }
+  return true;
+}
+
+function sameList(a: readonly FlagValue[], b: readonly FlagValue[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

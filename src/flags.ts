@@ -325,7 +325,7 @@ export function createFlags<V extends Values<V> = Record<string, FlagValue>, C e
       const current = snapshot?.flags.get(flag);
       if (!snapshot || !current || !current.enabled) return false;
       const flags = new Map(snapshot.flags);
-      flags.set(flag, { ...current, enabled: false, fingerprint: `${current.fingerprint}|${reason}` });
+      flags.set(flag, { ...current, enabled: false });
       snapshot = { registry: snapshot.registry, flags };
       emit('change', { flagsChanged: [flag], origin: reason });
       return true;

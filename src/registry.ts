@@ -175,7 +175,7 @@ export function parseRegistry(
   }
   const seen = new Map<string, number>();
   rawFlags.forEach((raw, index) => {
-    const pointer = pointerOf(['flags', index]);
+    const pointer = `/flags/${index}`;
     const flag = validateFlag(raw, pointer, report);
     // Duplicates are checked on the raw key, so they are reported even when the entries have other problems.
     const key = isPlainObject(raw) && typeof raw['flag'] === 'string' ? raw['flag'] : undefined;
@@ -560,7 +560,7 @@ function nearestPosition(json: LocatedJson, pointer: string): SourcePosition | u
 }
 
 function escapePointer(segment: string): string {
-  return segment.replaceAll('~', '~0').replaceAll('/', '~1');
+  return segment.includes('~') || segment.includes('/') ? segment.replaceAll('~', '~0').replaceAll('/', '~1') : segment;
 }
 
 export function isScalar(v: unknown): v is FlagValue {
@@ -577,7 +577,12 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  * path into nested objects (as in flagd), so every segment is checked.
  */
 function isUsableAttributeName(name: string): boolean {
-  return name.split('.').every((segment) => segment.length > 0 && !(segment in Object.prototype) && segment !== '__proto__');
+  if (!name.includes('.')) return isUsableSegment(name);
+  return name.split('.').every(isUsableSegment);
+}
+
+function isUsableSegment(segment: string): boolean {
+  return segment.length > 0 && !(segment in Object.prototype) && segment !== '__proto__';
 }
 
 function hasAtMostTwoDecimals(n: number): boolean {

@@ -86,6 +86,19 @@ describe('eslint --cache with the built plugin', () => {
     expect(second['flags.json']?.map((m) => [m.ruleId, m.line])).toEqual([['modelflags/no-expired-flag', 11]]);
   }, 60_000);
 
+  it('lints the registry file when ESLint runs from another directory', async () => {
+    const parent = join(project, '..');
+    const result = await run(process.execPath, [eslintBin, '--config', join(project, 'eslint.config.js'), '--format', 'json', project], { cwd: parent }).catch(
+      (error: { stdout?: string; stderr?: string; code?: number }) => {
+        if (error.code === 1 && error.stdout) return { stdout: error.stdout };
+        throw new Error(`eslint failed: ${error.stderr ?? String(error)}`);
+      },
+    );
+    const files = JSON.parse(result.stdout) as { filePath: string; messages: LintMessage[] }[];
+    const registryFile = files.find((f) => f.filePath === join(project, 'flags.json'));
+    expect(registryFile?.messages.map((m) => [m.ruleId, m.line])).toEqual([['modelflags/no-expired-flag', 11]]);
+  }, 60_000);
+
   it('stops with the registry file, line and column when the registry is invalid', async () => {
     writeFileSync(join(project, 'flags.json'), '{ "flags": [ { "flag": "Bad Key", "default": 1 } ] }');
     await expect(lint()).rejects.toThrow(/flags\.json:1:24: flag key "Bad Key" is invalid/);

@@ -3,19 +3,13 @@
  * (or a change that failed verification), 2 bad input.
  */
 import { parseArgs } from 'node:util';
+import type { CliIO } from '../src/process-io.js';
 import { formatReport, removeFlag } from './remove-flag.js';
 
 const USAGE = `usage: remove-flag <flag> --keep <variant> [paths...] [--registry flags.json] [--dry-run] [--json] [--no-verify]
 
 Retires <flag>: every read becomes <variant>, code made constant by that is simplified, the flag
 leaves the registry and the typed module is regenerated. Paths default to the current directory.`;
-
-/** Where the CLI writes and which directory it works in; `modelflags remove` passes its own. */
-export interface CliIO {
-  out: (text: string) => void;
-  err: (text: string) => void;
-  cwd: string;
-}
 
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
   let values;

@@ -1,16 +1,5 @@
 #!/usr/bin/env node
 import { runModelflagsCli } from './cli.js';
+import { runAsProcess } from './process-io.js';
 
-runModelflagsCli(process.argv.slice(2), {
-  out: (text) => process.stdout.write(`${text}\n`),
-  err: (text) => process.stderr.write(`${text}\n`),
-  cwd: process.cwd(),
-}).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`modelflags: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
-    process.exitCode = 2;
-  },
-);
+runAsProcess('modelflags', runModelflagsCli);

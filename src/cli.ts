@@ -10,15 +10,10 @@ import { exportToFlagd } from './export-flagd.js';
 import { ExportError, exportToAppConfig } from './export-appconfig.js';
 import { exportToLaunchDarkly, LAUNCHDARKLY_BUCKETING_NOTE } from './export-launchdarkly.js';
 import { defaultGeneratedPath, generateTypedModule, registryImportPath } from './generate.js';
+import type { CliIO } from './process-io.js';
 import { didYouMean, formatIssue, parseRegistry, type Registry } from './registry.js';
 
 export class UsageError extends Error {}
-
-export interface CliIO {
-  out: (text: string) => void;
-  err: (text: string) => void;
-  cwd: string;
-}
 
 const USAGE = `Usage: modelflags <command> [options]
 

@@ -1,0 +1,26 @@
+/**
+ * How the command-line entry points talk to the outside: through an explicit IO object, so tests
+ * and `modelflags remove` (which hands over to remove-flag) can run them in process.
+ */
+export interface CliIO {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  cwd: string;
+}
+
+/** Runs a command against the real process: stdout, stderr, cwd, and the exit code it returns. */
+export function runAsProcess(name: string, command: (argv: string[], io: CliIO) => Promise<number>): void {
+  command(process.argv.slice(2), {
+    out: (text) => process.stdout.write(`${text}\n`),
+    err: (text) => process.stderr.write(`${text}\n`),
+    cwd: process.cwd(),
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`${name}: internal error: ${(error as Error).stack ?? String(error)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

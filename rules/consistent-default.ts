@@ -1,4 +1,4 @@
-import { createRule, formatValue, keysOfRead, literalValue, NO_REGISTRY_MESSAGE, readsOf, registryOf, reportMissingRegistry, valueSource } from './support.js';
+import { createRule, formatValue, keysOfRead, literalValue, NO_REGISTRY_MESSAGE, registryAndReads, valueSource } from './support.js';
 
 type MessageId = 'inconsistentDefault' | 'useRegistryDefault' | 'noRegistry';
 
@@ -20,12 +20,9 @@ export default createRule<[], MessageId>({
   create(context) {
     return {
       Program() {
-        const registry = registryOf(context);
-        const reads = readsOf(context, registry).filter((r) => r.defaultNode);
-        if (!registry) {
-          reportMissingRegistry(context, reads);
-          return;
-        }
+        const found = registryAndReads(context, (r) => r.defaultNode !== undefined);
+        if (!found) return;
+        const { registry, reads } = found;
         for (const read of reads) {
           if (read.valueKind === 'enabled' || read.valueKind === 'bundle') continue;
           const keys = keysOfRead(context, read) ?? [];

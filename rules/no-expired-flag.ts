@@ -9,10 +9,8 @@ import {
   isJsonDocument,
   keysOfRead,
   NO_REGISTRY_MESSAGE,
-  readsOf,
-  registryOf,
   removeFlagCommand,
-  reportMissingRegistry,
+  registryAndReads,
   todayOf,
   variantToKeep,
 } from './support.js';
@@ -82,12 +80,9 @@ export default createRule<Options, MessageId>({
     }
     return {
       Program() {
-        const registry = registryOf(context);
-        const reads = readsOf(context, registry);
-        if (!registry) {
-          reportMissingRegistry(context, reads);
-          return;
-        }
+        const found = registryAndReads(context);
+        if (!found) return;
+        const { registry, reads } = found;
         const today = todayOf(context, options.today);
         for (const read of reads) {
           for (const key of keysOfRead(context, read) ?? []) {

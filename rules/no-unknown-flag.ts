@@ -1,6 +1,6 @@
 import { closestMatch } from '../src/registry.js';
 import { camelCase } from './detection.js';
-import { createRule, keysOfRead, NO_REGISTRY_MESSAGE, readsOf, registryOf, reportMissingRegistry, valueSource } from './support.js';
+import { createRule, keysOfRead, NO_REGISTRY_MESSAGE, registryAndReads, valueSource } from './support.js';
 
 type MessageId = 'unknownFlag' | 'unknownFlagDidYouMean' | 'replaceKey' | 'noRegistry';
 
@@ -22,12 +22,9 @@ export default createRule<[], MessageId>({
   create(context) {
     return {
       Program() {
-        const registry = registryOf(context);
-        const reads = readsOf(context, registry);
-        if (!registry) {
-          reportMissingRegistry(context, reads);
-          return;
-        }
+        const found = registryAndReads(context);
+        if (!found) return;
+        const { registry, reads } = found;
         const keys = [...registry.byKey.keys()];
         const file = registry.file.split(/[\\/]/).pop() ?? registry.file;
         for (const read of reads) {

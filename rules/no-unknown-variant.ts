@@ -8,9 +8,7 @@ import {
   keysOfRead,
   literalValue,
   NO_REGISTRY_MESSAGE,
-  readsOf,
-  registryOf,
-  reportMissingRegistry,
+  registryAndReads,
   resolverOf,
   valueSource,
   valueUses,
@@ -54,12 +52,9 @@ export default createRule<[], MessageId>({
 
     return {
       Program() {
-        const registry = registryOf(context);
-        const reads = readsOf(context, registry);
-        if (!registry) {
-          reportMissingRegistry(context, reads);
-          return;
-        }
+        const found = registryAndReads(context);
+        if (!found) return;
+        const { registry, reads } = found;
         if (reads.length === 0) return;
         const resolve = resolverOf(context);
         for (const read of reads) {

@@ -2,7 +2,7 @@ import type { TSESTree } from '@typescript-eslint/utils';
 import type { FlagDefinition } from '../src/registry.js';
 import { ROLLOUT_PERCENTAGE } from '../src/registry.js';
 import { unwrapExpression } from './detection.js';
-import { createRule, formatValue, keysOfRead, NO_REGISTRY_MESSAGE, readsOf, registryOf, reportMissingRegistry } from './support.js';
+import { createRule, formatValue, keysOfRead, NO_REGISTRY_MESSAGE, registryAndReads } from './support.js';
 
 type MessageId = 'missingContext' | 'emptyContext' | 'noRegistry';
 
@@ -27,12 +27,9 @@ export default createRule<[], MessageId>({
   create(context) {
     return {
       Program() {
-        const registry = registryOf(context);
-        const reads = readsOf(context, registry).filter((r) => r.contextExpected);
-        if (!registry) {
-          reportMissingRegistry(context, reads);
-          return;
-        }
+        const found = registryAndReads(context, (r) => r.contextExpected);
+        if (!found) return;
+        const { registry, reads } = found;
         const openFeatureContextElsewhere = TRANSACTION_CONTEXT.test(context.sourceCode.text);
         for (const read of reads) {
           if (read.sdk === 'openfeature' && openFeatureContextElsewhere) continue;

@@ -166,14 +166,21 @@ function literalTypesOf(context: AnyContext, node: TSESTree.Node): string[] | un
   return out.length > 0 ? out : undefined;
 }
 
-/** Reports, once per file, that a rule needing the registry has none; returns true when it did. */
-export function reportMissingRegistry(
+/**
+ * The registry and the file's flag reads (those `keep` accepts), for a rule that needs the registry.
+ * Without one it reports, once per file and only where there is a read to check, how to configure
+ * it, and returns undefined.
+ */
+export function registryAndReads(
   context: Readonly<TSESLint.RuleContext<'noRegistry' | string, readonly unknown[]>>,
-  reads: readonly FlagRead[],
-): void {
+  keep: (read: FlagRead) => boolean = () => true,
+): { registry: Registry; reads: FlagRead[] } | undefined {
+  const registry = registryOf(context);
+  const reads = readsOf(context, registry).filter(keep);
+  if (registry) return { registry, reads };
   const first = reads[0];
-  if (!first) return;
-  context.report({ node: first.call, messageId: 'noRegistry', data: { hint: CONFIGURE_REGISTRY_HINT } });
+  if (first) context.report({ node: first.call, messageId: 'noRegistry', data: { hint: CONFIGURE_REGISTRY_HINT } });
+  return undefined;
 }
 
 export const NO_REGISTRY_MESSAGE = 'This rule needs the flag registry, which is not configured: {{hint}}.';

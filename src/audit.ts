@@ -13,7 +13,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { globby } from 'globby';
 import { findFlagReads, parseForDetection, type CustomReader, type FlagRead } from '../rules/detection.js';
-import { formatIssue, parseRegistry, type FlagDefinition, type FlagValue } from './registry.js';
+import { formatIssue, parseRegistry, readRegistryText, RegistryReadError, type FlagDefinition, type FlagValue } from './registry.js';
 
 export const CODE_EXTENSIONS = ['ts', 'tsx', 'mts', 'cts', 'js', 'jsx', 'mjs', 'cjs'] as const;
 
@@ -165,13 +165,9 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
   const registryRel = toPosix(relative(cwd, registryPath));
   let text: string;
   try {
-    text = readFileSync(registryPath, 'utf8');
+    text = readRegistryText(registryPath, registryRel);
   } catch (error) {
-    throw new AuditInputError(
-      (error as NodeJS.ErrnoException).code === 'ENOENT'
-        ? `${registryRel}: no registry here. Pass --registry <path to flags.json>`
-        : `${registryRel}: cannot read the registry: ${(error as Error).message}`,
-    );
+    throw error instanceof RegistryReadError ? new AuditInputError(error.message) : error;
   }
   const { registry, issues } = parseRegistry(text, registryRel);
   if (!registry) throw new AuditInputError(`${issues.map(formatIssue).join('\n')}\n${registryRel}: fix the registry first (\`modelflags check\`), then audit again`);

@@ -11,7 +11,7 @@ import { ExportError, exportToAppConfig } from './export-appconfig.js';
 import { exportToLaunchDarkly, LAUNCHDARKLY_BUCKETING_NOTE } from './export-launchdarkly.js';
 import { defaultGeneratedPath, generateTypedModule, registryImportPath } from './generate.js';
 import type { CliIO } from './process-io.js';
-import { didYouMean, formatIssue, parseRegistry, type Registry } from './registry.js';
+import { didYouMean, formatIssue, parseRegistry, readRegistryText, RegistryReadError, type Registry } from './registry.js';
 
 export class UsageError extends Error {}
 
@@ -32,14 +32,9 @@ Commands:
 function readRegistry(path: string, io: CliIO): Registry {
   let text: string;
   try {
-    text = readFileSync(resolve(io.cwd, path), 'utf8');
+    text = readRegistryText(resolve(io.cwd, path), path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(
-      code === 'ENOENT'
-        ? `${path}: no registry here. Pass --registry <path to flags.json>, or create one (see docs/registry.md)`
-        : `${path}: cannot read the registry: ${(error as Error).message}`,
-    );
+    throw error instanceof RegistryReadError ? new UsageError(error.message) : error;
   }
   const { registry, issues } = parseRegistry(text, path);
   if (!registry) {

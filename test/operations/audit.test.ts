@@ -189,7 +189,7 @@ describe('modelflags audit', () => {
   it('refuses a missing registry with exit 2 and says what to pass', async () => {
     const { code, err } = await cli(['audit', '--registry', 'nope.json']);
     expect(code).toBe(2);
-    expect(err).toBe('modelflags: nope.json: no registry here. Pass --registry <path to flags.json>\n');
+    expect(err).toBe('modelflags: nope.json: no registry here. Pass --registry <path to flags.json>, or create one (see docs/registry.md)\n');
     expect((await cli(['audit', '--format', 'xml'])).err).toContain('--format must be one of: text, json, sarif (got "xml")');
   });
 

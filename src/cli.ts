@@ -2,7 +2,7 @@
  * The `modelflags` command: check, generate, eval, export, audit, remove. Exit codes: 0 fine,
  * 1 something to fix (invalid registry, stale types, audit findings), 2 bad usage or input.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compileRegistry, reasonFor, resolve as resolveFlag, resolvedValue, DEFAULT_RULE, DISABLED_RULE } from './evaluator.js';
@@ -12,6 +12,7 @@ import { exportToLaunchDarkly, LAUNCHDARKLY_BUCKETING_NOTE } from './export-laun
 import { defaultGeneratedPath, generateTypedModule, registryImportPath } from './generate.js';
 import type { CliIO } from './process-io.js';
 import { didYouMean, formatIssue, parseRegistry, readRegistryText, RegistryReadError, type Registry } from './registry.js';
+import { writeFileAtomic } from './sources.js';
 
 export class UsageError extends Error {}
 
@@ -45,13 +46,6 @@ function readRegistry(path: string, io: CliIO): Registry {
 }
 
 class InvalidRegistry extends Error {}
-
-/** Writes through a temporary file and a rename, so a crash never leaves a half-written file. */
-export function writeFileAtomic(path: string, text: string): void {
-  const temp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  writeFileSync(temp, text);
-  renameSync(temp, path);
-}
 
 function expectedModule(registry: Registry, registryPath: string, outFile: string, openFeature: boolean): string {
   return generateTypedModule(registry, { registryImportPath: registryImportPath(outFile, registryPath), openFeature });

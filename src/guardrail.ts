@@ -14,8 +14,7 @@
  * (a margin the variant may be worse by) is part of the null hypothesis, so noise at the margin's
  * scale is not a regression either.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { EvaluationContext } from './evaluator.js';
 import { parseJsonWithPositions } from './json.js';
 import {
@@ -32,6 +31,7 @@ import {
   type TrackEvent,
 } from './metrics.js';
 import type { Registry } from './registry.js';
+import { writeFileAtomic } from './sources.js';
 
 export interface GuardrailCheck {
   metric: string;
@@ -315,10 +315,7 @@ function describeTrip(
 export function writeKillSwitch(path: string, flag: string): void {
   const text = readFileSync(path, 'utf8');
   const updated = setEnabledFalse(text, flag, path);
-  if (updated === text) return;
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  writeFileSync(temp, updated);
-  renameSync(temp, path);
+  if (updated !== text) writeFileAtomic(path, updated);
 }
 
 /** The registry text with the flag's `enabled` set to false; splices the text so formatting survives. */

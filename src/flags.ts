@@ -124,6 +124,9 @@ export interface Flags<V extends Values<V> = Record<string, FlagValue>, C extend
   close(): void;
 }
 
+/** `evaluate`'s result when the flag could not be evaluated (unknown flag, a context that threw). */
+const FAILED = -3;
+
 const EMPTY_CONTEXT: EvaluationContext = Object.freeze(Object.create(null) as EvaluationContext);
 
 export function createFlags<V extends Values<V> = Record<string, FlagValue>, C extends EvaluationContext = EvaluationContext>(
@@ -226,35 +229,25 @@ export function createFlags<V extends Values<V> = Record<string, FlagValue>, C e
 
   const lookup = (flag: string): CompiledFlag | undefined => snapshot?.flags.get(flag);
 
-  function get<K extends keyof V & string>(flag: K, context?: C): V[K] {
-    const compiled = lookup(flag);
-    if (compiled === undefined) {
-      fail(flag, snapshot ? 'FLAG_NOT_FOUND' : 'PROVIDER_NOT_READY', notFoundMessage(flag, snapshot), undefined);
-      if (listeners.evaluation.size > 0) evaluationEvent(flag, EMPTY_CONTEXT, undefined, 'ERROR', snapshot ? 'FLAG_NOT_FOUND' : 'PROVIDER_NOT_READY');
-      return undefined as unknown as V[K];
-    }
-    const ctx = context !== null && typeof context === 'object' ? context : EMPTY_CONTEXT;
-    let rule: number;
-    try {
-      rule = resolve(compiled, ctx);
-    } catch (error) {
-      fail(flag, 'INVALID_CONTEXT', `${flag}: reading the evaluation context threw (${String(error)}); served the default`, error);
-      if (listeners.evaluation.size > 0) evaluationEvent(flag, EMPTY_CONTEXT, compiled.defaultValue, 'ERROR', 'INVALID_CONTEXT');
-      return compiled.defaultValue as V[K];
-    }
-    const value = resolvedValue;
-    if (listeners.evaluation.size > 0) evaluationEvent(flag, ctx, value, reasonFor(compiled, rule), undefined);
-    return value as V[K];
-  }
+  // The outcome of the last `evaluate`, in slots rather than a returned object, so `get` allocates nothing.
+  let evaluatedValue: FlagValue | undefined;
+  let evaluatedFlag: CompiledFlag | undefined;
+  let failure: { code: ErrorCode; message: string } | undefined;
 
-  function detail<K extends keyof V & string>(flag: K, context?: C): EvaluationDetail<V[K]> {
+  /**
+   * Evaluates a flag for `get` and `detail`: returns the deciding rule (or DEFAULT_RULE /
+   * DISABLED_RULE), or FAILED with the problem, already reported, in `failure`; the value and the
+   * flag are left in `evaluatedValue` and `evaluatedFlag`. Events go out first and the slots are
+   * set last, because a listener may itself evaluate flags.
+   */
+  const evaluate = (flag: string, context: EvaluationContext | undefined): number => {
     const compiled = lookup(flag);
     if (compiled === undefined) {
       const code: ErrorCode = snapshot ? 'FLAG_NOT_FOUND' : 'PROVIDER_NOT_READY';
       const message = notFoundMessage(flag, snapshot);
       fail(flag, code, message, undefined);
       if (listeners.evaluation.size > 0) evaluationEvent(flag, EMPTY_CONTEXT, undefined, 'ERROR', code);
-      return { flag, value: undefined as unknown as V[K], variant: undefined, reason: 'ERROR', ruleIndex: undefined, errorCode: code, errorMessage: message };
+      return settle(undefined, undefined, { code, message });
     }
     const ctx = context !== null && typeof context === 'object' ? context : EMPTY_CONTEXT;
     let rule: number;
@@ -264,24 +257,39 @@ export function createFlags<V extends Values<V> = Record<string, FlagValue>, C e
       const message = `${flag}: reading the evaluation context threw (${String(error)}); served the default`;
       fail(flag, 'INVALID_CONTEXT', message, error);
       if (listeners.evaluation.size > 0) evaluationEvent(flag, EMPTY_CONTEXT, compiled.defaultValue, 'ERROR', 'INVALID_CONTEXT');
-      return {
-        flag,
-        value: compiled.defaultValue as V[K],
-        variant: String(compiled.defaultValue),
-        reason: 'ERROR',
-        ruleIndex: undefined,
-        errorCode: 'INVALID_CONTEXT',
-        errorMessage: message,
-      };
+      return settle(compiled, compiled.defaultValue, { code: 'INVALID_CONTEXT', message });
     }
-    const value = resolvedValue as V[K];
-    const reason = reasonFor(compiled, rule);
-    if (listeners.evaluation.size > 0) evaluationEvent(flag, ctx, value, reason, undefined);
+    const value = resolvedValue;
+    if (listeners.evaluation.size > 0) evaluationEvent(flag, ctx, value, reasonFor(compiled, rule), undefined);
+    evaluatedFlag = compiled;
+    evaluatedValue = value;
+    return rule;
+  };
+
+  const settle = (compiled: CompiledFlag | undefined, value: FlagValue | undefined, problem: { code: ErrorCode; message: string }): number => {
+    evaluatedFlag = compiled;
+    evaluatedValue = value;
+    failure = problem;
+    return FAILED;
+  };
+
+  function get<K extends keyof V & string>(flag: K, context?: C): V[K] {
+    evaluate(flag, context);
+    return evaluatedValue as V[K];
+  }
+
+  function detail<K extends keyof V & string>(flag: K, context?: C): EvaluationDetail<V[K]> {
+    const rule = evaluate(flag, context);
+    const value = evaluatedValue as V[K];
+    const variant = value === undefined ? undefined : String(value);
+    if (rule === FAILED) {
+      return { flag, value, variant, reason: 'ERROR', ruleIndex: undefined, errorCode: failure!.code, errorMessage: failure!.message };
+    }
     return {
       flag,
       value,
-      variant: String(value),
-      reason,
+      variant,
+      reason: reasonFor(evaluatedFlag!, rule),
       ruleIndex: rule === DEFAULT_RULE || rule === DISABLED_RULE ? undefined : rule,
       errorCode: undefined,
       errorMessage: undefined,

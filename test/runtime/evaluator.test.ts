@@ -277,6 +277,17 @@ describe('events and reloads', () => {
     ]);
   });
 
+  it('returns the right value when an evaluation listener itself reads flags', () => {
+    const flags = flagsFor({ flag: 'f', default: 'a', variants: ['a', 'b'], rules: [{ condition: {}, value: 'b' }] }, { flag: 'g', default: 'x' }, { flag: 'h', default: 'y' });
+    flags.on('evaluation', (e) => {
+      if (e['feature_flag.key'] === 'f') flags.get('g');
+    });
+    flags.on('error', () => flags.get('h'));
+    expect(flags.get('f', { targetingKey: 'u' })).toBe('b');
+    expect(flags.detail('f', { targetingKey: 'u' })).toMatchObject({ value: 'b', reason: 'TARGETING_MATCH', ruleIndex: 0 });
+    expect(flags.detail('nope' as 'f')).toMatchObject({ value: undefined, reason: 'ERROR', errorCode: 'FLAG_NOT_FOUND' });
+  });
+
   it('kills a flag in memory until the next reload', () => {
     const source = manualSource(base);
     const flags = createFlags({ source });

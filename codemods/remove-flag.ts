@@ -9,6 +9,7 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { globby, isGitIgnored } from 'globby';
 import { camelCase, type CustomReader } from '../rules/detection.js';
+import { checkSyntax } from '../rules/source-parser.js';
 import { generateTypedModule, parseGeneratedHeader } from '../src/generate.js';
 import { didYouMean, formatIssue, parseRegistry, type FlagDefinition, type FlagValue, type Registry } from '../src/registry.js';
 import { LineDiff } from './diff.js';
@@ -196,10 +197,9 @@ export async function removeFlag(options: RemoveFlagOptions): Promise<RemovalRep
   const broken: Site[] = [];
   const codeChanges = [...changes.keys()].filter((f) => f !== registryPath);
   if (codeChanges.length > 0) {
-    const { checkParses } = await import('./rewrite.js');
     for (const file of codeChanges) {
       try {
-        checkParses(changes.get(file)!, file);
+        checkSyntax(changes.get(file)!, file);
       } catch (error) {
         broken.push({ file: display(file), line: 1, column: 1, flag: undefined, reason: `internal error: the rewritten file does not parse (${(error as Error).message}); nothing was written, please report this` });
       }

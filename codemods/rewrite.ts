@@ -6,10 +6,10 @@
  */
 import jscodeshift from 'jscodeshift';
 import type { TSESTree } from '@typescript-eslint/types';
-import { parse } from '@typescript-eslint/typescript-estree';
 import { DefinitionType, type ScopeManager } from '@typescript-eslint/scope-manager';
 import type { FlagValue } from '../src/registry.js';
-import { findFlagReads, parseForDetection, type CustomReader, type FlagRead } from '../rules/detection.js';
+import { findFlagReads, type CustomReader, type FlagRead } from '../rules/detection.js';
+import { allowsJsx, parseForDetection, SourceSyntaxError } from '../rules/source-parser.js';
 import { children, isNode, isPure, isReference, literalValue, propertyKeyName, referenceCounts, unwrapTypeWrappers, walk, type AstNode } from './ast.js';
 import { isStatementList, removeUnused, Simplifier, wrapperOf, type ConstantExport } from './simplify.js';
 
@@ -60,15 +60,7 @@ export class SourceParseError extends Error {
 }
 
 export function parserFor(file: string): 'ts' | 'tsx' {
-  return /\.(ts|mts|cts)$/.test(file) ? 'ts' : 'tsx';
-}
-
-/**
- * Throws when `text` does not parse the way the detection parses it. The syntax check needs
- * neither tokens, comments, locations nor the scope analysis, which cost as much as the parse.
- */
-export function checkParses(text: string, file: string): void {
-  parse(text, { jsx: parserFor(file) === 'tsx', filePath: file });
+  return allowsJsx(file) ? 'tsx' : 'ts';
 }
 
 export function isTestFile(file: string): boolean {
@@ -84,8 +76,8 @@ export function rewriteSource(file: string, text: string, context: RewriteContex
   try {
     detection = parseForDetection(text, file);
   } catch (error) {
-    const e = error as { lineNumber?: number; column?: number; message: string };
-    throw new SourceParseError(file, e.lineNumber ?? 1, e.column ?? 1, `cannot parse: ${e.message}`);
+    if (!(error instanceof SourceSyntaxError)) throw error;
+    throw new SourceParseError(file, error.line, error.column, `cannot parse: ${error.reason}`);
   }
   let source = text;
   let edited = false;

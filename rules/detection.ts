@@ -8,8 +8,7 @@
  * argument that is a registry key is taken as strong evidence.
  */
 import { AST_NODE_TYPES, type TSESTree } from '@typescript-eslint/types';
-import { analyze, DefinitionType, type ScopeManager } from '@typescript-eslint/scope-manager';
-import { parse, simpleTraverse } from '@typescript-eslint/typescript-estree';
+import { DefinitionType, type ScopeManager } from '@typescript-eslint/scope-manager';
 
 export type SdkId =
   | 'modelflags'
@@ -468,12 +467,22 @@ function mightContainReads(options: DetectionOptions): boolean {
  * Parses a file the way ESLint's TypeScript parser does, for callers outside ESLint; without tokens
  * and comments, which detection never reads and which cost a good share of the parse.
  */
-export function parseForDetection(text: string, filePath: string): { ast: TSESTree.Program; scopeManager: ScopeManager } {
-  const jsx = /\.(jsx|tsx|js|mjs|cjs)$/i.test(filePath);
-  const ast = parse(text, { jsx, range: true, loc: true, comment: false, tokens: false, filePath });
-  simpleTraverse(ast, { enter: () => undefined }, true);
-  const scopeManager = analyze(ast, { sourceType: 'module', jsxPragma: jsx ? 'React' : null });
-  return { ast, scopeManager };
+const NOT_CHILDREN = new Set(['parent', 'loc', 'range', 'tokens', 'comments']);
+
+/** Visits `node` and every node under it; the tree must already have its parent links. */
+function forEachNode(node: TSESTree.Node, visit: (node: TSESTree.Node) => void): void {
+  visit(node);
+  for (const key in node) {
+    if (NOT_CHILDREN.has(key)) continue;
+    const value = (node as unknown as Record<string, unknown>)[key];
+    if (Array.isArray(value)) {
+      for (const child of value) if (isAstNode(child)) forEachNode(child, visit);
+    } else if (isAstNode(value)) forEachNode(value, visit);
+  }
+}
+
+function isAstNode(value: unknown): value is TSESTree.Node {
+  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
 }
 
 /** How LaunchDarkly's React SDK names flags: `inference-model` / `inference_model` → `inferenceModel`. */
@@ -572,8 +581,7 @@ class Detector {
     if (this.options.calls) {
       for (const node of this.options.calls()) visit(node);
     } else {
-      const setParents = this.ast.body.length > 0 && this.ast.body[0]!.parent === undefined;
-      simpleTraverse(this.ast, { enter: visit }, setParents);
+      forEachNode(this.ast, visit);
     }
     this.reads.sort((a, b) => a.call.range[0] - b.call.range[0] || (a.keyNode?.range[0] ?? 0) - (b.keyNode?.range[0] ?? 0));
     return this.reads;

@@ -12,7 +12,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { globby } from 'globby';
-import { findFlagReads, parseForDetection, type CustomReader, type FlagRead } from '../rules/detection.js';
+import { findFlagReads, type CustomReader, type FlagRead } from '../rules/detection.js';
+import { parseForDetection, SourceSyntaxError } from '../rules/source-parser.js';
 import { formatIssue, parseRegistry, readRegistryText, RegistryReadError, type FlagDefinition, type FlagValue } from './registry.js';
 
 export const CODE_EXTENSIONS = ['ts', 'tsx', 'mts', 'cts', 'js', 'jsx', 'mjs', 'cjs'] as const;
@@ -189,13 +190,13 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
       const { ast, scopeManager } = parseForDetection(source, file);
       reads = findFlagReads(ast, scopeManager, { registryKeys: keys, readers: options.readers ?? [], text: source });
     } catch (error) {
-      const e = error as { lineNumber?: number; column?: number; message: string };
+      if (!(error instanceof SourceSyntaxError)) throw error;
       unresolved.push({
         kind: 'unresolved',
         level: 'warning',
         flag: undefined,
-        message: `does not parse (${e.message}); flag reads in this file were not audited`,
-        location: { file: rel, line: e.lineNumber ?? 1, column: (e.column ?? 0) + 1 },
+        message: `does not parse (${error.reason}); flag reads in this file were not audited`,
+        location: { file: rel, line: error.line, column: error.column },
         reads: [],
         command: undefined,
       });

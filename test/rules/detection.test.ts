@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { camelCase, findFlagReads, parseForDetection, type DetectionOptions, type FlagRead } from '../../rules/detection.js';
+import { camelCase, findFlagReads, type DetectionOptions, type FlagRead } from '../../rules/detection.js';
+import { parseForDetection } from '../../rules/source-parser.js';
 
 const registryKeys = new Set(['inference_model', 'system_prompt_version', 'retrieval_top_k']);
 

@@ -37,8 +37,12 @@ describe('get', () => {
       }
     };
     loop(); // warm up so the measured run is optimised code
-    // 4 million evaluations allocating even 16 bytes each would fill the young generation many times.
-    expect(await scavengesDuring(loop)).toBe(0);
+    // 4 million evaluations allocating even 16 bytes each would fill the young generation many times,
+    // in every attempt. A busy machine can delay the optimising compiler past the warm-up, and the
+    // unoptimised tiers box numbers, so a run may see a scavenge before the optimised code is in.
+    const attempts: number[] = [];
+    for (let attempt = 0; attempt < 3 && !attempts.includes(0); attempt++) attempts.push(await scavengesDuring(loop));
+    expect(attempts).toContain(0);
     expect(served).toBeGreaterThan(0);
   });
 

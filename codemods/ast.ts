@@ -15,26 +15,34 @@ export function isNode(value: unknown): value is AstNode {
   return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
 }
 
-/** Child nodes with the field (and index) that holds them. */
-export function* children(node: AstNode): Generator<{ child: AstNode; key: string; index: number | undefined }> {
-  for (const key of Object.keys(node)) {
+/** Child nodes with the field (and index) that holds them, as they are when called. */
+export function children(node: AstNode): { child: AstNode; key: string; index: number | undefined }[] {
+  const out: { child: AstNode; key: string; index: number | undefined }[] = [];
+  for (const key in node) {
     if (SKIPPED_FIELDS.has(key)) continue;
     const value = node[key];
     if (Array.isArray(value)) {
       for (let index = 0; index < value.length; index++) {
         const child: unknown = value[index];
-        if (isNode(child)) yield { child, key, index };
+        if (isNode(child)) out.push({ child, key, index });
       }
     } else if (isNode(value)) {
-      yield { child: value, key, index: undefined };
+      out.push({ child: value, key, index: undefined });
     }
   }
+  return out;
 }
 
 /** Pre-order walk; returning false from `visit` skips the node's children. */
 export function walk(node: AstNode, visit: (node: AstNode, parent: AstNode | undefined) => boolean | void, parent?: AstNode): void {
   if (visit(node, parent) === false) return;
-  for (const { child } of children(node)) walk(child, visit, node);
+  for (const key in node) {
+    if (SKIPPED_FIELDS.has(key)) continue;
+    const value = node[key];
+    if (Array.isArray(value)) {
+      for (const child of value as unknown[]) if (isNode(child)) walk(child, visit, node);
+    } else if (isNode(value)) walk(value, visit, node);
+  }
 }
 
 export function isFunctionNode(node: AstNode): boolean {

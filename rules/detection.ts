@@ -469,9 +469,9 @@ function mightContainReads(options: DetectionOptions): boolean {
  */
 const NOT_CHILDREN = new Set(['parent', 'loc', 'range', 'tokens', 'comments']);
 
-/** Visits `node` and every node under it; the tree must already have its parent links. */
-function forEachNode(node: TSESTree.Node, visit: (node: TSESTree.Node) => void): void {
-  visit(node);
+/** Visits `node` and every node under it, skipping the children of nodes `visit` returns false for. */
+export function forEachNode(node: TSESTree.Node, visit: (node: TSESTree.Node) => boolean | void): void {
+  if (visit(node) === false) return;
   for (const key in node) {
     if (NOT_CHILDREN.has(key)) continue;
     const value = (node as unknown as Record<string, unknown>)[key];
@@ -1217,7 +1217,7 @@ function isNarrowKeyType(annotation: TSESTree.TSTypeAnnotation | undefined): boo
 }
 
 /** `const model = <value>` → `model`. */
-function bindingOf(value: TSESTree.Node): TSESTree.Identifier | undefined {
+export function bindingOf(value: TSESTree.Node): TSESTree.Identifier | undefined {
   const { node, parent } = outerParent(value);
   if (parent?.type === AST_NODE_TYPES.VariableDeclarator && parent.init === node && parent.id.type === AST_NODE_TYPES.Identifier) return parent.id;
   return undefined;

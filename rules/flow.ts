@@ -1,7 +1,7 @@
 /**
  * Where a flag read runs and where its value goes: when a read executes (module load or per
  * call), whether its result is kept in long-lived state, and which model or prompt parameters
- * its value reaches. Syntax only, within one file.
+ * its value reaches. Syntax only, within one file; `typed-flow.ts` extends `sinkOf` across files.
  */
 import { AST_NODE_TYPES, type TSESTree } from '@typescript-eslint/types';
 import type { Scope } from '@typescript-eslint/scope-manager';
@@ -209,10 +209,19 @@ export interface Sink {
 }
 
 /**
- * Follows one use of a flag value outwards to the parameter it ends up in. `field` is the member
- * already read off the value (`cfg.model`), which decides what a bundled JSON value carries.
+ * With type information, where a value passed to a function goes inside it: the uses of the
+ * parameter in the function's own file, and how to describe a sink found there at the call.
  */
-export function sinkOf(use: TSESTree.Node, resolve: Resolve, depth = 0): Sink[] {
+export type FollowCall = (
+  call: TSESTree.CallExpression | TSESTree.NewExpression,
+  argumentIndex: number,
+) => { uses: TSESTree.Node[]; resolve: Resolve; describe: (sink: Sink) => string } | undefined;
+
+/**
+ * Follows one use of a flag value outwards to the parameter it ends up in: within the file, and
+ * with `follow` also into the functions it is passed to.
+ */
+export function sinkOf(use: TSESTree.Node, resolve: Resolve, follow?: FollowCall, depth = 0): Sink[] {
   let n: TSESTree.Node = use;
   for (let p = n.parent; p; n = p, p = p.parent) {
     switch (p.type) {
@@ -246,7 +255,10 @@ export function sinkOf(use: TSESTree.Node, resolve: Resolve, depth = 0): Sink[] 
         if (name !== undefined && (PROMPT_CLASS.test(name) || /^(get|load|select|pick|render|build)[A-Za-z]*Prompt/.test(name) || name === 'fromTemplate')) {
           return [{ dimension: 'prompt', node: p, via: `\`${name}(…)\`` }];
         }
-        return [];
+        const inside = follow && depth <= 3 ? follow(p, p.arguments.indexOf(n as TSESTree.CallExpressionArgument)) : undefined;
+        if (!inside) return [];
+        const call = p;
+        return inside.uses.flatMap((u) => sinkOf(u, inside.resolve, follow, depth + 1)).map((sink) => ({ dimension: sink.dimension, node: call, via: `${sink.via} ${inside.describe(sink)}` }));
       }
       case AST_NODE_TYPES.Property: {
         if (p.value !== n) return [];
@@ -268,7 +280,7 @@ export function sinkOf(use: TSESTree.Node, resolve: Resolve, depth = 0): Sink[] 
       }
       case AST_NODE_TYPES.VariableDeclarator: {
         if (p.init !== n || depth > 3) return [];
-        return usesOfPattern(p.id, resolve).flatMap((u) => sinkOf(u, resolve, depth + 1));
+        return usesOfPattern(p.id, resolve).flatMap((u) => sinkOf(u, resolve, follow, depth + 1));
       }
       default:
         return [];

@@ -8,13 +8,14 @@ import {
   keysOfRead,
   literalValue,
   NO_REGISTRY_MESSAGE,
+  flowOf,
   registryAndReads,
-  resolverOf,
   valueSource,
   valueUses,
 } from './support.js';
+import type { ParameterUses } from './typed-flow.js';
 
-type MessageId = 'unknownVariant' | 'unknownVariantDidYouMean' | 'replaceVariant' | 'noRegistry';
+type MessageId = 'unknownVariant' | 'unknownVariantDidYouMean' | 'unknownVariantInCallee' | 'replaceVariant' | 'noRegistry';
 
 const EQUALITY = new Set(['===', '!==', '==', '!=']);
 
@@ -23,10 +24,12 @@ export default createRule<[], MessageId>({
   meta: {
     type: 'problem',
     hasSuggestions: true,
-    docs: { description: "Disallow comparing, switching on or defaulting a flag's value to something that is not one of its variants" },
+    docs: { description: "Disallow comparing, switching on or defaulting a flag's value to something that is not one of its variants", usesTypeInformation: true },
     messages: {
       unknownVariant: '{{value}} is {{how}} `{{flag}}`, but it is not one of its variants ({{variants}}), so this code can never see it. Use a declared variant or add it to the registry.',
       unknownVariantDidYouMean: '{{value}} is {{how}} `{{flag}}`, but it is not one of its variants ({{variants}}); did you mean {{suggestion}}?',
+      unknownVariantInCallee:
+        '`{{flag}}` is passed to `{{callee}}()`, which checks it against {{value}} ({{where}}), but that is not one of its variants ({{variants}}), so that code can never see it. Use a declared variant there or add it to the registry.',
       replaceVariant: 'Replace with {{suggestion}}.',
       noRegistry: NO_REGISTRY_MESSAGE,
     },
@@ -50,13 +53,27 @@ export default createRule<[], MessageId>({
       });
     };
 
+    const checkInCallee = (flag: FlagDefinition, argument: TSESTree.Node, inner: ParameterUses): void => {
+      for (const use of inner.uses) {
+        for (const { node } of comparedWith(use)) {
+          const literal = literalValue(node);
+          if (!literal || flag.variants.includes(literal.value)) continue;
+          context.report({
+            node: argument,
+            messageId: 'unknownVariantInCallee',
+            data: { flag: flag.key, callee: inner.callee.name, value: formatValue(literal.value), where: `${inner.callee.path}:${node.loc.start.line}`, variants: formatVariants(flag) },
+          });
+        }
+      }
+    };
+
     return {
       Program() {
         const found = registryAndReads(context);
         if (!found) return;
-        const { registry, reads } = found;
+        const { registry } = found;
+        const { reads, resolve, parameterUses } = flowOf(context, registry);
         if (reads.length === 0) return;
-        const resolve = resolverOf(context);
         for (const read of reads) {
           if (read.valueKind === 'enabled' || read.valueKind === 'bundle') continue;
           const keys = keysOfRead(context, read) ?? [];
@@ -66,19 +83,11 @@ export default createRule<[], MessageId>({
           if (read.defaultNode) check(flag, read.defaultNode, 'the fallback for');
           if (read.valueKind === 'definition') continue;
           for (const use of valueUses(read, resolve)) {
+            for (const { node, how } of comparedWith(use)) check(flag, node, how);
             const { node, parent } = outerParent(use);
-            if (parent?.type === 'BinaryExpression' && EQUALITY.has(parent.operator)) {
-              check(flag, parent.left === node ? parent.right : parent.left, 'compared with');
-            } else if (parent?.type === 'SwitchStatement' && parent.discriminant === node) {
-              for (const c of parent.cases) if (c.test) check(flag, c.test, 'a `case` of a switch on');
-            } else if (parent?.type === 'LogicalExpression' && parent.left === node && (parent.operator === '??' || parent.operator === '||')) {
-              check(flag, parent.right, 'the fallback for');
-            } else if (parent?.type === 'CallExpression' && parent.arguments[0] === node && parent.callee.type === 'MemberExpression') {
-              const list = parent.callee.object;
-              const method = parent.callee.property;
-              if (list.type === 'ArrayExpression' && method.type === 'Identifier' && method.name === 'includes') {
-                for (const element of list.elements) if (element && element.type !== 'SpreadElement') check(flag, element, 'compared with');
-              }
+            if (parameterUses && parent?.type === 'CallExpression' && parent.callee !== node) {
+              const inner = parameterUses(parent, parent.arguments.indexOf(node as TSESTree.CallExpressionArgument));
+              if (inner) checkInCallee(flag, node, inner);
             }
           }
         }
@@ -86,3 +95,25 @@ export default createRule<[], MessageId>({
     };
   },
 });
+
+/** The literals a use of a flag value is compared with: `===`, `case`, `??`/`||` fallbacks, `[…].includes`. */
+function comparedWith(use: TSESTree.Node): { node: TSESTree.Node; how: string }[] {
+  const { node, parent } = outerParent(use);
+  if (parent?.type === 'BinaryExpression' && EQUALITY.has(parent.operator)) {
+    return [{ node: parent.left === node ? parent.right : parent.left, how: 'compared with' }];
+  }
+  if (parent?.type === 'SwitchStatement' && parent.discriminant === node) {
+    return parent.cases.flatMap((c) => (c.test ? [{ node: c.test, how: 'a `case` of a switch on' }] : []));
+  }
+  if (parent?.type === 'LogicalExpression' && parent.left === node && (parent.operator === '??' || parent.operator === '||')) {
+    return [{ node: parent.right, how: 'the fallback for' }];
+  }
+  if (parent?.type === 'CallExpression' && parent.arguments[0] === node && parent.callee.type === 'MemberExpression') {
+    const list = parent.callee.object;
+    const method = parent.callee.property;
+    if (list.type === 'ArrayExpression' && method.type === 'Identifier' && method.name === 'includes') {
+      return list.elements.flatMap((element) => (element && element.type !== 'SpreadElement' ? [{ node: element, how: 'compared with' }] : []));
+    }
+  }
+  return [];
+}

@@ -1,7 +1,7 @@
 import type { TSESTree } from '@typescript-eslint/utils';
 import type { FlagRead } from './detection.js';
 import { branchesOn, choosesPrompt, sinkOf, type Sink } from './flow.js';
-import { createRule, readsOf, registryOf, resolverOf, valueUses } from './support.js';
+import { createRule, flowOf, registryOf, valueUses } from './support.js';
 
 type MessageId = 'bothDimensions' | 'promptBranch' | 'dimensionMismatch' | 'aiConfig';
 type Options = [{ reportAiConfigs?: boolean }];
@@ -13,7 +13,7 @@ export default createRule<Options, MessageId>({
   name: 'separate-dimensions',
   meta: {
     type: 'problem',
-    docs: { description: 'Keep model and prompt behind separate flags so quality changes can be attributed' },
+    docs: { description: 'Keep model and prompt behind separate flags so quality changes can be attributed', usesTypeInformation: true },
     messages: {
       bothDimensions:
         "{{flag}} drives both the model ({{modelVia}}, line {{modelLine}}) and the prompt ({{promptVia}}, line {{promptLine}}). When quality moves nobody can tell which change caused it: split it into a model flag (e.g. `inference_model`) and a prompt flag (e.g. `system_prompt_version`).",
@@ -39,16 +39,16 @@ export default createRule<Options, MessageId>({
     return {
       Program() {
         const registry = registryOf(context);
-        const reads = readsOf(context, registry).filter((r) => r.valueKind !== 'definition');
+        const { reads: allReads, resolve, follow } = flowOf(context, registry);
+        const reads = allReads.filter((r) => r.valueKind !== 'definition');
         if (reads.length === 0) return;
-        const resolve = resolverOf(context);
         const byFlag = new Map<string, { read: FlagRead; sinks: Sink[] }[]>();
         for (const read of reads) {
           if (read.valueKind === 'bundle' && read.sdk === 'launchdarkly') {
             if (options.reportAiConfigs) context.report({ node: read.call, messageId: 'aiConfig', data: { flag: label(read) } });
             continue;
           }
-          const sinks = valueUses(read, resolve).flatMap((use) => sinkOf(use, resolve));
+          const sinks = valueUses(read, resolve).flatMap((use) => sinkOf(use, resolve, follow));
           const group = read.key ?? `\u0000${read.call.range[0]}`;
           byFlag.set(group, [...(byFlag.get(group) ?? []), { read, sinks }]);
         }

@@ -6,8 +6,9 @@
 import { ESLintUtils, type TSESLint, type TSESTree } from '@typescript-eslint/utils';
 import type { ScopeManager } from '@typescript-eslint/scope-manager';
 import { parseRegistry, type FlagDefinition, type FlagValue, type Registry } from '../src/registry.js';
-import { findFlagReads, variablesOf, type CustomReader, type FlagRead } from './detection.js';
-import type { Resolve } from './flow.js';
+import { findFlagReads, forEachNode, variablesOf, type CustomReader, type FlagRead } from './detection.js';
+import type { FollowCall, Resolve } from './flow.js';
+import { typedFlowOf, type ParameterUses } from './typed-flow.js';
 
 export interface ModelflagsDocs {
   description: string;
@@ -112,6 +113,40 @@ export function readsOf(context: AnyContext, registry: Registry | undefined): Fl
   });
   fileReads.set(sourceCode.ast, { registry, reads });
   return reads;
+}
+
+export interface FileFlow {
+  /** The file's reads and, with type information, its calls of wrappers that return a flag value. */
+  reads: FlagRead[];
+  resolve: Resolve;
+  /** With type information, how `sinkOf` follows a value into the functions it is passed to. */
+  follow: FollowCall | undefined;
+  /** With type information, the uses of a value inside the function a call passes it to. */
+  parameterUses: ((call: TSESTree.CallExpression, index: number) => ParameterUses | undefined) | undefined;
+}
+
+/** {@link readsOf} and {@link resolverOf}, extended across functions and files when the config has type information. */
+export function flowOf(context: AnyContext, registry: Registry | undefined): FileFlow {
+  const reads = readsOf(context, registry);
+  const resolve = resolverOf(context);
+  const registryKeys = registry ? (registryKeySets.get(registry) ?? new Set(registry.byKey.keys())) : new Set<string>();
+  const typed = typedFlowOf(context, reads, resolve, registryKeys, settingsOf(context).readers ?? []);
+  if (!typed) return { reads, resolve, follow: undefined, parameterUses: undefined };
+  const calls = callsFromTraversal(context.sourceCode)?.() ?? allCalls(context.sourceCode.ast);
+  return {
+    reads: [...reads, ...typed.wrapperReads(calls.filter((c): c is TSESTree.CallExpression => c.type === 'CallExpression'), reads)].sort((a, b) => a.call.range[0] - b.call.range[0]),
+    resolve,
+    follow: typed.follow,
+    parameterUses: (call, index) => typed.parameterUses(call, index),
+  };
+}
+
+function allCalls(ast: TSESTree.Program): (TSESTree.CallExpression | TSESTree.NewExpression)[] {
+  const calls: (TSESTree.CallExpression | TSESTree.NewExpression)[] = [];
+  forEachNode(ast, (node) => {
+    if (node.type === 'CallExpression' || node.type === 'NewExpression') calls.push(node);
+  });
+  return calls;
 }
 
 interface TraversalStep {

@@ -1,0 +1,172 @@
+/**
+ * `recommended-type-checked` end to end: the real ESLint CLI with the built plugin over a
+ * temporary TypeScript project, where flag values cross files through wrappers, re-exports and
+ * function parameters. The same project under `recommended` shows what syntax alone cannot see.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = resolve(import.meta.dirname, '../..');
+const builtPlugin = join(root, 'dist/rules/index.js');
+const eslintBin = join(root, 'node_modules/eslint/bin/eslint.js');
+
+interface LintMessage {
+  ruleId: string | null;
+  messageId?: string;
+  message: string;
+  line: number;
+}
+
+let project: string;
+
+const FILES: Record<string, string[]> = {
+  'src/flags.ts': [
+    'export interface Ctx { targetingKey: string; user_segment?: string }',
+    'export const flags = {',
+    '  get(flag: string, ctx: Ctx): string {',
+    '    return flag + ctx.targetingKey;',
+    '  },',
+    '};',
+  ],
+  'src/model.ts': [
+    "import { flags, type Ctx } from './flags.js';",
+    '',
+    'export function currentModel(ctx: Ctx): string {',
+    "  return flags.get('inference_model', ctx);",
+    '}',
+    '',
+    'export const promptVersion = async (ctx: Ctx): Promise<string> => {',
+    "  const version = flags.get('system_prompt_version', ctx);",
+    '  return version;',
+    '};',
+    '',
+    "export function flag(key: 'inference_model' | 'system_prompt_version', ctx: Ctx): string {",
+    '  return flags.get(key, ctx);',
+    '}',
+    '',
+    '/** Calls the wrapper: a wrapper of a wrapper. */',
+    'export function modelForRequest(ctx: Ctx): string {',
+    '  return currentModel(ctx);',
+    '}',
+  ],
+  'src/index.ts': ["export { currentModel, promptVersion, flag, modelForRequest } from './model.js';"],
+  'src/llm.ts': [
+    'declare const client: { messages: { create(body: object): Promise<string> } };',
+    '',
+    'export function ask(model: string, instructions: string, question: string): Promise<string> {',
+    '  return client.messages.create({ model, system: instructions, messages: [{ role: "user", content: question }] });',
+    '}',
+    '',
+    'export function maxTokens(model: string): number {',
+    "  return model === 'claude-opus-4-5' ? 8192 : 4096;",
+    '}',
+    '',
+    'export function label(text: string): string {',
+    '  return `[${text}]`;',
+    '}',
+  ],
+  'src/chat.ts': [
+    "import { currentModel, flag, modelForRequest, promptVersion } from './index.js';",
+    "import { ask, label, maxTokens } from './llm.js';",
+    "import { flags, type Ctx } from './flags.js';",
+    '',
+    'export async function chat(ctx: Ctx, question: string): Promise<unknown> {',
+    '  const model = currentModel(ctx);',
+    "  if (model === 'claude-sonet-4-6') return undefined;",
+    "  const prompt = (await promptVersion(ctx)) === 'v9' ? 'long' : 'short';",
+    "  const tokens = maxTokens(model) + maxTokens('claude-3-haiku');",
+    "  const fast = flag('inference_model', ctx) === 'gpt-5';",
+    "  const nested = modelForRequest(ctx) === 'claude-opus-4-7';",
+    '  return [label(model), tokens, fast, nested, prompt, await ask(model, `You are ${model}`, question)];',
+    '}',
+    '',
+    'function localModel(ctx: Ctx): string {',
+    "  return flags.get('inference_model', ctx);",
+    '}',
+    '',
+    'function forever(ctx: Ctx): string {',
+    '  return forever(ctx);',
+    '}',
+    '',
+    'export function more(ctx: Ctx): boolean {',
+    "  return localModel(ctx) === 'claude-haiku' || forever(ctx) === 'zzz' || label('claude-haiku') === 'x';",
+    '}',
+  ],
+};
+
+const REGISTRY = {
+  flags: [
+    { flag: 'inference_model', dimension: 'model', cleanup_by: '2026-12-31', variants: ['claude-3-haiku', 'claude-sonnet-4-6', 'claude-opus-4-6'], default: 'claude-3-haiku' },
+    { flag: 'system_prompt_version', dimension: 'prompt', cleanup_by: '2026-12-31', variants: ['v3', 'v4'], default: 'v3' },
+  ],
+};
+
+async function lint(config: 'recommended' | 'recommended-type-checked'): Promise<LintMessage[]> {
+  writeFileSync(
+    join(project, 'eslint.config.js'),
+    `import modelflags from ${JSON.stringify(pathToFileURL(builtPlugin).href)};\n` +
+      `export default [...modelflags.configs[${JSON.stringify(config)}]({ registry: new URL('./flags.json', import.meta.url), today: '2026-06-01' })];\n`,
+  );
+  const result = await run(process.execPath, [eslintBin, '--format', 'json', 'src/chat.ts'], { cwd: project }).catch((error: { stdout?: string; stderr?: string; code?: number }) => {
+    if (error.code === 1 && error.stdout) return { stdout: error.stdout };
+    throw new Error(`eslint failed: ${error.stderr ?? String(error)}`);
+  });
+  const [file] = JSON.parse(result.stdout) as { messages: LintMessage[] }[];
+  return file!.messages;
+}
+
+beforeAll(() => {
+  if (!existsSync(builtPlugin)) throw new Error(`${builtPlugin} is missing: run \`npx tsc -p tsconfig.build.json\` (npm ci runs it through "prepare")`);
+  project = mkdtempSync(join(tmpdir(), 'modelflags-typed-'));
+  mkdirSync(join(project, 'src'));
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ type: 'module' }));
+  writeFileSync(
+    join(project, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', strict: true, noEmit: true, skipLibCheck: true, types: [] }, include: ['src'] }),
+  );
+  writeFileSync(join(project, 'flags.json'), JSON.stringify(REGISTRY, null, 2));
+  for (const [file, lines] of Object.entries(FILES)) writeFileSync(join(project, file), lines.join('\n') + '\n');
+});
+
+afterAll(() => {
+  if (project) rmSync(project, { recursive: true, force: true });
+});
+
+describe('recommended-type-checked', () => {
+  it('follows flag values through wrappers, re-exports and parameters in other files', async () => {
+    const messages = await lint('recommended-type-checked');
+    const found = messages.map((m) => [m.ruleId, m.line, m.messageId]);
+    expect(found).toEqual([
+      // `ask` puts its first parameter in `model:` and its second in `system:`; reported at the read.
+      ['modelflags/separate-dimensions', 6, 'bothDimensions'],
+      // `currentModel` comes through a re-export and returns flags.get('inference_model').
+      ['modelflags/no-unknown-variant', 7, 'unknownVariantDidYouMean'],
+      // An async wrapper returning a bound read.
+      ['modelflags/no-unknown-variant', 8, 'unknownVariantDidYouMean'],
+      // The value reaches `maxTokens`, which compares its parameter with a typo (llm.ts line 8);
+      // the literal argument in the same line is not a flag value.
+      ['modelflags/no-unknown-variant', 9, 'unknownVariantInCallee'],
+      // A generic wrapper reads the key it is given.
+      ['modelflags/no-unknown-variant', 10, 'unknownVariant'],
+      // A wrapper of a wrapper.
+      ['modelflags/no-unknown-variant', 11, 'unknownVariantDidYouMean'],
+      // A wrapper in the same file; a function calling itself and one returning its argument are not reads.
+      ['modelflags/no-unknown-variant', 24, 'unknownVariantDidYouMean'],
+    ]);
+    const byLine = (line: number) => messages.find((m) => m.line === line)!.message;
+    expect(byLine(9)).toContain('`inference_model` is passed to `maxTokens()`, which checks it against "claude-opus-4-5" (src/llm.ts:8)');
+    expect(byLine(6)).toContain('`model:` in `ask()` at src/llm.ts:4');
+    expect(byLine(6)).toContain('`system:` in `ask()` at src/llm.ts:4');
+    expect(byLine(6)).toContain('line 12');
+  }, 60_000);
+
+  it('sees none of it from syntax alone', async () => {
+    expect(await lint('recommended')).toEqual([]);
+  }, 60_000);
+});

@@ -126,8 +126,20 @@ export interface FileFlow {
 }
 
 /** {@link readsOf} and {@link resolverOf}, extended across functions and files when the config has type information. */
+const fileFlows = new WeakMap<object, { registry: Registry | undefined; flow: FileFlow }>();
+
 export function flowOf(context: AnyContext, registry: Registry | undefined): FileFlow {
+  const cached = fileFlows.get(context.sourceCode.ast);
+  if (cached && cached.registry === registry) return cached.flow;
+  const flow = computeFlow(context, registry);
+  fileFlows.set(context.sourceCode.ast, { registry, flow });
+  return flow;
+}
+
+function computeFlow(context: AnyContext, registry: Registry | undefined): FileFlow {
   const reads = readsOf(context, registry);
+  // Most files read no flag: without type information there is nothing to follow and no bindings to build.
+  if (reads.length === 0 && !context.sourceCode.parserServices?.program) return { reads, resolve: () => undefined, follow: undefined, parameterUses: undefined };
   const resolve = resolverOf(context);
   const registryKeys = registry ? (registryKeySets.get(registry) ?? new Set(registry.byKey.keys())) : new Set<string>();
   const typed = typedFlowOf(context, reads, resolve, registryKeys, settingsOf(context).readers ?? []);

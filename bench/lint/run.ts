@@ -15,7 +15,7 @@
  * the plugin's share of the time ESLint spends on the files, measured within one run, is the
  * steadiest figure of what the plugin adds (`on / off` ≈ 1 / (1 − share)).
  *
- * Usage: npx tsx bench/lint/run.ts [--runs 5] [--files 2400] [--corpus both|realistic|flag-heavy] [--skip-type-checked]
+ * Usage: npx tsx bench/lint/run.ts [--runs 5] [--files 2400] [--corpus both|realistic|flag-heavy] [--skip-type-checked | --only-type-checked]
  */
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -114,9 +114,11 @@ async function pluginShare(dir: string, name: ConfigName): Promise<number> {
   return plugin / total;
 }
 
-for (const kind of corpora) {
-  generateCorpus(fileCount, kind);
-  await compare(kind, 'recommended', runs, ['bare', 'off', 'on']);
+if (!args.includes('--only-type-checked')) {
+  for (const kind of corpora) {
+    generateCorpus(fileCount, kind);
+    await compare(kind, 'recommended', runs, ['bare', 'off', 'on']);
+  }
 }
 if (!args.includes('--skip-type-checked')) {
   for (const kind of corpora) {

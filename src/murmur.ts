@@ -28,11 +28,12 @@ function mixBlock(h: number, block: number): number {
 }
 
 /**
- * Mixes the UTF-8 bytes of `s` into a running hash. One function with local state, because V8
- * optimises locals far better than module variables or a per-byte helper; the state comes in
- * and goes out through `state`, which only the prefix computation (once per flag) allocates.
+ * Mixes the UTF-8 bytes of `s` into the prefix state and finishes the hash. One function with
+ * local state, because V8 optimises locals far better than module variables or a per-byte
+ * helper. Only evaluations call it; the prefix, mixed once per flag, takes the plain route
+ * through TextEncoder, so this loop has no second caller and no state to hand back.
  */
-function mix(s: string, hash: number, carry: number, carryBytes: number, length: number, out: MutableState | undefined): number {
+function mixAndFinish(s: string, hash: number, carry: number, carryBytes: number, length: number): number {
   const n = s.length;
   let h = hash;
   let acc = carry;
@@ -100,13 +101,6 @@ function mix(s: string, hash: number, carry: number, carryBytes: number, length:
     }
     total += bytes;
   }
-  if (out !== undefined) {
-    out.hash = h;
-    out.carry = acc;
-    out.carryBytes = accBytes;
-    out.length = total;
-    return 0;
-  }
   if (accBytes > 0) {
     let k = Math.imul(acc, C1);
     k = (k << 15) | (k >>> 17);
@@ -124,17 +118,22 @@ function mix(s: string, hash: number, carry: number, carryBytes: number, length:
   return h | 0;
 }
 
-type MutableState = { -readonly [K in keyof MurmurPrefix]: MurmurPrefix[K] };
+const utf8 = new TextEncoder();
 
+/** The state after the UTF-8 bytes of `prefix` (lone surrogates become U+FFFD, as in {@link mixAndFinish}). */
 export function murmurPrefix(prefix: string): MurmurPrefix {
-  const state: MutableState = { hash: 0, carry: 0, carryBytes: 0, length: 0 };
-  mix(prefix, 0, 0, 0, 0, state);
-  return state;
+  const bytes = utf8.encode(prefix);
+  const whole = bytes.length & ~3;
+  let hash = 0;
+  for (let i = 0; i < whole; i += 4) hash = mixBlock(hash, bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24));
+  let carry = 0;
+  for (let i = whole; i < bytes.length; i++) carry |= bytes[i]! << ((i - whole) << 3);
+  return { hash, carry, carryBytes: bytes.length - whole, length: bytes.length };
 }
 
 /** Hash of `prefix + suffix` as a signed 32-bit integer (`>>> 0` gives the usual unsigned form). */
 export function murmurWithPrefix(prefix: MurmurPrefix, suffix: string): number {
-  return mix(suffix, prefix.hash, prefix.carry, prefix.carryBytes, prefix.length, undefined);
+  return mixAndFinish(suffix, prefix.hash, prefix.carry, prefix.carryBytes, prefix.length);
 }
 
 const EMPTY_PREFIX = murmurPrefix('');

@@ -1,27 +1,12 @@
 /**
  * End to end: the real ESLint CLI with `--cache` over a temporary project whose config imports
- * the built plugin (dist/rules/index.js, produced by `npm run build`, which `prepare` runs).
+ * the built plugin.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const run = promisify(execFile);
-const root = resolve(import.meta.dirname, '../..');
-const builtPlugin = join(root, 'dist/rules/index.js');
-const eslintBin = join(root, 'node_modules/eslint/bin/eslint.js');
-
-interface LintMessage {
-  ruleId: string | null;
-  message: string;
-  line: number;
-  column: number;
-  severity: number;
-}
+import { eslintJson, importBuiltPlugin, type LintMessage } from '../support/eslint-cli.js';
 
 let project: string;
 
@@ -30,24 +15,16 @@ function registry(...flags: object[]): string {
 }
 
 async function lint(): Promise<Record<string, LintMessage[]>> {
-  // ESLint exits 1 when it reports errors; the JSON report is what the test reads.
-  const result = await run(process.execPath, [eslintBin, '--cache', '--format', 'json', '.'], { cwd: project }).catch(
-    (error: { stdout?: string; stderr?: string; code?: number }) => {
-      if (error.code === 1 && error.stdout) return { stdout: error.stdout };
-      throw new Error(`eslint failed: ${error.stderr ?? String(error)}`);
-    },
-  );
-  const files = JSON.parse(result.stdout) as { filePath: string; messages: LintMessage[] }[];
+  const files = await eslintJson(['--cache', '.'], project);
   return Object.fromEntries(files.map((f) => [f.filePath.slice(project.length + 1).replaceAll('\\', '/'), f.messages]));
 }
 
 beforeAll(() => {
-  if (!existsSync(builtPlugin)) throw new Error(`${builtPlugin} is missing: run \`npx tsc -p tsconfig.build.json\` (npm ci runs it through "prepare")`);
   project = mkdtempSync(join(tmpdir(), 'modelflags-eslint-'));
   mkdirSync(join(project, 'src'));
   writeFileSync(
     join(project, 'eslint.config.js'),
-    `import modelflags from ${JSON.stringify(pathToFileURL(builtPlugin).href)};\n` +
+    importBuiltPlugin() +
       `export default [...modelflags.configs.recommended({ registry: new URL('./flags.json', import.meta.url), today: '2026-06-01' })];\n`,
   );
   writeFileSync(join(project, 'package.json'), JSON.stringify({ type: 'module' }));
@@ -88,13 +65,7 @@ describe('eslint --cache with the built plugin', () => {
 
   it('lints the registry file when ESLint runs from another directory', async () => {
     const parent = join(project, '..');
-    const result = await run(process.execPath, [eslintBin, '--config', join(project, 'eslint.config.js'), '--format', 'json', project], { cwd: parent }).catch(
-      (error: { stdout?: string; stderr?: string; code?: number }) => {
-        if (error.code === 1 && error.stdout) return { stdout: error.stdout };
-        throw new Error(`eslint failed: ${error.stderr ?? String(error)}`);
-      },
-    );
-    const files = JSON.parse(result.stdout) as { filePath: string; messages: LintMessage[] }[];
+    const files = await eslintJson(['--config', join(project, 'eslint.config.js'), project], parent);
     const registryFile = files.find((f) => f.filePath === join(project, 'flags.json'));
     expect(registryFile?.messages.map((m) => [m.ruleId, m.line])).toEqual([['modelflags/no-expired-flag', 11]]);
   }, 60_000);

@@ -3,25 +3,11 @@
  * temporary TypeScript project, where flag values cross files through wrappers, re-exports and
  * function parameters. The same project under `recommended` shows what syntax alone cannot see.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const run = promisify(execFile);
-const root = resolve(import.meta.dirname, '../..');
-const builtPlugin = join(root, 'dist/rules/index.js');
-const eslintBin = join(root, 'node_modules/eslint/bin/eslint.js');
-
-interface LintMessage {
-  ruleId: string | null;
-  messageId?: string;
-  message: string;
-  line: number;
-}
+import { eslintJson, importBuiltPlugin, type LintMessage } from '../support/eslint-cli.js';
 
 let project: string;
 
@@ -110,19 +96,14 @@ const REGISTRY = {
 async function lint(config: 'recommended' | 'recommended-type-checked'): Promise<LintMessage[]> {
   writeFileSync(
     join(project, 'eslint.config.js'),
-    `import modelflags from ${JSON.stringify(pathToFileURL(builtPlugin).href)};\n` +
+    importBuiltPlugin() +
       `export default [...modelflags.configs[${JSON.stringify(config)}]({ registry: new URL('./flags.json', import.meta.url), today: '2026-06-01' })];\n`,
   );
-  const result = await run(process.execPath, [eslintBin, '--format', 'json', 'src/chat.ts'], { cwd: project }).catch((error: { stdout?: string; stderr?: string; code?: number }) => {
-    if (error.code === 1 && error.stdout) return { stdout: error.stdout };
-    throw new Error(`eslint failed: ${error.stderr ?? String(error)}`);
-  });
-  const [file] = JSON.parse(result.stdout) as { messages: LintMessage[] }[];
+  const [file] = await eslintJson(['src/chat.ts'], project);
   return file!.messages;
 }
 
 beforeAll(() => {
-  if (!existsSync(builtPlugin)) throw new Error(`${builtPlugin} is missing: run \`npx tsc -p tsconfig.build.json\` (npm ci runs it through "prepare")`);
   project = mkdtempSync(join(tmpdir(), 'modelflags-typed-'));
   mkdirSync(join(project, 'src'));
   writeFileSync(join(project, 'package.json'), JSON.stringify({ type: 'module' }));

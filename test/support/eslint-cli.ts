@@ -1,0 +1,38 @@
+/**
+ * Drives the real ESLint CLI over a temporary project whose config imports the built plugin
+ * (dist/rules/index.js, produced by `npm run build`, which `prepare` runs).
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const root = resolve(import.meta.dirname, '../..');
+const builtPlugin = join(root, 'dist/rules/index.js');
+const eslintBin = join(root, 'node_modules/eslint/bin/eslint.js');
+
+export interface LintMessage {
+  ruleId: string | null;
+  messageId?: string;
+  message: string;
+  line: number;
+  column: number;
+  severity: number;
+}
+
+/** The import line an eslint.config.js in a temporary project uses for the built plugin. */
+export function importBuiltPlugin(): string {
+  if (!existsSync(builtPlugin)) throw new Error(`${builtPlugin} is missing: run \`npx tsc -p tsconfig.build.json\` (npm ci runs it through "prepare")`);
+  return `import modelflags from ${JSON.stringify(pathToFileURL(builtPlugin).href)};\n`;
+}
+
+/** Runs `eslint --format json <args>` in `cwd`; a run that reports errors (exit 1) is a result, anything else throws with ESLint's output. */
+export async function eslintJson(args: readonly string[], cwd: string): Promise<{ filePath: string; messages: LintMessage[] }[]> {
+  const result = await run(process.execPath, [eslintBin, '--format', 'json', ...args], { cwd }).catch((error: { stdout?: string; stderr?: string; code?: number }) => {
+    if (error.code === 1 && error.stdout) return { stdout: error.stdout };
+    throw new Error(`eslint failed: ${error.stderr ?? String(error)}`);
+  });
+  return JSON.parse(result.stdout) as { filePath: string; messages: LintMessage[] }[];
+}

@@ -7,6 +7,7 @@ import { runAudit, soleVariant } from '../../src/audit.js';
 import { runModelflagsCli } from '../../src/cli.js';
 import { parseRegistryOrThrow } from '../../src/registry.js';
 import { SARIF_SUBSET_SCHEMA } from './sarif-schema.js';
+import { runCli } from '../support/cli.js';
 
 let project: string;
 
@@ -61,12 +62,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(project, { recursive: true, force: true }));
 
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runModelflagsCli(argv, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), cwd: project });
-  return { code, out, err };
-}
+const cli = (argv: string[]) => runCli(argv, project);
 
 describe('soleVariant', () => {
   const flag = (rules: unknown[], extra: object = {}) =>

@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runModelflagsCli } from '../../src/cli.js';
 import { jsonlExporter } from '../../src/metrics.js';
 import { buildReport, parseMetricsLines } from '../../src/report.js';
 import { createSimulation } from './simulation.js';
+import { runCli } from '../support/cli.js';
 
 const EXAMPLE_FLAGS = new URL('../../examples/inference-service/flags.json', import.meta.url).pathname;
 
@@ -24,12 +24,7 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runModelflagsCli(argv, { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), cwd: dir });
-  return { code, out, err };
-}
+const cli = (argv: string[]) => runCli(argv, dir);
 
 describe('modelflags report', () => {
   it('prints per-variant metrics with confidence intervals and marks the control', async () => {

@@ -94,19 +94,26 @@ export function isJsonDocument(context: AnyContext): boolean {
 
 const fileReads = new WeakMap<object, { registry: Registry | undefined; reads: FlagRead[] }>();
 const registryKeySets = new WeakMap<Registry, ReadonlySet<string>>();
+const NO_KEYS: ReadonlySet<string> = new Set();
+
+/** The registry's flag keys, one set per registry, so caches can tell registries apart by it. */
+function registryKeysOf(registry: Registry | undefined): ReadonlySet<string> {
+  if (!registry) return NO_KEYS;
+  let keys = registryKeySets.get(registry);
+  if (!keys) {
+    keys = new Set(registry.byKey.keys());
+    registryKeySets.set(registry, keys);
+  }
+  return keys;
+}
 
 /** The file's flag reads, computed once per file however many rules ask. */
 export function readsOf(context: AnyContext, registry: Registry | undefined): FlagRead[] {
   const sourceCode = context.sourceCode;
   const cached = fileReads.get(sourceCode.ast);
   if (cached && cached.registry === registry) return cached.reads;
-  let registryKeys = registry ? registryKeySets.get(registry) : undefined;
-  if (registry && !registryKeys) {
-    registryKeys = new Set(registry.byKey.keys());
-    registryKeySets.set(registry, registryKeys);
-  }
   const reads = findFlagReads(sourceCode.ast, sourceCode.scopeManager as ScopeManager, {
-    registryKeys: registryKeys ?? new Set(),
+    registryKeys: registryKeysOf(registry),
     readers: settingsOf(context).readers ?? [],
     text: sourceCode.text,
     calls: callsFromTraversal(sourceCode),
@@ -141,15 +148,14 @@ function computeFlow(context: AnyContext, registry: Registry | undefined): FileF
   // Most files read no flag: without type information there is nothing to follow and no bindings to build.
   if (reads.length === 0 && !context.sourceCode.parserServices?.program) return { reads, resolve: () => undefined, follow: undefined, parameterUses: undefined };
   const resolve = resolverOf(context);
-  const registryKeys = registry ? (registryKeySets.get(registry) ?? new Set(registry.byKey.keys())) : new Set<string>();
-  const typed = typedFlowOf(context, reads, resolve, registryKeys, settingsOf(context).readers ?? []);
+  const typed = typedFlowOf(context, reads, resolve, registryKeysOf(registry), settingsOf(context).readers ?? []);
   if (!typed) return { reads, resolve, follow: undefined, parameterUses: undefined };
   const calls = callsFromTraversal(context.sourceCode)?.() ?? allCalls(context.sourceCode.ast);
   return {
     reads: [...reads, ...typed.wrapperReads(calls.filter((c): c is TSESTree.CallExpression => c.type === 'CallExpression'), reads)].sort((a, b) => a.call.range[0] - b.call.range[0]),
     resolve,
     follow: typed.follow,
-    parameterUses: (call, index) => typed.parameterUses(call, index),
+    parameterUses: typed.parameterUses.bind(typed),
   };
 }
 

@@ -20,7 +20,6 @@ type AnyContext = Readonly<TSESLint.RuleContext<string, readonly unknown[]>>;
 
 /** A file as the flow sees it: its tree, bindings and reads. */
 interface FlowFile {
-  fileName: string;
   sourceFile: ts.SourceFile;
   ast: TSESTree.Program;
   resolve: Resolve;
@@ -53,8 +52,9 @@ function tsApi(): typeof ts {
   return typescript;
 }
 
-// Other files' parses, per version of the file (a new SourceFile after every edit).
-const parsedFiles = new WeakMap<ts.SourceFile, FlowFile | null>();
+// Other files' parses, per version of the file (a new SourceFile after every edit) and of the
+// registry and readers their reads were found with (an edited flags.json keeps the SourceFiles).
+const parsedFiles = new WeakMap<ts.SourceFile, { registryKeys: ReadonlySet<string>; readers: string; file: FlowFile | null }>();
 const filesByTree = new WeakMap<TSESTree.Program, FlowFile>();
 
 function fileOf(node: TSESTree.Node): FlowFile | undefined {
@@ -67,6 +67,8 @@ export class TypedFlow {
   private readonly checker: ts.TypeChecker;
   private readonly calledFunctions = new Map<TSESTree.Node, CalledFunction | null>();
   private readonly wrappedReads = new WeakMap<FunctionNode, FlagRead | null>();
+  /** Settings are merged per file, so readers are told apart by content; the key set is one per registry. */
+  private readonly readersKey: string;
 
   constructor(
     private readonly program: ts.Program,
@@ -77,6 +79,7 @@ export class TypedFlow {
     private readonly nodeMap: { get(node: never): ts.Node | undefined } | undefined,
   ) {
     this.checker = program.getTypeChecker();
+    this.readersKey = JSON.stringify(readers);
     filesByTree.set(current.ast, current);
   }
 
@@ -243,16 +246,16 @@ export class TypedFlow {
   private flowFile(sourceFile: ts.SourceFile): FlowFile | undefined {
     if (sourceFile === this.current.sourceFile) return this.current;
     const cached = parsedFiles.get(sourceFile);
-    if (cached !== undefined) return cached ?? undefined;
+    if (cached && cached.registryKeys === this.registryKeys && cached.readers === this.readersKey) return cached.file ?? undefined;
     let parsed: FlowFile | null = null;
     try {
       const { ast, scopeManager } = parseForDetection(sourceFile.text, sourceFile.fileName);
-      parsed = { fileName: sourceFile.fileName, sourceFile, ast, ...resolveAndReads(ast, scopeManager, sourceFile.text, this.registryKeys, this.readers) };
+      parsed = { sourceFile, ast, ...resolveAndReads(ast, scopeManager, sourceFile.text, this.registryKeys, this.readers) };
       filesByTree.set(ast, parsed);
     } catch {
       // A file the checker accepted but Babel cannot parse: values are not followed into it.
     }
-    parsedFiles.set(sourceFile, parsed);
+    parsedFiles.set(sourceFile, { registryKeys: this.registryKeys, readers: this.readersKey, file: parsed });
     return parsed ?? undefined;
   }
 }
@@ -262,22 +265,17 @@ function resolveAndReads(ast: TSESTree.Program, scopeManager: ScopeManager, text
   return { resolve: (id) => variables.get(id), reads: findFlagReads(ast, scopeManager, { registryKeys, readers, text }) };
 }
 
-const flows = new WeakMap<object, TypedFlow | null>();
-
 /**
  * The typed flow for the file being linted, or undefined without type information. `reads` are
- * the file's own reads and `resolve` its bindings, as the rules computed them.
+ * the file's own reads and `resolve` its bindings, as the rules computed them; `flowOf` in
+ * support.ts keeps the result for the file.
  */
 export function typedFlowOf(context: AnyContext, reads: FlagRead[], resolve: Resolve, registryKeys: ReadonlySet<string>, readers: readonly CustomReader[]): TypedFlow | undefined {
-  const sourceCode = context.sourceCode;
-  const cached = flows.get(sourceCode.ast);
-  if (cached !== undefined) return cached ?? undefined;
-  const services = sourceCode.parserServices;
+  const services = context.sourceCode.parserServices;
   const program = services?.program as ts.Program | null | undefined;
   const sourceFile = program?.getSourceFile(context.physicalFilename);
-  const flow = program && sourceFile ? new TypedFlow(program, { fileName: context.physicalFilename, sourceFile, ast: sourceCode.ast, resolve, reads }, registryKeys, readers, context.cwd, services?.esTreeNodeToTSNodeMap as never) : undefined;
-  flows.set(sourceCode.ast, flow ?? null);
-  return flow;
+  if (!program || !sourceFile) return undefined;
+  return new TypedFlow(program, { sourceFile, ast: context.sourceCode.ast, resolve, reads }, registryKeys, readers, context.cwd, services?.esTreeNodeToTSNodeMap as never);
 }
 
 /** The innermost TypeScript node spanning exactly [start, end), as typescript-estree ranges do. */

@@ -6,7 +6,10 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ESLint, type Linter } from 'eslint';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import plugin from '../../rules/index.js';
 import { eslintJson, importBuiltPlugin, type LintMessage } from '../support/eslint-cli.js';
 
 let project: string;
@@ -21,6 +24,7 @@ const FILES: Record<string, string[]> = {
     '};',
   ],
   'src/model.ts': [
+    "import { useFlags } from 'launchdarkly-react-client-sdk';",
     "import { flags, type Ctx } from './flags.js';",
     '',
     'export function currentModel(ctx: Ctx): string {',
@@ -40,8 +44,13 @@ const FILES: Record<string, string[]> = {
     'export function modelForRequest(ctx: Ctx): string {',
     '  return currentModel(ctx);',
     '}',
+    '',
+    '/** LaunchDarkly names the flag `inferenceModel`; which registry key that is depends on the registry. */',
+    'export function useModel(): string {',
+    '  return useFlags().inferenceModel;',
+    '}',
   ],
-  'src/index.ts': ["export { currentModel, promptVersion, flag, modelForRequest } from './model.js';"],
+  'src/index.ts': ["export { currentModel, promptVersion, flag, modelForRequest, useModel } from './model.js';"],
   'src/llm.ts': [
     'declare const client: { messages: { create(body: object): Promise<string> } };',
     '',
@@ -58,7 +67,7 @@ const FILES: Record<string, string[]> = {
     '}',
   ],
   'src/chat.ts': [
-    "import { currentModel, flag, modelForRequest, promptVersion } from './index.js';",
+    "import { currentModel, flag, modelForRequest, promptVersion, useModel } from './index.js';",
     "import { ask, label, maxTokens } from './llm.js';",
     "import { flags, type Ctx } from './flags.js';",
     '',
@@ -81,7 +90,7 @@ const FILES: Record<string, string[]> = {
     '}',
     '',
     'export function more(ctx: Ctx): boolean {',
-    "  return localModel(ctx) === 'claude-haiku' || forever(ctx) === 'zzz' || label('claude-haiku') === 'x';",
+    "  return localModel(ctx) === 'claude-haiku' || forever(ctx) === 'zzz' || label('claude-haiku') === 'x' || useModel() === 'claude-opus';",
     '}',
   ],
 };
@@ -139,6 +148,8 @@ describe('recommended-type-checked', () => {
       ['modelflags/no-unknown-variant', 11, 'unknownVariantDidYouMean'],
       // A wrapper in the same file; a function calling itself and one returning its argument are not reads.
       ['modelflags/no-unknown-variant', 24, 'unknownVariantDidYouMean'],
+      // A wrapper over LaunchDarkly's React hook.
+      ['modelflags/no-unknown-variant', 24, 'unknownVariant'],
     ]);
     const byLine = (line: number) => messages.find((m) => m.line === line)!.message;
     expect(byLine(9)).toContain('`inference_model` is passed to `maxTokens()`, which checks it against "claude-opus-4-5" (src/llm.ts:8)');
@@ -149,5 +160,33 @@ describe('recommended-type-checked', () => {
 
   it('sees none of it from syntax alone', async () => {
     expect(await lint('recommended')).toEqual([]);
+  }, 60_000);
+
+  it('follows a registry edit into files it parsed before, in the same process and TypeScript program', async () => {
+    // What an editor session does: the other modules and so their SourceFiles stay as they are, flags.json changes.
+    const files = Object.keys(FILES).map((f) => join(project, f));
+    const program = ts.createProgram(files, { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, strict: true, noEmit: true, types: [] });
+    const lintInProcess = async (registry: object): Promise<string[]> => {
+      writeFileSync(join(project, 'flags-edited.json'), JSON.stringify(registry));
+      const config = [
+        ...(plugin.configs['recommended-type-checked']({ registry: join(project, 'flags-edited.json'), today: '2026-06-01' }) as unknown as Linter.Config[]),
+        { files: ['**/*.ts'], languageOptions: { parserOptions: { projectService: false, programs: [program] } } },
+      ];
+      const eslint = new ESLint({ cwd: project, overrideConfigFile: true, overrideConfig: config });
+      const [result] = await eslint.lintFiles(['src/chat.ts']);
+      return result!.messages.filter((m) => m.ruleId === 'modelflags/no-unknown-variant').map((m) => `${m.line}:${m.messageId}`);
+    };
+    // Without `inference_model` in the registry, `useModel()` reads a flag named `inferenceModel`;
+    // with it, the same unchanged model.ts reads `inference_model`.
+    expect(await lintInProcess({ flags: [REGISTRY.flags[1]] })).toEqual(['8:unknownVariantDidYouMean']);
+    expect(await lintInProcess(REGISTRY)).toEqual([
+      '7:unknownVariantDidYouMean',
+      '8:unknownVariantDidYouMean',
+      '9:unknownVariantInCallee',
+      '10:unknownVariant',
+      '11:unknownVariantDidYouMean',
+      '24:unknownVariantDidYouMean',
+      '24:unknownVariant',
+    ]);
   }, 60_000);
 });

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { compileRegistry, reasonFor, resolve as resolveFlag, resolvedValue, DEFAULT_RULE, DISABLED_RULE } from './evaluator.js';
+import { compileRegistry, reasonFor, resolve as resolveFlag, outcome, DEFAULT_RULE, DISABLED_RULE } from './evaluator.js';
 import { exportToFlagd } from './export-flagd.js';
 import { ExportError, exportToAppConfig } from './export-appconfig.js';
 import { exportToLaunchDarkly, LAUNCHDARKLY_BUCKETING_NOTE } from './export-launchdarkly.js';
@@ -107,7 +107,7 @@ async function main(argv: string[], io: CliIO): Promise<number> {
       const flag = compileRegistry(registry).flags.get(flagKey);
       if (!flag) throw new UsageError(`${flagKey}: not in ${values.registry}${didYouMean(flagKey, registry.flags.map((f) => f.key))}`);
       const ruleIndex = resolveFlag(flag, context as Record<string, unknown>);
-      const value = resolvedValue;
+      const value = outcome.value;
       const reason = reasonFor(flag, ruleIndex);
       const rule = ruleIndex >= 0 ? registry.byKey.get(flagKey)!.rules[ruleIndex] : undefined;
       const rulePointer = `${flag.definition.pointer}/rules/${ruleIndex}`;

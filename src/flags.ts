@@ -9,7 +9,7 @@ import {
   DISABLED_RULE,
   reasonFor,
   resolve,
-  resolvedValue,
+  outcome,
   type CompiledFlag,
   type ErrorCode,
   type EvaluationContext,
@@ -171,7 +171,7 @@ export function createFlags<V extends Values<V> = Record<string, FlagValue>, C e
       reject(`rejected ${doc.origin}; still serving the last good registry:\n${breaches.map(formatIssue).join('\n')}`, breaches);
       return;
     }
-    const next = compileRegistry(registry);
+    const next = compileRegistry(registry, snapshot);
     const flagsChanged = changedFlags(snapshot, next);
     snapshot = next;
     lastText = doc.text;
@@ -259,7 +259,7 @@ export function createFlags<V extends Values<V> = Record<string, FlagValue>, C e
       if (listeners.evaluation.size > 0) evaluationEvent(flag, EMPTY_CONTEXT, compiled.defaultValue, 'ERROR', 'INVALID_CONTEXT');
       return settle(compiled, compiled.defaultValue, { code: 'INVALID_CONTEXT', message });
     }
-    const value = resolvedValue;
+    const value = outcome.value;
     if (listeners.evaluation.size > 0) evaluationEvent(flag, ctx, value, reasonFor(compiled, rule), undefined);
     evaluatedFlag = compiled;
     evaluatedValue = value;
@@ -304,7 +304,7 @@ export function createFlags<V extends Values<V> = Record<string, FlagValue>, C e
     const add = (compiled: CompiledFlag): void => {
       try {
         resolve(compiled, ctx);
-        variants[compiled.key] = String(resolvedValue);
+        variants[compiled.key] = String(outcome.value);
       } catch {
         // A context whose getters throw is served the default; `get` reports the error.
         variants[compiled.key] = String(compiled.defaultValue);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { init, type LDClient, type LDContext } from '@launchdarkly/node-server-sdk';
 import { FileDataSourceFactory } from '@launchdarkly/node-server-sdk/integrations';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileRegistry, resolve, resolvedValue, type Snapshot } from '../../src/evaluator.js';
+import { compileRegistry, outcome, resolve, type Snapshot } from '../../src/evaluator.js';
 import { exportToLaunchDarkly } from '../../src/export-launchdarkly.js';
 import { parseRegistryOrThrow, type FlagValue } from '../../src/registry.js';
 import { runModelflagsCli } from '../../src/cli.js';
@@ -99,7 +99,7 @@ function ldContext(context: Record<string, string | number>): LDContext {
 
 function evaluate(snapshot: Snapshot, flag: string, context: Record<string, unknown>): FlagValue {
   resolve(snapshot.flags.get(flag)!, context);
-  return resolvedValue;
+  return outcome.value;
 }
 
 describe('LaunchDarkly export through the real Node server SDK file data source', () => {

@@ -6,79 +6,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { JsonSyntaxError, parseJsonWithPositions } from '../../src/json.js';
 import { createFlags, parseRegistry, staticSource, type EvaluationContext, type Flags } from '../../src/index.js';
-import { ATTRIBUTES, context as plainContext, registryDocument, servedValues, type GeneratedFlag } from './support/generators.js';
+import { context as plainContext, hostileContext, registryDocument, servedValues, type GeneratedFlag } from './support/generators.js';
 
-const HUGE = 'u'.repeat(2_000_000);
 const REASONS = new Set(['STATIC', 'TARGETING_MATCH', 'SPLIT', 'DEFAULT', 'DISABLED', 'ERROR']);
-
-/** Keys a context may carry: the registry's attributes and the names attackers like. */
-const hostileKey = fc.constantFrom(...Object.keys(ATTRIBUTES), '__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', '__defineGetter__', 'rollout_percentage');
-
-/** Anything that can sit where a string is expected. */
-const anyValue: fc.Arbitrary<unknown> = fc.oneof(
-  fc.anything({ maxDepth: 2, withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true, withNullPrototype: true, withSparseArray: true, withBoxedValues: true }),
-  fc.constantFrom(HUGE, `${HUGE}x`, NaN, Infinity, -Infinity, -0, null, undefined, Symbol('s'), () => 'fn', 1n << 70n, new String('internal'), ['internal'], { toString: () => 'internal' }),
-);
-
-type Built = { ctx: unknown; throws: boolean; describe: string };
-
-/** How a context is assembled from entries; several shapes defeat naive property reads. */
-const hostileContext: fc.Arbitrary<Built> = fc
-  .tuple(
-    fc.array(fc.tuple(hostileKey, anyValue), { maxLength: 8 }),
-    fc.constantFrom('plain', 'null-prototype', 'json-proto', 'getters', 'throwing-getters', 'proxy', 'throwing-proxy', 'frozen', 'array', 'primitive', 'inherited'),
-    plainContext,
-  )
-  .map(([entries, shape, base]): Built => {
-    const withBase = (target: Record<string, unknown>): Record<string, unknown> => {
-      for (const [k, v] of Object.entries(base)) target[k] = v;
-      for (const [k, v] of entries) Object.defineProperty(target, k, { value: v, enumerable: true, configurable: true, writable: true });
-      return target;
-    };
-    switch (shape) {
-      case 'plain':
-        return { ctx: withBase({}), throws: false, describe: shape };
-      case 'null-prototype':
-        return { ctx: withBase(Object.create(null) as Record<string, unknown>), throws: false, describe: shape };
-      case 'json-proto':
-        // JSON.parse makes "__proto__" an own data property instead of setting the prototype.
-        return { ctx: JSON.parse(`{"__proto__": {"user_segment": "internal", "targetingKey": "proto"}, "constructor": {"prototype": {"x": 1}}, "targetingKey": "k"}`), throws: false, describe: shape };
-      case 'getters': {
-        const o: Record<string, unknown> = {};
-        for (const [k, v] of [...Object.entries(base), ...entries]) Object.defineProperty(o, k, { get: () => v, enumerable: true, configurable: true });
-        return { ctx: o, throws: false, describe: shape };
-      }
-      case 'throwing-getters': {
-        const o = withBase({});
-        for (const k of Object.keys(ATTRIBUTES)) Object.defineProperty(o, k, { get: () => { throw new Error(`getter ${k}`); }, enumerable: true, configurable: true });
-        return { ctx: o, throws: true, describe: shape };
-      }
-      case 'proxy':
-        return { ctx: new Proxy(withBase({}), {}), throws: false, describe: shape };
-      case 'throwing-proxy':
-        return {
-          ctx: new Proxy({}, {
-            get() { throw new TypeError('proxy get'); },
-            has() { throw new TypeError('proxy has'); },
-            ownKeys() { throw new TypeError('proxy ownKeys'); },
-            getOwnPropertyDescriptor() { throw new TypeError('proxy descriptor'); },
-          }),
-          throws: true,
-          describe: shape,
-        };
-      case 'frozen':
-        return { ctx: Object.freeze(withBase({})), throws: false, describe: shape };
-      case 'array':
-        return { ctx: Object.assign([], base), throws: false, describe: shape };
-      case 'primitive':
-        return { ctx: entries.length > 0 ? entries[0]![1] : null, throws: false, describe: shape };
-      default: {
-        // Attributes found on the prototype chain, as with class instances.
-        const proto = withBase({});
-        return { ctx: Object.create(proto) as unknown, throws: false, describe: shape };
-      }
-    }
-  });
 
 /** Records every write a context receives; evaluation must read only. */
 function recordingProxy(target: object, writes: string[]): object {

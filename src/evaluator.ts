@@ -7,8 +7,8 @@
  * and the rollout written out as code), so that V8 keeps type feedback per flag and inlines the
  * whole evaluation, hash included. Closures shared by all flags see every flag's attributes and
  * rule shapes at the same call sites, which stay polymorphic and are not inlined; a generated
- * evaluation ran 1.4-1.7x faster. Where code generation is disallowed (`--disallow-code-generation-
- * from-strings`, a CSP), the same rules are interpreted from closures.
+ * evaluation runs about 1.4x faster (bench/evaluator/breakdown.ts). Where code generation is
+ * disallowed (`--disallow-code-generation-from-strings`, a CSP), the closures evaluate the rules.
  */
 import { bucketOf, murmurPrefix, murmurWithPrefix, type MurmurPrefix } from './murmur.js';
 import {

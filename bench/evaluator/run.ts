@@ -3,13 +3,18 @@
  * rule, then a 10% rollout) over 1,000,000 pre-generated contexts, for modelflags and four peers
  * configured with the same semantics, all in-process and offline.
  *
- *   npx tsx bench/evaluator/run.ts [--contexts 1000000] [--rounds 7] [--slow-rounds 3]
+ *   npx tsx bench/evaluator/run.ts [--contexts 1000000] [--rounds 5] [--chunk 10000]
  *
  * Every SDK first evaluates all contexts once untimed (warm-up), and that pass is also the
  * agreement check: pins and segment results must equal the expected variant exactly; rollout
- * buckets hash differently across SDKs, so those are compared by share only. Then each operation
- * runs several timed rounds over all contexts and the median is reported. Results are folded into
- * a checksum that is printed, so no evaluation can be optimised away.
+ * buckets hash differently across SDKs, so those are compared by share only. Then come timed
+ * rounds. A round runs every operation over all contexts, a chunk at a time: chunk 1 for every
+ * operation, then chunk 2 for every operation, and so on. The machine these figures come from
+ * switches between a fast and a slow state every few seconds; timing operations in whole passes
+ * let a 0.1 s pass of one SDK and a 6 s pass of another land in different states, and the ratio
+ * was then luck. Chunked, every operation of a round sees the same mix of states. Each operation's
+ * throughput is the median over rounds. Results are folded into a checksum that is printed, so no
+ * evaluation can be optimised away.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -21,18 +26,18 @@ import { GrowthBookClient } from '@growthbook/growthbook';
 import { InMemStorageProvider, Unleash, type Context as UnleashContext } from 'unleash-client';
 import { exportToFlagd } from '../../src/export-flagd.js';
 import { createFlags, parseRegistryOrThrow, staticSource } from '../../src/index.js';
-import { seededRandom as prng } from '../../test/support/random.js';
+import { benchContexts, type BenchContext } from './contexts.js';
 
 const { values: args } = parseArgs({
   options: {
     contexts: { type: 'string', default: '1000000' },
-    rounds: { type: 'string', default: '7' },
-    'slow-rounds': { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
+    chunk: { type: 'string', default: '10000' },
   },
 });
 const N = Number(args.contexts);
 const ROUNDS = Number(args.rounds);
-const SLOW_ROUNDS = Number(args['slow-rounds']);
+const CHUNK = Number(args.chunk);
 
 const FLAG = 'inference_model';
 const HAIKU = 'claude-3-haiku';
@@ -44,28 +49,11 @@ const ROLLOUT = 10;
 const registryText = readFileSync(fileURLToPath(new URL('../../examples/inference-service/flags.json', import.meta.url)), 'utf8');
 
 // ---------------------------------------------------------------------------------------------
-// Contexts: every request has a user id; segments and customers in realistic proportions.
+// Contexts
 
-interface Base {
-  targetingKey: string;
-  user_segment: string;
-  customer_id?: string;
-}
-
-const rnd = prng(42);
-const SEGMENTS = ['external', 'external', 'external', 'beta', 'free', 'internal'];
-const CUSTOMERS = ['acme', 'globex', 'initech', 'umbrella', 'hooli', 'stark', 'wayne', 'tyrell'];
-const generated: Base[] = new Array(N);
-for (let i = 0; i < N; i++) {
-  const b: Base = { targetingKey: `user-${Math.floor(rnd() * 1e9).toString(36)}-${i}`, user_segment: SEGMENTS[Math.floor(rnd() * SEGMENTS.length)]! };
-  if (rnd() < 0.3) b.customer_id = CUSTOMERS[Math.floor(rnd() * CUSTOMERS.length)]!;
-  generated[i] = b;
-}
-// Contexts as a service receives them: parsed from a JSON request body, so their strings are flat
-// (a template literal builds a rope that every SDK would first have to flatten).
-const bases = JSON.parse(JSON.stringify(generated)) as Base[];
+const bases = benchContexts(N);
 /** What the targeting rules (not the rollout) decide, or undefined when the rollout decides. */
-const ruled = (b: Base): string | undefined => (b.customer_id !== undefined && PINNED.includes(b.customer_id) ? HAIKU : b.user_segment === 'internal' ? OPUS : undefined);
+const ruled = (b: BenchContext): string | undefined => (b.customer_id !== undefined && PINNED.includes(b.customer_id) ? HAIKU : b.user_segment === 'internal' ? OPUS : undefined);
 const rolloutEligible = bases.filter((b) => ruled(b) === undefined).length;
 
 // ---------------------------------------------------------------------------------------------
@@ -75,13 +63,10 @@ const rolloutEligible = bases.filter((b) => ruled(b) === undefined).length;
 interface Operation {
   sdk: string;
   op: string;
-  /** Slow operations run in fewer rounds, spread over the run. */
-  slow: boolean;
-  /** One pass over all contexts; returns a value derived from every result. */
-  pass: () => number | Promise<number>;
+  /** Evaluates contexts [from, to); returns a value derived from every result. */
+  pass: (from: number, to: number) => number | Promise<number>;
+  /** Throughput in each round, in round order. */
   opsPerSec: number[];
-  /** Which interleaved round each measurement came from, to pair measurements taken close in time. */
-  rounds: number[];
 }
 const operations: Operation[] = [];
 let checksum = 0;
@@ -108,28 +93,25 @@ function agreement(sdk: string, served: (i: number) => string): void {
   console.log(`  ${sdk.padEnd(12)} agrees on ${N - rolloutEligible} rule results; rollout share ${share.toFixed(2)}%`);
 }
 
-/** Registers a synchronous operation; the loop is written out per operation so each call site stays monomorphic. */
-function sync(sdk: string, op: string, slow: boolean, pass: () => number): void {
-  operations.push({ sdk, op, slow, pass, opsPerSec: [], rounds: [] });
-}
-function async_(sdk: string, op: string, pass: () => Promise<number>): void {
-  operations.push({ sdk, op, slow: true, pass, opsPerSec: [], rounds: [] });
+/** Registers an operation; the loop is written out per operation so each call site stays monomorphic. */
+function operation(sdk: string, op: string, pass: (from: number, to: number) => number | Promise<number>): void {
+  operations.push({ sdk, op, pass, opsPerSec: [] });
 }
 
 async function runRounds(): Promise<void> {
-  // Spread the slow operations' rounds over the run rather than bunching them at the start.
-  const slowAt = new Set(Array.from({ length: SLOW_ROUNDS }, (_, k) => Math.round((k * (ROUNDS - 1)) / Math.max(1, SLOW_ROUNDS - 1))));
-  for (const o of operations) checksum = (checksum + (await o.pass())) % 1e9; // warm-up, untimed
+  for (const o of operations) checksum = (checksum + (await o.pass(0, N))) % 1e9; // warm-up, untimed
   for (let r = 0; r < ROUNDS; r++) {
-    for (const o of operations) {
-      if (o.slow && !slowAt.has(r)) continue;
-      const t0 = process.hrtime.bigint();
-      const acc = await o.pass();
-      const ns = Number(process.hrtime.bigint() - t0);
-      checksum = (checksum + acc) % 1e9;
-      o.opsPerSec.push(N / (ns / 1e9));
-      o.rounds.push(r);
+    const ns = operations.map(() => 0);
+    for (let from = 0; from < N; from += CHUNK) {
+      const to = Math.min(N, from + CHUNK);
+      for (let k = 0; k < operations.length; k++) {
+        const t0 = process.hrtime.bigint();
+        const acc = await operations[k]!.pass(from, to);
+        ns[k]! += Number(process.hrtime.bigint() - t0);
+        checksum = (checksum + acc) % 1e9;
+      }
     }
+    operations.forEach((o, k) => o.opsPerSec.push(N / (ns[k]! / 1e9)));
   }
   for (const o of operations) console.log(`  ${o.sdk.padEnd(12)} ${o.op.padEnd(22)} ${fmt(median(o.opsPerSec)).padStart(7)} ops/s  (rounds: ${o.opsPerSec.map(fmt).join(', ')})`);
 }
@@ -145,14 +127,14 @@ async function benchModelflags(): Promise<void> {
   const flags = createFlags({ source: staticSource(registryText) });
   const ctxs = bases.map((b) => ({ ...b }));
   agreement('modelflags', (i) => flags.get(FLAG, ctxs[i]!) as string);
-  sync('modelflags', 'get', false, () => {
+  operation('modelflags', 'get', (from, to) => {
     let acc = 0;
-    for (let i = 0; i < N; i++) acc += (flags.get(FLAG, ctxs[i]!) as string).length;
+    for (let i = from; i < to; i++) acc += (flags.get(FLAG, ctxs[i]!) as string).length;
     return acc;
   });
-  sync('modelflags', 'detail', false, () => {
+  operation('modelflags', 'detail', (from, to) => {
     let acc = 0;
-    for (let i = 0; i < N; i++) {
+    for (let i = from; i < to; i++) {
       const d = flags.detail(FLAG, ctxs[i]!);
       acc += d.variant!.length + d.reason.length + (d.ruleIndex ?? 0);
     }
@@ -166,9 +148,9 @@ async function benchFlagd(): Promise<void> {
   core.setConfigurations(JSON.stringify(exportToFlagd(parseRegistryOrThrow(registryText))));
   const ctxs = bases.map((b) => ({ ...b }));
   agreement('flagd-core', (i) => core.resolveStringEvaluation(FLAG, HAIKU, ctxs[i]!).value);
-  sync('flagd-core', 'resolveString', true, () => {
+  operation('flagd-core', 'resolveString', (from, to) => {
     let acc = 0;
-    for (let i = 0; i < N; i++) {
+    for (let i = from; i < to; i++) {
       const r = core.resolveStringEvaluation(FLAG, HAIKU, ctxs[i]!);
       acc += r.value.length + r.reason!.length;
     }
@@ -209,14 +191,14 @@ async function benchLaunchDarkly(): Promise<void> {
   agreement('LaunchDarkly', (i) => served[i]!);
   served.length = 0;
   // The server SDK's evaluation API is asynchronous (a Promise per call); that is what callers pay.
-  async_('LaunchDarkly', 'variation', async () => {
+  operation('LaunchDarkly', 'variation', async (from, to) => {
     let acc = 0;
-    for (let i = 0; i < N; i++) acc += ((await client.variation(FLAG, ctxs[i]!, HAIKU)) as string).length;
+    for (let i = from; i < to; i++) acc += ((await client.variation(FLAG, ctxs[i]!, HAIKU)) as string).length;
     return acc;
   });
-  async_('LaunchDarkly', 'variationDetail', async () => {
+  operation('LaunchDarkly', 'variationDetail', async (from, to) => {
     let acc = 0;
-    for (let i = 0; i < N; i++) {
+    for (let i = from; i < to; i++) {
       const d = await client.variationDetail(FLAG, ctxs[i]!, HAIKU);
       acc += (d.value as string).length + (d.variationIndex ?? 0);
     }
@@ -244,14 +226,14 @@ async function benchGrowthBook(): Promise<void> {
   });
   const ctxs = bases.map((b) => ({ attributes: { id: b.targetingKey, user_segment: b.user_segment, customer_id: b.customer_id } }));
   agreement('GrowthBook', (i) => gb.getFeatureValue(FLAG, HAIKU, ctxs[i]!));
-  sync('GrowthBook', 'getFeatureValue', true, () => {
+  operation('GrowthBook', 'getFeatureValue', (from, to) => {
     let acc = 0;
-    for (let i = 0; i < N; i++) acc += gb.getFeatureValue(FLAG, HAIKU, ctxs[i]!).length;
+    for (let i = from; i < to; i++) acc += gb.getFeatureValue(FLAG, HAIKU, ctxs[i]!).length;
     return acc;
   });
-  sync('GrowthBook', 'evalFeature', true, () => {
+  operation('GrowthBook', 'evalFeature', (from, to) => {
     let acc = 0;
-    for (let i = 0; i < N; i++) {
+    for (let i = from; i < to; i++) {
       const r = gb.evalFeature(FLAG, ctxs[i]!);
       acc += (r.value as string).length + r.source.length;
     }
@@ -306,9 +288,9 @@ async function benchUnleash(): Promise<void> {
     return v.enabled ? v.name : HAIKU;
   };
   agreement('Unleash', value);
-  sync('Unleash', 'getVariant', true, () => {
+  operation('Unleash', 'getVariant', (from, to) => {
     let acc = 0;
-    for (let i = 0; i < N; i++) {
+    for (let i = from; i < to; i++) {
       const v = unleash.getVariant(FLAG, ctxs[i]!);
       acc += (v.enabled ? v.name : HAIKU).length;
     }
@@ -326,7 +308,7 @@ await benchFlagd();
 await benchLaunchDarkly();
 await benchGrowthBook();
 await benchUnleash();
-console.log(`\nmedian throughput (${ROUNDS} interleaved rounds; ${SLOW_ROUNDS} for the slower SDKs), after an untimed warm-up pass each`);
+console.log(`\nmedian throughput (${ROUNDS} rounds, operations interleaved every ${CHUNK.toLocaleString('en')} contexts), after an untimed warm-up pass each`);
 await runRounds();
 for (const close of closers) close();
 
@@ -337,7 +319,7 @@ const find = (sdk: string, op: string): Operation => operations.find((r) => r.sd
  * load). The target verdict uses the smaller of the two.
  */
 const ratio = (a: Operation, b: Operation): { ofMedians: number; perRound: number } => {
-  const paired = b.rounds.map((r, k) => a.opsPerSec[a.rounds.indexOf(r)]! / b.opsPerSec[k]!);
+  const paired = b.opsPerSec.map((bps, r) => a.opsPerSec[r]! / bps);
   return { ofMedians: median(a.opsPerSec) / median(b.opsPerSec), perRound: median(paired) };
 };
 const get = find('modelflags', 'get');

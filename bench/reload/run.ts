@@ -1,7 +1,7 @@
 /**
  * Reload cost and change visibility for a 1,000-flag registry behind `fileSource`.
  *
- *   npx tsx bench/reload/run.ts [--trials 25]
+ *   npx tsx bench/reload/run.ts [--trials 25] [--flags 1000] [--change-all]
  *
  * 1. Reload: the time `createFlags` spends taking a changed document from the file source (parse,
  *    validate, compile, diff and swap), measured around the source's delivery of the document,
@@ -15,7 +15,9 @@ import { createFlags, fileSource, type FlagSource } from '../../src/index.js';
 import { registryFile, UPDATE_KINDS, type UpdateKind } from '../../test/runtime/support/file-updates.js';
 import { seededRandom as prng } from '../../test/support/random.js';
 
-const { values: args } = parseArgs({ options: { trials: { type: 'string', default: '25' }, flags: { type: 'string', default: '1000' } } });
+const { values: args } = parseArgs({
+  options: { trials: { type: 'string', default: '25' }, flags: { type: 'string', default: '1000' }, 'change-all': { type: 'boolean', default: false } },
+});
 const TRIALS = Number(args.trials);
 const FLAG_COUNT = Number(args.flags);
 
@@ -24,7 +26,9 @@ const FLAG_COUNT = Number(args.flags);
  * owners and cleanup dates, pins, segment rules, operator conditions, rollouts and splits.
  */
 function bigRegistry(count: number, probeDefault: string): string {
-  const rnd = prng(7);
+  // Each trial changes the probe flag only, unless --change-all: then the two versions draw their
+  // rules from different seeds, so nearly every flag changes and has to be compiled again.
+  const rnd = prng(args['change-all'] && probeDefault === 'b' ? 8 : 7);
   const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const flags: object[] = [];
   for (let i = 0; i < count; i++) {

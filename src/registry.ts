@@ -546,6 +546,8 @@ function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'object') return 'an object';
+  // JSON.parse reads 1e400 as Infinity, which JSON.stringify would show as "null".
+  if (typeof v === 'number' && !Number.isFinite(v)) return 'a number too large for a double (write it within ±1.7e308)';
   return `${typeof v} ${JSON.stringify(v)}`;
 }
 

@@ -104,6 +104,16 @@ describe('parseRegistry', () => {
     expect(issue!.message).toContain('"inference_model"');
   });
 
+  it('says that a number beyond the range of a double is too large, not that it is null', () => {
+    // JSON.parse reads 1e400 as Infinity; JSON.stringify would have printed it as null.
+    const text = '{"flags": [{"flag": "top_k", "default": 1e400, "rules": [{"condition": {"seats": -1e400}, "value": 3}]}]}';
+    const messages = issuesOf(text).map((i) => i.message);
+    expect(messages).toEqual([
+      'top_k: "default" must be a string, number or boolean; got a number too large for a double (write it within ±1.7e308)',
+      'top_k: rule 1: the test for "seats" must be a value, a list of values or { "op": operand }; got a number too large for a double (write it within ±1.7e308)',
+    ]);
+  });
+
   it('requires one value type per flag', () => {
     const text = JSON.stringify({ flags: [{ flag: 'top_k', default: 5, variants: [5, '10'] }] });
     expect(issuesOf(text)[0]!.message).toBe('top_k: variant 2 is string "10", but the flag\'s default is a number; a flag serves one type of value');

@@ -403,12 +403,10 @@ function generateEvaluator(flag: CompiledFlag): ((ctx: EvaluationContext) => num
         return `(typeof ${v} === "string" && v.endsWith(${literal(test.operand as string)}))`;
     }
   };
-  const bucketCode = (totalWeight: number): string => `bucket(ctx, ${totalWeight})`;
-
   const body: string[] = [];
   flag.definition.rules.forEach((rule, i) => {
     const conditions = rule.tests.map(testCode);
-    if (rule.rolloutPercentage !== undefined) conditions.push(`(b = ${bucketCode(ROLLOUT_TOTAL_WEIGHT)}) >= 0 && b < ${rolloutThreshold(rule.rolloutPercentage)}`);
+    if (rule.rolloutPercentage !== undefined) conditions.push(`(b = bucket(ctx, ${ROLLOUT_TOTAL_WEIGHT})) >= 0 && b < ${rolloutThreshold(rule.rolloutPercentage)}`);
     const when = conditions.length === 0 ? 'true' : conditions.join(' && ');
     if (rule.value !== undefined) {
       body.push(`if (${when}) { out.value = ${literal(rule.value)}; return ${i}; }`);
@@ -416,7 +414,7 @@ function generateEvaluator(flag: CompiledFlag): ((ctx: EvaluationContext) => num
     }
     const compiled = flag.rules[i]!;
     const branches = compiled.splitCumulative.map((upTo, j) => `if (b < ${upTo}) { out.value = ${literal(compiled.splitVariants[j]!)}; return ${i}; }`);
-    body.push(`if (${when}) { b = ${bucketCode(compiled.splitTotal)}; if (b >= 0) { ${branches.join(' ')} } }`);
+    body.push(`if (${when}) { b = bucket(ctx, ${compiled.splitTotal}); if (b >= 0) { ${branches.join(' ')} } }`);
   });
   body.push(`out.value = ${literal(flag.defaultValue)}; return ${DEFAULT_RULE};`);
 
@@ -449,13 +447,18 @@ export function reasonFor(flag: CompiledFlag, ruleIndex: number): Reason {
   return flag.rules[ruleIndex]!.bucketed ? 'SPLIT' : 'TARGETING_MATCH';
 }
 
-/** Names of flags whose evaluation differs between two snapshots (added, removed or edited). */
+/**
+ * Names of flags whose evaluation differs between two snapshots (added, removed or edited), for
+ * `after` compiled with `before` as its previous snapshot: {@link compileRegistry} has already
+ * compared the definitions and kept the compiled rules of every flag that evaluates alike, so a
+ * flag whose rules are not the very same object changed.
+ */
 export function changedFlags(before: Snapshot | undefined, after: Snapshot): string[] {
   const changed: string[] = [];
   for (const [key, flag] of after.flags) {
     const previous = before?.flags.get(key);
     // `enabled` is compared on the compiled flags: a kill switch pulled in memory is a change too.
-    if (previous === undefined || previous.enabled !== flag.enabled || !sameEvaluation(previous.definition, flag.definition)) changed.push(key);
+    if (previous === undefined || previous.enabled !== flag.enabled || previous.rules !== flag.rules) changed.push(key);
   }
   if (before) for (const key of before.flags.keys()) if (!after.flags.has(key)) changed.push(key);
   return changed;

@@ -3,13 +3,12 @@
  * themselves (rather than through jscodeshift collections) because they rewrite the tree while
  * walking it, and cached paths go stale after a splice.
  */
+import { forEachNode, NON_CHILD_FIELDS } from '../rules/detection.js';
 import type { FlagValue } from '../src/registry.js';
 
 // Babel nodes are open-ended records; the passes check `type` before touching fields.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AstNode = { type: string; [field: string]: any };
-
-const SKIPPED_FIELDS = new Set(['loc', 'start', 'end', 'extra', 'comments', 'leadingComments', 'trailingComments', 'innerComments', 'tokens', 'original', 'range']);
 
 export function isNode(value: unknown): value is AstNode {
   return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
@@ -19,7 +18,7 @@ export function isNode(value: unknown): value is AstNode {
 export function children(node: AstNode): { child: AstNode; key: string; index: number | undefined }[] {
   const out: { child: AstNode; key: string; index: number | undefined }[] = [];
   for (const key in node) {
-    if (SKIPPED_FIELDS.has(key)) continue;
+    if (NON_CHILD_FIELDS.has(key)) continue;
     const value = node[key];
     if (Array.isArray(value)) {
       for (let index = 0; index < value.length; index++) {
@@ -34,16 +33,7 @@ export function children(node: AstNode): { child: AstNode; key: string; index: n
 }
 
 /** Pre-order walk; returning false from `visit` skips the node's children. */
-export function walk(node: AstNode, visit: (node: AstNode, parent: AstNode | undefined) => boolean | void, parent?: AstNode): void {
-  if (visit(node, parent) === false) return;
-  for (const key in node) {
-    if (SKIPPED_FIELDS.has(key)) continue;
-    const value = node[key];
-    if (Array.isArray(value)) {
-      for (const child of value as unknown[]) if (isNode(child)) walk(child, visit, node);
-    } else if (isNode(value)) walk(value, visit, node);
-  }
-}
+export const walk: (node: AstNode, visit: (node: AstNode) => boolean | void) => void = forEachNode;
 
 export function isFunctionNode(node: AstNode): boolean {
   return (

@@ -464,24 +464,42 @@ function mightContainReads(options: DetectionOptions): boolean {
 }
 
 /**
- * Parses a file the way ESLint's TypeScript parser does, for callers outside ESLint; without tokens
- * and comments, which detection never reads and which cost a good share of the parse.
+ * Fields that hold no child nodes in the trees of every parser used here (typescript-estree, Babel
+ * with its estree output, and recast in the codemod): positions, tokens, comments (recast attaches
+ * them as nodes of their own), recast's copy of the original tree, and `parent`, which points back
+ * up and would make a walk go round for ever.
  */
-const NOT_CHILDREN = new Set(['parent', 'loc', 'range', 'tokens', 'comments']);
+export const NON_CHILD_FIELDS: ReadonlySet<string> = new Set([
+  'parent',
+  'loc',
+  'range',
+  'start',
+  'end',
+  'extra',
+  'tokens',
+  'comments',
+  'leadingComments',
+  'trailingComments',
+  'innerComments',
+  'original',
+]);
 
-/** Visits `node` and every node under it, skipping the children of nodes `visit` returns false for. */
-export function forEachNode(node: TSESTree.Node, visit: (node: TSESTree.Node) => boolean | void): void {
+/**
+ * Visits `node` and every node under it, pre-order, skipping the children of nodes `visit` returns
+ * false for. Nodes are typescript-estree's unless the caller names another node type.
+ */
+export function forEachNode<N extends { type: string } = TSESTree.Node>(node: NoInfer<N>, visit: (node: N) => boolean | void): void {
   if (visit(node) === false) return;
   for (const key in node) {
-    if (NOT_CHILDREN.has(key)) continue;
+    if (NON_CHILD_FIELDS.has(key)) continue;
     const value = (node as unknown as Record<string, unknown>)[key];
     if (Array.isArray(value)) {
-      for (const child of value) if (isAstNode(child)) forEachNode(child, visit);
-    } else if (isAstNode(value)) forEachNode(value, visit);
+      for (const child of value) if (isAstNode(child)) forEachNode(child as N, visit);
+    } else if (isAstNode(value)) forEachNode(value as N, visit);
   }
 }
 
-function isAstNode(value: unknown): value is TSESTree.Node {
+function isAstNode(value: unknown): value is { type: string } {
   return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
 }
 

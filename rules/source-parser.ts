@@ -12,6 +12,7 @@
 import { createRequire } from 'node:module';
 import type { TSESTree } from '@typescript-eslint/types';
 import { analyze, type ScopeManager } from '@typescript-eslint/scope-manager';
+import { NON_CHILD_FIELDS } from './detection.js';
 
 type BabelParser = typeof import('@babel/parser');
 let babel: BabelParser | undefined;
@@ -103,7 +104,6 @@ interface Node {
   [key: string]: unknown;
 }
 
-const SKIP = new Set(['parent', 'loc', 'range', 'start', 'end', 'extra']);
 /** Babel's function types name their parameters and return type as its function nodes do not. */
 const SIGNATURES = new Set(['TSFunctionType', 'TSConstructorType', 'TSCallSignatureDeclaration', 'TSConstructSignatureDeclaration', 'TSMethodSignature']);
 
@@ -176,7 +176,7 @@ function normalize(node: Node, parent: Node | undefined, text: string): void {
       }
   }
   for (const key in node) {
-    if (SKIP.has(key)) continue;
+    if (NON_CHILD_FIELDS.has(key)) continue;
     const value = node[key];
     if (Array.isArray(value)) {
       for (const child of value) if (isNode(child)) normalize(child, node, text);

@@ -12,7 +12,7 @@ import { exportToLaunchDarkly, LAUNCHDARKLY_BUCKETING_NOTE } from './export-laun
 import { defaultGeneratedPath, generateTypedModule, registryImportPath } from './generate.js';
 import type { CliIO } from './process-io.js';
 import { didYouMean, formatIssue, parseRegistry, readRegistryText, RegistryReadError, type Registry } from './registry.js';
-import { writeFileAtomic } from './sources.js';
+import { writeFileAtomic } from './file-write.js';
 
 export class UsageError extends Error {}
 

@@ -31,7 +31,7 @@ import {
   type TrackEvent,
 } from './metrics.js';
 import type { Registry } from './registry.js';
-import { writeFileAtomic } from './sources.js';
+import { writeFileAtomic } from './file-write.js';
 
 export interface GuardrailCheck {
   metric: string;

@@ -3,8 +3,8 @@
  * decision to keep the last good snapshot belong to the flags client.
  */
 import { createHash } from 'node:crypto';
-import { lstatSync, readFileSync, renameSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
-import { basename, dirname, join, resolve as resolvePath } from 'node:path';
+import { lstatSync, readFileSync, watch, type FSWatcher } from 'node:fs';
+import { dirname, resolve as resolvePath } from 'node:path';
 
 export interface SourceDocument {
   /** The registry JSON text. */
@@ -125,21 +125,6 @@ export function fileSource(path: string, options: FileSourceOptions = {}): FlagS
       };
     },
   };
-}
-
-/**
- * Writes a file through a temporary file in the same directory and a rename, so a crash never
- * leaves it half-written and a {@link fileSource} watching it sees either the old text or the new.
- */
-export function writeFileAtomic(path: string, text: string): void {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  try {
-    writeFileSync(temp, text);
-    renameSync(temp, path);
-  } catch (error) {
-    rmSync(temp, { force: true });
-    throw error;
-  }
 }
 
 function isSymlink(path: string): boolean {

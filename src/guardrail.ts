@@ -16,7 +16,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { EvaluationContext } from './evaluator.js';
-import { parseJsonWithPositions } from './json.js';
+import { JsonSyntaxError, parseJsonWithPositions } from './json.js';
 import {
   createMetrics,
   mannWhitneyTest,
@@ -31,7 +31,7 @@ import {
   type TrackEvent,
 } from './metrics.js';
 import type { Registry } from './registry.js';
-import { writeFileAtomic } from './file-write.js';
+import { describeErrno, FileWriteError, writeFileAtomic } from './file-write.js';
 
 export interface GuardrailCheck {
   metric: string;
@@ -71,7 +71,11 @@ export interface GuardrailOptions {
   checkEvery?: number;
   /** Chance that a variant no worse than the control is ever killed, over all looks (default 0.05). */
   alpha?: number;
-  /** A registry file to write `enabled: false` into when the guardrail trips (formatting kept). */
+  /**
+   * A registry file to write `enabled: false` into when the guardrail trips (formatting kept). A
+   * write that fails is retried (1 s, doubling to at most 60 s, and on every reload) until it works
+   * or the kill is lifted.
+   */
   writeBack?: string;
   /** A store to share with reports; by default the guardrail keeps its own windows for the flag. */
   metrics?: MetricsStore;
@@ -108,8 +112,18 @@ export interface Guardrail {
   readonly state: 'watching' | 'tripped';
   /** Looks made so far per `variant/metric`. */
   looks(): Record<string, number>;
+  /**
+   * A person's decision to serve the flag again: the guardrail stops holding the kill and stops
+   * retrying the write-back, and watches again from empty windows. The in-memory kill lasts until
+   * the next reload, which serves whatever the file says. False when it was not tripped.
+   */
+  lift(): boolean;
   close(): void;
 }
+
+/** Backoff of the write-back's retries: doubles from the first to the last, then stays there. */
+const WRITE_BACK_RETRY_FIRST_MS = 1000;
+const WRITE_BACK_RETRY_MAX_MS = 60_000;
 
 export const DEFAULT_CHECKS: readonly GuardrailCheck[] = Object.freeze([
   { metric: 'error', threshold: 0.01 },
@@ -152,13 +166,70 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
 
   let state: 'watching' | 'tripped' = 'watching';
   let killReason: string | undefined;
+  // Whether a registry loaded since the trip said the flag is off. Until one has, a reload that
+  // says `enabled: true` is a file that has not caught up with the kill (it was invalid when the
+  // write-back ran, the write failed, an editor saved a stale buffer), not a decision to serve the
+  // variant again; only `enabled` going from false to true is.
+  let acknowledged = false;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let retryDelay = WRITE_BACK_RETRY_FIRST_MS;
+  // The variant that tripped, for the messages of write-backs retried after the trip.
+  let trippedVariant = '';
   const pending = new Map<string, number>();
   const lookCount = new Map<string, number>();
   const tripListeners = new Set<(trip: GuardrailTrip) => void>();
   const errorListeners = new Set<(event: GuardrailErrorEvent) => void>();
 
   const emitError = (message: string, error: unknown): void => {
-    for (const l of errorListeners) l({ message, error });
+    for (const l of errorListeners) {
+      try {
+        l({ message, error });
+      } catch {
+        // It may run from the retry timer, where a throw would end the process.
+      }
+    }
+  };
+
+  const cancelRetry = (): void => {
+    if (retryTimer) clearTimeout(retryTimer);
+    retryTimer = undefined;
+  };
+
+  /** Makes the file say `enabled: false`; on failure reports it and tries again later. True when the file says so. */
+  const writeBack = (): boolean => {
+    const path = options.writeBack;
+    if (path === undefined) return false;
+    cancelRetry();
+    try {
+      writeKillSwitch(path, flag);
+      retryDelay = WRITE_BACK_RETRY_FIRST_MS;
+      return true;
+    } catch (error) {
+      emitError(
+        `guardrail: killed ${flag} in memory but could not write enabled: false to ${path}: ${(error as Error).message}; ` +
+          `retrying in ${retryDelay / 1000} s and on every reload. The kill holds across reloads until the file says enabled: false; ` +
+          `fix the file (or set it by hand) so a restart does not bring ${trippedVariant} back`,
+        error,
+      );
+      retryTimer = setTimeout(() => {
+        retryTimer = undefined;
+        if (state === 'tripped' && !acknowledged) writeBack();
+      }, retryDelay);
+      retryTimer.unref?.();
+      retryDelay = Math.min(retryDelay * 2, WRITE_BACK_RETRY_MAX_MS);
+      return false;
+    }
+  };
+
+  const watchAgain = (): void => {
+    state = 'watching';
+    killReason = undefined;
+    acknowledged = false;
+    cancelRetry();
+    retryDelay = WRITE_BACK_RETRY_FIRST_MS;
+    store.reset(flag);
+    pending.clear();
+    lookCount.clear();
   };
 
   const look = (check: GuardrailCheck, variant: string, at: number): void => {
@@ -191,20 +262,14 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
     at: number,
   ): void => {
     state = 'tripped';
+    acknowledged = false;
+    trippedVariant = variant;
     const variantSummary = summarizeSamples(check.metric, def, v);
     const controlSummary = summarizeSamples(check.metric, def, c);
     const reason = describeTrip(flag, variant, control, check, def, variantSummary, controlSummary, result, level);
     killReason = reason;
     flags.kill(flag, reason);
-    let wroteBack: string | undefined;
-    if (options.writeBack) {
-      try {
-        writeKillSwitch(options.writeBack, flag);
-        wroteBack = options.writeBack;
-      } catch (error) {
-        emitError(`guardrail: killed ${flag} in memory but could not write enabled: false to ${options.writeBack}: ${(error as Error).message}; set it by hand so a restart does not bring ${variant} back`, error);
-      }
-    }
+    const wroteBack = writeBack() ? options.writeBack : undefined;
     const event: GuardrailTrip = { flag, variant, control, metric: check.metric, result, level, look: k, variantSummary, controlSummary, at, reason, wroteBack };
     for (const l of tripListeners) {
       try {
@@ -230,16 +295,21 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
   };
   const detachSamples = store.onSample(onSample);
 
-  // A reload that serves the flag again after a trip is a new rollout: start from empty windows and
-  // a fresh alpha budget. (A reload always drops an in-memory kill, so it lists the flag as changed.)
+  // A reload drops an in-memory kill, so while tripped every reload lists the flag as changed, and
+  // so does one that turns it off.
   const detachChange = flags.on('change', (e) => {
     if (state !== 'tripped' || e.origin === killReason || !e.flagsChanged.includes(flag)) return;
-    if (flags.registry()?.byKey.get(flag)?.enabled !== true) return;
-    state = 'watching';
-    killReason = undefined;
-    store.reset(flag);
-    pending.clear();
-    lookCount.clear();
+    if (flags.registry()?.byKey.get(flag)?.enabled !== true) {
+      // The file says so (or no longer has the flag): nothing left to write.
+      acknowledged = true;
+      cancelRetry();
+      return;
+    }
+    // Turned back on after the file had it off: a new rollout, from empty windows and a fresh alpha budget.
+    if (acknowledged) return watchAgain();
+    flags.kill(flag, killReason);
+    // The reload means the file is readable and valid now: the moment to write it.
+    writeBack();
   });
 
   return {
@@ -252,7 +322,13 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
       return state;
     },
     looks: () => Object.fromEntries(lookCount),
+    lift() {
+      if (state !== 'tripped') return false;
+      watchAgain();
+      return true;
+    },
     close() {
+      cancelRetry();
       detachSamples();
       detachStore?.();
       detachChange();
@@ -307,20 +383,64 @@ function describeTrip(
   );
 }
 
+export interface KillSwitchWriteOptions {
+  /**
+   * Called after each read of the file (1-based attempt), before the write: the moment an
+   * editor's save would be lost without the compare-and-swap. A seam for tests of that race.
+   */
+  afterRead?: (attempt: number) => void;
+}
+
+/** Saves landing between each read and its write; beyond this many in a row the write-back reports `changed`. */
+const KILL_SWITCH_WRITE_ATTEMPTS = 5;
+
 /**
- * Sets `"enabled": false` on a flag in a registry file, changing nothing else in the text, and
- * writes it atomically (a temporary file in the same directory, then a rename), so a file source
- * watching the registry sees either the old document or the new one.
+ * Sets `"enabled": false` on a flag in a registry file, changing nothing else in the text, through
+ * the project's file writer: atomic (a file source sees the old document or the new one), through
+ * a symlink to its target, mode and owner kept. The write is compare-and-swap against the bytes
+ * read, so a save that lands in between is never lost: the file is read again and the change made
+ * on the new text. A file that is not valid UTF-8 is refused rather than written back with its
+ * bytes replaced. Throws an error naming the file (and line and column, for invalid JSON).
  */
-export function writeKillSwitch(path: string, flag: string): void {
-  const text = readFileSync(path, 'utf8');
-  const updated = setEnabledFalse(text, flag, path);
-  if (updated !== text) writeFileAtomic(path, updated);
+export function writeKillSwitch(path: string, flag: string, options: KillSwitchWriteOptions = {}): void {
+  for (let attempt = 1; ; attempt++) {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(path);
+    } catch (error) {
+      throw new Error(`cannot read ${path}: ${describeErrno(error)}`);
+    }
+    const text = decodeUtf8(bytes, path);
+    options.afterRead?.(attempt);
+    const updated = setEnabledFalse(text, flag, path);
+    if (updated === text) return;
+    try {
+      writeFileAtomic(path, updated, { expected: bytes });
+      return;
+    } catch (error) {
+      if (!(error instanceof FileWriteError && error.failure === 'changed') || attempt === KILL_SWITCH_WRITE_ATTEMPTS) throw error;
+    }
+  }
+}
+
+function decodeUtf8(bytes: Buffer, path: string): string {
+  try {
+    // The BOM stays in the text, so the bytes written back start with it too.
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new Error(`${path} is not valid UTF-8, so it was not rewritten (its other bytes would have been replaced); save it as UTF-8`);
+  }
 }
 
 /** The registry text with the flag's `enabled` set to false; splices the text so formatting survives. */
 export function setEnabledFalse(text: string, flag: string, file = 'flags.json'): string {
-  const json = parseJsonWithPositions(text);
+  let json;
+  try {
+    json = parseJsonWithPositions(text);
+  } catch (error) {
+    if (error instanceof JsonSyntaxError) throw new Error(`${file}:${error.position.line}:${error.position.column}: ${error.message}`);
+    throw error;
+  }
   const doc = json.value as { flags?: unknown };
   const list = Array.isArray(doc?.flags) ? (doc.flags as unknown[]) : [];
   const index = list.findIndex((f) => typeof f === 'object' && f !== null && (f as EvaluationContext)['flag'] === flag);
@@ -334,6 +454,8 @@ export function setEnabledFalse(text: string, flag: string, file = 'flags.json')
   const lineStart = text.lastIndexOf('\n', keyOffset - 1) + 1;
   const before = text.slice(lineStart, keyOffset);
   const ownLine = /^\s*$/.test(before);
-  const separator = ownLine ? `,\n${before}` : ', ';
+  // The file's own line ends: a CRLF file stays CRLF throughout.
+  const newline = text[lineStart - 2] === '\r' ? '\r\n' : '\n';
+  const separator = ownLine ? `,${newline}${before}` : ', ';
   return text.slice(0, flagRange[1]) + `${separator}"enabled": false` + text.slice(flagRange[1]);
 }

@@ -28,6 +28,7 @@ export {
 export type {
   Interval,
   JsonlExporter,
+  JsonlExporterErrorEvent,
   JsonlExporterOptions,
   MetricDefinition,
   MetricKind,
@@ -41,7 +42,7 @@ export type {
   VariantSummary,
 } from './metrics.js';
 export { createGuardrail, DEFAULT_CHECKS, lookLevel, setEnabledFalse, writeKillSwitch } from './guardrail.js';
-export type { GuardedFlags, Guardrail, GuardrailCheck, GuardrailErrorEvent, GuardrailOptions, GuardrailTrip } from './guardrail.js';
+export type { GuardedFlags, Guardrail, GuardrailCheck, GuardrailErrorEvent, GuardrailOptions, GuardrailTrip, KillSwitchWriteOptions } from './guardrail.js';
 export { fileSource, staticSource } from './sources.js';
 export type { FileSourceOptions, FlagSource, SourceDocument, SourceSink } from './sources.js';
 export { httpSource } from './http-source.js';

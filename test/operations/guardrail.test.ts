@@ -81,17 +81,28 @@ describe('createGuardrail', () => {
     guardrail.close();
   });
 
-  it('watches again from empty windows once a reload serves the flag again', async () => {
+  it('watches again from empty windows once the file turns the flag off and on again', async () => {
     const flags = createFlags({ source: fileSource(file, { pollIntervalMs: 20 }) });
     const guardrail = createGuardrail({ flags, flag: 'inference_model', checks: [{ metric: 'error', threshold: 0.01 }] });
     traffic(flags, 400, 'ga', () => false);
     traffic(flags, 200, 'beta', (i) => i % 2 === 0);
     expect(guardrail.state).toBe('tripped');
     expect(guardrail.looks()).toEqual({ 'sonnet/error': 1 });
-    // Someone fixes the model and touches the registry: the file says enabled, so the kill is lifted.
-    const reloaded = new Promise<void>((resolve) => flags.on('change', () => resolve()));
-    writeFileSync(file, `${REGISTRY_TEXT}\n`);
-    await reloaded;
+    const reload = (text: string): Promise<void> => {
+      const reloaded = new Promise<void>((resolve) => {
+        const off = flags.on('change', (e) => {
+          if (e.origin !== file) return;
+          off();
+          resolve();
+        });
+      });
+      writeFileSync(file, text);
+      return reloaded;
+    };
+    // Someone sets the kill switch in the file, fixes the model, then turns the flag back on.
+    await reload(REGISTRY_TEXT.replace('"flag": "inference_model",', '"flag": "inference_model", "enabled": false,'));
+    expect(guardrail.state).toBe('tripped');
+    await reload(REGISTRY_TEXT.replace('"flag": "inference_model",', '"flag": "inference_model", "enabled": true,'));
     expect(guardrail.state).toBe('watching');
     expect(guardrail.looks()).toEqual({});
     expect(flags.get('inference_model', { targetingKey: 'b', user_segment: 'beta' })).toBe('sonnet');

@@ -193,6 +193,7 @@ describe('.pre-commit-hooks.yaml', () => {
     expect(hooks.map((h) => [h.id, h.pass_filenames ?? true])).toEqual([
       ['modelflags-eslint', true],
       ['modelflags-audit', false],
+      ['modelflags-check', false],
     ]);
   });
 
@@ -210,7 +211,8 @@ describe('.pre-commit-hooks.yaml', () => {
         (hook.types_or === undefined || (tags[f.split('.').pop()!] ?? []).some((t) => hook.types_or!.includes(t))),
     );
     const [command, ...args] = hook.entry.split(/\s+/);
-    if (files.length === 0 && hook.pass_filenames !== false) return { code: 0, out: '(no files)' };
+    // pre-commit runs a hook only when a staged file matches it, whether or not it passes the names on.
+    if (files.length === 0) return { code: 0, out: '(no files)' };
     return sh(project, command!, hook.pass_filenames === false ? args : [...args, ...files]);
   }
 
@@ -232,6 +234,22 @@ describe('.pre-commit-hooks.yaml', () => {
     expect(runHook('modelflags-audit')).toMatchObject({ code: 0 });
     git(project, 'commit', '-q', '-m', 'fix');
     expect(git(project, 'log', '--format=%s')).toBe('fix\ninitial\n');
+  });
+  it('runs check when the registry is staged, and fails the commit for an invalid one', SLOW, () => {
+    write('src/chat.ts', GOOD_CHAT.replace('string {', 'string {\n  // per request'));
+    git(project, 'add', 'src/chat.ts');
+    expect(runHook('modelflags-check')).toEqual({ code: 0, out: '(no files)' });
+
+    const registry = readFileSync(join(project, 'flags.json'), 'utf8');
+    write('flags.json', registry.replace('"owner": "ml"', '"owner": 7'));
+    git(project, 'add', 'flags.json');
+    const refused = runHook('modelflags-check');
+    expect(refused.code).toBe(1);
+    expect(refused.out).toMatch(/flags\.json:\d+:\d+: .*owner/);
+
+    write('flags.json', registry.replace('"owner": "ml"', '"owner": "ml-platform"'));
+    git(project, 'add', 'flags.json');
+    expect(runHook('modelflags-check')).toMatchObject({ code: 0 });
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * `npx remove-flag <flag> --keep <variant> [paths...]`. Exit 0 clean, 1 sites left for a human
- * (or a change that failed verification), 2 bad input.
+ * (or a change that failed verification, or files that could not be written, each named), 2 bad
+ * input or a write that could not start (nothing changed).
  */
 import { parseArgs } from 'node:util';
 import type { CliIO } from '../src/process-io.js';

@@ -4,16 +4,18 @@
  * finishes), the typed module is regenerated, and nothing is written unless it all parses and
  * type checks no worse than before.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { globby, isGitIgnored } from 'globby';
 import { camelCase, type CustomReader } from '../rules/detection.js';
 import { checkSyntax } from '../rules/source-parser.js';
+import { describeErrno } from '../src/file-write.js';
 import { generateTypedModule, parseGeneratedHeader } from '../src/generate.js';
 import { didYouMean, formatIssue, parseRegistry, type FlagDefinition, type FlagValue, type Registry } from '../src/registry.js';
 import { LineDiff } from './diff.js';
 import { collapseFlagEntry, removeFlagEntry } from './registry-edit.js';
+import { keyMentions, projectRootOf } from './remaining-reads.js';
+import { applyWritePlan, journalPathFor, recoverJournal, removeStaleTempFiles, type PlannedWrite, type Recovery, type WriteResult } from './write-plan.js';
 import type { ConstantExport, RewriteResult, Site } from './rewrite.js';
 import type { NewTypeError } from './verify.js';
 
@@ -58,19 +60,28 @@ export interface ChangedFile {
 
 export interface RemovalReport {
   exitCode: 0 | 1 | 2;
-  /** Bad input: nothing was done. */
+  /** Bad input, or a write that could not start: nothing was changed (see `recovered` for a finished earlier run). */
   errors: InputError[];
   flags: { flag: string; kept: FlagValue }[];
+  /** Files changed (for a real run: written). */
   changedFiles: ChangedFile[];
   rewritten: Site[];
-  /** Sites a human has to finish, with the reason (also files that could not be parsed). */
+  /** Sites a human has to finish, with the reason (also files that could not be parsed or written). */
   unresolved: Site[];
+  /** What happened to the registry entry (for a real run: what was written). */
   registry: { file: string; action: 'removed' | 'collapsed' | 'unchanged' } | undefined;
   /** Typed modules regenerated from the edited registry. */
   regenerated: string[];
+  /** `typeChecked` only when a type check ran over changed source files. */
   verification: { typeChecked: boolean; errors: NewTypeError[] };
-  /** Whether files were written (false for `--dry-run` and for failed verification). */
+  /** Whether any file was written (false for `--dry-run` and for failed verification). */
   written: boolean;
+  /** Files neither read nor written: outside the project, not UTF-8. */
+  skipped: { file: string; reason: string }[];
+  /** Planned changes that were not written (changed since read, read-only, a write error). */
+  notWritten: { file: string; reason: string }[];
+  /** Set when this run first finished a run killed in its write phase. */
+  recovered?: { journal: string; finished: string[]; notWritten: { file: string; reason: string }[] };
   /** The unified diff of every change, for `--dry-run`. */
   diff: string;
 }
@@ -79,6 +90,7 @@ export interface RemovalReport {
 export async function removeFlag(options: RemoveFlagOptions): Promise<RemovalReport> {
   const cwd = resolve(options.cwd ?? process.cwd());
   const registryPath = resolve(cwd, options.registry ?? 'flags.json');
+  const paths = options.paths ?? ['.'];
   const report: RemovalReport = {
     exitCode: 0,
     errors: [],
@@ -90,18 +102,54 @@ export async function removeFlag(options: RemoveFlagOptions): Promise<RemovalRep
     regenerated: [],
     verification: { typeChecked: false, errors: [] },
     written: false,
+    skipped: [],
+    notWritten: [],
     diff: '',
   };
   const fail = (errors: InputError[]): RemovalReport => ({ ...report, errors, exitCode: 2 });
   const display = (file: string): string => relative(cwd, file).split(sep).join('/') || '.';
+  const displayed = (n: { path: string; reason: string }): { file: string; reason: string } => ({ file: display(n.path), reason: n.reason.replaceAll(n.path, display(n.path)) });
+
+  // A run killed while writing is finished before anything else is read: its files are half
+  // written and its registry entry may already be gone.
+  const journal = journalPathFor(registryPath);
+  const root = projectRootOf(registryPath);
+  if (existsSync(journal)) {
+    if (options.dryRun) return fail([{ file: display(journal), message: `${display(journal)} is left by a remove-flag run that was interrupted while writing: run the command again without --dry-run to finish it` }]);
+    let recovery: Recovery | undefined;
+    try {
+      recovery = recoverJournal(journal);
+    } catch (error) {
+      return fail([{ file: display(journal), message: (error as Error).message.replaceAll(journal, display(journal)) }]);
+    }
+    if (recovery) {
+      report.recovered = { journal: display(journal), finished: recovery.finished.map(display), notWritten: recovery.notWritten.map(displayed) };
+      const interrupted = recovery.summary as RemovalReport;
+      const sameCommand = Array.isArray(interrupted?.flags) && interrupted.flags.length === options.flags.length && interrupted.flags.every((f, i) => f.flag === options.flags[i]!.flag && String(f.kept) === options.flags[i]!.keep);
+      if (sameCommand) {
+        const finished: RemovalReport = { ...interrupted, recovered: report.recovered };
+        if (recovery.notWritten.length > 0) {
+          finished.notWritten = [...finished.notWritten, ...report.recovered.notWritten];
+          finished.unresolved = [...finished.unresolved, ...report.recovered.notWritten.map((n) => ({ file: n.file, line: 1, column: 1, flag: undefined, reason: n.reason }))];
+          if (!recovery.complete && finished.registry) finished.registry = { ...finished.registry, action: 'collapsed' };
+          finished.exitCode = 1;
+        }
+        await removeStaleTempFiles(root);
+        return finished;
+      }
+    }
+  }
+  if (!options.dryRun) await removeStaleTempFiles(root);
 
   // Input checks come first and all at once, so nothing is touched on bad input.
-  let registryText: string;
+  let registryBytes: Buffer;
   try {
-    registryText = readFileSync(registryPath, 'utf8');
+    registryBytes = readFileSync(registryPath);
   } catch {
     return fail([{ file: display(registryPath), message: `cannot read the registry ${display(registryPath)}: pass the path of your flags.json with --registry` }]);
   }
+  const registryText = decodeUtf8(registryBytes);
+  if (registryText === undefined) return fail([{ file: display(registryPath), message: `${display(registryPath)} is not UTF-8 text: save it as UTF-8 and run again` }]);
   const parsed = parseRegistry(registryText, display(registryPath));
   if (!parsed.registry) return fail(parsed.issues.map((i) => ({ file: i.file, line: i.line, column: i.column, message: formatIssue(i) })));
   const registry = parsed.registry;
@@ -129,24 +177,55 @@ export async function removeFlag(options: RemoveFlagOptions): Promise<RemovalRep
     report.flags.push({ flag, kept });
   }
   const missing: InputError[] = [];
-  for (const p of options.paths ?? ['.']) if (!existsSync(resolve(cwd, p))) missing.push({ file: p, message: `path not found: ${p}` });
+  for (const p of paths) if (!existsSync(resolve(cwd, p))) missing.push({ file: p, message: `path not found: ${p}` });
   if (errors.length > 0 || missing.length > 0) return fail([...errors, ...missing]);
 
-  const files = await discoverFiles(cwd, options.paths ?? ['.']);
+  // Read once, as bytes: the compare-and-swap before each rename checks these very bytes.
+  const inBounds = [root, ...paths.map((p) => resolve(cwd, p))].map(realPathOf);
+  const keys = [...decisions.keys()];
+  const skip = (file: string, bytes: Buffer | undefined, reason: string): void => {
+    report.skipped.push({ file: display(file), reason });
+    // Skipped but naming the key: a read may be in it, so the entry must stay.
+    const text = bytes?.toString('latin1') ?? '';
+    for (const flag of keys) {
+      const at = text.indexOf(flag);
+      if (at >= 0) report.unresolved.push({ file: display(file), line: text.slice(0, at).split('\n').length, column: 1, flag, reason: `${reason}; it names ${flag}, so the entry was kept` });
+    }
+  };
+  const discovered = await discoverFiles(cwd, paths);
+  const realOf = new Map(discovered.map((f) => [f, realPathOf(f)]));
+  // The file itself before a symlink to it, so that imports resolve to the path they name.
+  const files = [...discovered].sort((a, b) => Number(realOf.get(a) !== a) - Number(realOf.get(b) !== b) || (a < b ? -1 : a > b ? 1 : 0));
+  const originalBytes = new Map<string, Buffer>();
   const original = new Map<string, string>();
   const current = new Map<string, string>();
+  const targets = new Set<string>();
   for (const file of files) {
-    let text: string;
+    const real = realOf.get(file)!;
+    if (targets.has(real)) continue;
+    targets.add(real);
+    let bytes: Buffer;
     try {
-      text = readFileSync(file, 'utf8');
+      bytes = readFileSync(file);
     } catch (error) {
-      return fail([{ file: display(file), message: `cannot read ${display(file)}: ${(error as Error).message}` }]);
+      return fail([{ file: display(file), message: `cannot read ${display(file)}: ${describeErrno(error)}` }]);
     }
+    if (!inBounds.some((dir) => real === dir || real.startsWith(dir + sep))) {
+      skip(file, bytes, `resolves to ${real}, outside the project (${display(root)}) and the paths given: not rewritten`);
+      continue;
+    }
+    const text = decodeUtf8(bytes);
+    if (text === undefined) {
+      skip(file, bytes, 'not UTF-8 text (Latin-1 or binary?): not rewritten, save it as UTF-8 to have it cleaned');
+      continue;
+    }
+    originalBytes.set(file, bytes);
     original.set(file, text);
     current.set(file, text);
   }
+  const sources = [...original.keys()].sort();
 
-  const context = new ProjectRewrite(registry, decisions, current, options.readers);
+  const context = new ProjectRewrite(registry, decisions, current, [...registry.readers, ...(options.readers ?? [])]);
   await context.run();
   for (const [file, message] of context.unparsable) {
     report.unresolved.push({ file: display(file), line: message.line, column: message.column, flag: undefined, reason: `${message.text}; the file was skipped, fix the syntax error and run again` });
@@ -155,31 +234,38 @@ export async function removeFlag(options: RemoveFlagOptions): Promise<RemovalRep
     report.rewritten.push(...result.rewritten.map((s) => ({ ...s, file: display(file) })));
     report.unresolved.push(...result.unresolved.map((s) => ({ ...s, file: display(file) })));
   }
+  const generated = generatedModulesFor(registryPath, sources, original);
+  report.unresolved.push(...(await remainingMentions(root, cwd, paths, new Set(files), current, context, registryPath, report.unresolved)).map((s) => ({ ...s, file: display(s.file) })));
 
-  // The registry: gone when every read is clean, otherwise collapsed to the decision.
+  // The registry: gone when no read remains, otherwise collapsed to the decision; `partial` is
+  // what gets written instead when some file cannot be.
+  const editRegistry = (collapseAll: boolean): string => {
+    let text = registryText;
+    for (const [flag, kept] of decisions) {
+      const def = parseRegistry(text, registry.file).registry?.byKey.get(flag);
+      if (!def) continue;
+      const needsHuman = collapseAll || report.unresolved.some((s) => s.flag === flag || s.flag === undefined);
+      text = needsHuman ? collapseFlagEntry(text, def, kept) : removeFlagEntry(text, def);
+    }
+    return text;
+  };
+  const regeneratedFrom = (text: string): Map<string, string> => {
+    const out = new Map<string, string>();
+    const edited = parseRegistry(text, registry.file).registry;
+    if (edited) for (const [file, module] of generated) if (regenerate(module, edited) !== module) out.set(file, regenerate(module, edited));
+    return out;
+  };
+  const newRegistryText = editRegistry(false);
+  const partialRegistryText = editRegistry(true);
   const changes = new Map<string, string>();
   for (const [file, text] of current) if (text !== original.get(file)) changes.set(file, text);
-  let newRegistryText = registryText;
-  let collapsed = false;
-  for (const [flag, kept] of decisions) {
-    const def = parseRegistry(newRegistryText, registry.file).registry?.byKey.get(flag);
-    if (!def) continue;
-    const needsHuman = report.unresolved.some((s) => s.flag === flag || s.flag === undefined);
-    newRegistryText = needsHuman ? collapseFlagEntry(newRegistryText, def, kept) : removeFlagEntry(newRegistryText, def);
-    collapsed ||= needsHuman;
-  }
+  const codeFiles = [...changes.keys()];
   if (newRegistryText !== registryText) changes.set(registryPath, newRegistryText);
+  const collapsed = newRegistryText !== registryText && report.unresolved.some((s) => s.flag === undefined || decisions.has(s.flag));
   report.registry = { file: display(registryPath), action: newRegistryText === registryText ? 'unchanged' : collapsed ? 'collapsed' : 'removed' };
-
-  const newRegistry = parseRegistry(newRegistryText, registry.file).registry;
-  if (newRegistry) {
-    for (const [file, text] of generatedModulesFor(registryPath, files, original)) {
-      const regenerated = regenerate(text, newRegistry);
-      if (regenerated !== text) {
-        changes.set(file, regenerated);
-        report.regenerated.push(display(file));
-      }
-    }
+  for (const [file, text] of regeneratedFrom(newRegistryText)) {
+    changes.set(file, text);
+    report.regenerated.push(display(file));
   }
 
   const diffs = new Map([...changes].map(([file, text]) => [file, new LineDiff(file === registryPath ? registryText : original.get(file) ?? '', text)]));
@@ -199,14 +285,16 @@ export async function removeFlag(options: RemoveFlagOptions): Promise<RemovalRep
   if (codeChanges.length > 0) {
     for (const file of codeChanges) {
       try {
-        checkSyntax(changes.get(file)!, file);
+        // A file rewritten through a window is checked on the window: the rest is its own code.
+        const windowText = context.results.get(file)?.output === changes.get(file) ? context.results.get(file)?.syntaxCheckText : undefined;
+        checkSyntax(windowText ?? changes.get(file)!, file);
       } catch (error) {
         broken.push({ file: display(file), line: 1, column: 1, flag: undefined, reason: `internal error: the rewritten file does not parse (${(error as Error).message}); nothing was written, please report this` });
       }
     }
   }
-  if (broken.length === 0 && options.verify !== false && changes.size > 0) {
-    const sourceChanges = codeChanges.filter((f) => isSourceFile(f));
+  const sourceChanges = codeChanges.filter((f) => isSourceFile(f));
+  if (broken.length === 0 && options.verify !== false && sourceChanges.length > 0) {
     const roots = [...new Set([...sourceChanges, ...dependentsOf(sourceChanges, current)])];
     report.verification.typeChecked = true;
     // Loaded only to verify: --no-verify runs never evaluate the type checker's wrapper.
@@ -226,12 +314,134 @@ export async function removeFlag(options: RemoveFlagOptions): Promise<RemovalRep
       report.unresolved.push({ file: e.file, line: e.line, column: e.column, flag: undefined, reason: `the change would add a type error ${where} (${e.message}); nothing was written` });
     }
   }
-  if (verified && !options.dryRun && changes.size > 0) {
-    await writeAllAtomically(changes);
-    report.written = true;
-  }
   report.exitCode = report.unresolved.length > 0 ? 1 : 0;
-  return report;
+  if (!verified || options.dryRun || changes.size === 0) {
+    if (!verified) report.registry = { file: display(registryPath), action: 'unchanged' };
+    return report;
+  }
+
+  const planned = (file: string, text: string): PlannedWrite => ({ path: file, original: file === registryPath ? registryBytes : originalBytes.get(file)!, text });
+  const lastWrites = (registryText2: string, modules: Map<string, string>): PlannedWrite[] => [
+    ...[...modules].map(([file, text]) => planned(file, text)),
+    ...(registryText2 !== registryText ? [planned(registryPath, registryText2)] : []),
+  ];
+  const sourceWrites = codeFiles.filter((f) => !generated.has(f));
+  const plan = {
+    groups: importGroups(sourceWrites, original, current).map((group) => group.map((f) => planned(f, current.get(f)!))),
+    complete: lastWrites(newRegistryText, regeneratedFrom(newRegistryText)),
+    partial: lastWrites(partialRegistryText, regeneratedFrom(partialRegistryText)),
+    journal,
+    summary: (outcome: WriteResult): RemovalReport => ({ ...reportWritten(outcome), diff: '' }),
+  };
+  // What was written, not what was planned: a file not written keeps its reads and the entry.
+  const reportWritten = (outcome: WriteResult): RemovalReport => {
+    const written = new Set(outcome.written);
+    const notWritten = outcome.notWritten.map(displayed);
+    const unresolved = [...report.unresolved, ...notWritten.map((n) => ({ file: n.file, line: 1, column: 1, flag: undefined, reason: n.reason }))];
+    const registryAction = !written.has(registryPath) ? 'unchanged' : outcome.complete ? report.registry!.action : 'collapsed';
+    return {
+      ...report,
+      written: written.size > 0,
+      notWritten,
+      unresolved,
+      changedFiles: report.changedFiles.filter((f) => written.has(resolve(cwd, f.file))),
+      regenerated: outcome.written.filter((f) => generated.has(f)).map(display),
+      registry: { file: display(registryPath), action: registryAction },
+      exitCode: unresolved.length > 0 ? 1 : 0,
+    };
+  };
+  const result = await applyWritePlan(plan);
+  if (result.abort) return fail([{ message: result.abort.replaceAll(cwd + sep, '') }]);
+  return reportWritten(result);
+}
+
+/** UTF-8 text, or undefined for bytes that are not (decoding would put U+FFFD in their place). A BOM stays in the text. */
+function decodeUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+function realPathOf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+/**
+ * Source files whose changes must be written together: a file and the files it imports or that
+ * import it, among the changed ones (an inlined constant whose export went, a wrapper inlined at
+ * its call sites). Half of such a change does not build.
+ */
+function importGroups(files: readonly string[], before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>): string[][] {
+  const leader = new Map(files.map((f) => [f, f]));
+  const find = (f: string): string => {
+    while (leader.get(f) !== f) f = leader.get(f)!;
+    return f;
+  };
+  for (const file of files) {
+    for (const texts of [before, after]) {
+      for (const source of importSources(texts.get(file) ?? '')) {
+        const target = resolveImport(file, source, texts);
+        if (target !== undefined && leader.has(target)) leader.set(find(target), find(file));
+      }
+    }
+  }
+  const groups = new Map<string, string[]>();
+  for (const file of files) groups.set(find(file), [...(groups.get(find(file)) ?? []), file]);
+  return [...groups.values()];
+}
+
+/**
+ * Sites still naming a retired key once the rewrite is done: in the files it rewrote (a read
+ * through something it does not recognise) and in project files outside the paths given (other
+ * workspace packages, folders left out), which it did not rewrite. The entry stays while any is
+ * left: removing it is only safe once nothing in the project can still read the flag.
+ */
+async function remainingMentions(
+  root: string,
+  cwd: string,
+  paths: readonly string[],
+  discovered: ReadonlySet<string>,
+  rewritten: ReadonlyMap<string, string>,
+  context: ProjectRewrite,
+  registryPath: string,
+  known: readonly Site[],
+): Promise<Site[]> {
+  const names = [...context.decisions.keys()].map((flag) => ({
+    flag,
+    holders: [...context.keyExports.values()].flatMap((exports) => [...exports].filter(([, key]) => key === flag).map(([name]) => name)),
+  }));
+  // A script that drives remove-flag names the flags it retires: that is not a read.
+  const isExempt = (file: string, text: string): boolean =>
+    isGenerated(text) || generatedModulesFor(registryPath, [file], new Map([[file, text]])).size > 0 || importSources(text).some((s) => /(^|\/)(codemods\/)?remove-flag(\.[cm]?[jt]s)?$/.test(s));
+  // A file with a site already left for a human keeps the entry anyway, and the human reading it
+  // sees the rest: one report a file and flag is enough.
+  const siteKey = (file: string, flag: string | undefined): string => `${file}\0${flag ?? ''}`;
+  const reported = new Set(known.map((s) => siteKey(s.file, s.flag)));
+  const sites: Site[] = [];
+  for (const [file, text] of rewritten) {
+    if (isExempt(file, text)) continue;
+    const shown = relative(cwd, file).split(sep).join('/');
+    sites.push(...keyMentions(file, text, names, true).filter((s) => !reported.has(siteKey(shown, s.flag)) && !reported.has(siteKey(shown, undefined))));
+  }
+  if (paths.some((p) => { const abs = resolve(cwd, p); return root === abs || root.startsWith(abs + sep); })) return sites;
+  for (const file of await discoverFiles(root, ['.'], ['**/dist/**'])) {
+    if (discovered.has(file)) continue;
+    let text: string;
+    try {
+      text = readFileSync(file, 'latin1');
+    } catch {
+      continue;
+    }
+    if (isExempt(file, text)) continue;
+    sites.push(...keyMentions(file, text, names, false));
+  }
+  return sites;
 }
 
 /** `--keep` read as the flag's type, or undefined when it is not one of its variants. */
@@ -242,7 +452,7 @@ export function parseKeep(def: FlagDefinition, keep: string): FlagValue | undefi
   return value !== undefined && def.variants.includes(value) ? value : undefined;
 }
 
-async function discoverFiles(cwd: string, paths: readonly string[]): Promise<string[]> {
+async function discoverFiles(cwd: string, paths: readonly string[], ignore: readonly string[] = []): Promise<string[]> {
   const patterns: string[] = [];
   const explicit: string[] = [];
   const glob = `*.{${SOURCE_EXTENSIONS.join(',')}}`;
@@ -253,7 +463,7 @@ async function discoverFiles(cwd: string, paths: readonly string[]): Promise<str
       patterns.push(rel === '' ? `**/${glob}` : `${rel}/**/${glob}`);
     } else if (isSourceFile(abs)) explicit.push(abs);
   }
-  const options = { cwd, absolute: true, ignore: ['**/node_modules/**', '**/*.d.ts', '**/*.d.mts', '**/*.d.cts'] };
+  const options = { cwd, absolute: true, ignore: ['**/node_modules/**', '**/*.d.ts', '**/*.d.mts', '**/*.d.cts', ...ignore] };
   let found: string[] = [];
   if (patterns.length > 0 && (gitRootOf(cwd) ?? cwd) === cwd) {
     // globby's gitignore option stats every file found to rule out directories, several times
@@ -293,14 +503,14 @@ class ProjectRewrite {
   readonly results = new Map<string, RewriteResult>();
   readonly unparsable = new Map<string, { line: number; column: number; text: string }>();
   private readonly constantExports = new Map<string, Map<string, ConstantExport>>();
-  private readonly keyExports = new Map<string, Map<string, string>>();
+  readonly keyExports = new Map<string, Map<string, string>>();
   private readonly registryKeys: ReadonlySet<string>;
   private readonly originalTexts: ReadonlyMap<string, string>;
   private rewriter: typeof import('./rewrite.js') | undefined;
 
   constructor(
     registry: Registry,
-    private readonly decisions: ReadonlyMap<string, FlagValue>,
+    readonly decisions: ReadonlyMap<string, FlagValue>,
     private readonly texts: Map<string, string>,
     private readonly readers: readonly CustomReader[] | undefined,
   ) {
@@ -355,6 +565,8 @@ class ProjectRewrite {
     const previous = this.results.get(file);
     // A second pass over a file sees the first pass's output: keep the sites it rewrote then.
     if (previous) result.rewritten.unshift(...previous.rewritten);
+    // The window of this pass holds the earlier passes' output unchecked: check the whole text.
+    if (previous) delete result.syntaxCheckText;
     this.results.set(file, result);
     this.texts.set(file, result.output);
     const fresh: string[] = [];
@@ -471,8 +683,10 @@ function reExports(text: string): { source: string; names: Map<string, string>; 
   return out;
 }
 
-const IMPORT_CLAUSE = /\b(?:import|export)\s+(?:type\s+)?([\s\S]*?)\s+from\s+['"]([^'"]+)['"]/g;
-const BARE_SOURCE = /\b(?:import|export)\s*(?:[\s\S]*?from\s*)?['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)|\brequire\(\s*['"]([^'"]+)['"]\s*\)/g;
+// A clause stops at `;`, `(`, `)` or `=`: scanning on to the next `from` of the file instead made
+// every `export const`/`export function` of a large module read to its end (quadratic).
+const IMPORT_CLAUSE = /\b(?:import|export)\s+(?:type\s+)?([^;()=]*?)\s+from\s+['"]([^'"]+)['"]/g;
+const BARE_SOURCE = /\b(?:import|export)\s*(?:[^;()=]*?from\s*)?['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)|\brequire\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 function importSources(text: string): string[] {
   return [...text.matchAll(BARE_SOURCE)].map((m) => (m[1] ?? m[2] ?? m[3])!);
@@ -539,36 +753,17 @@ function regenerate(text: string, registry: Registry): string {
   });
 }
 
-/**
- * Temp file in the same directory, then rename: readers never see a half-written file. The
- * files are written concurrently, a few at a time, because each rename waits on the file system.
- */
-async function writeAllAtomically(changes: ReadonlyMap<string, string>): Promise<void> {
-  const pending = [...changes];
-  const writeNext = async (): Promise<void> => {
-    for (let next = pending.pop(); next; next = pending.pop()) {
-      const [file, text] = next;
-      const temp = join(dirname(file), `.${file.slice(file.lastIndexOf(sep) + 1)}.${process.pid}.remove-flag.tmp`);
-      try {
-        await writeFile(temp, text);
-        await rename(temp, file);
-      } catch (error) {
-        // Like a sequential loop, stop at the first failure rather than write the rest.
-        pending.length = 0;
-        await rm(temp, { force: true });
-        throw error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: 8 }, writeNext));
-}
-
 /** The human-readable report printed by the CLI. */
 export function formatReport(report: RemovalReport, options: { dryRun?: boolean } = {}): string {
   const lines: string[] = [];
+  if (report.recovered) {
+    const { journal, finished, notWritten } = report.recovered;
+    const refused = notWritten.length > 0 ? `; ${notWritten.length} could not be (under "Not written")` : '';
+    lines.push(`Finished a remove-flag run that was interrupted while writing (${journal}): ${finished.length} file(s) written now${refused}.`);
+  }
   if (report.errors.length > 0) {
     for (const e of report.errors) lines.push(e.message.startsWith(`${e.file}:`) || !e.file ? e.message : `${e.file}${e.line ? `:${e.line}:${e.column ?? 1}` : ''}: ${e.message}`);
-    lines.push('Nothing was changed.');
+    lines.push(report.recovered ? 'Nothing else was changed.' : 'Nothing was changed.');
     return lines.join('\n') + '\n';
   }
   const decided = report.flags.map((f) => `${f.flag} → ${JSON.stringify(f.kept)}`).join(', ');
@@ -579,10 +774,19 @@ export function formatReport(report: RemovalReport, options: { dryRun?: boolean 
     lines.push(`${verb}:`);
     for (const f of report.changedFiles) lines.push(`  ${f.file} (${f.sitesRewritten} site(s), ${f.linesRemoved} line(s) removed)`);
   }
-  if (report.registry && report.registry.action !== 'unchanged') {
-    lines.push(report.registry.action === 'removed' ? `Registry: removed from ${report.registry.file}.` : `Registry: collapsed in ${report.registry.file} to serve the kept value to everyone; run remove-flag again once the sites below are fixed.`);
+  if (report.notWritten.length > 0) {
+    lines.push(`Not written (${report.notWritten.length}), as they are on disk:`);
+    for (const n of report.notWritten) lines.push(`  ${n.file}: ${n.reason}`);
   }
-  for (const g of report.regenerated) lines.push(`Regenerated ${g}.`);
+  if (report.skipped.length > 0) {
+    lines.push(`Skipped, neither read nor written (${report.skipped.length}):`);
+    for (const s of report.skipped) lines.push(`  ${s.file}: ${s.reason}`);
+  }
+  if (report.registry && report.registry.action !== 'unchanged') {
+    const would = options.dryRun ? 'would be ' : '';
+    lines.push(report.registry.action === 'removed' ? `Registry: ${would}removed from ${report.registry.file}.` : `Registry: ${would}collapsed in ${report.registry.file} to serve the kept value to everyone; run remove-flag again once the sites below are fixed.`);
+  }
+  for (const g of report.regenerated) lines.push(`${options.dryRun ? 'Would regenerate' : 'Regenerated'} ${g}.`);
   if (report.unresolved.length > 0) {
     lines.push(`Needs a human (${report.unresolved.length}):`);
     for (const s of report.unresolved) lines.push(`  ${s.file}:${s.line}:${s.column}: ${s.reason ?? ''}`);

@@ -4,14 +4,15 @@
  * typescript-estree AST) and rewritten on the recast AST, matched by source range, so recast
  * reprints only what changed.
  */
-import jscodeshift from 'jscodeshift';
 import type { TSESTree } from '@typescript-eslint/types';
 import { DefinitionType, type ScopeManager } from '@typescript-eslint/scope-manager';
 import type { FlagValue } from '../src/registry.js';
 import { findFlagReads, type CustomReader, type FlagRead } from '../rules/detection.js';
 import { allowsJsx, parseForDetection, SourceSyntaxError } from '../rules/source-parser.js';
 import { children, isNode, isPure, isReference, literalValue, propertyKeyName, referenceCounts, unwrapTypeWrappers, walk, type AstNode } from './ast.js';
+import { parseForRewrite } from './recast-lists.js';
 import { isStatementList, removeUnused, Simplifier, wrapperOf, type ConstantExport } from './simplify.js';
+import { countQuotes, planWindow, restoreWindow, type WindowPlan } from './window.js';
 
 export type { ConstantExport } from './simplify.js';
 
@@ -45,6 +46,11 @@ export interface RewriteResult {
   constantExports: Map<string, ConstantExport>;
   /** Exports of this file that name a retired flag key, by (qualified) name. */
   keyExports: Map<string, string>;
+  /**
+   * When the output parses if this text does: the rewritten window, with every run of statements
+   * the rewrite left out (the input's own code, verbatim) still a placeholder. Absent: the output.
+   */
+  syntaxCheckText?: string;
 }
 
 export class SourceParseError extends Error {
@@ -67,10 +73,50 @@ export function isTestFile(file: string): boolean {
   return /(\.|\/)(test|spec)\.[cm]?[jt]sx?$/.test(file) || /(^|\/)__tests__\//.test(file);
 }
 
-// Each withParser() call builds a new jscodeshift core with every collection method registered.
-const PARSERS = { ts: jscodeshift.withParser('ts'), tsx: jscodeshift.withParser('tsx') };
+/**
+ * Files at least this long are rewritten through a window (codemods/window.ts). The environment
+ * variable MODELFLAGS_REWRITE_WINDOW_FROM overrides it: the tests set 0 to send every file through
+ * the window and compare with the whole-file rewrite.
+ */
+const WINDOW_FROM = 100_000;
+/** Below this share of the file left out, the window saves too little to be worth it. */
+const WINDOW_MIN_LEFT_OUT = 0.3;
 
-export function rewriteSource(file: string, text: string, context: RewriteContext): RewriteResult {
+function windowFrom(): number {
+  const value = process.env['MODELFLAGS_REWRITE_WINDOW_FROM'];
+  return value !== undefined && /^\d+$/.test(value) ? Number(value) : WINDOW_FROM;
+}
+
+export function rewriteSource(file: string, text: string, context: RewriteContext, useWindow = text.length >= windowFrom()): RewriteResult {
+  if (text.charCodeAt(0) === 0xfeff) {
+    // The byte order mark belongs to the encoding, not the code (and editors do not count it as a
+    // column): the code after it is rewritten, and the mark put back.
+    const result = rewriteSource(file, text.slice(1), context, useWindow);
+    result.output = `\uFEFF${result.output}`;
+    if (result.syntaxCheckText !== undefined) result.syntaxCheckText = `\uFEFF${result.syntaxCheckText}`;
+    return result;
+  }
+  const plan = useWindow && !isTestFile(file)
+    ? planWindow({
+        text,
+        file,
+        registryKeys: context.registryKeys,
+        readers: context.readers ?? [],
+        terms: [...context.decisions.keys(), ...(context.removableExports ?? [])],
+        minLeftOut: windowFrom() === 0 ? 0 : WINDOW_MIN_LEFT_OUT,
+        isConstantImport: (from, name) => context.importedConstant?.(from, name) !== undefined,
+      })
+    : undefined;
+  if (!plan) return rewriteWhole(file, text, context, undefined);
+  const result = rewriteWhole(file, plan.text, context, plan);
+  if (result.output === plan.text) return { ...result, output: text };
+  const restored = restoreWindow(result.output, plan, text);
+  if (restored === undefined) return rewriteSource(file, text, context, false);
+  return { ...result, output: restored, syntaxCheckText: result.output };
+}
+
+/** The rewrite of `text` as one program: the whole file, or the window `plan` made of it. */
+function rewriteWhole(file: string, text: string, context: RewriteContext, plan: WindowPlan | undefined): RewriteResult {
   const result: RewriteResult = { output: text, rewritten: [], unresolved: [], constantExports: new Map(), keyExports: new Map() };
   let detection: ReturnType<typeof parseForDetection>;
   try {
@@ -79,7 +125,13 @@ export function rewriteSource(file: string, text: string, context: RewriteContex
     if (!(error instanceof SourceSyntaxError)) throw error;
     throw new SourceParseError(file, error.line, error.column, `cannot parse: ${error.reason}`);
   }
-  let source = text;
+  // The file's header (`#!` line, licence and tool comments, directives) is blanked out for the
+  // rewrite and put back verbatim: recast attaches leading comments to the first statement and
+  // reprints the `#!` line and directives with it, so removing that statement took them along or
+  // glued them to the next line. Blanking keeps every offset, line and column.
+  const headerEnd = codeStart(text, detection.ast);
+  const blanked = text.slice(0, headerEnd).replace(/[^\r\n\u2028\u2029]/g, ' ') + text.slice(headerEnd);
+  let source = blanked;
   let edited = false;
   {
     // Done on the text, not through recast, so the lists keep their exact layout.
@@ -87,9 +139,9 @@ export function rewriteSource(file: string, text: string, context: RewriteContex
     for (const read of findFlagReads(detection.ast, detection.scopeManager, { registryKeys: context.registryKeys })) {
       if (read.call.type === 'CallExpression' && read.call.callee.type === 'MemberExpression' && read.call.callee.object.type === 'Identifier') clients.add(read.call.callee.object.name);
     }
-    const edits = [...keyListEdits(detection.ast, clients, context.decisions), ...(isTestFile(file) ? testOverrideEdits(detection.ast, text, context.decisions) : [])];
+    const edits = [...keyListEdits(detection.ast, clients, context.decisions), ...(isTestFile(file) ? testOverrideEdits(detection.ast, blanked, context.decisions) : [])];
     if (edits.length > 0) {
-      source = applyEdits(text, edits);
+      source = applyEdits(blanked, edits);
       detection = parseForDetection(source, file);
       edited = true;
     }
@@ -104,20 +156,23 @@ export function rewriteSource(file: string, text: string, context: RewriteContex
     ...(reason === undefined ? {} : { reason }),
   });
 
-  const j = PARSERS[parserFor(file)];
-  const root = j(source);
+  const root = parseForRewrite(parserFor(file), source);
   const fileNode = root.get().node as AstNode;
   const program = fileNode.program as AstNode;
   // Uses are counted on the file as written, so imports only test set-up needed still count as used before.
-  const usesBefore = referenceCounts(source === text ? program : ((j(text).get().node as AstNode).program as AstNode));
+  const usesBefore = referenceCounts(source === blanked ? program : ((parseForRewrite(parserFor(file), blanked).get().node as AstNode).program as AstNode));
   const marked = new WeakSet<object>();
+  const quotes = countQuotes(program, { ...(plan?.quotes ?? { single: 0, double: 0 }) });
   const simplifier = new Simplifier(program, {
     marked,
-    quote: quoteStyle(program),
+    quote: quotes.double > quotes.single ? '"' : "'",
     isTestFile: isTestFile(file),
     removableExports: context.removableExports ?? new Set(),
   });
-  const byRange = indexByRange(program);
+  const byRange = indexByRange(
+    program,
+    reads.flatMap((r) => [...(r.valueNode ? [r.valueNode] : []), r.call, ...(r.call.parent?.type === 'AwaitExpression' ? [r.call.parent] : [])]),
+  );
 
   for (const read of reads) {
     if (isShadowedReceiver(read, detection.scopeManager)) continue;
@@ -150,17 +205,60 @@ export function rewriteSource(file: string, text: string, context: RewriteContex
   if (!edited) return result;
 
   simplifier.run();
-  removeUnused(program, usesBefore, { isTestFile: simplifier.options.isTestFile, keepExports: true });
+  removeUnused(program, usesBefore, { isTestFile: simplifier.options.isTestFile, keepExports: true, externalUses: plan?.externalUses ?? new Set() });
   for (const [name, constant] of constantExportsOf(program, marked, simplifier.readLiterals)) result.constantExports.set(name, constant);
 
-  const output = root.toSource({
+  const printed = root.toSource({
     quote: simplifier.options.quote === "'" ? 'single' : 'double',
     lineTerminator: source.includes('\r\n') ? '\r\n' : '\n',
     // Lists recast reprints follow the file's habit of a comma after the last multi-line item.
     trailingComma: /,\r?\n\s*[}\])]/.test(source),
   });
-  result.output = output;
+  const blankHeader = blanked.slice(0, headerEnd);
+  // recast keeps the text before the first statement as it was; were it ever to reprint the file
+  // from scratch, the header's blank lines would be gone and the code would start at once.
+  const code = printed.startsWith(blankHeader) ? printed.slice(headerEnd) : printed.trimStart();
+  // A file left with nothing but its header ends where the header does.
+  result.output = text.slice(0, headerEnd) + (code.trim() === '' && /\n$/.test(text.slice(0, headerEnd)) ? '' : code);
   return result;
+}
+
+/**
+ * Where the file's header ends: the `#!` line, comments, and the directive prologue
+ * (`'use client'`), which the rewrite never changes, up to the line of the first statement. What
+ * shares that line with the statement goes with it: recast takes the statement's column for the
+ * file's indentation, so the header must not end in the middle of a line.
+ */
+function codeStart(text: string, ast: TSESTree.Program): number {
+  const directiveEnds = new Map<number, number>();
+  for (const statement of ast.body) {
+    if (statement.type !== 'ExpressionStatement' || statement.directive === undefined) break;
+    directiveEnds.set(statement.range[0], statement.range[1]);
+  }
+  let at = text.startsWith('#!') ? lineEndOf(text, 0) : 0;
+  // The last line start reached between the header's comments and directives.
+  let lineStart = 0;
+  for (;;) {
+    if (isLineTerminator(text.charAt(at))) lineStart = ++at;
+    else if (/\s/.test(text.charAt(at))) at++;
+    else if (text.startsWith('//', at)) at = lineEndOf(text, at);
+    else if (text.startsWith('/*', at)) {
+      const end = text.indexOf('*/', at + 2);
+      at = end < 0 ? text.length : end + 2;
+    }
+    else if (directiveEnds.has(at)) at = directiveEnds.get(at)!;
+    else return /^[ \t]*$/.test(text.slice(lineStart, at)) ? at : lineStart;
+  }
+}
+
+function isLineTerminator(char: string): boolean {
+  return char !== '' && '\r\n\u2028\u2029'.includes(char);
+}
+
+function lineEndOf(text: string, from: number): number {
+  let at = from;
+  while (at < text.length && !isLineTerminator(text.charAt(at))) at++;
+  return at;
 }
 
 /**
@@ -314,13 +412,33 @@ function babelKey(node: AstNode): string {
   return loc ? `${loc.start.line}:${loc.start.column}:${loc.end.line}:${loc.end.column}` : '';
 }
 
-/** Outermost expression at each source range, with a way to replace it in its parent. */
-function indexByRange(program: AstNode): Map<string, Located> {
+/**
+ * The outermost expression at the source range of each of `wanted`, with a way to replace it in
+ * its parent. Only subtrees spanning a line where one of them starts are walked: the rest of a
+ * large file holds none of them.
+ */
+function indexByRange(program: AstNode, wanted: readonly TSESTree.Node[]): Map<string, Located> {
   const map = new Map<string, Located>();
+  const keys = new Set(wanted.map(rangeKey));
+  const lines = [...new Set(wanted.map((n) => n.loc.start.line))].sort((x, y) => x - y);
+  const spansWantedLine = (node: AstNode): boolean => {
+    const loc = node.loc as { start: { line: number }; end: { line: number } } | null | undefined;
+    // recast drops the location of some nodes (an exported declaration's): look inside them.
+    if (!loc) return true;
+    let lo = 0;
+    let hi = lines.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (lines[mid]! < loc.start.line) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < lines.length && lines[lo]! <= loc.end.line;
+  };
   const visit = (node: AstNode): void => {
     for (const { child, key, index } of children(node)) {
+      if (!spansWantedLine(child)) continue;
       const k = babelKey(child);
-      if (!map.has(k) && !child.type.endsWith('Statement') && !child.type.endsWith('Declaration')) {
+      if (keys.has(k) && !map.has(k) && !child.type.endsWith('Statement') && !child.type.endsWith('Declaration')) {
         map.set(k, {
           node: child,
           parent: node,
@@ -536,20 +654,6 @@ function constantExportsOf(program: AstNode, marked: WeakSet<object>, readLitera
     }
   }
   return out;
-}
-
-/** The quote the file mostly uses, so new string literals match their neighbours. */
-function quoteStyle(program: AstNode): "'" | '"' {
-  let single = 0;
-  let double = 0;
-  walk(program, (n) => {
-    if (n.type === 'StringLiteral' && typeof n.extra?.raw === 'string') {
-      if ((n.extra.raw as string).startsWith("'")) single++;
-      else double++;
-    }
-    return n.type !== 'JSXAttribute';
-  });
-  return double > single ? '"' : "'";
 }
 
 interface TextEdit {

@@ -762,11 +762,16 @@ function containsBreakOutOf(statement: AstNode): boolean {
  * Only names that had uses before the rewrite and have none now go: something already unused was
  * the author's business, not the codemod's.
  */
-export function removeUnused(program: AstNode, usesBefore: ReadonlyMap<string, number>, options: { isTestFile: boolean; keepExports: boolean }): boolean {
+export function removeUnused(
+  program: AstNode,
+  usesBefore: ReadonlyMap<string, number>,
+  // `externalUses`: names code outside `program` uses (the rewrite's window leaves it out).
+  options: { isTestFile: boolean; keepExports: boolean; externalUses?: ReadonlySet<string> },
+): boolean {
   let removedAny = false;
   for (let round = 0; round < 20; round++) {
     const uses = referenceCounts(program);
-    const gone = (name: string): boolean => (usesBefore.get(name) ?? 0) > 0 && (uses.get(name) ?? 0) === 0;
+    const gone = (name: string): boolean => (usesBefore.get(name) ?? 0) > 0 && (uses.get(name) ?? 0) === 0 && options.externalUses?.has(name) !== true;
     let removed = false;
     const prune = (list: AstNode[], topLevel: boolean): void => {
       for (let i = list.length - 1; i >= 0; i--) {

@@ -9,6 +9,7 @@
  */
 import { AST_NODE_TYPES, type TSESTree } from '@typescript-eslint/types';
 import { DefinitionType, type ScopeManager } from '@typescript-eslint/scope-manager';
+import type { RegistryReader } from '../src/registry.js';
 
 export type SdkId =
   | 'modelflags'
@@ -21,14 +22,8 @@ export type SdkId =
   | 'appconfig'
   | 'custom';
 
-/** An in-house flag reader declared in settings. */
-export interface CustomReader {
-  /** Dotted callee, matched against the end of the written callee: `featureFlagProvider.evaluatedFeatureFlag`. */
-  callee: string;
-  keyArgument: number;
-  defaultArgument?: number;
-  contextArgument?: number;
-}
+/** An in-house flag reader, declared in the registry's `readers` or in the ESLint settings. */
+export type CustomReader = RegistryReader;
 
 export interface DetectionOptions {
   registryKeys: ReadonlySet<string>;
@@ -43,8 +38,30 @@ export interface DetectionOptions {
    * traversal), so detection does not walk the tree again. Called only when the text pre-filter
    * lets the file through.
    */
-  calls?: () => Iterable<TSESTree.CallExpression | TSESTree.NewExpression>;
+  calls?: () => Iterable<TSESTree.CallExpression | TSESTree.NewExpression | TSESTree.JSXOpeningElement>;
+  /** The file's path, so imports from the same project can be followed through {@link project}. */
+  file?: string;
+  project?: ProjectView;
 }
+
+/**
+ * The rest of the project as detection sees it (implemented over the file system in
+ * `project.ts`): imports from local modules and workspace packages are followed one file at a
+ * time, so a key kept in another package's enum, or a Vercel flag defined in `flags.ts`, is seen.
+ */
+export interface ProjectView {
+  /** The file an import specifier names, or undefined for external packages and unresolvable ones. */
+  resolve(fromFile: string, specifier: string): string | undefined;
+  /** The file's text, without parsing it (a cheap look before following an import into it). */
+  read(file: string): string | undefined;
+  parse(file: string): { ast: TSESTree.Program; scopeManager: ScopeManager; text: string } | undefined;
+}
+
+/** A module that re-exports others (`export * from './flags'`), through which an export may come. */
+const RE_EXPORTS = /export\s*(?:\*|\{[^}]*\})\s*from/;
+
+/** A file that could export a flag client, an SDK function or a Vercel flag. */
+const MENTIONS_SDK = /['"](?:flags(?:\/[a-z]+)?|@vercel\/flags[^'"]*|@openfeature\/[^'"]+|launchdarkly[^'"]*|@launchdarkly\/[^'"]+|@growthbook\/[^'"]+|unleash-client|unleash-proxy-client|@unleash\/[^'"]+|posthog-(?:node|js)[^'"]*|modelflags)['"]/;
 
 export type KeyKind = 'literal' | 'constant' | 'dynamic' | 'none';
 export type ValueKind = 'value' | 'enabled' | 'details' | 'definition' | 'bundle';
@@ -66,6 +83,8 @@ export interface FlagRead {
   valueKind: ValueKind;
   /** The identifier the value is bound to directly (`const model = <value>`, `const { fooBar } = useFlags()`). */
   valueBinding: TSESTree.Identifier | undefined;
+  /** Set when the reader returns a stream that stays current (a reader declared with `returns: 'observable'`). */
+  observable?: true;
 }
 
 type OpenFeatureFlavor = 'openfeature-server' | 'openfeature-web';
@@ -137,12 +156,14 @@ const METHODS: Record<ClientFlavor, Record<string, MethodSpec>> = {
   'openfeature-web': openFeatureMethods(false),
   'ld-server': launchDarklyMethods(true),
   'ld-client': launchDarklyMethods(false),
-  'ld-ai': {
-    config: promised(0, 'bundle', { context: 1, default: 2 }),
-    completionConfig: promised(0, 'bundle', { context: 1, default: 2 }),
-    agentConfig: promised(0, 'bundle', { context: 1, default: 2 }),
-    judgeConfig: promised(0, 'bundle', { context: 1, default: 2 }),
-  },
+  // Every keyed read of @launchdarkly/server-sdk-ai 0.16 (`modelConfig` from before 0.5); `createChat`
+  // and `createJudge` evaluate the AI Config and wrap it in a provider client.
+  'ld-ai': Object.fromEntries(
+    ['config', 'completionConfig', 'modelConfig', 'agentConfig', 'agent', 'judgeConfig', 'createChat', 'initChat', 'createJudge'].map((m) => [
+      m,
+      promised(0, 'bundle', { context: 1, default: 2 }),
+    ]),
+  ),
   growthbook: {
     getFeatureValue: sync(0, 'value', { default: 1 }),
     isOn: sync(0, 'enabled'),
@@ -336,7 +357,11 @@ const DISTINCTIVE_METHODS: Record<string, ClientFlavor> = {
   isFeatureEnabled: 'posthog-node',
   getFeatureFlagPayload: 'posthog-node',
   completionConfig: 'ld-ai',
+  modelConfig: 'ld-ai',
   agentConfig: 'ld-ai',
+  judgeConfig: 'ld-ai',
+  initChat: 'ld-ai',
+  createJudge: 'ld-ai',
 };
 
 /** Method names that are reads only with more evidence: an SDK import plus an untraceable client, or a registry key. */
@@ -347,6 +372,10 @@ const AMBIGUOUS_METHODS: Record<string, ClientFlavor> = {
   isOn: 'growthbook',
   isEnabled: 'unleash-server',
   getVariant: 'unleash-server',
+  isOff: 'growthbook',
+  config: 'ld-ai',
+  agent: 'ld-ai',
+  createChat: 'ld-ai',
 };
 
 const FLAVOR_PACKAGES: Record<ClientFlavor, readonly PackageKind[]> = {
@@ -576,6 +605,8 @@ class Detector {
   private readonly resolving = new Set<TSESTree.Node>();
   private readonly importedPackages = new Set<PackageKind>();
   private readonly reads: FlagRead[] = [];
+  /** The file's text, when known, for the cheap checks made before following an import into it. */
+  readonly text: string;
 
   constructor(
     private readonly ast: TSESTree.Program,
@@ -583,6 +614,7 @@ class Detector {
     private readonly options: DetectionOptions,
   ) {
     this.variables = variablesOf(scopeManager);
+    this.text = options.text ?? '';
   }
 
   run(): FlagRead[] {
@@ -595,6 +627,7 @@ class Detector {
     const visit = (node: TSESTree.Node): void => {
       if (node.type === AST_NODE_TYPES.CallExpression) this.visitCall(node);
       else if (node.type === AST_NODE_TYPES.NewExpression) this.visitNew(node);
+      else if (node.type === AST_NODE_TYPES.JSXOpeningElement) this.visitElement(node);
     };
     if (this.options.calls) {
       for (const node of this.options.calls()) visit(node);
@@ -646,6 +679,47 @@ class Detector {
     }
   }
 
+  /**
+   * `<IfFeatureEnabled feature="x">` (GrowthBook React) and in-house components declared as
+   * readers with a props path (`{ "callee": "IfFeatureOn", "keyArgument": "0.feature" }`): React
+   * calls a component with its props as the first argument, so the path reads the same.
+   */
+  private visitElement(element: TSESTree.JSXOpeningElement): void {
+    const name = element.name.type === AST_NODE_TYPES.JSXIdentifier ? element.name.name : undefined;
+    if (name === undefined || !/^[A-Z]/.test(name)) return;
+    let prop: string | undefined;
+    let sdk: SdkId = 'custom';
+    const reader = this.options.readers?.find((r) => r.callee === name && /^0\.[^.]+$/.test(String(r.keyArgument)));
+    if (reader) prop = String(reader.keyArgument).slice(2);
+    else {
+      const variable = this.variables.get(element.name);
+      const def = variable?.defs[0];
+      const source = def?.type === DefinitionType.ImportBinding && def.parent?.type === AST_NODE_TYPES.ImportDeclaration ? String(def.parent.source.value) : undefined;
+      const imported = def?.node.type === AST_NODE_TYPES.ImportSpecifier && def.node.imported.type === AST_NODE_TYPES.Identifier ? def.node.imported.name : undefined;
+      if (source === undefined || packageKind(source) !== 'growthbook' || (imported !== 'IfFeatureEnabled' && imported !== 'FeatureString')) return;
+      prop = 'feature';
+      sdk = 'growthbook';
+    }
+    const attribute = element.attributes.find((a): a is TSESTree.JSXAttribute => a.type === AST_NODE_TYPES.JSXAttribute && a.name.type === AST_NODE_TYPES.JSXIdentifier && a.name.name === prop);
+    const value = attribute?.value;
+    const keyNode = value?.type === AST_NODE_TYPES.JSXExpressionContainer ? (value.expression.type === AST_NODE_TYPES.JSXEmptyExpression ? undefined : value.expression) : (value ?? undefined);
+    const resolved = keyNode ? this.resolveKey(keyNode) : { key: undefined, kind: 'none' as const };
+    this.reads.push({
+      sdk,
+      method: name,
+      call: element,
+      key: resolved.key,
+      keyNode,
+      keyKind: keyNode?.type === AST_NODE_TYPES.Literal ? 'literal' : resolved.kind,
+      defaultNode: undefined,
+      contextNode: undefined,
+      contextExpected: false,
+      valueNode: undefined,
+      valueKind: 'enabled',
+      valueBinding: undefined,
+    });
+  }
+
   private visitModuleFunction(call: TSESTree.CallExpression, source: string, rawPath: readonly string[]): void {
     const kind = packageKind(source);
     const path = rawPath[0] === 'default' ? rawPath.slice(1) : rawPath;
@@ -655,7 +729,7 @@ class Detector {
       this.visitUseFlags(call);
       return;
     }
-    if (kind === 'vercel' && name === 'flag' && path.length === 1) {
+    if (kind === 'vercel' && isVercelFlagFunction(name) && path.length === 1) {
       this.visitVercelDefinition(call);
       return;
     }
@@ -693,7 +767,8 @@ class Detector {
     const keyArg = call.arguments[0];
     if (!keyArg || keyArg.type === AST_NODE_TYPES.SpreadElement) return;
     const key = this.resolveKey(keyArg);
-    const isRegistryKey = key.key !== undefined && this.options.registryKeys.has(key.key);
+    // `headers.get('host')`, `cookies.get(name)`: a registry key read off a web API is a coincidence of names.
+    const isRegistryKey = key.key !== undefined && this.options.registryKeys.has(key.key) && !isWebApiReceiver(callee.object);
     const importsSdk = FLAVOR_PACKAGES[flavor].some((p) => this.importedPackages.has(p));
     let evidence = isRegistryKey || (distinctive !== undefined && importsSdk);
     if (!evidence && ambiguous === 'modelflags') evidence = this.looksLikeLocalFlagsClient(callee.object);
@@ -737,15 +812,28 @@ class Detector {
     if (chain === undefined) return false;
     const reader = readers.find((r) => chain === r.callee || chain.endsWith(`.${r.callee}`));
     if (!reader) return false;
+    // `keyArgument: "0.key"`: the key is a property of an object argument.
+    const [index, ...path] = String(reader.keyArgument).split('.');
     const spec: MethodSpec = {
-      key: reader.keyArgument,
+      key: Number(index),
       valueKind: 'value',
-      // Whether a custom reader returns a promise is unknown: an awaited call is taken as one.
-      async: outerParent(call).parent?.type === AST_NODE_TYPES.AwaitExpression,
+      // Without a declared `returns`, an awaited call is taken as returning a promise.
+      async: reader.returns === 'promise' || (reader.returns === undefined && outerParent(call).parent?.type === AST_NODE_TYPES.AwaitExpression),
       ...(reader.defaultArgument === undefined ? {} : { default: reader.defaultArgument }),
       ...(reader.contextArgument === undefined ? {} : { context: reader.contextArgument }),
     };
-    this.addRead('custom', chain.slice(chain.lastIndexOf('.') + 1), call, spec);
+    let keyNode: TSESTree.Node | undefined = call.arguments[spec.key];
+    for (const name of path) {
+      const object: TSESTree.Node | undefined = keyNode && unwrapExpression(keyNode);
+      keyNode = object?.type === AST_NODE_TYPES.ObjectExpression ? findProperty(object, name)?.value : undefined;
+    }
+    const read = this.addRead('custom', chain.slice(chain.lastIndexOf('.') + 1), call, spec, path.length > 0 ? { keyNode } : undefined);
+    if (reader.returns === 'observable') {
+      read.observable = true;
+      // A stream is not the value: what the code does with it is up to the stream's operators.
+      read.valueNode = undefined;
+      read.valueBinding = undefined;
+    }
     return true;
   }
 
@@ -793,7 +881,9 @@ class Detector {
     const fromMember = (member: TSESTree.MemberExpression): void => {
       const name = memberName(member);
       if (name === undefined) {
-        this.pushUseFlagsRead(call, member.property, undefined, 'dynamic', member, undefined);
+        // `flags[FLAG_KEY]`, `flags[key]` with `key: FeatureKey`: a constant key is as good as a written one.
+        const resolved = this.resolveKey(member.property);
+        this.pushUseFlagsRead(call, member.property, resolved.key, resolved.kind === 'dynamic' ? 'dynamic' : 'constant', member, bindingOf(member));
         return;
       }
       this.pushUseFlagsRead(call, member.property, name, 'literal', member, bindingOf(member));
@@ -881,15 +971,16 @@ class Detector {
     return { key: resolved.key, keyNode: keyProperty?.value, keyKind: resolved.kind, defaultNode: defaultProperty?.value };
   }
 
-  private addRead(sdk: SdkId, method: string, call: TSESTree.CallExpression, spec: MethodSpec): void {
+  /** `override.keyNode`: the key sits elsewhere than the spec's argument (inside an object argument). */
+  private addRead(sdk: SdkId, method: string, call: TSESTree.CallExpression, spec: MethodSpec, override?: { keyNode: TSESTree.Node | undefined }): FlagRead {
     const arg = (index: number | undefined): TSESTree.Node | undefined => {
       if (index === undefined) return undefined;
       const a = call.arguments[index];
       return a && a.type !== AST_NODE_TYPES.SpreadElement ? a : undefined;
     };
-    const keyNode = arg(spec.key);
+    const keyNode = override ? override.keyNode : arg(spec.key);
     const resolved = keyNode ? this.resolveKey(keyNode) : { key: undefined, kind: 'none' as const };
-    this.reads.push({
+    const read: FlagRead = {
       sdk,
       method,
       call,
@@ -900,7 +991,9 @@ class Detector {
       contextNode: arg(spec.context),
       contextExpected: spec.context !== undefined,
       ...this.valueOf(call, spec),
-    });
+    };
+    this.reads.push(read);
+    return read;
   }
 
   private valueOf(call: TSESTree.CallExpression, spec: MethodSpec): { valueNode: TSESTree.Expression | undefined; valueKind: ValueKind; valueBinding: TSESTree.Identifier | undefined } {
@@ -949,7 +1042,11 @@ class Detector {
       const variable = this.variables.get(n);
       const def = variable?.defs[0];
       if (!variable || !def) return dynamic;
-      if (def.type === DefinitionType.ImportBinding) return { key: undefined, kind: 'constant' };
+      if (def.type === DefinitionType.ImportBinding) {
+        const target = this.importedValue(def, depth);
+        const inner = target?.owner.resolveKey(target.node, depth + 1);
+        return { key: inner?.kind === 'dynamic' ? undefined : inner?.key, kind: 'constant' };
+      }
       if (def.type === DefinitionType.Variable && def.node.type === AST_NODE_TYPES.VariableDeclarator && def.node.id === def.name && def.node.init) {
         const writes = variable.references.filter((r) => r.isWrite()).length;
         if (def.parent?.type === AST_NODE_TYPES.VariableDeclaration && (def.parent.kind === 'const' || writes <= 1)) {
@@ -958,38 +1055,317 @@ class Detector {
         }
       }
       if (def.type === DefinitionType.Parameter && isNarrowKeyType(typeAnnotationOf(def.name))) return { key: undefined, kind: 'constant' };
+      if (def.type === DefinitionType.Parameter && isContextuallyTypedParameter(def.node, def.name)) return { key: undefined, kind: 'constant' };
+      // An OpenFeature provider evaluates whichever flag its caller names: its key is the caller's.
+      if (def.type === DefinitionType.Parameter && this.isInOpenFeatureProvider(def.node)) return { key: undefined, kind: 'constant' };
+      if (this.iteratesConstants(def, depth)) return { key: undefined, kind: 'constant' };
       return dynamic;
+    }
+    if (n.type === AST_NODE_TYPES.ConditionalExpression) {
+      const [a, b] = [this.resolveKey(n.consequent, depth + 1), this.resolveKey(n.alternate, depth + 1)];
+      if (a.kind === 'dynamic' || b.kind === 'dynamic') return dynamic;
+      return { key: a.key !== undefined && a.key === b.key ? a.key : undefined, kind: 'constant' };
     }
     if (n.type === AST_NODE_TYPES.MemberExpression) {
-      const name = memberName(n);
-      const object = unwrapExpression(n.object);
-      if (name === undefined || object.type !== AST_NODE_TYPES.Identifier) return dynamic;
-      const def = this.variables.get(object)?.defs[0];
-      if (!def) return dynamic;
-      if (def.type === DefinitionType.ImportBinding) return { key: undefined, kind: 'constant' };
-      if (def.type === DefinitionType.TSEnumName && def.node.type === AST_NODE_TYPES.TSEnumDeclaration) {
-        const members = def.node.body?.members ?? [];
-        const member = members.find((m) => (m.id.type === AST_NODE_TYPES.Identifier ? m.id.name : m.id.value) === name);
-        if (member?.initializer) {
-          const inner = this.resolveKey(member.initializer, depth + 1);
-          return inner.kind === 'dynamic' ? dynamic : { key: inner.key, kind: 'constant' };
-        }
-        return dynamic;
-      }
-      if (def.type === DefinitionType.Variable && def.node.type === AST_NODE_TYPES.VariableDeclarator && def.node.init && def.parent?.type === AST_NODE_TYPES.VariableDeclaration && def.parent.kind === 'const') {
-        let init = unwrapExpression(def.node.init);
-        if (init.type === AST_NODE_TYPES.CallExpression && isObjectFreeze(init.callee) && init.arguments[0]) init = unwrapExpression(init.arguments[0]);
-        if (init.type === AST_NODE_TYPES.ObjectExpression) {
-          const property = findProperty(init, name);
-          if (property) {
-            const inner = this.resolveKey(property.value, depth + 1);
-            return inner.kind === 'dynamic' ? dynamic : { key: inner.key, kind: 'constant' };
-          }
-        }
-      }
-      return dynamic;
+      if (isNarrowKeyType(this.parameterMemberType(n))) return { key: undefined, kind: 'constant' };
+      if (this.isConstantElementMember(n, depth)) return { key: undefined, kind: 'constant' };
+      const member = this.memberOfConstant(n, depth);
+      if (member === undefined) return n.computed && this.isConstantTable(n.object, depth) ? { key: undefined, kind: 'constant' } : dynamic;
+      if (member === IMPORTED) return { key: undefined, kind: 'constant' };
+      const inner = member.owner.resolveKey(member.node, depth + 1);
+      return inner.kind === 'dynamic' ? dynamic : { key: inner.key, kind: 'constant' };
     }
     return dynamic;
+  }
+
+  /**
+   * What `a.b.c` (or `a[K]` with a constant `K`) is when `a` is a constant namespace: an `as const`
+   * or frozen object, an enum, a class's static fields, a TypeScript namespace, nested to any
+   * depth. {@link IMPORTED} when the namespace comes from another module (constant, value unseen);
+   * undefined when the member is not a constant.
+   */
+  private memberOfConstant(member: TSESTree.MemberExpression, depth: number): Owned | typeof IMPORTED | undefined {
+    if (depth > MAX_NAMESPACE_DEPTH) return undefined;
+    const container = this.constantContainer(member.object, depth + 1);
+    if (container === undefined) return undefined;
+    let name = memberName(member);
+    if (name === undefined && member.computed) {
+      const property = this.resolveKey(member.property, depth + 1);
+      if (property.kind === 'dynamic') return undefined;
+      name = property.key;
+    }
+    if (container === IMPORTED) return IMPORTED;
+    if (name === undefined) return undefined;
+    const found = memberOfContainer(container.node, name);
+    return found ? { owner: container.owner, node: found } : undefined;
+  }
+
+  /** The constant namespace an expression names, if it names one. */
+  private constantContainer(node: TSESTree.Node, depth: number): { owner: Detector; node: ConstantContainer } | typeof IMPORTED | undefined {
+    if (depth > MAX_NAMESPACE_DEPTH) return undefined;
+    let n = unwrapExpression(node);
+    if (n.type === AST_NODE_TYPES.CallExpression && isObjectFreeze(n.callee) && n.arguments[0]) n = unwrapExpression(n.arguments[0]);
+    switch (n.type) {
+      case AST_NODE_TYPES.ObjectExpression:
+      case AST_NODE_TYPES.TSEnumDeclaration:
+      case AST_NODE_TYPES.ClassDeclaration:
+      case AST_NODE_TYPES.ClassExpression:
+      case AST_NODE_TYPES.TSModuleDeclaration:
+        return { owner: this, node: n };
+      case AST_NODE_TYPES.MemberExpression: {
+        const member = this.memberOfConstant(n, depth + 1);
+        return member === undefined || member === IMPORTED ? member : member.owner.constantContainer(member.node, depth + 1);
+      }
+      case AST_NODE_TYPES.Identifier: {
+        const variable = this.variables.get(n);
+        const def = variable?.defs[0];
+        if (!variable || !def) return undefined;
+        if (def.type === DefinitionType.ImportBinding) {
+          const target = this.importedValue(def, depth);
+          return (target && target.owner.constantContainer(target.node, depth + 1)) ?? IMPORTED;
+        }
+        if (def.type === DefinitionType.TSEnumName || def.type === DefinitionType.ClassName || def.type === DefinitionType.TSModuleName) {
+          return this.constantContainer(def.node as TSESTree.Node, depth + 1);
+        }
+        if (
+          def.type === DefinitionType.Variable &&
+          def.node.type === AST_NODE_TYPES.VariableDeclarator &&
+          def.node.id === def.name &&
+          def.node.init &&
+          def.parent?.type === AST_NODE_TYPES.VariableDeclaration &&
+          def.parent.kind === 'const'
+        ) {
+          return this.constantContainer(def.node.init, depth + 1);
+        }
+        return undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /**
+   * A loop variable or callback parameter that takes each element of a constant collection:
+   * `for (const flag of Object.values(FLAGS))`, `FLAGS_USED.map((flag) => read(flag))`. The key is
+   * one of a fixed, visible set, not computed.
+   */
+  private iteratesConstants(def: Variable['defs'][number], depth: number): boolean {
+    const collection = this.iteratedCollection(def);
+    return collection !== undefined && this.isConstantCollection(collection, depth + 1);
+  }
+
+  private isConstantCollection(node: TSESTree.Node, depth: number): boolean {
+    if (depth > MAX_NAMESPACE_DEPTH) return false;
+    const n = unwrapExpression(node);
+    if (n.type === AST_NODE_TYPES.ArrayExpression) {
+      return n.elements.every((e) => e !== null && e.type !== AST_NODE_TYPES.SpreadElement && this.resolveKey(e, depth + 1).kind !== 'dynamic');
+    }
+    if (n.type === AST_NODE_TYPES.CallExpression && n.arguments[0]) {
+      const callee = unwrapExpression(n.callee);
+      // `Object.values(FLAGS)`, `Object.keys(FLAGS)`
+      if (callee.type === AST_NODE_TYPES.MemberExpression && callee.object.type === AST_NODE_TYPES.Identifier && callee.object.name === 'Object' && ['values', 'keys'].includes(memberName(callee) ?? '')) {
+        return this.constantContainer(n.arguments[0], depth + 1) !== undefined;
+      }
+      return false;
+    }
+    if (n.type === AST_NODE_TYPES.Identifier) {
+      const def = this.variables.get(n)?.defs[0];
+      if (def?.type === DefinitionType.ImportBinding) return true;
+      if (def?.type === DefinitionType.Parameter && isNarrowKeyArrayType(typeAnnotationOf(def.name))) return true;
+      return (
+        def?.type === DefinitionType.Variable &&
+        def.node.type === AST_NODE_TYPES.VariableDeclarator &&
+        def.node.id === def.name &&
+        def.node.init !== null &&
+        def.parent?.type === AST_NODE_TYPES.VariableDeclaration &&
+        def.parent.kind === 'const' &&
+        this.isConstantCollection(def.node.init, depth + 1)
+      );
+    }
+    if (n.type === AST_NODE_TYPES.MemberExpression) {
+      if (isNarrowKeyArrayType(this.parameterMemberType(n))) return true;
+      const member = this.memberOfConstant(n, depth + 1);
+      return member === IMPORTED || (member !== undefined && member.owner.isConstantCollection(member.node, depth + 1));
+    }
+    return false;
+  }
+
+  /**
+   * What an import from a file of this project is bound to there: the exported initialiser or
+   * declaration, with the detector of its file. Undefined for packages outside the project.
+   */
+  private importedValue(def: Variable['defs'][number], depth: number, mentions?: RegExp): Owned | undefined {
+    const { file, project } = this.options;
+    const declaration = def.parent;
+    if (!file || !project || depth > MAX_NAMESPACE_DEPTH || declaration?.type !== AST_NODE_TYPES.ImportDeclaration || typeof declaration.source.value !== 'string') return undefined;
+    const spec = def.node;
+    const name =
+      spec.type === AST_NODE_TYPES.ImportSpecifier ? (spec.imported.type === AST_NODE_TYPES.Identifier ? spec.imported.name : String(spec.imported.value)) : spec.type === AST_NODE_TYPES.ImportDefaultSpecifier ? 'default' : undefined;
+    if (name === undefined) return undefined;
+    return this.exportFrom(declaration.source.value, name, depth + 1, mentions);
+  }
+
+  /** `mentions`: follow only into files whose text matches it (or that re-export), so most imports are never parsed. */
+  private exportFrom(specifier: string, name: string, depth: number, mentions?: RegExp): Owned | undefined {
+    const { file, project } = this.options;
+    if (!file || !project || depth > MAX_NAMESPACE_DEPTH || packageKind(specifier)) return undefined;
+    const target = project.resolve(file, specifier);
+    if (!target) return undefined;
+    if (mentions) {
+      const text = project.read(target);
+      if (text === undefined || !(mentions.test(text) || RE_EXPORTS.test(text))) return undefined;
+    }
+    return this.detectorFor(target)?.exported(name, depth + 1, mentions);
+  }
+
+  private detectorFor(file: string): Detector | undefined {
+    const parsed = this.options.project!.parse(file);
+    if (!parsed) return undefined;
+    let detector = fileDetectors.get(parsed.ast);
+    if (!detector) {
+      detector = new Detector(parsed.ast, parsed.scopeManager, { registryKeys: this.options.registryKeys, file, project: this.options.project!, text: parsed.text });
+      fileDetectors.set(parsed.ast, detector);
+    }
+    return detector;
+  }
+
+  /** The value this module exports as `name`: `export const`, `export enum`, `export { a as name }`, re-exports. */
+  exported(name: string, depth: number, mentions?: RegExp): Owned | undefined {
+    if (depth > MAX_NAMESPACE_DEPTH) return undefined;
+    const local = (id: string): Owned | undefined => {
+      const variable = this.moduleVariable(id);
+      const def = variable?.defs[0];
+      if (!def) return undefined;
+      if (def.type === DefinitionType.ImportBinding) return this.importedValue(def, depth + 1, mentions);
+      if (def.type === DefinitionType.Variable && def.node.type === AST_NODE_TYPES.VariableDeclarator && def.node.id === def.name && def.node.init) return { owner: this, node: def.node.init };
+      if (def.type === DefinitionType.TSEnumName || def.type === DefinitionType.ClassName || def.type === DefinitionType.TSModuleName) return { owner: this, node: def.node as TSESTree.Node };
+      return undefined;
+    };
+    for (const statement of this.ast.body) {
+      if (statement.type === AST_NODE_TYPES.ExportNamedDeclaration) {
+        const declaration = statement.declaration;
+        if (declaration?.type === AST_NODE_TYPES.VariableDeclaration) {
+          for (const d of declaration.declarations) if (d.id.type === AST_NODE_TYPES.Identifier && d.id.name === name && d.init) return { owner: this, node: d.init };
+        } else if (declaration && 'id' in declaration && declaration.id?.type === AST_NODE_TYPES.Identifier && declaration.id.name === name) {
+          return { owner: this, node: declaration };
+        }
+        for (const specifier of statement.specifiers) {
+          const exportedName = specifier.exported.type === AST_NODE_TYPES.Identifier ? specifier.exported.name : String(specifier.exported.value);
+          if (exportedName !== name) continue;
+          const localName = specifier.local.type === AST_NODE_TYPES.Identifier ? specifier.local.name : String(specifier.local.value);
+          if (statement.source && typeof statement.source.value === 'string') return this.exportFrom(statement.source.value, localName, depth + 1, mentions);
+          return local(localName);
+        }
+      } else if (statement.type === AST_NODE_TYPES.ExportDefaultDeclaration && name === 'default') {
+        const declaration = statement.declaration;
+        return declaration.type === AST_NODE_TYPES.Identifier ? local(declaration.name) : { owner: this, node: declaration };
+      }
+    }
+    for (const statement of this.ast.body) {
+      if (statement.type === AST_NODE_TYPES.ExportAllDeclaration && statement.exported === null && typeof statement.source.value === 'string') {
+        const found = this.exportFrom(statement.source.value, name, depth + 1, mentions);
+        if (found) return found;
+      }
+    }
+    return undefined;
+  }
+
+  private moduleVariable(name: string): Variable | undefined {
+    for (const variable of this.variables.values()) {
+      if (variable.name === name && variable.scope.type === 'module') return variable;
+    }
+    return undefined;
+  }
+
+  /**
+   * `media.feature` in `SOCIAL_MEDIA.map((media) => ...)` (or a `for...of`) where the array is a
+   * constant list of object literals whose `feature` is a constant key in every element.
+   */
+  private isConstantElementMember(member: TSESTree.MemberExpression, depth: number): boolean {
+    const object = unwrapExpression(member.object);
+    const name = memberName(member);
+    if (object.type !== AST_NODE_TYPES.Identifier || name === undefined) return false;
+    const def = this.variables.get(object)?.defs[0];
+    const collection = def && this.iteratedCollection(def);
+    if (!collection) return false;
+    const list = this.constantArray(collection, depth + 1);
+    return (
+      list !== undefined &&
+      list.node.elements.length > 0 &&
+      list.node.elements.every((e) => {
+        const element = e && unwrapExpression(e);
+        const value = element?.type === AST_NODE_TYPES.ObjectExpression ? findProperty(element, name)?.value : undefined;
+        return value !== undefined && list.owner.resolveKey(value, depth + 1).kind !== 'dynamic';
+      })
+    );
+  }
+
+  /** The array literal a constant (here or exported by a project file) is bound to. */
+  private constantArray(node: TSESTree.Node, depth: number): { owner: Detector; node: TSESTree.ArrayExpression } | undefined {
+    if (depth > MAX_NAMESPACE_DEPTH) return undefined;
+    const n = unwrapExpression(node);
+    if (n.type === AST_NODE_TYPES.ArrayExpression) return { owner: this, node: n };
+    if (n.type !== AST_NODE_TYPES.Identifier) return undefined;
+    const def = this.variables.get(n)?.defs[0];
+    if (def?.type === DefinitionType.ImportBinding) {
+      const target = this.importedValue(def, depth);
+      return target?.owner.constantArray(target.node, depth + 1);
+    }
+    if (def?.type === DefinitionType.Variable && def.node.type === AST_NODE_TYPES.VariableDeclarator && def.node.init && def.parent?.type === AST_NODE_TYPES.VariableDeclaration && def.parent.kind === 'const') {
+      return this.constantArray(def.node.init, depth + 1);
+    }
+    return undefined;
+  }
+
+  /** The collection a loop variable or an element callback's parameter walks through. */
+  private iteratedCollection(def: Variable['defs'][number]): TSESTree.Node | undefined {
+    if (def.type === DefinitionType.Variable) {
+      const loop = def.parent?.parent;
+      return loop?.type === AST_NODE_TYPES.ForOfStatement && loop.left === def.parent && def.node.id === def.name ? loop.right : undefined;
+    }
+    if (def.type !== DefinitionType.Parameter || !isFunctionNode(def.node) || def.node.params[0] !== def.name) return undefined;
+    const { node, parent } = outerParent(def.node);
+    if (parent?.type !== AST_NODE_TYPES.CallExpression || parent.arguments[0] !== node) return undefined;
+    const callee = unwrapExpression(parent.callee);
+    return callee.type === AST_NODE_TYPES.MemberExpression && ELEMENT_CALLBACKS.has(memberName(callee) ?? '') ? callee.object : undefined;
+  }
+
+  /** `FLOW_FLAGS[flowId]`: a lookup, by any index, in a constant table whose every value is a constant key. */
+  private isConstantTable(node: TSESTree.Node, depth: number): boolean {
+    const container = this.constantContainer(node, depth + 1);
+    if (container === IMPORTED) return true;
+    const table = container?.node;
+    const constant = (value: TSESTree.Node | undefined): boolean => value !== undefined && container!.owner.resolveKey(value, depth + 1).kind !== 'dynamic';
+    // `FeatureFlag[name as keyof typeof FeatureFlag]`: one of a string enum's values.
+    if (table?.type === AST_NODE_TYPES.TSEnumDeclaration) return (table.body?.members ?? []).every((m) => constant(m.initializer));
+    return table?.type === AST_NODE_TYPES.ObjectExpression && table.properties.every((p) => p.type === AST_NODE_TYPES.Property && constant(p.value));
+  }
+
+  /** A method of a class declared `implements Provider` with `Provider` from an OpenFeature package. */
+  private isInOpenFeatureProvider(fn: TSESTree.Node): boolean {
+    let n: TSESTree.Node | undefined = fn.parent;
+    while (n && n.type !== AST_NODE_TYPES.ClassDeclaration && n.type !== AST_NODE_TYPES.ClassExpression) n = n.parent;
+    return (n?.implements ?? []).some((clause) => {
+      const name = clause.expression;
+      if (name.type !== AST_NODE_TYPES.Identifier) return false;
+      const origin = this.identifierOrigin(name, 0);
+      return origin?.kind === 'module' && /^@openfeature\//.test(origin.source) && /Provider$/.test(lastOf(origin.path) ?? '');
+    });
+  }
+
+  /** `props.feature` where the parameter is declared `props: { feature: FeatureKey }`: the member's declared type. */
+  private parameterMemberType(member: TSESTree.MemberExpression): TSESTree.TSTypeAnnotation | undefined {
+    const object = unwrapExpression(member.object);
+    const name = memberName(member);
+    if (object.type !== AST_NODE_TYPES.Identifier || name === undefined) return undefined;
+    const def = this.variables.get(object)?.defs[0];
+    if (def?.type !== DefinitionType.Parameter) return undefined;
+    const type = typeAnnotationOf(def.name)?.typeAnnotation;
+    if (type?.type !== AST_NODE_TYPES.TSTypeLiteral) return undefined;
+    for (const m of type.members) {
+      if (m.type === AST_NODE_TYPES.TSPropertySignature && !m.computed && m.key.type === AST_NODE_TYPES.Identifier && m.key.name === name) return m.typeAnnotation;
+    }
+    return undefined;
   }
 
   private originOf(node: TSESTree.Node, depth = 0): Origin | undefined {
@@ -1032,8 +1408,14 @@ class Detector {
           if (receiver?.kind === 'client' && (method === 'waitForInitialization' || method === 'waitUntilReady' || method === 'init')) return receiver;
         }
         const fn = this.originOf(callee, depth + 1);
-        if (fn?.kind === 'module') return this.factoryResult(fn, false) ?? (packageKind(fn.source) === 'vercel' && lastOf(fn.path) === 'flag' ? this.vercelOrigin(n) : undefined);
-        return undefined;
+        if (fn?.kind === 'module' && packageKind(fn.source)) return this.factoryResult(fn, false) ?? (packageKind(fn.source) === 'vercel' && isVercelFlagFunction(lastOf(fn.path)) ? this.vercelOrigin(n) : undefined);
+        return (fn?.kind === 'module' ? this.factoryResult(fn, false) : undefined) ?? this.returnedClient(callee, depth + 1);
+      }
+      case AST_NODE_TYPES.ConditionalExpression: {
+        // `key ? new PostHog(key) : undefined`
+        const branches = [n.consequent, n.alternate].map((b) => (isNothing(b) ? undefined : this.originOf(b, depth + 1)));
+        const client = branches.find((o) => o?.kind === 'client');
+        return client && branches.every((o, i) => o === client || isNothing([n.consequent, n.alternate][i]!)) ? client : undefined;
       }
       case AST_NODE_TYPES.NewExpression: {
         const fn = this.originOf(n.callee, depth + 1);
@@ -1048,6 +1430,29 @@ class Detector {
       default:
         return undefined;
     }
+  }
+
+  /** `getClient()` where `getClient` (here or in a project file) returns a client: `() => client`, `function () { return client; }`. */
+  private returnedClient(callee: TSESTree.Node, depth: number): Origin | undefined {
+    const id = unwrapExpression(callee);
+    if (id.type !== AST_NODE_TYPES.Identifier || depth > 12) return undefined;
+    const def = this.variables.get(id)?.defs[0];
+    let fn: Owned | undefined;
+    if (def?.type === DefinitionType.FunctionName) fn = { owner: this, node: def.node as TSESTree.Node };
+    else if (def?.type === DefinitionType.Variable && def.node.type === AST_NODE_TYPES.VariableDeclarator && def.node.init) fn = { owner: this, node: def.node.init };
+    else if (def?.type === DefinitionType.ImportBinding && this.options.project && !packageKind(String(def.parent?.type === AST_NODE_TYPES.ImportDeclaration ? def.parent.source.value : ''))) {
+      fn = this.importedValue(def, depth);
+    }
+    if (!fn || !isFunctionNode(fn.node)) return undefined;
+    const body = fn.node.body;
+    let returned: TSESTree.Node | undefined;
+    if (body.type !== AST_NODE_TYPES.BlockStatement) returned = body;
+    else {
+      const returns = body.body.filter((st): st is TSESTree.ReturnStatement => st.type === AST_NODE_TYPES.ReturnStatement);
+      if (returns.length === 1) returned = returns[0]!.argument ?? undefined;
+    }
+    const origin = returned && fn.owner.originOf(returned, depth + 1);
+    return origin?.kind === 'client' ? origin : undefined;
   }
 
   private vercelOrigin(call: TSESTree.CallExpression): Origin | undefined {
@@ -1084,7 +1489,7 @@ class Detector {
       }
       if (spec.type === AST_NODE_TYPES.ImportSpecifier) {
         const imported = spec.imported.type === AST_NODE_TYPES.Identifier ? spec.imported.name : String(spec.imported.value);
-        return { kind: 'module', source, path: [imported] };
+        return this.projectOrigin(def, depth) ?? { kind: 'module', source, path: [imported] };
       }
       return undefined;
     }
@@ -1106,6 +1511,21 @@ class Detector {
       return undefined;
     }
     if (def.type === DefinitionType.Parameter) return this.typedOrigin(typeAnnotationOf(def.name));
+    return undefined;
+  }
+
+  /**
+   * An import from a file of this project that exports a flag client, an SDK function under another
+   * name (`export const useFeatureOn = useFeatureIsOn`) or a Vercel flag (`export const f = flag({...})`).
+   */
+  private projectOrigin(def: Variable['defs'][number], depth: number): Origin | undefined {
+    const declaration = def.parent;
+    if (!this.options.project || declaration?.type !== AST_NODE_TYPES.ImportDeclaration || packageKind(String(declaration.source.value))) return undefined;
+    const target = this.importedValue(def, depth, MENTIONS_SDK);
+    if (!target || !MENTIONS_SDK.test(target.owner.text)) return undefined;
+    const origin = target.owner.originOf(target.node, depth + 1);
+    if (origin?.kind === 'client' || origin?.kind === 'vercel-flag') return origin;
+    if (origin?.kind === 'module' && packageKind(origin.source)) return origin;
     return undefined;
   }
 
@@ -1155,6 +1575,102 @@ class Detector {
     const flavor = clientFromTypeName(kind, name);
     return flavor ? { kind: 'client', flavor } : undefined;
   }
+}
+
+/** A namespace of constants: an object literal, an enum, a class (its static fields) or a TypeScript namespace. */
+type ConstantContainer = TSESTree.ObjectExpression | TSESTree.TSEnumDeclaration | TSESTree.ClassDeclaration | TSESTree.ClassExpression | TSESTree.TSModuleDeclaration;
+
+/** A node and the detector of the file it is in (constants and flag definitions can live in other files). */
+interface Owned {
+  owner: Detector;
+  node: TSESTree.Node;
+}
+
+/** Detectors of files read through {@link ProjectView}, kept with their trees. */
+const fileDetectors = new WeakMap<TSESTree.Program, Detector>();
+
+function memberOfContainer(container: ConstantContainer, name: string): TSESTree.Node | undefined {
+  switch (container.type) {
+    case AST_NODE_TYPES.ObjectExpression:
+      return findProperty(container, name)?.value;
+    case AST_NODE_TYPES.TSEnumDeclaration:
+      return container.body?.members.find((m) => (m.id.type === AST_NODE_TYPES.Identifier ? m.id.name : m.id.value) === name)?.initializer;
+    case AST_NODE_TYPES.ClassDeclaration:
+    case AST_NODE_TYPES.ClassExpression:
+      return (
+        container.body.body.find(
+          (e): e is TSESTree.PropertyDefinition => e.type === AST_NODE_TYPES.PropertyDefinition && e.static && !e.computed && e.key.type === AST_NODE_TYPES.Identifier && e.key.name === name,
+        )?.value ?? undefined
+      );
+    case AST_NODE_TYPES.TSModuleDeclaration:
+      return namespaceMember(container, name);
+  }
+}
+
+/**
+ * How far a constant is followed through namespaces and files (`config.unleash.flags.x.name` in
+ * another package takes a dozen steps); deeper is taken as not constant.
+ */
+const MAX_NAMESPACE_DEPTH = 40;
+
+/** A member of a namespace imported from another module: a constant whose value is not in this file. */
+const IMPORTED = Symbol('imported');
+
+/** Array methods whose callback's first parameter is each element in turn. */
+const ELEMENT_CALLBACKS = new Set(['map', 'forEach', 'filter', 'flatMap', 'some', 'every', 'find', 'findIndex']);
+
+/** Receivers of standard `get` methods (Fetch, URL, Map-like stores) that are never a flag client. */
+const WEB_API_RECEIVERS = /^(headers|cookies|searchParams|params|query|formData|map|cache|storage|localStorage|sessionStorage|env)$/i;
+
+function isWebApiReceiver(receiver: TSESTree.Node): boolean {
+  const n = unwrapExpression(receiver);
+  const name = n.type === AST_NODE_TYPES.Identifier ? n.name : n.type === AST_NODE_TYPES.MemberExpression ? memberName(n) : undefined;
+  return name !== undefined && WEB_API_RECEIVERS.test(name);
+}
+
+/**
+ * An unannotated parameter of a function written as an object literal's property
+ * (`{ evaluatedFeatureFlag: (flag) => reader(flag) }`) takes its type from the object's declared
+ * type, which only the type-checked config can see; it is not evidence of a computed key.
+ */
+function isContextuallyTypedParameter(fn: TSESTree.Node, name: TSESTree.Node): boolean {
+  if (!isFunctionNode(fn) || typeAnnotationOf(name) !== undefined || !fn.params.includes(name as TSESTree.Parameter)) return false;
+  const { node, parent } = outerParent(fn);
+  return parent?.type === AST_NODE_TYPES.Property && parent.value === node && parent.parent?.type === AST_NODE_TYPES.ObjectExpression;
+}
+
+/** `flag`, and its name before flags 3 (`unstable_flag`). */
+function isVercelFlagFunction(name: string | undefined): boolean {
+  return name === 'flag' || name === 'unstable_flag';
+}
+
+function isNothing(node: TSESTree.Node): boolean {
+  const n = unwrapExpression(node);
+  return (n.type === AST_NODE_TYPES.Identifier && n.name === 'undefined') || (n.type === AST_NODE_TYPES.Literal && n.value === null);
+}
+
+function isFunctionNode(node: TSESTree.Node): node is TSESTree.ArrowFunctionExpression | TSESTree.FunctionExpression | TSESTree.FunctionDeclaration {
+  return node.type === AST_NODE_TYPES.ArrowFunctionExpression || node.type === AST_NODE_TYPES.FunctionExpression || node.type === AST_NODE_TYPES.FunctionDeclaration;
+}
+
+/** `namespace Settings { export const X = ...; export namespace Inner {...} }`: the initialiser or declaration named `name`. */
+function namespaceMember(namespace: TSESTree.TSModuleDeclaration, name: string): TSESTree.Node | undefined {
+  const body = namespace.body;
+  if (body?.type !== AST_NODE_TYPES.TSModuleBlock) return undefined;
+  for (const statement of body.body) {
+    const declaration = statement.type === AST_NODE_TYPES.ExportNamedDeclaration ? statement.declaration : undefined;
+    if (!declaration) continue;
+    if (declaration.type === AST_NODE_TYPES.VariableDeclaration && declaration.kind === 'const') {
+      for (const d of declaration.declarations) if (d.id.type === AST_NODE_TYPES.Identifier && d.id.name === name && d.init) return d.init;
+    } else if (
+      (declaration.type === AST_NODE_TYPES.TSEnumDeclaration || declaration.type === AST_NODE_TYPES.ClassDeclaration || declaration.type === AST_NODE_TYPES.TSModuleDeclaration) &&
+      declaration.id?.type === AST_NODE_TYPES.Identifier &&
+      declaration.id.name === name
+    ) {
+      return declaration;
+    }
+  }
+  return undefined;
 }
 
 function lastOf<T>(list: readonly T[]): T | undefined {
@@ -1218,8 +1734,10 @@ function typeAnnotationOf(node: TSESTree.Node): TSESTree.TSTypeAnnotation | unde
  * linter, guarantees which.
  */
 function isNarrowKeyType(annotation: TSESTree.TSTypeAnnotation | undefined): boolean {
-  const type = annotation?.typeAnnotation;
-  if (!type) return false;
+  return annotation !== undefined && isNarrowKeyTypeNode(annotation.typeAnnotation);
+}
+
+function isNarrowKeyTypeNode(type: TSESTree.TypeNode): boolean {
   switch (type.type) {
     case AST_NODE_TYPES.TSLiteralType:
     case AST_NODE_TYPES.TSTypeOperator:
@@ -1232,6 +1750,18 @@ function isNarrowKeyType(annotation: TSESTree.TSTypeAnnotation | undefined): boo
     default:
       return false;
   }
+}
+
+/** `FeatureKey[]`, `readonly FeatureKey[]`, `Array<FeatureKey>`: a list of keys from a known set. */
+function isNarrowKeyArrayType(annotation: TSESTree.TSTypeAnnotation | undefined): boolean {
+  let type = annotation?.typeAnnotation;
+  if (type?.type === AST_NODE_TYPES.TSTypeOperator && type.operator === 'readonly') type = type.typeAnnotation;
+  if (type?.type === AST_NODE_TYPES.TSArrayType) return isNarrowKeyTypeNode(type.elementType);
+  if (type?.type === AST_NODE_TYPES.TSTypeReference && type.typeName.type === AST_NODE_TYPES.Identifier && /^(Readonly)?Array$/.test(type.typeName.name)) {
+    const element = type.typeArguments?.params[0];
+    return element !== undefined && isNarrowKeyTypeNode(element);
+  }
+  return false;
 }
 
 /** `const model = <value>` → `model`. */

@@ -4,13 +4,14 @@
  * The registry is read when the config loads and put into `settings.modelflags` as text, so
  * ESLint's cache key (which hashes the config) changes whenever flags.json or the date does.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import json from '@eslint/json';
 import * as tsParser from '@typescript-eslint/parser';
 import type { TSESLint } from '@typescript-eslint/utils';
-import { isValidDate, parseRegistryOrThrow, RegistryError } from '../src/registry.js';
+import { describeErrno } from '../src/file-write.js';
+import { formatIssue, isValidDate, parseRegistry, readerProblems, type RegistryIssue } from '../src/registry.js';
 import type { CustomReader } from './detection.js';
 import consistentDefault from './consistent-default.js';
 import noDynamicFlagKey from './no-dynamic-flag-key.js';
@@ -149,11 +150,8 @@ function loadSettings(options: ConfigOptions): ModelflagsSettings {
     settings.today = options.today;
   }
   if (options.readers !== undefined) {
-    options.readers.forEach((reader, i) => {
-      if (typeof reader?.callee !== 'string' || !Number.isInteger(reader.keyArgument) || reader.keyArgument < 0) {
-        throw new TypeError(`modelflags: readers[${i}] must look like { callee: 'featureFlagProvider.evaluatedFeatureFlag', keyArgument: 0 }; got ${JSON.stringify(reader)}`);
-      }
-    });
+    const problems = readerProblems(options.readers);
+    if (problems.length > 0) throw new TypeError(`modelflags: ${problems.join('; ')}`);
     settings.readers = options.readers.map((r) => ({ ...r }));
   }
   if (options.registry !== undefined) {
@@ -163,21 +161,38 @@ function loadSettings(options: ConfigOptions): ModelflagsSettings {
         : options.registry.startsWith('file:')
           ? fileURLToPath(options.registry)
           : resolve(process.cwd(), options.registry);
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
-      throw new RegistryError([
-        { file, line: 1, column: 1, pointer: '', flag: undefined, message: `modelflags: cannot read the registry passed to the ESLint config: ${reason}` },
-      ]);
-    }
-    // Throws with every problem's file:line:column, so a broken registry stops the lint run loudly.
-    parseRegistryOrThrow(text, file);
     settings.registryFile = file;
-    settings.registryText = text;
+    // A registry that cannot be used does not stop the run (ESLint would print a stack trace and
+    // lint nothing): the rules that need it report the problem once, and the others still run.
+    const text = readRegistryForLint(file);
+    if (typeof text !== 'string') settings.registryProblem = `${file}:1:1: cannot read the registry: ${text.problem}`;
+    else {
+      const { registry, issues } = parseRegistry(text, file);
+      if (registry) settings.registryText = text;
+      else settings.registryProblem = summarizeIssues(issues);
+    }
   }
   return settings;
+}
+
+function readRegistryForLint(file: string): string | { problem: string } {
+  try {
+    const stats = statSync(file, { throwIfNoEntry: false });
+    if (!stats) return { problem: 'no such file; fix the `registry` option of modelflags in eslint.config.js' };
+    // A FIFO or a device would hang the config load, or never end.
+    if (!stats.isFile()) return { problem: 'not a regular file' };
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    return { problem: describeErrno(error) };
+  }
+}
+
+const ISSUES_SHOWN = 5;
+
+function summarizeIssues(issues: readonly RegistryIssue[]): string {
+  const shown = issues.slice(0, ISSUES_SHOWN).map(formatIssue);
+  if (issues.length > ISSUES_SHOWN) shown.push(`… and ${issues.length - ISSUES_SHOWN} more (\`npx modelflags check\` lists them all)`);
+  return shown.join('\n');
 }
 
 function packageVersion(): string {

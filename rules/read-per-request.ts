@@ -1,5 +1,5 @@
 import type { TSESTree } from '@typescript-eslint/utils';
-import type { FlagRead } from './detection.js';
+import { memberName, outerParent, unwrapExpression, type FlagRead } from './detection.js';
 import { describeFunction, enclosingFunction, executionSite, isInsideListener, memoWrapper, storedIn, type Resolve } from './flow.js';
 import { createRule, readsOf, registryOf, resolverOf } from './support.js';
 
@@ -29,6 +29,8 @@ export default createRule<[], MessageId>({
         const resolve = resolverOf(context);
         for (const read of reads) {
           if (read.valueKind === 'definition') continue;
+          // A stream stays current wherever it is subscribed to; only a snapshot of it goes stale.
+          if (read.observable && !isSnapshot(read.call)) continue;
           const flag = read.key === undefined ? 'This flag' : `\`${read.key}\``;
           const site = executionSite(read.call);
           if (site.kind === 'module-load') {
@@ -69,6 +71,23 @@ export default createRule<[], MessageId>({
     };
   },
 });
+
+/** RxJS's ways of taking one value of a stream, after which it no longer follows flag changes. */
+const SNAPSHOT_FUNCTIONS = new Set(['firstValueFrom', 'lastValueFrom']);
+
+/** `await stream`, `firstValueFrom(stream)`, `stream.toPromise()`, also through a `.pipe(...)`. */
+function isSnapshot(call: TSESTree.Node): boolean {
+  let { node, parent } = outerParent(call);
+  while (parent?.type === 'MemberExpression' && parent.object === node && memberName(parent) === 'pipe' && parent.parent?.type === 'CallExpression') {
+    ({ node, parent } = outerParent(parent.parent));
+  }
+  if (parent?.type === 'AwaitExpression') return true;
+  if (parent?.type === 'CallExpression' && parent.arguments[0] === node) {
+    const callee = unwrapExpression(parent.callee);
+    return callee.type === 'Identifier' && SNAPSHOT_FUNCTIONS.has(callee.name);
+  }
+  return parent?.type === 'MemberExpression' && parent.object === node && memberName(parent) === 'toPromise';
+}
 
 /** The result of the read, or of a variable holding it, assigned to long-lived state. */
 function storedValue(read: FlagRead, resolve: Resolve): ReturnType<typeof storedIn> {

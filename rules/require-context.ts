@@ -6,8 +6,11 @@ import { createRule, formatValue, keysOfRead, NO_REGISTRY_MESSAGE, registryAndRe
 
 type MessageId = 'missingContext' | 'emptyContext' | 'noRegistry';
 
-/** OpenFeature can carry the context per request without passing it at the call. */
-const TRANSACTION_CONTEXT = /\b(setTransactionContext|runWithTransactionContext|setTransactionContextPropagator|setContext)\b/;
+/**
+ * OpenFeature can carry the context per request without passing it at the call: a transaction
+ * context, or the NestJS SDK, whose module builds one per request from its `contextFactory`.
+ */
+const TRANSACTION_CONTEXT = /\b(setTransactionContext|runWithTransactionContext|setTransactionContextPropagator|setContext)\b|['"]@openfeature\/nestjs-sdk['"]/;
 
 export default createRule<[], MessageId>({
   name: 'require-context',

@@ -65,8 +65,12 @@ const PLUGINS = [
 function babelParse(text: string, filePath: string, estree: boolean): { program: unknown } {
   babel ??= createRequire(import.meta.url)('@babel/parser') as BabelParser;
   const plugins = [...(allowsJsx(filePath) ? ['jsx' as const] : []), ...(estree ? [['estree', { classFeatures: true }] as const] : []), ...PLUGINS];
+  // A byte order mark belongs to the encoding, not the program. Babel reads it as whitespace, which
+  // leaves a `#!` line after it out of place: parse what follows it, at the same offsets.
+  const bom = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   try {
-    return babel.parse(text, {
+    return babel.parse(bom === 1 ? text.slice(1) : text, {
+      startIndex: bom,
       sourceType: 'module',
       allowImportExportEverywhere: true,
       allowReturnOutsideFunction: true,
@@ -85,6 +89,11 @@ function babelParse(text: string, filePath: string, estree: boolean): { program:
 /** Throws a {@link SourceSyntaxError} when `text` does not parse the way the detection parses it. */
 export function checkSyntax(text: string, filePath: string): void {
   babelParse(text, filePath, false);
+}
+
+/** Babel's own program of `text` (no estree shapes, no ranges, no parent links): the cheapest full parse. */
+export function parseBabel(text: string, filePath: string): { body: unknown[] } {
+  return babelParse(text, filePath, false).program as { body: unknown[] };
 }
 
 /** The typescript-estree program of `text` with parent links, and its scope analysis. */

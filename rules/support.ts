@@ -3,11 +3,13 @@
  * `settings.modelflags`, the file's flag reads, key resolution through types when the
  * type-checked config is on, and UTC date arithmetic for the cleanup rules.
  */
+import { isAbsolute } from 'node:path';
 import { ESLintUtils, type TSESLint, type TSESTree } from '@typescript-eslint/utils';
 import type { ScopeManager } from '@typescript-eslint/scope-manager';
 import { parseRegistry, type FlagDefinition, type FlagValue, type Registry } from '../src/registry.js';
 import { findFlagReads, forEachNode, variablesOf, type CustomReader, type FlagRead } from './detection.js';
 import type { FollowCall, Resolve } from './flow.js';
+import { diskProject } from './project.js';
 import { typedFlowOf, type ParameterUses } from './typed-flow.js';
 
 export interface ModelflagsDocs {
@@ -35,6 +37,7 @@ export function createRule<Options extends readonly unknown[], MessageIds extend
   return {
     ...rule,
     create(context) {
+      rulesOn(context.sourceCode.ast).add(spec.name);
       const options = context.options;
       const previous = configured;
       let current = merged;
@@ -52,12 +55,14 @@ export function createRule<Options extends readonly unknown[], MessageIds extend
 export interface ModelflagsSettings {
   registryFile?: string;
   registryText?: string;
+  /** Why the configured registry cannot be used (file:line:column: message), instead of `registryText`. */
+  registryProblem?: string;
   today?: string;
   readers?: CustomReader[];
 }
 
 export const CONFIGURE_REGISTRY_HINT =
-  "pass your registry to the config: `...modelflags.configs.recommended({ registry: new URL('./flags.json', import.meta.url) })` in eslint.config.js";
+  "it is not configured; pass your registry to the config: `...modelflags.configs.recommended({ registry: new URL('./flags.json', import.meta.url) })` in eslint.config.js";
 
 type AnyContext = Readonly<TSESLint.RuleContext<string, readonly unknown[]>>;
 
@@ -107,6 +112,18 @@ function registryKeysOf(registry: Registry | undefined): ReadonlySet<string> {
   return keys;
 }
 
+const mergedReaders = new WeakMap<object, { registry: Registry | undefined; readers: readonly CustomReader[] }>();
+
+/** The registry's `readers` followed by those the ESLint settings add, one list per settings object and registry. */
+export function readersOf(context: AnyContext, registry: Registry | undefined): readonly CustomReader[] {
+  const settings = settingsOf(context);
+  const cached = mergedReaders.get(settings);
+  if (cached && cached.registry === registry) return cached.readers;
+  const readers = [...(registry?.readers ?? []), ...(settings.readers ?? [])];
+  mergedReaders.set(settings, { registry, readers });
+  return readers;
+}
+
 /** The file's flag reads, computed once per file however many rules ask. */
 export function readsOf(context: AnyContext, registry: Registry | undefined): FlagRead[] {
   const sourceCode = context.sourceCode;
@@ -114,8 +131,9 @@ export function readsOf(context: AnyContext, registry: Registry | undefined): Fl
   if (cached && cached.registry === registry) return cached.reads;
   const reads = findFlagReads(sourceCode.ast, sourceCode.scopeManager as ScopeManager, {
     registryKeys: registryKeysOf(registry),
-    readers: settingsOf(context).readers ?? [],
+    readers: readersOf(context, registry),
     text: sourceCode.text,
+    ...(isAbsolute(context.filename) ? { file: context.filename, project: diskProject } : {}),
     calls: callsFromTraversal(sourceCode),
   });
   fileReads.set(sourceCode.ast, { registry, reads });
@@ -148,7 +166,7 @@ function computeFlow(context: AnyContext, registry: Registry | undefined): FileF
   // Most files read no flag: without type information there is nothing to follow and no bindings to build.
   if (reads.length === 0 && !context.sourceCode.parserServices?.program) return { reads, resolve: () => undefined, follow: undefined, parameterUses: undefined };
   const resolve = resolverOf(context);
-  const typed = typedFlowOf(context, reads, resolve, registryKeysOf(registry), settingsOf(context).readers ?? []);
+  const typed = typedFlowOf(context, reads, resolve, registryKeysOf(registry), readersOf(context, registry));
   if (!typed) return { reads, resolve, follow: undefined, parameterUses: undefined };
   const calls = callsFromTraversal(context.sourceCode)?.() ?? allCalls(context.sourceCode.ast);
   return {
@@ -159,10 +177,13 @@ function computeFlow(context: AnyContext, registry: Registry | undefined): FileF
   };
 }
 
-function allCalls(ast: TSESTree.Program): (TSESTree.CallExpression | TSESTree.NewExpression)[] {
-  const calls: (TSESTree.CallExpression | TSESTree.NewExpression)[] = [];
+/** The nodes detection looks at: calls, `new` and JSX elements (flag components). */
+type CallLike = TSESTree.CallExpression | TSESTree.NewExpression | TSESTree.JSXOpeningElement;
+
+function allCalls(ast: TSESTree.Program): CallLike[] {
+  const calls: CallLike[] = [];
   forEachNode(ast, (node) => {
-    if (node.type === 'CallExpression' || node.type === 'NewExpression') calls.push(node);
+    if (node.type === 'CallExpression' || node.type === 'NewExpression' || node.type === 'JSXOpeningElement') calls.push(node);
   });
   return calls;
 }
@@ -178,16 +199,16 @@ interface TraversalStep {
  * is a flat list and so much cheaper to scan than walking the tree again. Undefined where the
  * source code offers no traversal (detection then walks the tree itself).
  */
-function callsFromTraversal(sourceCode: AnyContext['sourceCode']): (() => (TSESTree.CallExpression | TSESTree.NewExpression)[]) | undefined {
+function callsFromTraversal(sourceCode: AnyContext['sourceCode']): (() => CallLike[]) | undefined {
   const withSteps = sourceCode as unknown as { traverse?: () => Iterable<TraversalStep> };
   if (typeof withSteps.traverse !== 'function') return undefined;
   return () => {
-    const calls: (TSESTree.CallExpression | TSESTree.NewExpression)[] = [];
+    const calls: CallLike[] = [];
     // Kind 1 is a node visit, phase 1 its entry (ESLint's VisitNodeStep).
     for (const step of withSteps.traverse!()) {
       if (step.kind !== 1 || step.phase !== 1) continue;
       const node = step.target as TSESTree.Node;
-      if (node.type === 'CallExpression' || node.type === 'NewExpression') calls.push(node);
+      if (node.type === 'CallExpression' || node.type === 'NewExpression' || node.type === 'JSXOpeningElement') calls.push(node);
     }
     return calls;
   };
@@ -221,22 +242,66 @@ function literalTypesOf(context: AnyContext, node: TSESTree.Node): string[] | un
 
 /**
  * The registry and the file's flag reads (those `keep` accepts), for a rule that needs the registry.
- * Without one it reports, once per file and only where there is a read to check, how to configure
- * it, and returns undefined.
+ * Without one it returns undefined. Where none is configured, it reports how to configure one,
+ * once per file and only where there is a read to check; where the configured one cannot be used
+ * (missing, unreadable, invalid), it reports why once per run: see {@link reportRegistryProblem}.
  */
 export function registryAndReads(
   context: Readonly<TSESLint.RuleContext<'noRegistry' | string, readonly unknown[]>>,
   keep: (read: FlagRead) => boolean = () => true,
 ): { registry: Registry; reads: FlagRead[] } | undefined {
   const registry = registryOf(context);
-  const reads = readsOf(context, registry).filter(keep);
-  if (registry) return { registry, reads };
-  const first = reads[0];
+  if (registry) return { registry, reads: readsOf(context, registry).filter(keep) };
+  const problem = settingsOf(context).registryProblem;
+  if (problem !== undefined) {
+    reportRegistryProblem(context, problem);
+    return undefined;
+  }
+  const first = readsOf(context, registry).find(keep);
   if (first) context.report({ node: first.call, messageId: 'noRegistry', data: { hint: CONFIGURE_REGISTRY_HINT } });
   return undefined;
 }
 
-export const NO_REGISTRY_MESSAGE = 'This rule needs the flag registry, which is not configured: {{hint}}.';
+export const NO_REGISTRY_MESSAGE = 'This rule needs the flag registry: {{hint}}.';
+
+/**
+ * The rules that need the registry, in the order in which they volunteer to report that it cannot
+ * be used: the first is an error in every config, so a broken registry fails the run.
+ */
+const REGISTRY_PROBLEM_REPORTERS = ['no-unknown-flag', 'no-unknown-variant', 'consistent-default', 'require-context', 'no-expired-flag'];
+
+/** The modelflags rules enabled on a file, as their `create` runs (before any of them visits a node). */
+const enabledRules = new WeakMap<object, Set<string>>();
+
+function rulesOn(ast: object): Set<string> {
+  let names = enabledRules.get(ast);
+  if (!names) enabledRules.set(ast, (names = new Set()));
+  return names;
+}
+
+/** Registry problem → the file it was reported on, in this process. */
+const registryProblemReportedOn = new Map<string, string>();
+
+/**
+ * Reports that the configured registry cannot be used once per run, at line 1 of the first file
+ * linted, by one rule (the first of {@link REGISTRY_PROBLEM_REPORTERS} enabled there), rather than
+ * stopping ESLint. The same file gets it again when linted again, so an editor keeps showing it
+ * there; a worker thread or a new process reports it once more.
+ */
+function reportRegistryProblem(context: Readonly<TSESLint.RuleContext<'noRegistry' | string, readonly unknown[]>>, problem: string): void {
+  const reportedOn = registryProblemReportedOn.get(problem);
+  if (reportedOn !== undefined && reportedOn !== context.filename) return;
+  const enabled = rulesOn(context.sourceCode.ast);
+  const reporter = REGISTRY_PROBLEM_REPORTERS.find((name) => enabled.has(name));
+  if (reporter === undefined || !context.id.endsWith(`/${reporter}`)) return;
+  if (registryProblemReportedOn.size > 16) registryProblemReportedOn.clear();
+  registryProblemReportedOn.set(problem, context.filename);
+  context.report({
+    loc: { line: 1, column: 0 },
+    messageId: 'noRegistry',
+    data: { hint: `the registry in the config cannot be used, so the rules that need it check nothing until it is fixed:\n${problem}` },
+  });
+}
 
 // ---------------------------------------------------------------------------------------------
 // Dates

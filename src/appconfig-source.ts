@@ -2,8 +2,9 @@
  * `modelflags/appconfig`: the registry as an AWS AppConfig freeform configuration profile, read
  * through the AppConfigData API. A separate entry so the main runtime never loads the AWS SDK.
  */
-import { AppConfigDataClient, GetLatestConfigurationCommand, StartConfigurationSessionCommand } from '@aws-sdk/client-appconfigdata';
-import { pollingSource, type FlagSource, type PollResult } from './sources.js';
+import { AppConfigDataClient, GetLatestConfigurationCommand, StartConfigurationSessionCommand, type GetLatestConfigurationCommandOutput } from '@aws-sdk/client-appconfigdata';
+import { describeErrno } from './file-write.js';
+import { durationOption, pollingSource, sizeOption, type FlagSource, type PollResult } from './sources.js';
 
 export interface AppConfigSourceOptions {
   /** A configured client (region, credentials, endpoint); by default one from the environment. */
@@ -28,6 +29,8 @@ export interface AppConfigSourceOptions {
   timeoutMs?: number;
   /** Ceiling of the backoff between failed polls (default 5 minutes). */
   maxBackoffMs?: number;
+  /** A larger configuration is refused and counts as a failure (default 8 MiB). */
+  maxBytes?: number;
 }
 
 /**
@@ -41,17 +44,20 @@ export interface AppConfigSourceOptions {
 export function appConfigSource(options: AppConfigSourceOptions): FlagSource {
   const { application, environment, profile } = options;
   const client = options.client ?? new AppConfigDataClient({});
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  const maxBackoffMs = options.maxBackoffMs ?? 300_000;
+  const timeoutMs = durationOption('appConfigSource: timeoutMs', options.timeoutMs, 10_000);
+  const maxBackoffMs = durationOption('appConfigSource: maxBackoffMs', options.maxBackoffMs, 300_000, true);
+  const pollIntervalMs = options.pollIntervalMs === undefined ? undefined : durationOption('appConfigSource: pollIntervalMs', options.pollIntervalMs, 0);
+  const maxBytes = sizeOption('appConfigSource: maxBytes', options.maxBytes);
   const origin = `appconfig://${application}/${environment}/${profile}`;
   let token: string | undefined;
   let serverIntervalMs = 60_000;
 
-  const intervalMs = (): number => options.pollIntervalMs ?? serverIntervalMs;
+  const intervalMs = (): number => pollIntervalMs ?? serverIntervalMs;
 
   const call = async (signal: AbortSignal): Promise<PollResult> => {
     const abortSignal = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
     let step = 'StartConfigurationSession';
+    let response: GetLatestConfigurationCommandOutput;
     try {
       if (token === undefined) {
         const session = await client.send(
@@ -72,20 +78,26 @@ export function appConfigSource(options: AppConfigSourceOptions): FlagSource {
       const used = token;
       // Spent whether or not the call succeeds; only the token in the response may be used next.
       token = undefined;
-      const response = await client.send(new GetLatestConfigurationCommand({ ConfigurationToken: used }), { abortSignal });
+      response = await client.send(new GetLatestConfigurationCommand({ ConfigurationToken: used }), { abortSignal });
       token = response.NextPollConfigurationToken;
       if (response.NextPollIntervalInSeconds !== undefined && response.NextPollIntervalInSeconds > 0) {
         serverIntervalMs = response.NextPollIntervalInSeconds * 1000;
       }
-      const body = response.Configuration;
-      if (body === undefined || body.byteLength === 0) return { status: 'unchanged' };
-      const text = new TextDecoder('utf-8', { fatal: true }).decode(body);
-      const version = response.VersionLabel ? ` (version ${response.VersionLabel})` : '';
-      return { status: 'changed', doc: { text, origin: `${origin}${version}` } };
     } catch (error) {
       token = undefined;
       throw new Error(`${step} failed: ${describeAwsError(error, abortSignal, signal, timeoutMs)}`);
     }
+    // The call succeeded and the session goes on: a configuration refused below is reported once,
+    // like an invalid document, and the next poll answers "unchanged" until a new one is deployed.
+    // The SDK types this `Uint8Array | undefined`, but for the empty body that means "unchanged"
+    // it returns null; reading that as a failure started a new session on every poll.
+    const body = response.Configuration as Uint8Array | null | undefined;
+    if (body === undefined || body === null || body.byteLength === 0) return { status: 'unchanged' };
+    // The SDK has already buffered it; the cap spares the parse.
+    if (body.byteLength > maxBytes) throw new Error(`the configuration is ${body.byteLength} bytes, more than maxBytes (${maxBytes} bytes); raise maxBytes if the registry really is that large`);
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(body);
+    const version = response.VersionLabel ? ` (version ${response.VersionLabel})` : '';
+    return { status: 'changed', doc: { text, origin: `${origin}${version}` } };
   };
 
   return pollingSource({
@@ -100,7 +112,7 @@ export function appConfigSource(options: AppConfigSourceOptions): FlagSource {
 
 function describeAwsError(error: unknown, abortSignal: AbortSignal, stopSignal: AbortSignal, timeoutMs: number): string {
   if (abortSignal.aborted && !stopSignal.aborted) return `no response within ${timeoutMs} ms (timeoutMs)`;
-  const e = error as { name?: string; message?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  const e = (typeof error === 'object' && error !== null ? error : {}) as { name?: string; message?: string; code?: string; $metadata?: { httpStatusCode?: number } };
   const status = e.$metadata?.httpStatusCode;
   if (e.code === 'ECONNREFUSED') return 'connection refused (is the endpoint reachable?)';
   const hint =
@@ -109,5 +121,5 @@ function describeAwsError(error: unknown, abortSignal: AbortSignal, stopSignal: 
       : e.name === 'BadRequestException'
         ? '; a new session will be started'
         : '';
-  return `${e.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}: ${e.message ?? String(error)}${hint}`;
+  return `${e.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}: ${e.message ?? describeErrno(error)}${hint}`;
 }

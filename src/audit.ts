@@ -8,12 +8,13 @@
  * demand.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { globby } from 'globby';
 import { findFlagReads, type CustomReader, type FlagRead } from '../rules/detection.js';
 import { parseForDetection, SourceSyntaxError } from '../rules/source-parser.js';
+import { describeErrno } from './file-write.js';
 import { formatIssue, parseRegistry, readRegistryText, RegistryReadError, type FlagDefinition, type FlagValue } from './registry.js';
 
 export const CODE_EXTENSIONS = ['ts', 'tsx', 'mts', 'cts', 'js', 'jsx', 'mjs', 'cjs'] as const;
@@ -150,12 +151,18 @@ function nodeLocation(file: string, node: { loc: { start: { line: number; column
 async function listFiles(cwd: string, paths: readonly string[]): Promise<string[]> {
   const patterns: string[] = [];
   const exts = `{${CODE_EXTENSIONS.join(',')}}`;
+  // A mistyped path would otherwise scan nothing and report every flag as unused.
+  const refused: string[] = [];
   for (const p of paths) {
     const abs = resolve(cwd, p);
     const rel = toPosix(relative(cwd, abs)) || '.';
-    if (CODE_EXTENSIONS.some((e) => rel.endsWith(`.${e}`))) patterns.push(rel);
-    else patterns.push(rel === '.' ? `**/*.${exts}` : `${rel.replace(/\/$/, '')}/**/*.${exts}`);
+    const stats = statSync(abs, { throwIfNoEntry: false });
+    if (!stats) refused.push(`${p}: path not found (paths are relative to ${cwd})`);
+    else if (stats.isDirectory()) patterns.push(rel === '.' ? `**/*.${exts}` : `${rel.replace(/\/$/, '')}/**/*.${exts}`);
+    else if (CODE_EXTENSIONS.some((e) => rel.endsWith(`.${e}`))) patterns.push(rel);
+    else refused.push(`${p}: not a directory or a ${CODE_EXTENSIONS.map((e) => `.${e}`).join('/')} file, so there is nothing in it to audit`);
   }
+  if (refused.length > 0) throw new AuditInputError(`${refused.join('\n')}\nNothing was audited.`);
   const files = await globby(patterns, { cwd, gitignore: true, ignore: ['**/node_modules/**', '**/*.d.ts', '**/*.d.mts', '**/*.d.cts'], absolute: true, dot: false });
   return files.sort();
 }
@@ -182,13 +189,27 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
 
   for (const file of files) {
     const rel = toPosix(relative(cwd, file));
-    const source = readFileSync(file, 'utf8');
+    let source: string;
+    try {
+      source = readFileSync(file, 'utf8');
+    } catch (error) {
+      unresolved.push({
+        kind: 'unresolved',
+        level: 'warning',
+        flag: undefined,
+        message: `cannot be read (${describeErrno(error)}); flag reads in this file were not audited`,
+        location: { file: rel, line: 1, column: 1 },
+        reads: [],
+        command: undefined,
+      });
+      continue;
+    }
     // Parsing is the expensive part; most files mention neither an SDK nor a flag key.
     if (!PREFILTER.test(source) && ![...keys].some((k) => source.includes(k))) continue;
     let reads: FlagRead[];
     try {
       const { ast, scopeManager } = parseForDetection(source, file);
-      reads = findFlagReads(ast, scopeManager, { registryKeys: keys, readers: options.readers ?? [], text: source });
+      reads = findFlagReads(ast, scopeManager, { registryKeys: keys, readers: [...registry.readers, ...(options.readers ?? [])], text: source });
     } catch (error) {
       if (!(error instanceof SourceSyntaxError)) throw error;
       unresolved.push({
@@ -381,6 +402,14 @@ function fingerprint(f: Finding): string {
   return createHash('sha256').update(`${f.kind}\u0000${f.flag ?? ''}\u0000${f.location.file}${f.kind === 'unresolved' || f.kind === 'undeclared' ? `\u0000${f.location.line}` : ''}`).digest('hex').slice(0, 32);
 }
 
+/**
+ * A relative path as the URI reference SARIF requires (RFC 3986): every segment percent-encoded,
+ * so a `#` or `?` in a file name stays part of the path instead of starting a fragment or query.
+ */
+function uriReference(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/');
+}
+
 /** SARIF 2.1.0 for GitHub code scanning (`github/codeql-action/upload-sarif`). */
 export function formatSarif(result: AuditResult, toolVersion: string): string {
   const kinds = KIND_ORDER;
@@ -390,7 +419,7 @@ export function formatSarif(result: AuditResult, toolVersion: string): string {
     ...(l.endLine !== undefined ? { endLine: l.endLine } : {}),
     ...(l.endColumn !== undefined ? { endColumn: l.endColumn } : {}),
   });
-  const physical = (l: Location) => ({ physicalLocation: { artifactLocation: { uri: encodeURI(l.file), uriBaseId: '%SRCROOT%' }, region: region(l) } });
+  const physical = (l: Location) => ({ physicalLocation: { artifactLocation: { uri: uriReference(l.file), uriBaseId: '%SRCROOT%' }, region: region(l) } });
   const sarif = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',

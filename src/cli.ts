@@ -3,7 +3,7 @@
  * 1 something to fix (invalid registry, stale types, audit findings), 2 bad usage or input.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compileRegistry, reasonFor, resolve as resolveFlag, outcome, DEFAULT_RULE, DISABLED_RULE } from './evaluator.js';
 import { exportToFlagd } from './export-flagd.js';
@@ -12,7 +12,7 @@ import { exportToLaunchDarkly, LAUNCHDARKLY_BUCKETING_NOTE } from './export-laun
 import { defaultGeneratedPath, generateTypedModule, registryImportPath } from './generate.js';
 import type { CliIO } from './process-io.js';
 import { didYouMean, formatIssue, parseRegistry, readRegistryText, RegistryReadError, type Registry } from './registry.js';
-import { writeFileAtomic } from './file-write.js';
+import { describeErrno, FileWriteError, writeFileAtomic } from './file-write.js';
 
 export class UsageError extends Error {}
 
@@ -70,7 +70,12 @@ async function main(argv: string[], io: CliIO): Promise<number> {
         return 0;
       }
       const expected = expectedModule(registry, registryPath, outFile, values.openfeature);
-      const actual = readFileSync(outFile, 'utf8');
+      let actual: string;
+      try {
+        actual = readFileSync(outFile, 'utf8');
+      } catch (error) {
+        throw new UsageError(`${outFile}: cannot read the generated module: ${describeErrno(error)}`);
+      }
       if (actual !== expected) {
         io.err(`${outFile}:1:1: the generated module is stale: it no longer matches ${values.registry}. Run \`npx modelflags generate\` and commit the result`);
         return 1;
@@ -83,7 +88,6 @@ async function main(argv: string[], io: CliIO): Promise<number> {
       const registryPath = resolve(io.cwd, values.registry);
       const registry = readRegistry(values.registry, io);
       const outFile = values.out ? resolve(io.cwd, values.out) : defaultGeneratedPath(registryPath);
-      if (!existsSync(dirname(outFile))) throw new UsageError(`${dirname(outFile)}: no such directory for --out`);
       writeFileAtomic(outFile, expectedModule(registry, registryPath, outFile, values.openfeature));
       io.out(`wrote ${outFile} (${registry.flags.length} flags)`);
       return 0;
@@ -203,7 +207,7 @@ async function main(argv: string[], io: CliIO): Promise<number> {
         throw new UsageError(
           (error as NodeJS.ErrnoException).code === 'ENOENT'
             ? `${values.metrics}: no metrics file here. Attach jsonlExporter('${values.metrics}') to the flags client (docs/guardrails.md), or pass --metrics <file>`
-            : `${values.metrics}: cannot read: ${(error as Error).message}`,
+            : `${values.metrics}: cannot read: ${describeErrno(error)}`,
         );
       }
       const { parseMetricsLines, buildReport, formatReportTable, renderReportHtml } = await import('./report.js');
@@ -246,7 +250,8 @@ export async function runModelflagsCli(argv: string[], io: CliIO): Promise<numbe
       io.err(error.message);
       return command(argv) === 'check' ? 1 : 2;
     }
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    // Bad input, or an --out/--html write that was refused or failed (the message names the file; it was not touched).
+    if (error instanceof UsageError || error instanceof FileWriteError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       io.err(`modelflags: ${(error as Error).message}`);
       return 2;
     }

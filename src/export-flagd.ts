@@ -34,14 +34,22 @@ export function variantName(value: FlagValue): string {
   return String(value);
 }
 
+/**
+ * An empty object for keys that come from the registry. Without a prototype, a key such as
+ * `__proto__` (a valid variant) is an own property that JSON.stringify writes, not a setter.
+ */
+function recordOf<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 export function exportToFlagd(registry: Registry): FlagdDocument {
-  const flags: Record<string, FlagdFlag> = {};
+  const flags = recordOf<FlagdFlag>();
   for (const def of registry.flags) flags[def.key] = exportFlag(def);
   return { $schema: 'https://flagd.dev/schema/v0/flags.json', flags };
 }
 
 function exportFlag(def: FlagDefinition): FlagdFlag {
-  const variants: Record<string, FlagValue> = {};
+  const variants = recordOf<FlagValue>();
   for (const v of def.variants) variants[variantName(v)] = v;
   const metadata: Record<string, string | number | boolean> = {};
   if (def.dimension) metadata['dimension'] = def.dimension;

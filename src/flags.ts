@@ -17,6 +17,7 @@ import {
   type Snapshot,
 } from './evaluator.js';
 import { formatIssue, parseRegistry, type FlagValue, type Registry, type RegistryIssue } from './registry.js';
+import { describeErrno } from './file-write.js';
 import type { FlagSource, SourceDocument } from './sources.js';
 import type { TrackEvent } from './metrics.js';
 
@@ -159,7 +160,23 @@ export function createFlags<V extends Values<V> = Record<string, FlagValue>, C e
     emit('error', { code: 'PARSE_ERROR', message, flag: undefined, issues, error });
   };
 
+  let closed = false;
+
+  /**
+   * Runs from timers, watch callbacks and promise callbacks, where a throw kills the process or
+   * rejects `ready` without a word; validation reports rather than throws, and whatever it still
+   * throws (a bug, a hostile document) becomes a rejection like any other.
+   */
   const accept = (doc: SourceDocument): void => {
+    if (closed) return;
+    try {
+      acceptDocument(doc);
+    } catch (error) {
+      reject(`rejected ${String(doc.origin)}; still serving the last good registry: ${describeErrno(error)}`, [], error);
+    }
+  };
+
+  const acceptDocument = (doc: SourceDocument): void => {
     if (doc.text === lastText) return;
     const { registry, issues } = parseRegistry(doc.text, doc.origin, { strict: false });
     if (!registry) {
@@ -180,7 +197,9 @@ export function createFlags<V extends Values<V> = Record<string, FlagValue>, C e
 
   const sink = {
     document: accept,
-    error: (error: Error) => reject(error.message, [], error),
+    error: (error: Error) => {
+      if (!closed) reject(describeErrno(error), [], error);
+    },
   };
 
   let stop: (() => void) | undefined;
@@ -189,14 +208,15 @@ export function createFlags<V extends Values<V> = Record<string, FlagValue>, C e
     try {
       accept(source.readSync());
     } catch (error) {
-      reject(`cannot read ${source.description}: ${(error as Error).message}`, [], error);
+      reject(`cannot read ${source.description}: ${describeErrno(error)}`, [], error);
     }
     // A client that cannot start serving must say so at construction, not on the first request.
     if (!snapshot) throw new Error(`modelflags: no valid registry in ${source.description}: ${lastRejection}`);
     ready = Promise.resolve();
   } else if (source.read) {
     ready = source.read().then(accept, (error: unknown) => {
-      reject(`cannot read ${source.description}: ${(error as Error).message}`, [], error);
+      // close() abandons the first read; that is not a problem to report.
+      if (!closed) reject(`cannot read ${source.description}: ${describeErrno(error)}`, [], error);
     });
   } else {
     throw new Error(`modelflags: the source ${source.description} can neither readSync() nor read()`);
@@ -227,7 +247,7 @@ export function createFlags<V extends Values<V> = Record<string, FlagValue>, C e
     emit('evaluation', event);
   };
 
-  const lookup = (flag: string): CompiledFlag | undefined => snapshot?.flags.get(flag);
+  const lookup = (flag: string): CompiledFlag | undefined => (typeof flag === 'string' ? snapshot?.flags.get(flag) : undefined);
 
   // The outcome of the last `evaluate`, in slots rather than a returned object, so `get` allocates nothing.
   let evaluatedValue: FlagValue | undefined;
@@ -243,10 +263,12 @@ export function createFlags<V extends Values<V> = Record<string, FlagValue>, C e
   const evaluate = (flag: string, context: EvaluationContext | undefined): number => {
     const compiled = lookup(flag);
     if (compiled === undefined) {
+      // Untyped callers pass symbols, numbers and objects too; every message below must format them.
+      const key = typeof flag === 'string' ? flag : describeErrno(flag);
       const code: ErrorCode = snapshot ? 'FLAG_NOT_FOUND' : 'PROVIDER_NOT_READY';
-      const message = notFoundMessage(flag, snapshot);
-      fail(flag, code, message, undefined);
-      if (listeners.evaluation.size > 0) evaluationEvent(flag, EMPTY_CONTEXT, undefined, 'ERROR', code);
+      const message = typeof flag === 'string' ? notFoundMessage(flag, snapshot) : `${key}: not a flag key (keys are strings); served undefined`;
+      fail(key, code, message, undefined);
+      if (listeners.evaluation.size > 0) evaluationEvent(key, EMPTY_CONTEXT, undefined, 'ERROR', code);
       return settle(undefined, undefined, { code, message });
     }
     const ctx = context !== null && typeof context === 'object' ? context : EMPTY_CONTEXT;
@@ -254,7 +276,7 @@ export function createFlags<V extends Values<V> = Record<string, FlagValue>, C e
     try {
       rule = resolve(compiled, ctx);
     } catch (error) {
-      const message = `${flag}: reading the evaluation context threw (${String(error)}); served the default`;
+      const message = `${flag}: reading the evaluation context threw (${describeErrno(error)}); served the default`;
       fail(flag, 'INVALID_CONTEXT', message, error);
       if (listeners.evaluation.size > 0) evaluationEvent(flag, EMPTY_CONTEXT, compiled.defaultValue, 'ERROR', 'INVALID_CONTEXT');
       return settle(compiled, compiled.defaultValue, { code: 'INVALID_CONTEXT', message });
@@ -346,17 +368,30 @@ export function createFlags<V extends Values<V> = Record<string, FlagValue>, C e
     },
     track(request, metric, value = 1) {
       if (listeners.track.size === 0) return;
+      if (typeof metric !== 'string') {
+        const shown = describeErrno(metric);
+        fail(shown, 'GENERAL', `track(${shown}): the metric name must be a string; the sample was dropped`, undefined);
+        return;
+      }
       const number = typeof value === 'boolean' ? (value ? 1 : 0) : value;
       if (typeof number !== 'number' || !Number.isFinite(number)) {
-        fail(metric, 'GENERAL', `track(${JSON.stringify(metric)}): the value must be a finite number or a boolean (got ${String(value)}); the sample was dropped`, undefined);
+        fail(metric, 'GENERAL', `track(${JSON.stringify(metric)}): the value must be a finite number or a boolean (got ${describeErrno(value)}); the sample was dropped`, undefined);
         return;
       }
       const isRecord = records.has(request as object);
       const ctx = isRecord ? (request as EvaluationRecord).context : request !== null && typeof request === 'object' ? (request as EvaluationContext) : EMPTY_CONTEXT;
       const variants = isRecord ? (request as EvaluationRecord).variants : servedVariants(ctx, undefined);
-      emit('track', { metric, value: number, variants, at: clock(), context: ctx });
+      let at: number;
+      try {
+        at = clock();
+      } catch (error) {
+        fail(metric, 'GENERAL', `track(${JSON.stringify(metric)}): the clock option threw (${describeErrno(error)}); the sample was dropped`, error);
+        return;
+      }
+      emit('track', { metric, value: number, variants, at, context: ctx });
     },
     close() {
+      closed = true;
       stop?.();
       stop = undefined;
     },

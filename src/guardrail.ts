@@ -1,49 +1,43 @@
 /**
- * The automatic kill switch: compares each variant of a flag with the control over sliding windows
- * of tracked outcomes and, when one is worse beyond a threshold with statistical significance,
- * kills the flag in memory at once (everyone gets `default`), emits the evidence and optionally
- * writes `enabled: false` back to the registry file.
+ * The automatic rollback: compares each variant of a flag with the control after every tracked
+ * sample, with anytime-valid sequential tests (`src/sequential.ts`), and when one is worse beyond
+ * a margin, rolls it back at once, emits the evidence and optionally writes the decision to the
+ * registry file.
  *
- * Repeated testing: the guardrail looks again every `checkEvery` new samples, forever, and every
- * look is a chance of a false alarm. Look k of a (variant, metric) pair is tested at level
- * `alpha / m * 6 / (pi^2 k^2)`, where m is the number of (variant, metric) pairs; the levels sum to
- * `alpha` over any number of looks (sum of 1/k^2 is pi^2/6), so by the union bound the chance that
- * an unchanged variant is ever killed stays below `alpha`, however correlated the overlapping
- * windows are. The price is a threshold that grows slowly with k (z 3.2 at look 5, 4.0 at look 20,
- * 4.6 at look 100), which the windows' size pays back quickly for real regressions. The threshold
- * (a margin the variant may be worse by) is part of the null hypothesis, so noise at the margin's
- * scale is not a regression either.
+ * Each (variant, check) pair runs an e-process; it trips at `pairs / alpha`. By Ville's inequality
+ * an e-process of a variant that is no worse than the control (by more than the margin) ever
+ * reaches `pairs / alpha` with probability at most `alpha / pairs`, and by the union bound the
+ * chance that any no-worse variant is ever rolled back is at most `alpha`, however long the
+ * guardrail watches and however often it looks. So there is no sample floor and no schedule of
+ * looks: the e-processes look at every sample.
  */
 import { readFileSync } from 'node:fs';
 import type { EvaluationContext } from './evaluator.js';
 import { JsonSyntaxError, parseJsonWithPositions } from './json.js';
 import {
   createMetrics,
-  mannWhitneyTest,
-  twoProportionTest,
-  welchTest,
+  metricDefinition,
   summarizeSamples,
   type MetricDefinition,
   type MetricsStore,
   type MetricSummary,
   type SampleEvent,
-  type TestResult,
   type TrackEvent,
 } from './metrics.js';
 import type { Registry } from './registry.js';
 import { describeErrno, FileWriteError, writeFileAtomic } from './file-write.js';
+import { RateTest, rateNull, ValueTest, type SequentialEvidence, type SequentialTest } from './sequential.js';
 
 export interface GuardrailCheck {
   metric: string;
   /**
    * How much worse than the control the variant may be before the guardrail acts: in the metric's
    * unit (0.01 = one percentage point for a rate, 50 = 50 ms), or a fraction of the control's value
-   * when `relative` is true (0.2 = 20% slower).
+   * when `relative` is true (0.2 = 20% slower). Part of the null hypothesis: a variant worse by
+   * less than this is never rolled back for it beyond the alpha budget.
    */
   threshold: number;
   relative?: boolean;
-  /** Default: `two-proportion` for rates, `mann-whitney` for values. */
-  test?: 'two-proportion' | 'welch' | 'mann-whitney';
 }
 
 /** The parts of a flags client a guardrail uses (any `createFlags` result). */
@@ -59,17 +53,13 @@ export interface GuardrailOptions {
   flag: string;
   /** The variant others are compared with (default: the flag's `default`). */
   control?: string | number | boolean;
-  /** Default: error rate worse by 1 point, and latency 20% slower (rank test). */
+  /** Default: error rate worse by 1 point, and latency 20% slower. */
   checks?: readonly GuardrailCheck[];
-  /** Samples per variant and metric in the window (default 1000). */
+  /** Samples per variant and metric kept for the trip's summaries (default 1000); the tests keep their own state. */
   windowSamples?: number;
-  /** Samples older than this leave the window (default: no age limit). */
+  /** Samples older than this leave the summaries' windows (default: no age limit). */
   windowMs?: number;
-  /** Samples each arm needs in its window before the first look (default 200). */
-  minSamples?: number;
-  /** New variant samples between looks (default 100). */
-  checkEvery?: number;
-  /** Chance that a variant no worse than the control is ever killed, over all looks (default 0.05). */
+  /** Chance that a variant no worse than the control is ever rolled back, over all samples, checks and variants (default 0.05). */
   alpha?: number;
   /**
    * A registry file to write `enabled: false` into when the guardrail trips (formatting kept). A
@@ -82,16 +72,21 @@ export interface GuardrailOptions {
   definitions?: Readonly<Record<string, MetricDefinition>>;
 }
 
+/** What a trip did: today the whole flag is killed; rolling back only the variant's rollout will be another action. */
+export type GuardrailAction = 'kill';
+
 export interface GuardrailTrip {
   flag: string;
   variant: string;
   control: string;
   metric: string;
-  result: TestResult;
-  /** The significance level this look was tested at (after the correction for repeated looks). */
-  level: number;
-  /** 1-based look number for this variant and metric. */
-  look: number;
+  action: GuardrailAction;
+  /** The e-process that crossed: its e-value, the variant samples compared, and the part of the test that carried it. */
+  evidence: SequentialEvidence;
+  /** The e-value that trips: (variant, check) pairs / alpha. */
+  threshold: number;
+  /** The margin the variant was allowed, as configured. */
+  check: GuardrailCheck;
   variantSummary: MetricSummary;
   controlSummary: MetricSummary;
   at: number;
@@ -110,12 +105,12 @@ export interface Guardrail {
   on(event: 'trip', listener: (trip: GuardrailTrip) => void): () => void;
   on(event: 'error', listener: (event: GuardrailErrorEvent) => void): () => void;
   readonly state: 'watching' | 'tripped';
-  /** Looks made so far per `variant/metric`. */
-  looks(): Record<string, number>;
+  /** The current e-value per `variant/metric` (1 at the start; the guardrail trips at `pairs / alpha`). */
+  eValues(): Record<string, number>;
   /**
    * A person's decision to serve the flag again: the guardrail stops holding the kill and stops
-   * retrying the write-back, and watches again from empty windows. The in-memory kill lasts until
-   * the next reload, which serves whatever the file says. False when it was not tripped.
+   * retrying the write-back, and watches again from fresh tests and windows. The in-memory kill
+   * lasts until the next reload, which serves whatever the file says. False when it was not tripped.
    */
   lift(): boolean;
   close(): void;
@@ -130,16 +125,20 @@ export const DEFAULT_CHECKS: readonly GuardrailCheck[] = Object.freeze([
   { metric: 'latency_ms', threshold: 0.2, relative: true },
 ]);
 
-/** Level of look `k` when `alpha` is shared by `pairs` (variant, metric) pairs: sums to alpha over all k. */
-export function lookLevel(alpha: number, pairs: number, k: number): number {
-  return (alpha / pairs) * (6 / (Math.PI * Math.PI * k * k));
+/** The sequential test for a check: a rate test on bad outcomes, or a value test (rank + tail). */
+function createTest(check: GuardrailCheck, def: MetricDefinition): SequentialTest {
+  if (!(Number.isFinite(check.threshold) && check.threshold >= 0) || (check.relative && check.threshold >= 1 && def.better === 'higher')) {
+    throw new RangeError(
+      `guardrail: the threshold of check "${check.metric}" must be a finite number >= 0${def.better === 'higher' && check.relative ? ' and below 1 (a share of the control)' : ''} (got ${check.threshold})`,
+    );
+  }
+  if (def.kind === 'rate') return new RateTest({ hypothesis: rateNull(check.threshold, check.relative === true, def.better), better: def.better });
+  return new ValueTest({ margin: check.threshold, relative: check.relative === true, better: def.better });
 }
 
 export function createGuardrail(options: GuardrailOptions): Guardrail {
   const { flags, flag } = options;
   const checks = options.checks ?? DEFAULT_CHECKS;
-  const minSamples = options.minSamples ?? 200;
-  const checkEvery = options.checkEvery ?? 100;
   const alpha = options.alpha ?? 0.05;
   if (!(alpha > 0 && alpha < 1)) throw new RangeError(`alpha must be between 0 and 1 (got ${alpha})`);
   if (checks.length === 0) throw new RangeError('a guardrail needs at least one check');
@@ -149,7 +148,8 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
   if (!definition.variants.some((v) => String(v) === control)) {
     throw new Error(`guardrail: control "${control}" is not a variant of ${flag} (${definition.variants.map(String).join(', ')})`);
   }
-  const pairs = checks.length * Math.max(1, definition.variants.length - 1);
+  const candidates = definition.variants.map(String).filter((v) => v !== control);
+  const threshold = (checks.length * Math.max(1, candidates.length)) / alpha;
   const byMetric = new Map(checks.map((c) => [c.metric, c]));
 
   const ownStore = options.metrics === undefined;
@@ -163,6 +163,11 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
       definitions: options.definitions,
     });
   const detachStore = ownStore ? store.attach(flags) : undefined;
+  // The store learns an unknown metric's kind from its first sample, so tests are made on a
+  // variant's first sample; this only validates every check up front, without asking the store
+  // (which would fix the kind before any sample).
+  const definitionOf = (metric: string): MetricDefinition => options.definitions?.[metric] ?? store.definition(metric);
+  for (const check of checks) createTest(check, metricDefinition(check.metric, undefined, options.definitions));
 
   let state: 'watching' | 'tripped' = 'watching';
   let killReason: string | undefined;
@@ -175,8 +180,8 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
   let retryDelay = WRITE_BACK_RETRY_FIRST_MS;
   // The variant that tripped, for the messages of write-backs retried after the trip.
   let trippedVariant = '';
-  const pending = new Map<string, number>();
-  const lookCount = new Map<string, number>();
+  // variant -> metric -> test, created on a variant's first sample.
+  let tests = new Map<string, Map<string, SequentialTest>>();
   const tripListeners = new Set<(trip: GuardrailTrip) => void>();
   const errorListeners = new Set<(event: GuardrailErrorEvent) => void>();
 
@@ -228,49 +233,37 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
     cancelRetry();
     retryDelay = WRITE_BACK_RETRY_FIRST_MS;
     store.reset(flag);
-    pending.clear();
-    lookCount.clear();
+    tests = new Map();
   };
 
-  const look = (check: GuardrailCheck, variant: string, at: number): void => {
-    const vw = store.window(flag, variant, check.metric);
-    const cw = store.window(flag, control, check.metric);
-    if (!vw || !cw) return;
-    vw.expire(at);
-    cw.expire(at);
-    if (vw.size < minSamples || cw.size < minSamples) return;
-    const key = `${variant}/${check.metric}`;
-    const k = (lookCount.get(key) ?? 0) + 1;
-    lookCount.set(key, k);
-    const def = store.definition(check.metric);
-    const v = vw.samples();
-    const c = cw.samples();
-    const result = runTest(check, def, v, c);
-    const level = lookLevel(alpha, pairs, k);
-    if (result.pValue < level) trip(check, def, variant, v, c, result, level, k, at);
+  const testFor = (variant: string, check: GuardrailCheck): SequentialTest => {
+    let byCheck = tests.get(variant);
+    if (!byCheck) tests.set(variant, (byCheck = new Map()));
+    let test = byCheck.get(check.metric);
+    if (!test) byCheck.set(check.metric, (test = createTest(check, definitionOf(check.metric))));
+    return test;
   };
 
-  const trip = (
-    check: GuardrailCheck,
-    def: MetricDefinition,
-    variant: string,
-    v: Float64Array,
-    c: Float64Array,
-    result: TestResult,
-    level: number,
-    k: number,
-    at: number,
-  ): void => {
+  /** The action a trip takes. One place, so that rolling back only the variant's rollout can replace the kill for flags that have one. */
+  const rollBack = (variant: string, reason: string): GuardrailAction => {
+    trippedVariant = variant;
+    flags.kill(flag, reason);
+    return 'kill';
+  };
+
+  const trip = (check: GuardrailCheck, variant: string, test: SequentialTest, at: number): void => {
     state = 'tripped';
     acknowledged = false;
-    trippedVariant = variant;
-    const variantSummary = summarizeSamples(check.metric, def, v);
-    const controlSummary = summarizeSamples(check.metric, def, c);
-    const reason = describeTrip(flag, variant, control, check, def, variantSummary, controlSummary, result, level);
+    const def = definitionOf(check.metric);
+    const summary = (v: string): MetricSummary => summarizeSamples(check.metric, def, store.window(flag, v, check.metric)?.samples() ?? new Float64Array(0));
+    const variantSummary = summary(variant);
+    const controlSummary = summary(control);
+    const evidence = test.evidence();
+    const reason = describeTrip(flag, variant, control, check, def, variantSummary, controlSummary, evidence, threshold);
     killReason = reason;
-    flags.kill(flag, reason);
+    const action = rollBack(variant, reason);
     const wroteBack = writeBack() ? options.writeBack : undefined;
-    const event: GuardrailTrip = { flag, variant, control, metric: check.metric, result, level, look: k, variantSummary, controlSummary, at, reason, wroteBack };
+    const event: GuardrailTrip = { flag, variant, control, metric: check.metric, action, evidence, threshold, check, variantSummary, controlSummary, at, reason, wroteBack };
     for (const l of tripListeners) {
       try {
         l(event);
@@ -281,17 +274,22 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
   };
 
   const onSample = (s: SampleEvent): void => {
-    if (state !== 'watching' || s.flag !== flag || s.variant === control) return;
+    if (state !== 'watching' || s.flag !== flag) return;
     const check = byMetric.get(s.metric);
     if (!check) return;
-    const key = `${s.variant}/${s.metric}`;
-    const n = (pending.get(key) ?? 0) + 1;
-    if (n < checkEvery) {
-      pending.set(key, n);
+    if (s.variant === control) {
+      // A control sample can complete a waiting variant sample's block, so every variant's test looks.
+      for (const variant of candidates) {
+        const test = testFor(variant, check);
+        test.add('control', s.value);
+        if (test.eValue >= threshold) return trip(check, variant, test, s.at);
+      }
       return;
     }
-    pending.set(key, 0);
-    look(check, s.variant, s.at);
+    if (!candidates.includes(s.variant)) return;
+    const test = testFor(s.variant, check);
+    test.add('variant', s.value);
+    if (test.eValue >= threshold) trip(check, s.variant, test, s.at);
   };
   const detachSamples = store.onSample(onSample);
 
@@ -305,7 +303,7 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
       cancelRetry();
       return;
     }
-    // Turned back on after the file had it off: a new rollout, from empty windows and a fresh alpha budget.
+    // Turned back on after the file had it off: a new rollout, from fresh tests and a fresh alpha budget.
     if (acknowledged) return watchAgain();
     flags.kill(flag, killReason);
     // The reload means the file is readable and valid now: the moment to write it.
@@ -321,7 +319,11 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
     get state() {
       return state;
     },
-    looks: () => Object.fromEntries(lookCount),
+    eValues() {
+      const out: Record<string, number> = {};
+      for (const [variant, byCheck] of tests) for (const [metric, test] of byCheck) out[`${variant}/${metric}`] = test.eValue;
+      return out;
+    },
     lift() {
       if (state !== 'tripped') return false;
       watchAgain();
@@ -336,26 +338,79 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
   } as Guardrail;
 }
 
-function runTest(check: GuardrailCheck, def: MetricDefinition, v: Float64Array, c: Float64Array): TestResult {
-  const test = check.test ?? (def.kind === 'rate' ? 'two-proportion' : 'mann-whitney');
-  switch (test) {
-    case 'two-proportion': {
-      let xV = 0;
-      let xC = 0;
-      for (const x of v) if (x > 0) xV++;
-      for (const x of c) if (x > 0) xC++;
-      const margin = check.relative ? check.threshold * (xC / c.length) : check.threshold;
-      return twoProportionTest(xV, v.length, xC, c.length, margin, def.better);
-    }
-    case 'welch': {
-      let sum = 0;
-      for (const x of c) sum += x;
-      const margin = check.relative ? check.threshold * Math.abs(sum / c.length) : check.threshold;
-      return welchTest(v, c, margin, def.better);
-    }
-    case 'mann-whitney':
-      return mannWhitneyTest(v, c, check.threshold, def.better, check.relative === true);
-  }
+// ---------------------------------------------------------------------------------------------
+// Judging budget
+
+export interface JudgeSamplerOptions {
+  /** Share of all requests to judge (0.1 = one in ten). */
+  budget: number;
+  /** The control variant; every other variant is a candidate. */
+  control: string | number | boolean;
+  /**
+   * Share of the judgments spent on candidates while they have requests to spend it on (default
+   * 0.25): the canary is oversampled up to this, and the control gets the rest. More decides in
+   * fewer requests, less on fewer canary judgments (each compared with more controls); see
+   * docs/guardrails.md for measured figures.
+   */
+  candidateShare?: number;
+}
+
+export interface JudgeSampler {
+  /** Whether to judge this request, served `variant`. Counts the request either way. */
+  shouldJudge(variant: string | number | boolean): boolean;
+  /** Requests seen and judged so far per variant. */
+  counts(): Record<string, { seen: number; judged: number }>;
+}
+
+/**
+ * Spends a judging budget where it shortens the guardrail's decision: a small canary is judged
+ * far more often than its traffic share (all of a 5% canary under a 10% budget), the control with
+ * what is left. The choice depends only on the variant and on counts of earlier requests, never
+ * on the request's outcome, so the judged samples of each arm are a fair sample of that arm, and
+ * the guardrail, which compares arm with arm, needs no reweighting: the unequal sampling rates
+ * change how many samples each arm contributes, not what they say. (A mean over all judged
+ * requests would need weighting by 1 / rate; the guardrail never forms one.)
+ */
+export function createJudgeSampler(options: JudgeSamplerOptions): JudgeSampler {
+  const { budget } = options;
+  const candidateShare = options.candidateShare ?? 0.25;
+  if (!(budget > 0 && budget <= 1)) throw new RangeError(`createJudgeSampler: budget must be a share of requests in (0, 1] (got ${budget})`);
+  if (!(candidateShare >= 0 && candidateShare <= 1)) throw new RangeError(`createJudgeSampler: candidateShare must be between 0 and 1 (got ${candidateShare})`);
+  const control = String(options.control);
+  const counts = new Map<string, { seen: number; judged: number }>();
+  let seen = 0;
+  let judged = 0;
+  let judgedCandidates = 0;
+  return {
+    shouldJudge(variant) {
+      const key = String(variant);
+      let c = counts.get(key);
+      if (!c) counts.set(key, (c = { seen: 0, judged: 0 }));
+      c.seen++;
+      seen++;
+      // Judgments still unspent, as if the budget accrued one request at a time. A candidate may
+      // take one judgment ahead of the budget (the first canary request is judged too); the
+      // control waits until a whole one has accrued beyond what candidates claim.
+      const allowance = budget * seen - judged;
+      let judge: boolean;
+      if (key === control) {
+        // The control gets what candidates have not claimed: their claim is their share of the
+        // budget, or all they could have used if their traffic is smaller.
+        const candidateSeen = seen - c.seen;
+        const claim = Math.min(candidateShare * budget * seen, candidateSeen) - judgedCandidates;
+        judge = allowance - Math.max(0, claim) >= 1;
+      } else {
+        judge = allowance > 0 && judgedCandidates < candidateShare * budget * seen;
+      }
+      if (judge) {
+        c.judged++;
+        judged++;
+        if (key !== control) judgedCandidates++;
+      }
+      return judge;
+    },
+    counts: () => Object.fromEntries([...counts].map(([k, v]) => [k, { ...v }])),
+  };
 }
 
 function formatValue(def: MetricDefinition, x: number): string {
@@ -371,15 +426,16 @@ function describeTrip(
   def: MetricDefinition,
   v: MetricSummary,
   c: MetricSummary,
-  result: TestResult,
-  level: number,
+  evidence: SequentialEvidence,
+  threshold: number,
 ): string {
-  const what = def.kind === 'rate' ? `${check.metric} rate` : `${check.metric} (${result.test === 'welch' ? 'mean' : 'median'})`;
-  const observed = def.kind === 'rate' || result.test === 'welch' ? [v.mean.estimate, c.mean.estimate] : [v.p50!.estimate, c.p50!.estimate];
+  const rate = def.kind === 'rate';
+  const what = rate ? `${check.metric} rate` : `${check.metric} (${evidence.component === 'tail' ? 'p95' : 'median'})`;
+  const pick = (s: MetricSummary): number => (rate ? s.mean.estimate : evidence.component === 'tail' ? s.p95!.estimate : s.p50!.estimate);
   const allowed = check.relative ? `${check.threshold * 100}%` : formatValue(def, check.threshold);
   return (
-    `guardrail: ${flag}=${variant} ${what} ${formatValue(def, observed[0]!)} vs ${formatValue(def, observed[1]!)} on ${control}, ` +
-    `worse by more than the ${allowed} allowed (${result.test} ${result.statistic.toFixed(2)}, p=${result.pValue.toExponential(2)} < ${level.toExponential(2)}, n=${v.n}/${c.n})`
+    `guardrail: ${flag}=${variant} ${what} ${formatValue(def, pick(v))} vs ${formatValue(def, pick(c))} on ${control}, ` +
+    `worse by more than the ${allowed} allowed (e-value ${evidence.eValue.toPrecision(3)} >= ${threshold.toPrecision(3)} after ${evidence.blocks} compared samples, n=${v.n}/${c.n})`
   );
 }
 

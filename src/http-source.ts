@@ -2,7 +2,8 @@
  * A registry served over HTTP(S), polled with conditional requests. Uses the global `fetch`, so the
  * runtime stays free of dependencies.
  */
-import { pollingSource, type FlagSource, type PollResult } from './sources.js';
+import { describeErrno } from './file-write.js';
+import { durationOption, pollingSource, sizeOption, type FlagSource, type PollResult } from './sources.js';
 
 export interface HttpSourceOptions {
   /** Time between polls while the server answers (default 30 000 ms). */
@@ -13,22 +14,38 @@ export interface HttpSourceOptions {
   headers?: Readonly<Record<string, string>>;
   /** Ceiling of the backoff between failed polls (default 5 minutes, and never below the poll interval). */
   maxBackoffMs?: number;
+  /** A longer response body is abandoned mid-transfer and counts as a failure (default 8 MiB). */
+  maxBytes?: number;
 }
 
 /**
  * Polls `url` for the registry document. Sends `If-None-Match` (and `If-Modified-Since`) from the
  * last response, so an unchanged registry costs a 304 and no parsing. Failures (network errors,
- * timeouts, statuses other than 2xx and 304) are reported through the sink and retried with
- * exponential backoff and jitter; the flags client keeps serving the last good registry meanwhile.
+ * timeouts, statuses other than 2xx and 304, oversized bodies) are reported through the sink and
+ * retried with exponential backoff and jitter; the flags client keeps serving the last good
+ * registry meanwhile.
  */
 export function httpSource(url: string | URL, options: HttpSourceOptions = {}): FlagSource {
   const target = new URL(url);
-  const pollIntervalMs = options.pollIntervalMs ?? 30_000;
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  const maxBackoffMs = options.maxBackoffMs ?? 300_000;
   // Messages and events carry the address without credentials or query: tokens are often passed
   // there, and error messages end up in logs.
   const origin = `${target.origin}${target.pathname}`;
+  if (target.username !== '' || target.password !== '') {
+    // `fetch` refuses such URLs anyway, with a message that repeats the password.
+    throw new Error(`httpSource: the URL of ${origin} contains a user name or password; pass credentials in a header instead, for example headers: { authorization: 'Basic <base64 of user:password>' }`);
+  }
+  for (const [name, value] of Object.entries(options.headers ?? {})) {
+    try {
+      new Headers([[name, value]]);
+    } catch {
+      // Checked here because `fetch` would fail every poll with a message that repeats the value.
+      throw new Error(`httpSource: the header ${JSON.stringify(name)} is not a valid HTTP header (a line break or another character HTTP forbids, in its name or value); its value is not shown, because headers often hold credentials`);
+    }
+  }
+  const pollIntervalMs = durationOption('httpSource: pollIntervalMs', options.pollIntervalMs, 30_000);
+  const timeoutMs = durationOption('httpSource: timeoutMs', options.timeoutMs, 10_000);
+  const maxBackoffMs = durationOption('httpSource: maxBackoffMs', options.maxBackoffMs, 300_000, true);
+  const maxBytes = sizeOption('httpSource: maxBytes', options.maxBytes);
   let etag: string | undefined;
   let lastModified: string | undefined;
 
@@ -41,22 +58,22 @@ export function httpSource(url: string | URL, options: HttpSourceOptions = {}): 
     try {
       response = await fetch(target, { headers, signal: AbortSignal.any([signal, timeout]), redirect: 'follow' });
     } catch (error) {
-      throw new Error(describeFetchError(error, timeout, timeoutMs));
+      throw new Error(redactUrls(describeFetchError(error, timeout, timeoutMs)));
     }
     try {
       if (response.status === 304) return { status: 'unchanged' };
       if (!response.ok) {
         throw new Error(`HTTP ${response.status} ${response.statusText}`.trimEnd());
       }
-      const text = await response.text();
+      const text = await readBody(response, maxBytes);
       etag = response.headers.get('etag') ?? undefined;
       lastModified = response.headers.get('last-modified') ?? undefined;
       return { status: 'changed', doc: { text, origin } };
     } catch (error) {
       if (timeout.aborted) throw new Error(`no complete response within ${timeoutMs} ms (timeoutMs)`);
-      throw error;
+      throw new Error(redactUrls(describeErrno(error)));
     } finally {
-      // An unread body keeps the connection busy until garbage collection.
+      // An unread or abandoned body keeps the connection busy until garbage collection.
       if (!response.bodyUsed) await response.body?.cancel().catch(() => undefined);
     }
   };
@@ -71,10 +88,61 @@ export function httpSource(url: string | URL, options: HttpSourceOptions = {}): 
   });
 }
 
+/**
+ * The body as text, read as a stream so that an oversized one is abandoned at `maxBytes` (the
+ * connection closed) instead of being buffered whole: a 100 MB body cost ~340 MB per poll.
+ */
+async function readBody(response: Response, maxBytes: number): Promise<string> {
+  const tooLarge = (size?: number): Error =>
+    new Error(`the response body is ${size === undefined ? 'larger than maxBytes' : `${size} bytes, more than maxBytes`} (${maxBytes} bytes); raise maxBytes if the registry really is that large`);
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (declared > maxBytes) throw tooLarge(declared);
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      length += value.byteLength;
+      if (length > maxBytes) throw tooLarge();
+
+      chunks.push(value);
+    }
+  } catch (error) {
+    // Cancelling the stream is what makes fetch close the connection.
+    await reader.cancel().catch(() => undefined);
+    throw error;
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks, length));
+}
+
 function describeFetchError(error: unknown, timeout: AbortSignal, timeoutMs: number): string {
   if (timeout.aborted) return `no response within ${timeoutMs} ms (timeoutMs)`;
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  const cause = (error as { cause?: { code?: string; message?: string } } | null)?.cause;
   if (cause?.code === 'ECONNREFUSED') return 'connection refused (is the server running?)';
   if (cause?.code === 'ENOTFOUND') return 'host not found (check the URL)';
-  return cause?.message ?? (error as Error).message;
+  return cause?.message ?? describeErrno(error);
+}
+
+/**
+ * Every URL in a message loses its user name, password, query and fragment: the messages of
+ * `fetch` and of redirects repeat URLs, and messages end up in logs. The whole query goes, not
+ * only its values, because a bare `?<token>` is a name without a value.
+ */
+export function redactUrls(message: string): string {
+  return message.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi, (raw) => {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      return raw.replace(/\/\/[^/]*@/, '//***@').replace(/[?#].*$/, '?***');
+    }
+    if (url.username !== '') url.username = '***';
+    if (url.password !== '') url.password = '***';
+    if (url.search !== '') url.search = '?***';
+    url.hash = '';
+    return url.href;
+  });
 }

@@ -41,8 +41,20 @@ export type {
   TrackSource,
   VariantSummary,
 } from './metrics.js';
-export { createGuardrail, DEFAULT_CHECKS, lookLevel, setEnabledFalse, writeKillSwitch } from './guardrail.js';
-export type { GuardedFlags, Guardrail, GuardrailCheck, GuardrailErrorEvent, GuardrailOptions, GuardrailTrip, KillSwitchWriteOptions } from './guardrail.js';
+export { createGuardrail, createJudgeSampler, DEFAULT_CHECKS, setEnabledFalse, writeKillSwitch } from './guardrail.js';
+export type {
+  GuardedFlags,
+  Guardrail,
+  GuardrailAction,
+  GuardrailCheck,
+  GuardrailErrorEvent,
+  GuardrailOptions,
+  GuardrailTrip,
+  JudgeSampler,
+  JudgeSamplerOptions,
+  KillSwitchWriteOptions,
+} from './guardrail.js';
+export type { SequentialEvidence } from './sequential.js';
 export { fileSource, staticSource } from './sources.js';
 export type { FileSourceOptions, FlagSource, SourceDocument, SourceSink } from './sources.js';
 export { httpSource } from './http-source.js';

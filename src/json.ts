@@ -44,6 +44,29 @@ export function pointerOf(segments: readonly (string | number)[]): string {
 const MAX_DEPTH = 256;
 
 /**
+ * Whether brackets and braces, outside strings, open more than MAX_DEPTH deep: one pass over the
+ * text, no allocation. Errs towards true (an empty innermost container is one level the strict
+ * parser does not count), which only sends the text to the strict parser.
+ */
+function nestsDeeperThanLimit(text: string): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      // Skip the string: to the next quote that no backslash escapes.
+      for (i++; i < text.length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 92) i++;
+        else if (d === 34) break;
+      }
+    } else if (c === 123 || c === 91) {
+      if (++depth > MAX_DEPTH) return true;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return false;
+}
+
+/**
  * Where each child of a container sits in the text: for arrays `[start, end]` per element, for
  * objects `[keyStart, start, end]` per member in `keys` order. Kept beside the parsed value (keyed by
  * the container object) instead of in a map of JSON-pointer strings, which made parsing a large
@@ -326,6 +349,10 @@ export function parseJsonWithPositions(text: string, options: ParseOptions = {})
  * rules reports them.
  */
 export function parseJsonLazily(text: string): LocatedJson {
+  // `JSON.parse` takes any depth, but positions come from the strict parser, which refuses more
+  // than MAX_DEPTH levels; asked lazily, from inside validation, it threw out of a hot reload.
+  // Such a document is refused here, by the strict parser, with the position of the excess.
+  if (nestsDeeperThanLimit(text)) return parseJsonWithPositions(text, { allowDuplicateKeys: true });
   let value: unknown;
   try {
     value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);

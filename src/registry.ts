@@ -78,9 +78,28 @@ export interface Registry {
   file: string;
   flags: readonly FlagDefinition[];
   byKey: ReadonlyMap<string, FlagDefinition>;
+  /** In-house flag readers declared once for the lint rules, `modelflags audit` and `remove-flag`. */
+  readers: readonly RegistryReader[];
   /** The parsed document with positions, for tools that report at a JSON value. */
   json: LocatedJson;
 }
+
+/**
+ * An in-house flag reader: `callee` is matched against the end of the written callee
+ * (`featureFlagProvider.evaluatedFeatureFlag`); `keyArgument` is an argument index or a path into
+ * an object argument (`"0.key"` for `GetFeatureFlagCommand.create({ key })`).
+ */
+export interface RegistryReader {
+  callee: string;
+  keyArgument: number | string;
+  defaultArgument?: number;
+  contextArgument?: number;
+  /** `observable`: a stream that stays current, so subscribing to it once is fine. Default `value`. */
+  returns?: 'value' | 'promise' | 'observable';
+}
+
+export const READER_RETURNS = ['value', 'promise', 'observable'] as const;
+const KEY_ARGUMENT_PATTERN = /^\d+(\.[A-Za-z_$][\w$]*)+$/;
 
 export interface RegistryIssue {
   file: string;
@@ -103,7 +122,7 @@ export function formatIssue(issue: RegistryIssue): string {
   return `${issue.file}:${issue.line}:${issue.column}: ${issue.message}`;
 }
 
-const FLAG_KEY_PATTERN = /^[a-z][a-z0-9_.-]*$/;
+const FLAG_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 const FLAG_FIELDS = [
   'flag',
@@ -117,7 +136,7 @@ const FLAG_FIELDS = [
   'bucket_by',
   'rules',
 ] as const;
-const TOP_LEVEL_FIELDS = ['$schema', 'flags'] as const;
+const TOP_LEVEL_FIELDS = ['$schema', 'flags', 'readers'] as const;
 const MAX_TOTAL_WEIGHT = 2147483647;
 
 /** Parses and validates a registry document; every problem in the file is reported at once. */
@@ -162,12 +181,13 @@ export function parseRegistry(
   }
   for (const key of Object.keys(root)) {
     if (!(TOP_LEVEL_FIELDS as readonly string[]).includes(key)) {
-      report(pointerOf([key]), undefined, `unknown top-level field "${key}"${didYouMean(key, TOP_LEVEL_FIELDS)}; the registry has "$schema" and "flags"`, true);
+      report(pointerOf([key]), undefined, `unknown top-level field "${key}"${didYouMean(key, TOP_LEVEL_FIELDS)}; the registry has "$schema", "flags" and "readers"`, true);
     }
   }
   if (root['$schema'] !== undefined && typeof root['$schema'] !== 'string') {
     report('/$schema', undefined, '"$schema" must be a string (a path or URL to flags.schema.json)');
   }
+  const readers = validateReaders(root['readers'], report);
   const rawFlags = root['flags'];
   if (!Array.isArray(rawFlags)) {
     report(rawFlags === undefined ? '' : '/flags', undefined, '"flags" must be an array of flag objects');
@@ -189,7 +209,64 @@ export function parseRegistry(
     if (flag) flags.push(flag);
   });
   if (issues.length > 0) return { registry: undefined, issues };
-  return { registry: { file, flags, byKey: new Map(flags.map((f) => [f.key, f])), json }, issues };
+  return { registry: { file, flags, byKey: new Map(flags.map((f) => [f.key, f])), readers, json }, issues };
+}
+
+/** What is wrong with a list of readers given outside a registry (the ESLint settings), one message per problem. */
+export function readerProblems(raw: unknown): string[] {
+  const problems: string[] = [];
+  validateReaders(raw, (_pointer, _flag, message) => problems.push(message));
+  return problems;
+}
+
+const READER_FIELDS = ['callee', 'keyArgument', 'defaultArgument', 'contextArgument', 'returns'] as const;
+const READER_EXAMPLE = '{ "callee": "featureFlagProvider.evaluatedFeatureFlag", "keyArgument": 0 }';
+
+function validateReaders(raw: unknown, report: Report): RegistryReader[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) {
+    report('/readers', undefined, `"readers" must be an array of in-house flag readers, for example [${READER_EXAMPLE}]`);
+    return [];
+  }
+  const readers: RegistryReader[] = [];
+  raw.forEach((entry, index) => {
+    const pointer = `/readers/${index}`;
+    if (!isPlainObject(entry)) {
+      report(pointer, undefined, `readers[${index}] must be an object like ${READER_EXAMPLE}`);
+      return;
+    }
+    let ok = true;
+    const problem = (field: string, message: string, atKey = false): void => {
+      ok = false;
+      report(field === '' ? pointer : `${pointer}/${escapePointer(field)}`, undefined, `readers[${index}]: ${message}`, atKey);
+    };
+    for (const field of Object.keys(entry)) {
+      if (!(READER_FIELDS as readonly string[]).includes(field)) problem(field, `unknown field "${field}"${didYouMean(field, READER_FIELDS)}`, true);
+    }
+    const { callee, keyArgument, defaultArgument, contextArgument, returns } = entry;
+    if (typeof callee !== 'string' || !/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/.test(callee)) {
+      problem(callee === undefined ? '' : 'callee', '"callee" must be the dotted name the code calls, for example "featureFlagProvider.evaluatedFeatureFlag"');
+    }
+    const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+    if (!isIndex(keyArgument) && !(typeof keyArgument === 'string' && KEY_ARGUMENT_PATTERN.test(keyArgument))) {
+      problem(keyArgument === undefined ? '' : 'keyArgument', '"keyArgument" must be the index of the key argument (0) or a path into an object argument ("0.key")');
+    }
+    for (const [field, value] of [['defaultArgument', defaultArgument], ['contextArgument', contextArgument]] as const) {
+      if (value !== undefined && !isIndex(value)) problem(field, `"${field}" must be an argument index (0, 1, ...)`);
+    }
+    if (returns !== undefined && !(READER_RETURNS as readonly unknown[]).includes(returns)) {
+      problem('returns', `"returns" must be one of ${READER_RETURNS.map((r) => `"${r}"`).join(', ')}`);
+    }
+    if (!ok) return;
+    readers.push({
+      callee: callee as string,
+      keyArgument: keyArgument as number | string,
+      ...(defaultArgument === undefined ? {} : { defaultArgument: defaultArgument as number }),
+      ...(contextArgument === undefined ? {} : { contextArgument: contextArgument as number }),
+      ...(returns === undefined ? {} : { returns: returns as RegistryReader['returns'] & string }),
+    });
+  });
+  return readers;
 }
 
 /** Like {@link parseRegistry} but throws a {@link RegistryError} listing every problem. */
@@ -224,7 +301,7 @@ function validateFlag(raw: unknown, pointer: string, report: Report): FlagDefini
   let key = typeof keyRaw === 'string' ? keyRaw : '<unnamed flag>';
   if (keyRaw === undefined) r(pointer, undefined, `${key}: missing required field "flag" (the flag key, for example "inference_model")`);
   else if (typeof keyRaw !== 'string' || !FLAG_KEY_PATTERN.test(keyRaw)) {
-    r(`${pointer}/flag`, undefined, `flag key ${JSON.stringify(keyRaw)} is invalid: use lower case letters, digits, "_", "." and "-", starting with a letter (for example "inference_model")`);
+    r(`${pointer}/flag`, undefined, `flag key ${JSON.stringify(keyRaw)} is invalid: use letters, digits, "_", "." and "-", starting with a letter or digit (for example "inference_model", "ai-model-upgrade" or "IS_V2_ENABLED")`);
     if (typeof keyRaw !== 'string') key = '<unnamed flag>';
   }
   for (const field of Object.keys(raw)) {

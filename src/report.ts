@@ -52,14 +52,37 @@ export function parseMetricsLines(text: string, file: string): { records: Metric
       typeof r.value !== 'number' ||
       typeof r.at !== 'number' ||
       typeof r.variants !== 'object' ||
-      r.variants === null
+      r.variants === null ||
+      Array.isArray(r.variants)
     ) {
       problems.push({ file, line: i + 1, column: 1, message: 'expected {"at": number, "metric": string, "value": number, "variants": {flag: variant}}; the line was skipped' });
+      continue;
+    }
+    const wrong = recordProblem(r as MetricRecord);
+    if (wrong) {
+      problems.push({ file, line: i + 1, column: 1, message: `${wrong}; the line was skipped` });
       continue;
     }
     records.push({ at: r.at, metric: r.metric, value: r.value, variants: r.variants as Record<string, string> });
   }
   return { records, problems };
+}
+
+/** Milliseconds either side of 1970 that a `Date` can hold (ECMA-262 time values). */
+const MAX_TIME = 8.64e15;
+
+/**
+ * What is wrong with a line of the right shape that the report still cannot use: a value a number
+ * literal can overflow to (1e999 parses as Infinity), a time no date can show, a variant that is
+ * not the string jsonlExporter writes.
+ */
+function recordProblem(r: MetricRecord): string | undefined {
+  if (!Number.isFinite(r.value)) return `"value" is too large to be a number (${r.value})`;
+  if (!(Math.abs(r.at) <= MAX_TIME)) return `"at" is ${r.at}, outside the dates a timestamp can hold (milliseconds since 1970, at most ${MAX_TIME} either side)`;
+  for (const [flag, variant] of Object.entries(r.variants as Record<string, unknown>)) {
+    if (typeof variant !== 'string') return `the variant of ${JSON.stringify(flag)} is ${JSON.stringify(variant)}; variants are written as strings, like "claude-3-haiku" or "3"`;
+  }
+  return undefined;
 }
 
 export interface ReportOptions {

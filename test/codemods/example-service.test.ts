@@ -16,13 +16,19 @@ import { compilerOptionsFor } from '../../codemods/verify.js';
 
 const REPO = join(import.meta.dirname, '..', '..');
 let work: string;
+let first: RemovalReport;
 let report: RemovalReport;
 
 // Inside the repository, so `modelflags` and the SDKs resolve as they do for the example itself.
 beforeAll(async () => {
   work = mkdtempSync(join(import.meta.dirname, '.example-'));
   cpSync(join(REPO, 'examples', 'inference-service'), work, { recursive: true });
-  report = await removeFlag({ flags: [{ flag: 'inference_model', keep: 'claude-sonnet-4-6' }], cwd: work });
+  const retire = () => removeFlag({ flags: [{ flag: 'inference_model', keep: 'claude-sonnet-4-6' }], cwd: work });
+  first = await retire();
+  // What the human does with the site the first run lists: the demo script rolls this very flag
+  // out by editing flags.json, so it goes with the flag.
+  rmSync(join(work, 'demo.ts'));
+  report = await retire();
 }, 120_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -34,6 +40,16 @@ function sourceFiles(dir: string): string[] {
 }
 
 describe('remove-flag on examples/inference-service', () => {
+  it('first cleans the reads but keeps the entry (collapsed) while the demo script still names the key', () => {
+    expect(first.errors).toEqual([]);
+    expect(first.unresolved.map((s) => `${s.file}:${s.line}`)).toEqual(['demo.ts:49']);
+    expect(first.unresolved[0]!.reason).toContain('does not recognise as a read');
+    expect(first.exitCode).toBe(1);
+    expect(first.written).toBe(true);
+    expect(first.registry?.action).toBe('collapsed');
+    expect(first.changedFiles.map((f) => f.file)).toContain('src/server.ts');
+  });
+
   it('cleans every read and removes the flag from the registry and the typed module', () => {
     expect(report.errors).toEqual([]);
     expect(report.unresolved).toEqual([]);

@@ -30,10 +30,12 @@ const UNRELATED_SAVE = REGISTRY_TEXT.replace('"default": 4', '"default": 8');
 const killed = (text: string): string => text.replace('"flag": "inference_model",', '"flag": "inference_model",\n      "enabled": false,');
 const BETA = { targetingKey: 'b', user_segment: 'beta' };
 
-/** Sends enough traffic for the guardrail's first look to find sonnet failing half the time. */
+/** Sends enough traffic, the arms interleaved as in service, for the guardrail to find sonnet failing half the time. */
 function trip(flags: Flags): void {
-  for (let i = 0; i < 400; i++) flags.track(flags.record({ targetingKey: `ga-${i}`, user_segment: 'ga' }), 'error', false);
-  for (let i = 0; i < 200; i++) flags.track(flags.record({ targetingKey: `beta-${i}`, user_segment: 'beta' }), 'error', i % 2 === 0);
+  for (let i = 0; i < 200; i++) {
+    for (const g of [2 * i, 2 * i + 1]) flags.track(flags.record({ targetingKey: `ga-${g}`, user_segment: 'ga' }), 'error', false);
+    flags.track(flags.record({ targetingKey: `beta-${i}`, user_segment: 'beta' }), 'error', i % 2 === 0);
+  }
 }
 
 function nextChange(flags: Flags, accept: (event: ChangeEvent) => boolean): Promise<ChangeEvent> {
@@ -91,7 +93,7 @@ describe('a kill holds until the file says so (item 13)', () => {
     writeFileSync(file, killed(UNRELATED_SAVE).replace('"enabled": false', '"enabled": true'));
     await turnedOn;
     expect(guardrail.state).toBe('watching');
-    expect(guardrail.looks()).toEqual({});
+    expect(guardrail.eValues()).toEqual({});
     expect(flags.get('inference_model', BETA)).toBe('sonnet');
     flags.close();
     guardrail.close();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFlags, type Flags } from '../../src/flags.js';
-import { createGuardrail, lookLevel, setEnabledFalse, type GuardrailTrip } from '../../src/guardrail.js';
+import { createGuardrail, setEnabledFalse, type GuardrailTrip } from '../../src/guardrail.js';
 import { fileSource, staticSource } from '../../src/sources.js';
 
 const REGISTRY_TEXT = `{
@@ -20,22 +20,16 @@ const REGISTRY_TEXT = `{
 }
 `;
 
-/** Sends `n` requests from one segment with the given error pattern. */
-function traffic(flags: Flags, n: number, segment: 'beta' | 'ga', failing: (i: number) => boolean): void {
+/**
+ * Sends `n` rounds of requests, each `ga` request from a general user and, every `betaEvery`
+ * rounds, one from a beta user (served the variant), with the given error patterns.
+ */
+function traffic(flags: Flags, n: number, betaEvery: number, gaFails: (i: number) => boolean, betaFails: (i: number) => boolean): void {
   for (let i = 0; i < n; i++) {
-    const served = flags.record({ targetingKey: `${segment}-${i}`, user_segment: segment });
-    flags.track(served, 'error', failing(i));
+    flags.track(flags.record({ targetingKey: `ga-${i}`, user_segment: 'ga' }), 'error', gaFails(i));
+    if (i % betaEvery === 0) flags.track(flags.record({ targetingKey: `beta-${i}`, user_segment: 'beta' }), 'error', betaFails(i / betaEvery));
   }
 }
-
-describe('lookLevel', () => {
-  it('spends at most alpha over any number of looks', () => {
-    let spent = 0;
-    for (let k = 1; k <= 1_000_000; k++) spent += lookLevel(0.05, 4, k) * 4;
-    expect(spent).toBeLessThan(0.05);
-    expect(spent).toBeGreaterThan(0.0499);
-  });
-});
 
 describe('createGuardrail', () => {
   let dir: string;
@@ -58,21 +52,22 @@ describe('createGuardrail', () => {
     const guardrail = createGuardrail({ flags, flag: 'inference_model', checks: [{ metric: 'error', threshold: 0.01 }], writeBack: file });
     const trips: GuardrailTrip[] = [];
     guardrail.on('trip', (t) => trips.push(t));
-    traffic(flags, 400, 'ga', (i) => i % 100 === 0);
-    traffic(flags, 199, 'beta', (i) => i % 5 === 0);
-    expect(guardrail.state).toBe('watching'); // not before the minimum sample size
-    traffic(flags, 1, 'beta', () => true);
+    // The variant fails every other request against 1% on the control: no sample floor, it is
+    // rolled back as soon as the evidence is there, within tens of its requests.
+    traffic(flags, 1000, 4, (i) => i % 100 === 0, (i) => i % 2 === 0);
     expect(guardrail.state).toBe('tripped');
     expect(flags.get('inference_model', { targetingKey: 'b', user_segment: 'beta' })).toBe('haiku');
 
     expect(trips).toHaveLength(1);
     const trip = trips[0]!;
-    expect(trip).toMatchObject({ flag: 'inference_model', variant: 'sonnet', control: 'haiku', metric: 'error', look: 1, wroteBack: file });
-    expect(trip.variantSummary.n).toBe(200);
-    expect(trip.controlSummary.n).toBe(400);
-    expect(trip.variantSummary.mean.estimate).toBeCloseTo(0.205, 10);
-    expect(trip.result.test).toBe('two-proportion');
-    expect(trip.reason).toMatch(/^guardrail: inference_model=sonnet error rate 20\.50% vs 1\.00% on haiku, worse by more than the 1\.00% allowed \(two-proportion \d+\.\d+, p=.* < .*, n=200\/400\)$/);
+    expect(trip).toMatchObject({ flag: 'inference_model', variant: 'sonnet', control: 'haiku', metric: 'error', action: 'kill', threshold: 20, wroteBack: file });
+    expect(trip.evidence.eValue).toBeGreaterThanOrEqual(20);
+    expect(trip.evidence.component).toBe('rate');
+    expect(trip.variantSummary.n).toBeLessThan(40);
+    expect(trip.variantSummary.mean.estimate).toBeGreaterThan(0.3);
+    expect(trip.reason).toMatch(
+      /^guardrail: inference_model=sonnet error rate \d+\.\d\d% vs \d+\.\d\d% on haiku, worse by more than the 1\.00% allowed \(e-value \S+ >= 20\.0 after \d+ compared samples, n=\d+\/\d+\)$/,
+    );
 
     // Only the enabled member was added; every other byte is as it was.
     const written = readFileSync(file, 'utf8');
@@ -81,13 +76,28 @@ describe('createGuardrail', () => {
     guardrail.close();
   });
 
+  it('does not roll back a variant as good as the control, however long it watches', () => {
+    const flags = createFlags({ source: staticSource(REGISTRY_TEXT) });
+    const guardrail = createGuardrail({ flags, flag: 'inference_model', checks: [{ metric: 'error', threshold: 0.01 }] });
+    traffic(flags, 20_000, 4, (i) => i % 100 === 0, (i) => i % 100 === 0);
+    expect(guardrail.state).toBe('watching');
+    expect(guardrail.eValues()['sonnet/error']).toBeLessThan(1);
+    guardrail.close();
+  });
+
+  it('refuses a threshold that is not a margin', () => {
+    const flags = createFlags({ source: staticSource(REGISTRY_TEXT) });
+    expect(() => createGuardrail({ flags, flag: 'inference_model', checks: [{ metric: 'error', threshold: -0.01 }] })).toThrow(
+      /the threshold of check "error" must be a finite number >= 0 \(got -0\.01\)/,
+    );
+  });
+
   it('watches again from empty windows once the file turns the flag off and on again', async () => {
     const flags = createFlags({ source: fileSource(file, { pollIntervalMs: 20 }) });
     const guardrail = createGuardrail({ flags, flag: 'inference_model', checks: [{ metric: 'error', threshold: 0.01 }] });
-    traffic(flags, 400, 'ga', () => false);
-    traffic(flags, 200, 'beta', (i) => i % 2 === 0);
+    traffic(flags, 1000, 4, () => false, (i) => i % 2 === 0);
     expect(guardrail.state).toBe('tripped');
-    expect(guardrail.looks()).toEqual({ 'sonnet/error': 1 });
+    expect(guardrail.eValues()['sonnet/error']).toBeGreaterThanOrEqual(20);
     const reload = (text: string): Promise<void> => {
       const reloaded = new Promise<void>((resolve) => {
         const off = flags.on('change', (e) => {
@@ -104,7 +114,7 @@ describe('createGuardrail', () => {
     expect(guardrail.state).toBe('tripped');
     await reload(REGISTRY_TEXT.replace('"flag": "inference_model",', '"flag": "inference_model", "enabled": true,'));
     expect(guardrail.state).toBe('watching');
-    expect(guardrail.looks()).toEqual({});
+    expect(guardrail.eValues()).toEqual({});
     expect(flags.get('inference_model', { targetingKey: 'b', user_segment: 'beta' })).toBe('sonnet');
     flags.close();
     guardrail.close();

@@ -1,0 +1,104 @@
+/**
+ * The evidence a registry entry may go: no file of the project that remove-flag did not rewrite
+ * still names the key. remove-flag rewrites the paths it is given; a workspace package or a
+ * folder left out of them may still read the flag, and removing its entry then breaks that code
+ * at run time (an unknown flag) while the report says "removed".
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parse } from '@babel/parser';
+import { camelCase } from '../rules/detection.js';
+import type { Site } from './rewrite.js';
+
+/**
+ * The project a registry belongs to: the nearest directory at or above the registry's that is a
+ * workspace root (a package.json with `workspaces`, or a pnpm-workspace.yaml), else the
+ * registry's own directory.
+ */
+export function projectRootOf(registryPath: string): string {
+  const own = dirname(registryPath);
+  for (let dir = own; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return dir;
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      try {
+        if ((JSON.parse(readFileSync(manifest, 'utf8')) as { workspaces?: unknown }).workspaces !== undefined) return dir;
+      } catch {
+        // An unreadable package.json declares no workspaces.
+      }
+    }
+    if (dirname(dir) === dir) return own;
+  }
+}
+
+/** What a retired flag may still be read through in code remove-flag did not rewrite. */
+export interface KeyNames {
+  flag: string;
+  /** Exported identifiers the rewrite found holding the key (`MODEL_FLAG`, `Keys.Model`). */
+  holders: readonly string[];
+}
+
+/**
+ * Sites in `text` that name a retired key: the key as a whole string, the key or its camelCase
+ * form as a property (`flags.inference_model`, `useFlags().inferenceModel`), or an identifier
+ * that held it. Comments and longer strings (a log message) do not count.
+ */
+export function keyMentions(file: string, text: string, names: readonly KeyNames[], rewritten: boolean): Site[] {
+  const candidates = names.filter((n) => [n.flag, camelCase(n.flag), ...n.holders.map(lastSegment)].some((t) => text.includes(t)));
+  if (candidates.length === 0) return [];
+  let tokens: Token[];
+  try {
+    tokens = parse(text, { sourceType: 'unambiguous', plugins: [/\.[cm]?tsx?$/.test(file) ? 'typescript' : 'flow', 'jsx'], tokens: true, errorRecovery: true }).tokens as Token[];
+  } catch {
+    return lineMentions(file, text, candidates);
+  }
+  const sites: Site[] = [];
+  const code = tokens.filter((t) => labelOf(t) !== 'CommentLine' && labelOf(t) !== 'CommentBlock');
+  for (const [i, token] of code.entries()) {
+    const label = labelOf(token);
+    const value = typeof token.value === 'string' ? token.value : undefined;
+    if (value === undefined) continue;
+    const afterDot = i > 0 && (labelOf(code[i - 1]!) === '.' || labelOf(code[i - 1]!) === '?.');
+    for (const { flag, holders } of candidates) {
+      let why: string | undefined;
+      if ((label === 'string' || label === 'template') && value === flag) why = `the key "${flag}" is still here`;
+      else if (label === 'name' && afterDot && (value === flag || value === camelCase(flag))) why = `the key "${flag}" is still read here as a property`;
+      else if (label === 'name') {
+        const holder = holders.find((h) => lastSegment(h) === value && (!h.includes('.') || (afterDot && labelOf(code[i - 2]!) === 'name' && h === `${code[i - 2]!.value}.${value}`)));
+        if (holder) why = `${holder} held the key "${flag}" and is still used here`;
+      }
+      if (why) sites.push({ file, line: token.loc.start.line, column: token.loc.start.column + 1, flag, reason: `${why}, ${rewritten ? REWRITTEN_BUT_NAMED : OUTSIDE_PATHS}` });
+    }
+  }
+  return sites;
+}
+
+const OUTSIDE_PATHS = 'in a file remove-flag did not rewrite (outside the paths given): a read may remain, so the entry was kept; rewrite this file too (pass its folder) or remove the mention';
+const REWRITTEN_BUT_NAMED =
+  'after the rewrite, in a way remove-flag does not recognise as a read (an in-house reader? declare it in the registry\'s `readers`): a read may remain, so the entry was kept; clean it by hand or declare the reader and run again';
+
+interface Token {
+  type: string | { label: string };
+  value?: unknown;
+  loc: { start: { line: number; column: number } };
+}
+
+function labelOf(token: Token): string {
+  return typeof token.type === 'string' ? token.type : token.type.label;
+}
+
+function lastSegment(name: string): string {
+  return name.slice(name.lastIndexOf('.') + 1);
+}
+
+/** For a file that does not parse: every line naming the key at all, to be safe. */
+function lineMentions(file: string, text: string, names: readonly KeyNames[]): Site[] {
+  const sites: Site[] = [];
+  for (const [i, line] of text.split('\n').entries()) {
+    for (const { flag } of names) {
+      const column = line.indexOf(flag);
+      if (column >= 0) sites.push({ file, line: i + 1, column: column + 1, flag, reason: `the key "${flag}" is named here, in a file remove-flag did not rewrite and cannot parse: a read may remain, so the entry was kept` });
+    }
+  }
+  return sites;
+}

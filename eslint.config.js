@@ -1,8 +1,9 @@
 // Lints the project itself, and dogfoods the plugin (built to dist/ by `npm ci`) on the example service.
+import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 import modelflags from './dist/rules/index.js';
 
-export default tseslint.config(
+export default defineConfig(
   {
     ignores: [
       'dist/**',
@@ -15,14 +16,16 @@ export default tseslint.config(
       '**/.example-*/**',
     ],
   },
-  ...tseslint.configs.recommended,
+  tseslint.configs.recommended,
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
-  ...modelflags.configs.recommended({
-    registry: new URL('./examples/inference-service/flags.json', import.meta.url),
-    files: ['examples/inference-service/**/*.ts'],
-  }),
+  {
+    // `files` narrows the config's code and registry blocks alike to the example service.
+    files: ['examples/inference-service/**'],
+    extends: [modelflags.configs.recommended],
+    settings: { modelflags: { registry: new URL('./examples/inference-service/flags.json', import.meta.url) } },
+  },
 );

@@ -3,52 +3,73 @@
  * (or a change that failed verification, or files that could not be written, each named), 2 bad
  * input or a write that could not start (nothing changed).
  */
-import { parseArgs } from 'node:util';
+import { formatHelp, parseCommand, UsageError, type CommandSpec } from '../src/cli/args.js';
+import { progressLine } from '../src/cli/terminal.js';
+import { packageVersion } from '../src/cli/version.js';
 import type { CliIO } from '../src/process-io.js';
 import { formatReport, removeFlag } from './remove-flag.js';
 
-const USAGE = `usage: remove-flag <flag> --keep <variant> [paths...] [--registry flags.json] [--dry-run] [--json] [--no-verify]
-
-Retires <flag>: every read becomes <variant>, code made constant by that is simplified, the flag
-leaves the registry and the typed module is regenerated. Paths default to the current directory.`;
+export const REMOVE_FLAG = {
+  name: 'remove-flag',
+  positionals: '<flag> [paths...]',
+  summary: `Retires <flag>: every read becomes <variant>, code made constant by that is simplified, the flag
+leaves the registry and the typed module is regenerated. Paths default to the current directory.
+Exit 0 clean, 1 sites left for a human (each listed), 2 bad input (nothing changed).`,
+  options: {
+    keep: { type: 'string', value: 'variant', description: 'the variant every user gets from now on (required)' },
+    registry: { type: 'string', default: 'flags.json', value: 'file', description: 'the flag registry' },
+    ignore: { type: 'string', multiple: true, value: 'glob', description: 'files that do not read <flag>, see the note below' },
+    'dry-run': { type: 'boolean', default: false, description: 'show what would change, write nothing' },
+    json: { type: 'boolean', default: false, description: 'print the report as JSON' },
+    'no-verify': { type: 'boolean', default: false, description: 'skip the type check before writing' },
+    version: { type: 'boolean', short: 'v', description: 'print the version' },
+  },
+  notes: `--ignore <glob> names files that do not read <flag>, such as a flag service's own
+evaluation code: what is left in them is listed as a note and does not keep the entry. A
+\`// remove-flag-ignore\` comment does the same for the line it is on or above, or for the whole
+file when it is among the file's leading comments.`,
+  examples: ['npx remove-flag inference_model --keep claude-sonnet-4-6 src', 'npx remove-flag inference_model --keep claude-sonnet-4-6 --dry-run'],
+} as const satisfies CommandSpec;
 
 export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
-  let values;
-  let positionals;
+  let parsed;
   try {
-    ({ values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        keep: { type: 'string' },
-        registry: { type: 'string' },
-        'dry-run': { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        'no-verify': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
+    parsed = parseCommand(REMOVE_FLAG, argv);
   } catch (error) {
-    io.err(`${(error as Error).message}\n\n${USAGE}`);
+    if (!(error instanceof UsageError)) throw error;
+    io.err(`remove-flag: ${error.message}`);
     return 2;
   }
-  if (values.help) {
-    io.out(USAGE);
+  if (parsed.help) {
+    io.out(formatHelp(REMOVE_FLAG));
+    return 0;
+  }
+  const { values, positionals } = parsed;
+  if (values.version) {
+    io.out(packageVersion());
     return 0;
   }
   const [flag, ...paths] = positionals;
   if (flag === undefined || values.keep === undefined) {
-    io.err(`${flag === undefined ? 'missing <flag>' : 'missing --keep <variant>: say which variant every user should get from now on'}\n\n${USAGE}`);
+    io.err(`remove-flag: ${flag === undefined ? 'missing <flag>' : 'missing --keep <variant>: say which variant every user should get from now on'}\n\n${formatHelp(REMOVE_FLAG)}`);
     return 2;
   }
-  const report = await removeFlag({
-    flags: [{ flag, keep: values.keep }],
-    paths: paths.length > 0 ? paths : ['.'],
-    ...(values.registry ? { registry: values.registry } : {}),
-    dryRun: values['dry-run'],
-    verify: !values['no-verify'],
-    cwd: io.cwd,
-  });
+  const progress = progressLine(io, 'reading', 'files', values.json);
+  let report;
+  try {
+    report = await removeFlag({
+      flags: [{ flag, keep: values.keep }],
+      paths: paths.length > 0 ? paths : ['.'],
+      registry: values.registry,
+      ...(values.ignore ? { ignore: values.ignore } : {}),
+      dryRun: values['dry-run'],
+      verify: !values['no-verify'],
+      cwd: io.cwd,
+      onProgress: (done, total, stage) => progress.update(done, total, stage),
+    });
+  } finally {
+    progress.end();
+  }
   if (values.json) io.out(JSON.stringify(report, null, 2));
   else (report.exitCode === 2 ? io.err : io.out)(formatReport(report, { dryRun: values['dry-run'] }).replace(/\n$/, ''));
   return report.exitCode;

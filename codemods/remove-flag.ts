@@ -7,13 +7,15 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { globby, isGitIgnored } from 'globby';
-import { camelCase, type CustomReader } from '../rules/detection.js';
-import { checkSyntax } from '../rules/source-parser.js';
+import { camelCase, findFlagReads, mightContainReads, type CustomReader } from '../rules/detection.js';
+import { diskProject } from '../rules/project.js';
+import { checkSyntax, parseForDetection } from '../rules/source-parser.js';
 import { describeErrno } from '../src/file-write.js';
 import { generateTypedModule, parseGeneratedHeader } from '../src/generate.js';
 import { didYouMean, formatIssue, parseRegistry, type FlagDefinition, type FlagValue, type Registry } from '../src/registry.js';
 import { LineDiff } from './diff.js';
 import { collapseFlagEntry, removeFlagEntry } from './registry-edit.js';
+import { removeKeyTableEntries } from './key-tables.js';
 import { keyMentions, projectRootOf } from './remaining-reads.js';
 import { applyWritePlan, journalPathFor, recoverJournal, removeStaleTempFiles, type PlannedWrite, type Recovery, type WriteResult } from './write-plan.js';
 import type { ConstantExport, RewriteResult, Site } from './rewrite.js';
@@ -43,6 +45,13 @@ export interface RemoveFlagOptions {
   verify?: boolean;
   /** In-house flag readers, as in the ESLint settings. */
   readers?: readonly CustomReader[];
+  /** Called as files are read and rewritten, for a progress line. */
+  onProgress?: (done: number, total: number, stage: 'reading' | 'rewriting') => void;
+  /**
+   * Globs (relative to `cwd`) of files known not to read the retired flags, such as a flag
+   * service's own evaluation path: what is left in them is a note, not a reason to keep the entry.
+   */
+  ignore?: readonly string[];
 }
 
 export interface InputError {
@@ -68,6 +77,8 @@ export interface RemovalReport {
   rewritten: Site[];
   /** Sites a human has to finish, with the reason (also files that could not be parsed or written). */
   unresolved: Site[];
+  /** Sites the user marked as not reading the flag (`--ignore`, `// remove-flag-ignore`): listed, not blocking. */
+  notes: Site[];
   /** What happened to the registry entry (for a real run: what was written). */
   registry: { file: string; action: 'removed' | 'collapsed' | 'unchanged' } | undefined;
   /** Typed modules regenerated from the edited registry. */
@@ -98,6 +109,7 @@ export async function removeFlag(options: RemoveFlagOptions): Promise<RemovalRep
     changedFiles: [],
     rewritten: [],
     unresolved: [],
+    notes: [],
     registry: undefined,
     regenerated: [],
     verification: { typeChecked: false, errors: [] },
@@ -200,7 +212,9 @@ export async function removeFlag(options: RemoveFlagOptions): Promise<RemovalRep
   const original = new Map<string, string>();
   const current = new Map<string, string>();
   const targets = new Set<string>();
+  let read = 0;
   for (const file of files) {
+    options.onProgress?.(read++, files.length, 'reading');
     const real = realOf.get(file)!;
     if (targets.has(real)) continue;
     targets.add(real);
@@ -226,7 +240,7 @@ export async function removeFlag(options: RemoveFlagOptions): Promise<RemovalRep
   const sources = [...original.keys()].sort();
 
   const context = new ProjectRewrite(registry, decisions, current, [...registry.readers, ...(options.readers ?? [])]);
-  await context.run();
+  await context.run(options.onProgress);
   for (const [file, message] of context.unparsable) {
     report.unresolved.push({ file: display(file), line: message.line, column: message.column, flag: undefined, reason: `${message.text}; the file was skipped, fix the syntax error and run again` });
   }
@@ -234,8 +248,31 @@ export async function removeFlag(options: RemoveFlagOptions): Promise<RemovalRep
     report.rewritten.push(...result.rewritten.map((s) => ({ ...s, file: display(file) })));
     report.unresolved.push(...result.unresolved.map((s) => ({ ...s, file: display(file) })));
   }
+  // Feature-map members and key-table entries go with the flag (see key-tables.ts).
+  const tableEntriesRemoved = new Map<string, number>();
+  // A member holding the key goes only once no code names it: every file that could is among
+  // those read, which is so when the paths cover the project.
+  const coversProject = paths.some((p) => root === resolve(cwd, p) || root.startsWith(resolve(cwd, p) + sep));
+  const isReferenced = (member: string): boolean => {
+    if (!coversProject) return true;
+    const use = new RegExp(`(?:\\??\\.|\\[\\s*['"\`])\\s*${member.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w$])`);
+    return [...current.values()].some((text) => use.test(text));
+  };
+  for (const [file, text] of current) {
+    if (isGenerated(text)) continue;
+    const { output, removed } = removeKeyTableEntries(file, text, new Set(keys), new Set(registry.byKey.keys()), isReferenced);
+    if (removed.length === 0) continue;
+    current.set(file, output);
+    tableEntriesRemoved.set(file, removed.length);
+    report.rewritten.push(...removed.map((r) => ({ file: display(file), line: r.line, column: r.column, flag: r.flag })));
+  }
   const generated = generatedModulesFor(registryPath, sources, original);
   report.unresolved.push(...(await remainingMentions(root, cwd, paths, new Set(files), current, context, registryPath, report.unresolved)).map((s) => ({ ...s, file: display(s.file) })));
+  const ignoredBy = await ignoreMarks(cwd, options.ignore ?? [], original, current);
+  for (const site of report.unresolved.splice(0)) {
+    const why = ignoredBy(site);
+    (why ? report.notes : report.unresolved).push(why ? { ...site, reason: `${site.reason ?? ''} (not blocking: ${why})` } : site);
+  }
 
   // The registry: gone when no read remains, otherwise collapsed to the decision; `partial` is
   // what gets written instead when some file cannot be.
@@ -273,7 +310,7 @@ export async function removeFlag(options: RemoveFlagOptions): Promise<RemovalRep
     if (file === registryPath || !original.has(file)) continue;
     report.changedFiles.push({
       file: display(file),
-      sitesRewritten: context.results.get(file)?.rewritten.length ?? 0,
+      sitesRewritten: (context.results.get(file)?.rewritten.length ?? 0) + (tableEntriesRemoved.get(file) ?? 0),
       linesRemoved: diffs.get(file)!.removedLines,
     });
   }
@@ -353,6 +390,44 @@ export async function removeFlag(options: RemoveFlagOptions): Promise<RemovalRep
   const result = await applyWritePlan(plan);
   if (result.abort) return fail([{ message: result.abort.replaceAll(cwd + sep, '') }]);
   return reportWritten(result);
+}
+
+/** Marks a site or a whole file as not reading the flag: on the site's line or the line above, or in the file's leading comments. */
+const IGNORE_MARK = /\/[/*]\s*remove-flag-ignore(?![\w-])/;
+
+/**
+ * Why a site left over is not a blocker, if the user said so: its file matches an `--ignore`
+ * glob, or a `remove-flag-ignore` comment marks its line or its file. Site lines are those of
+ * the original text or, for what the project-wide search found after the rewrite, of the
+ * rewritten one; a mark in either counts.
+ */
+async function ignoreMarks(cwd: string, globs: readonly string[], original: ReadonlyMap<string, string>, current: ReadonlyMap<string, string>): Promise<(site: Site) => string | undefined> {
+  const matched = await Promise.all(globs.map(async (glob) => ({ glob, files: new Set((await globby(glob, { cwd, absolute: true, dot: true })).map((f) => resolve(f))) })));
+  return (site) => {
+    const file = resolve(cwd, site.file);
+    const glob = matched.find((m) => m.files.has(file))?.glob;
+    if (glob !== undefined) return `--ignore ${glob}`;
+    let texts = [original.get(file), current.get(file)].filter((t): t is string => t !== undefined);
+    if (texts.length === 0) {
+      try {
+        texts = [readFileSync(file, 'latin1')];
+      } catch {
+        return undefined;
+      }
+    }
+    for (const text of texts) {
+      if (IGNORE_MARK.test(leadingComments(text))) return 'the file is marked // remove-flag-ignore';
+      const lines = text.split('\n');
+      if ([lines[site.line - 1], lines[site.line - 2]].some((l) => l !== undefined && IGNORE_MARK.test(l))) return 'marked // remove-flag-ignore';
+    }
+    return undefined;
+  };
+}
+
+/** The comments (and blank lines, `#!`) a file starts with, before its first code. */
+function leadingComments(text: string): string {
+  const m = /^(?:#![^\n]*\n)?(?:\s+|\/\/[^\n]*|\/\*[\s\S]*?\*\/)*/.exec(text.replace(/^\uFEFF/, ''));
+  return m?.[0] ?? '';
 }
 
 /** UTF-8 text, or undefined for bytes that are not (decoding would put U+FFFD in their place). A BOM stays in the text. */
@@ -518,15 +593,20 @@ class ProjectRewrite {
     this.originalTexts = new Map(texts);
   }
 
-  async run(): Promise<void> {
+  async run(onProgress?: RemoveFlagOptions['onProgress']): Promise<void> {
     const terms = [...this.decisions.keys()].flatMap((k) => [k, camelCase(k)]);
     const queue = new Set<string>();
-    for (const [file, text] of this.texts) if (!isGenerated(text) && terms.some((t) => text.includes(t))) queue.add(file);
+    for (const [file, text] of this.texts) {
+      if (isGenerated(text)) continue;
+      if (terms.some((t) => text.includes(t)) || this.hasUnknownKeyRead(file, text)) queue.add(file);
+    }
     if (queue.size === 0) return;
     // jscodeshift, recast and Babel load only once some file mentions a retired key.
     this.rewriter = await import('./rewrite.js');
     let guard = 0;
+    let done = 0;
     while (queue.size > 0 && guard++ < 10 * this.texts.size + 10) {
+      onProgress?.(done, done++ + queue.size, 'rewriting');
       const file = queue.values().next().value as string;
       queue.delete(file);
       const fresh = this.rewrite(file, new Set());
@@ -538,6 +618,24 @@ class ProjectRewrite {
       // Only exports the rewrite made redundant go: one nobody imported was public API or an entry point.
       const unused = new Set(names.filter((name) => isImportedAnywhere(this.originalTexts, file, name) && !isImportedAnywhere(this.texts, file, name)));
       if (unused.size > 0) this.rewrite(file, unused);
+    }
+  }
+
+  /**
+   * A file that never names a retired key can still read it through a key computed at run time
+   * (`flags.get(key)`) or a constant whose value detection could not see (`Keys.Model` of a
+   * package it cannot read): it goes through the rewrite too, which reports such a site, so the
+   * entry is not removed while it might be read there.
+   */
+  private hasUnknownKeyRead(file: string, text: string): boolean {
+    const options = { registryKeys: this.registryKeys, text, ...(this.readers ? { readers: this.readers } : {}) };
+    if (!mightContainReads(options)) return false;
+    try {
+      const { ast, scopeManager } = parseForDetection(text, file);
+      return findFlagReads(ast, scopeManager, options).some((read) => read.keyKind === 'dynamic' || (read.keyKind === 'constant' && read.key === undefined));
+    } catch {
+      // A file that does not parse is reported by the rewrite only when it names a key; detection cannot see into it either.
+      return false;
     }
   }
 
@@ -554,6 +652,7 @@ class ProjectRewrite {
         importedConstant: (source, name) => this.lookup(this.constantExports, file, source, name),
         importedKey: (source, name) => this.lookup(this.keyExports, file, source, name),
         removableExports,
+        project: diskProject,
       });
     } catch (error) {
       if (error instanceof SourceParseError) {
@@ -713,7 +812,11 @@ function importClauses(text: string): { names: string[]; source: string }[] {
 
 /** Resolves a relative import the way TypeScript's NodeNext/bundler resolution finds sources. */
 function resolveImport(from: string, source: string, known: ReadonlyMap<string, string>): string | undefined {
-  if (!source.startsWith('.')) return undefined;
+  if (!source.startsWith('.')) {
+    // A workspace package or a tsconfig `paths` alias of this project.
+    const target = diskProject.resolve(from, source);
+    return target !== undefined && known.has(target) ? target : undefined;
+  }
   const base = resolve(dirname(from), source);
   const swapped = base.replace(/\.js$/, '.ts').replace(/\.jsx$/, '.tsx').replace(/\.mjs$/, '.mts').replace(/\.cjs$/, '.cts');
   const candidates = [base, swapped, base.replace(/\.js$/, '.tsx'), ...SOURCE_EXTENSIONS.map((e) => `${base}.${e}`), ...SOURCE_EXTENSIONS.map((e) => join(base, `index.${e}`))];
@@ -787,6 +890,10 @@ export function formatReport(report: RemovalReport, options: { dryRun?: boolean 
     lines.push(report.registry.action === 'removed' ? `Registry: ${would}removed from ${report.registry.file}.` : `Registry: ${would}collapsed in ${report.registry.file} to serve the kept value to everyone; run remove-flag again once the sites below are fixed.`);
   }
   for (const g of report.regenerated) lines.push(`${options.dryRun ? 'Would regenerate' : 'Regenerated'} ${g}.`);
+  if (report.notes.length > 0) {
+    lines.push(`Notes, not blocking (${report.notes.length}):`);
+    for (const s of report.notes) lines.push(`  ${s.file}:${s.line}:${s.column}: ${s.reason ?? ''}`);
+  }
   if (report.unresolved.length > 0) {
     lines.push(`Needs a human (${report.unresolved.length}):`);
     for (const s of report.unresolved) lines.push(`  ${s.file}:${s.line}:${s.column}: ${s.reason ?? ''}`);

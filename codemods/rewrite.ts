@@ -7,7 +7,7 @@
 import type { TSESTree } from '@typescript-eslint/types';
 import { DefinitionType, type ScopeManager } from '@typescript-eslint/scope-manager';
 import type { FlagValue } from '../src/registry.js';
-import { findFlagReads, type CustomReader, type FlagRead } from '../rules/detection.js';
+import { findFlagReads, type CustomReader, type FlagRead, type ProjectView } from '../rules/detection.js';
 import { allowsJsx, parseForDetection, SourceSyntaxError } from '../rules/source-parser.js';
 import { children, isNode, isPure, isReference, literalValue, propertyKeyName, referenceCounts, unwrapTypeWrappers, walk, type AstNode } from './ast.js';
 import { parseForRewrite } from './recast-lists.js';
@@ -36,6 +36,8 @@ export interface RewriteContext {
   importedKey?: (source: string, importedName: string) => string | undefined;
   /** Exports nothing imports any more: their declarations may be removed once inlined. */
   removableExports?: ReadonlySet<string>;
+  /** The rest of the project, so that detection resolves keys imported from other files and workspace packages. */
+  project?: ProjectView;
 }
 
 export interface RewriteResult {
@@ -136,7 +138,8 @@ function rewriteWhole(file: string, text: string, context: RewriteContext, plan:
   {
     // Done on the text, not through recast, so the lists keep their exact layout.
     const clients = new Set<string>();
-    for (const read of findFlagReads(detection.ast, detection.scopeManager, { registryKeys: context.registryKeys })) {
+    // With the same options as the reads below: detection caches its answer per tree and key set.
+    for (const read of findFlagReads(detection.ast, detection.scopeManager, { registryKeys: context.registryKeys, ...(context.project ? { file, project: context.project } : {}) })) {
       if (read.call.type === 'CallExpression' && read.call.callee.type === 'MemberExpression' && read.call.callee.object.type === 'Identifier') clients.add(read.call.callee.object.name);
     }
     const edits = [...keyListEdits(detection.ast, clients, context.decisions), ...(isTestFile(file) ? testOverrideEdits(detection.ast, blanked, context.decisions) : [])];
@@ -147,7 +150,7 @@ function rewriteWhole(file: string, text: string, context: RewriteContext, plan:
     }
   }
   const importsByLocal = importMap(detection.ast);
-  const reads = findFlagReads(detection.ast, detection.scopeManager, { registryKeys: context.registryKeys, ...(context.readers ? { readers: context.readers } : {}) });
+  const reads = findFlagReads(detection.ast, detection.scopeManager, { registryKeys: context.registryKeys, ...(context.readers ? { readers: context.readers } : {}), ...(context.project ? { file, project: context.project } : {}) });
   const site = (node: TSESTree.Node, flag: string | undefined, reason?: string): Site => ({
     file,
     line: node.loc.start.line,
@@ -181,10 +184,24 @@ function rewriteWhole(file: string, text: string, context: RewriteContext, plan:
       if (read.keyKind === 'dynamic' && context.decisions.size > 0) {
         result.unresolved.push(site(read.call, undefined, `dynamic flag key: cannot tell whether this ${read.method}() reads ${[...context.decisions.keys()].join(', ')}; use a literal key or a constant`));
       }
+      const imported = read.keyKind === 'constant' ? importedRoot(read.keyNode, importsByLocal) : undefined;
+      if (imported && context.decisions.size > 0) {
+        result.unresolved.push(site(read.call, undefined, `the key of this ${read.method}() is imported from ${imported.source}, where remove-flag cannot read its value: it may read ${[...context.decisions.keys()].join(', ')}; use a literal key or a constant remove-flag can follow`));
+      }
       continue;
     }
     if (!context.decisions.has(key)) continue;
     const value = context.decisions.get(key)!;
+    const definedAs = read.valueKind === 'definition' ? exportedDefinitionName(read.call) : undefined;
+    if (definedAs !== undefined) {
+      // An exported Vercel `flag()`: its callers, once inlined, no longer import it, and then it goes.
+      result.constantExports.set(definedAs, { kind: 'await', value });
+      if (context.removableExports?.has(definedAs) && removeDefinition(program, definedAs)) {
+        result.rewritten.push(site(read.call, key));
+        edited = true;
+        continue;
+      }
+    }
     const replaced = replaceRead(read, value, byRange, simplifier, program);
     if (replaced === true) {
       result.rewritten.push(site(read.call, key));
@@ -318,10 +335,12 @@ function keyListEdits(ast: TSESTree.Program, clients: ReadonlySet<string>, decis
 }
 
 /** Replaces one read with the kept value; returns true, or the reason it could not. */
-function replaceRead(read: FlagRead, value: FlagValue, byRange: Map<string, Located>, simplifier: Simplifier, program: AstNode): true | string {
+function replaceRead(read: FlagRead, kept: FlagValue, byRange: Map<string, Located>, simplifier: Simplifier, program: AstNode): true | string {
   if (read.valueKind === 'definition') return `${read.method}() defines the flag; remove the definition and its callers by hand`;
   if (read.valueKind === 'bundle') return `${read.method}() reads a multi-value config; inline the kept configuration by hand`;
-  if (read.valueKind === 'enabled' && typeof value !== 'boolean') return `${read.method}() asks whether a ${typeof value} flag is on; decide what the kept variant means here`;
+  if (read.valueKind === 'enabled' && typeof kept !== 'boolean') return `${read.method}() asks whether a ${typeof kept} flag is on; decide what the kept variant means here`;
+  // GrowthBook's `isOff` answers the opposite question.
+  const value = read.valueKind === 'enabled' && read.sdk === 'growthbook' && read.method === 'isOff' ? !kept : kept;
   if (read.valueNode) {
     const target = byRange.get(rangeKey(read.valueNode));
     if (!target) return 'could not map the read onto the rewritable syntax tree';
@@ -332,7 +351,58 @@ function replaceRead(read: FlagRead, value: FlagValue, byRange: Map<string, Loca
   }
   const destructured = replaceDestructuredRead(read, value, byRange, simplifier, program);
   if (destructured !== undefined) return destructured;
+  const settled = replacePromiseAllElement(read, value, byRange, simplifier, program);
+  if (settled !== undefined) return settled;
   return `the value of ${read.method}() is not used directly (for example through .then()); rewrite this use by hand`;
+}
+
+/**
+ * `const [premium, summary] = await Promise.all([premiumModel(), summary()])` (Vercel flags read
+ * together): the read's element and its binding leave the lists, and the binding becomes a
+ * constant of the kept value, which the simplifier then inlines. Undefined when the read is not
+ * such an element.
+ */
+function replacePromiseAllElement(read: FlagRead, value: FlagValue, byRange: Map<string, Located>, simplifier: Simplifier, program: AstNode): true | string | undefined {
+  const list = read.call.parent;
+  const all = list?.parent;
+  if (list?.type !== 'ArrayExpression' || all?.type !== 'CallExpression' || all.arguments[0] !== list) return undefined;
+  if (all.callee.type !== 'MemberExpression' || all.callee.object.type !== 'Identifier' || all.callee.object.name !== 'Promise' || all.callee.property.type !== 'Identifier' || all.callee.property.name !== 'all') return undefined;
+  const declarator = all.parent?.type === 'AwaitExpression' ? all.parent.parent : undefined;
+  if (declarator?.type !== 'VariableDeclarator' || declarator.id.type !== 'ArrayPattern' || declarator.parent?.type !== 'VariableDeclaration' || declarator.parent.declarations.length !== 1) return undefined;
+  const at = list.elements.indexOf(read.call as TSESTree.Expression);
+  const bound = declarator.id.elements[at];
+  if (list.elements.some((e) => e?.type === 'SpreadElement') || declarator.id.elements.some((e) => e?.type === 'RestElement') || (bound && bound.type !== 'Identifier')) {
+    return `${read.method}() is an element of a Promise.all whose results are spread or bound with defaults; rewrite this use by hand`;
+  }
+  const located = byRange.get(rangeKey(read.call));
+  const elements = located?.parent.elements as AstNode[] | undefined;
+  if (!located || !elements) return 'could not map the read onto the rewritable syntax tree';
+  let declaration: AstNode | undefined;
+  let statements: AstNode[] | undefined;
+  walk(program, (node) => {
+    for (const { child, key } of children(node)) {
+      if (child.type !== 'VariableDeclaration') continue;
+      const init = (child.declarations as AstNode[])[0]?.init as AstNode | undefined;
+      if (init?.type === 'AwaitExpression' && (init.argument as AstNode).type === 'CallExpression' && ((init.argument as AstNode).arguments as AstNode[])[0] === located.parent) {
+        declaration = child;
+        statements = node[key] as AstNode[];
+      }
+    }
+  });
+  if (!declaration || !Array.isArray(statements)) return 'could not map the read onto the rewritable syntax tree';
+  const pattern = ((declaration.declarations as AstNode[])[0]!.id as AstNode).elements as (AstNode | null)[];
+  const index = elements.indexOf(located.node);
+  elements.splice(index, 1);
+  if (index < pattern.length) pattern.splice(index, 1);
+  const replacement: AstNode[] = [];
+  if (bound) {
+    const literal = simplifier.literal(value);
+    simplifier.readLiterals.add(literal);
+    replacement.push({ type: 'VariableDeclaration', kind: 'const', declarations: [{ type: 'VariableDeclarator', id: { type: 'Identifier', name: bound.name }, init: literal }] });
+  }
+  const position = statements.indexOf(declaration);
+  statements.splice(position, elements.length === 0 ? 1 : 0, ...replacement);
+  return true;
 }
 
 /**
@@ -473,6 +543,64 @@ function importMap(ast: TSESTree.Program): Map<string, ImportBinding> {
 }
 
 /** A key written as an imported constant (`MODEL_FLAG`, `FLAGS.MODEL`, `keys.MODEL_FLAG`). */
+/** The import a key expression (`KEY`, `Keys.Model`, `keys.Keys.Model`) is read off, if any. */
+function importedRoot(keyNode: TSESTree.Node | undefined, imports: ReadonlyMap<string, ImportBinding>): ImportBinding | undefined {
+  let node = keyNode;
+  while (node?.type === 'MemberExpression') node = node.object;
+  return node?.type === 'Identifier' ? imports.get(node.name) : undefined;
+}
+
+/** `export const premiumModel = flag({ ... })` at the top of a module → `premiumModel`. */
+function exportedDefinitionName(call: TSESTree.Node): string | undefined {
+  const declarator = call.parent;
+  if (declarator?.type !== 'VariableDeclarator' || declarator.init !== call || declarator.id.type !== 'Identifier') return undefined;
+  const declaration = declarator.parent;
+  if (declaration?.type !== 'VariableDeclaration' || declaration.kind !== 'const' || declaration.parent?.type !== 'ExportNamedDeclaration' || declaration.parent.parent?.type !== 'Program') return undefined;
+  return declarator.id.name;
+}
+
+/**
+ * Removes the exported definition `name` and its elements in the module's own top-level lists
+ * (`export const precompute = [premiumModel, other]`). False when `name` is used otherwise in
+ * the module, where removing it would leave a dangling reference.
+ */
+function removeDefinition(program: AstNode, name: string): boolean {
+  const body = program.body as AstNode[];
+  const index = body.findIndex((s) => s.type === 'ExportNamedDeclaration' && s.declaration?.type === 'VariableDeclaration' && (s.declaration.declarations as AstNode[]).some((d) => d.id.type === 'Identifier' && d.id.name === name));
+  if (index < 0) return false;
+  const lists: { list: AstNode[]; at: number }[] = [];
+  let otherUse = false;
+  for (const [i, statement] of body.entries()) {
+    if (i === index) continue;
+    walk(statement, (node) => {
+      if (node.type === 'ArrayExpression') {
+        for (const [at, element] of (node.elements as (AstNode | null)[]).entries()) {
+          if (element?.type === 'Identifier' && element.name === name) lists.push({ list: node.elements as AstNode[], at });
+        }
+        const others = (node.elements as (AstNode | null)[]).filter((e) => !(e?.type === 'Identifier' && e.name === name));
+        for (const e of others) if (e && referencesName(e, name)) otherUse = true;
+        return false;
+      }
+      if (node.type === 'Identifier' && node.name === name) otherUse = true;
+      return undefined;
+    });
+  }
+  if (otherUse) return false;
+  for (const { list, at } of lists.reverse()) list.splice(at, 1);
+  const declaration = body[index]!.declaration as AstNode;
+  declaration.declarations = (declaration.declarations as AstNode[]).filter((d) => !(d.id.type === 'Identifier' && d.id.name === name));
+  if ((declaration.declarations as AstNode[]).length === 0) body.splice(index, 1);
+  return true;
+}
+
+function referencesName(node: AstNode, name: string): boolean {
+  let found = false;
+  walk(node, (n) => {
+    if (n.type === 'Identifier' && n.name === name) found = true;
+  });
+  return found;
+}
+
 function resolveImportedKey(read: FlagRead, imports: ReadonlyMap<string, ImportBinding>, context: RewriteContext): string | undefined {
   if (!context.importedKey || !read.keyNode) return undefined;
   const keyNode = read.keyNode;

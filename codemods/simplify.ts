@@ -155,7 +155,7 @@ export class Simplifier {
         if (l === undefined) {
           // `x && true` / `x || false` in a condition: the constant adds nothing.
           const r = this.constant(node.right);
-          if (r !== undefined && isTestPosition(parent, key)) {
+          if (r !== undefined && (isTestPosition(parent, key) || isBooleanValued(node.left as AstNode))) {
             if ((node.operator === '&&' && r) || (node.operator === '||' && !r)) return node.left as AstNode;
             if (isPure(node.left) && ((node.operator === '&&' && !r) || (node.operator === '||' && r))) return this.literal(Boolean(r));
           }
@@ -601,6 +601,13 @@ export function isStatementList(node: AstNode, key: string): boolean {
     (key === 'body' && (node.type === 'Program' || node.type === 'BlockStatement' || node.type === 'StaticBlock' || node.type === 'TSModuleBlock')) ||
     (key === 'consequent' && node.type === 'SwitchCase')
   );
+}
+
+/** An expression whose value is always a boolean, so `x || false` and `x && true` are `x` anywhere. */
+function isBooleanValued(node: AstNode): boolean {
+  if (node.type === 'UnaryExpression') return node.operator === '!';
+  if (node.type === 'BinaryExpression') return ['===', '!==', '==', '!=', '<', '>', '<=', '>=', 'instanceof', 'in'].includes(node.operator as string);
+  return node.type === 'BooleanLiteral';
 }
 
 function isTestPosition(parent: AstNode, key: string): boolean {

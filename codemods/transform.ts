@@ -9,6 +9,7 @@
  */
 import type { API, FileInfo, Options } from 'jscodeshift';
 import { loadRegistryFile } from '../src/registry.js';
+import { removeKeyTableEntries } from './key-tables.js';
 import { parseKeep } from './remove-flag.js';
 import { rewriteSource } from './rewrite.js';
 
@@ -22,5 +23,8 @@ export default function transform(file: FileInfo, api: API, options: Options): s
   if (kept === undefined) throw new Error(`--keep=${keep} is not a variant of ${flag}; variants are ${def.variants.map((v) => JSON.stringify(v)).join(', ')}`);
   const result = rewriteSource(file.path, file.source, { decisions: new Map([[flag, kept]]), registryKeys: new Set(registry.byKey.keys()) });
   for (const site of result.unresolved) api.report(`${site.file}:${site.line}:${site.column}: ${site.reason ?? ''}`);
-  return result.output === file.source ? undefined : result.output;
+  // Members named by the key go as with remove-flag; a table entry holding the key is kept, since
+  // one file cannot tell whether other files still use its name.
+  const { output } = removeKeyTableEntries(file.path, result.output, new Set([flag]), new Set(registry.byKey.keys()), () => true);
+  return output === file.source ? undefined : output;
 }

@@ -15,7 +15,7 @@
  * except imports the left-out code really uses, which the passes then treat as used. Anything
  * else gives no plan: the whole file.
  */
-import { camelCase, type CustomReader } from '../rules/detection.js';
+import { camelCase, NON_CHILD_FIELDS, TRIGGER, type CustomReader } from '../rules/detection.js';
 import { parseBabel } from '../rules/source-parser.js';
 import { boundNames, declaredNamesWithin, isNode, referenceCounts, walk, type AstNode } from './ast.js';
 
@@ -44,10 +44,8 @@ export interface WindowInput {
   isConstantImport: (source: string, importedName: string) => boolean;
 }
 
-// The detection's pre-filter (rules/detection.ts, TRIGGER): a read needs one of these words, a
-// registry key or a custom reader's name in its statement, or a name bound where one is.
-const TRIGGER = /flag|openfeature|launchdarkly|growthbook|unleash|posthog|appconfig|:2772|Variation|getFeatureValue|isOn|evalFeature/i;
-
+// A read needs one of the detection's pre-filter words, a registry key or a custom reader's name in
+// its statement, or a name bound where one is.
 const escape = (w: string): string => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export function planWindow(input: WindowInput): WindowPlan | undefined {
@@ -96,7 +94,8 @@ export function planWindow(input: WindowInput): WindowPlan | undefined {
   // inlined or removed, or bind a flags client (its users join); what a window statement uses may
   // lose its last use (its declarations join). Imports pull in their users only when they are
   // the client's (they mention a trigger word) or constants the rewrite inlines.
-  const names = body.map((s) => identifierNames(s));
+  const scans = body.map(scan);
+  const names = scans.map((scanned) => scanned.names);
   const topLevel = body.map(topLevelNames);
   const declaredAt = new Map<string, number[]>();
   for (const [i, declared] of topLevel.entries()) for (const name of declared) (declaredAt.get(name) ?? declaredAt.set(name, []).get(name)!).push(i);
@@ -131,30 +130,30 @@ export function planWindow(input: WindowInput): WindowPlan | undefined {
   if (runs.length === 0 || leftOut < text.length * input.minLeftOut) return undefined;
 
   // By-name decisions: a name declared on one side and written on the other could decide
-  // differently on the window, unless it is an import the left-out code really uses.
+  // differently on the window, unless it is an import the left-out code really uses. Only names
+  // written on both sides can, so only the left-out statements writing one are looked into.
   const windowNames = new Set<string>();
-  const declaredInside = new Map<string, number>();
-  const declaredOutside = new Set<string>();
   const outsideNames = new Set<string>();
-  const outsideUses = new Map<string, number>();
   const quotes = { single: 0, double: 0 };
-  for (const [i, s] of body.entries()) {
-    if (inWindow[i]) {
-      for (const name of names[i]!) windowNames.add(name);
-      for (const name of declaredNamesWithin(s)) declaredInside.set(name, (declaredInside.get(name) ?? 0) + 1);
-    } else {
-      for (const name of names[i]!) outsideNames.add(name);
-      for (const name of declaredNamesWithin(s)) declaredOutside.add(name);
-      referenceCounts(s, outsideUses);
-      countQuotes(s, quotes);
-    }
+  for (const [i, scanned] of scans.entries()) {
+    for (const name of scanned.names) (inWindow[i] ? windowNames : outsideNames).add(name);
+    if (inWindow[i]) continue;
+    quotes.single += scanned.single;
+    quotes.double += scanned.double;
   }
-  for (const name of declaredOutside) if (windowNames.has(name)) return undefined;
-  const imports = new Set(body.filter((s, i) => inWindow[i] && s.type === 'ImportDeclaration').flatMap((s) => topLevel[body.indexOf(s)]!));
+  const shared = [...windowNames].filter((name) => outsideNames.has(name));
+  const declaredInside = new Map<string, number>();
+  for (const [i, s] of body.entries()) if (inWindow[i] && shared.some((name) => scans[i]!.names.has(name))) for (const name of declaredNamesWithin(s)) declaredInside.set(name, (declaredInside.get(name) ?? 0) + 1);
+  const imports = new Set(body.flatMap((s, i) => (inWindow[i] && s.type === 'ImportDeclaration' ? topLevel[i]! : [])));
   const externalUses = new Set<string>();
-  for (const [name, count] of declaredInside) {
-    if (!outsideNames.has(name)) continue;
-    if (count !== 1 || !imports.has(name) || pulling.has(name) || (outsideUses.get(name) ?? 0) === 0) return undefined;
+  const declaredBy = new Map<number, Set<string>>();
+  const declaresName = (i: number, name: string): boolean => (declaredBy.get(i) ?? declaredBy.set(i, new Set(declaredNamesWithin(body[i]!))).get(i)!).has(name);
+  for (const name of shared) {
+    const outside = (usersOf.get(name) ?? []).filter((i) => !inWindow[i]);
+    if (outside.some((i) => declaresName(i, name))) return undefined;
+    if (!declaredInside.has(name)) continue;
+    const usedOutside = outside.some((i) => (referenceCounts(body[i]!).get(name) ?? 0) > 0);
+    if (declaredInside.get(name) !== 1 || !imports.has(name) || pulling.has(name) || !usedOutside) return undefined;
     externalUses.add(name);
   }
 
@@ -165,9 +164,13 @@ export function planWindow(input: WindowInput): WindowPlan | undefined {
   for (const [i, run] of runs.entries()) {
     const ident = `${prefix}${i.toString(36)}$`;
     const original = text.slice(run.start, run.end);
+    const breaks = original.match(/\r\n|\r|\n/g) ?? [];
     const firstLine = /^[^\r\n]*/.exec(original)![0];
-    if (firstLine.length < ident.length + (firstLine.length === original.length ? 1 : 0)) return undefined;
-    run.placeholder = ident + original.slice(ident.length, -1).replace(/[^\r\n]/g, ' ') + ';';
+    if (firstLine.length < ident.length + (breaks.length === 0 ? 1 : 0)) return undefined;
+    // Lines inside the run hold nothing; its last line keeps its length, so what follows the run
+    // on that line keeps its column.
+    const lastLine = original.length - Math.max(original.lastIndexOf('\n'), original.lastIndexOf('\r')) - 1;
+    run.placeholder = breaks.length === 0 ? ident + ' '.repeat(original.length - ident.length - 1) + ';' : ident + breaks.join('') + ' '.repeat(lastLine - 1) + ';';
     parts.push(text.slice(at, run.start), run.placeholder);
     at = run.end;
   }
@@ -175,12 +178,28 @@ export function planWindow(input: WindowInput): WindowPlan | undefined {
   return { text: parts.join(''), runs, prefix, externalUses, quotes };
 }
 
-/** Every identifier's name in `node`, whatever its role (a superset of what any pass reads by name). */
-function identifierNames(node: AstNode): Set<string> {
-  const out = new Set<string>();
-  walk(node, (n) => {
-    if (n.type === 'Identifier' || n.type === 'JSXIdentifier') out.add(n.name as string);
-  });
+/**
+ * Every identifier's name in `node`, whatever its role (a superset of what any pass reads by name),
+ * and its string literals by quote, counted as the rewrite counts them for new literals' quote.
+ */
+function scan(node: AstNode): { names: Set<string>; single: number; double: number } {
+  const out = { names: new Set<string>(), single: 0, double: 0 };
+  const visit = (n: AstNode, inAttribute: boolean): void => {
+    if (n.type === 'Identifier' || n.type === 'JSXIdentifier') out.names.add(n.name as string);
+    else if (n.type === 'StringLiteral' && !inAttribute && typeof n.extra?.raw === 'string') {
+      if ((n.extra.raw as string).startsWith("'")) out.single++;
+      else out.double++;
+    }
+    const inside = inAttribute || n.type === 'JSXAttribute';
+    for (const key in n) {
+      if (NON_CHILD_FIELDS.has(key)) continue;
+      const value: unknown = n[key];
+      if (Array.isArray(value)) {
+        for (const child of value) if (isNode(child)) visit(child, inside);
+      } else if (isNode(value)) visit(value, inside);
+    }
+  };
+  visit(node, false);
   return out;
 }
 
@@ -195,7 +214,7 @@ function topLevelNames(statement: AstNode): string[] {
   return [];
 }
 
-/** String literals by quote, as the rewrite counts them for the quote of new literals. */
+/** String literals by quote, for the quote of new literals (outside JSX attributes, as {@link scan}). */
 export function countQuotes(node: AstNode, into: { single: number; double: number }): { single: number; double: number } {
   walk(node, (n) => {
     if (n.type === 'StringLiteral' && typeof n.extra?.raw === 'string') {

@@ -441,7 +441,7 @@ const APPCONFIG_AGENT_URL = /(?:localhost|127\.0\.0\.1):2772\/applications\//;
  * Pre-filter for {@link DetectionOptions.text}: a file can only contain a read if it mentions one of
  * these (SDK package names are matched loosely: `flag` covers `createFlags`, `flags/next`, `useFlags`).
  */
-const TRIGGER = /flag|openfeature|launchdarkly|growthbook|unleash|posthog|appconfig|:2772|Variation|getFeatureValue|isOn|evalFeature/i;
+export const TRIGGER = /flag|openfeature|launchdarkly|growthbook|unleash|posthog|appconfig|:2772|Variation|getFeatureValue|isOn|evalFeature/i;
 
 interface CachedReads {
   /** The options the reads were found with: a copy of the keys, since callers may reuse and change their set. */
@@ -474,7 +474,7 @@ const prefilters = new Map<string, RegExp>();
  * registry keys (also camelCased) and the custom readers' method names. Ignoring case only lets
  * more files through to detection, which decides. Compiled once per key set and reader list.
  */
-function mightContainReads(options: DetectionOptions): boolean {
+export function mightContainReads(options: DetectionOptions): boolean {
   const { text } = options;
   if (text === undefined) return true;
   const readers = (options.readers ?? []).map((reader) => reader.callee.slice(reader.callee.lastIndexOf('.') + 1));

@@ -1,18 +1,18 @@
 /**
- * `modelflags/eslint-plugin`: the rules and the flat configs that hand them the registry.
+ * `modelflags/eslint-plugin`: the rules and the flat configs that turn them on.
  *
- * The registry is read when the config loads and put into `settings.modelflags` as text, so
- * ESLint's cache key (which hashes the config) changes whenever flags.json or the date does.
+ * The configs are plain arrays of config objects (as typescript-eslint's are), so they compose
+ * with `defineConfig({ extends: [modelflags.configs.recommended] })`, with the string form
+ * `extends: ['modelflags/recommended']`, and with spreading. They set no parser: the user's
+ * parser (espree, or the typescript-eslint parser they configure) parses their code. The
+ * registry is named in `settings.modelflags.registry` and read while linting (see support.ts),
+ * so it is never stale in a long-lived ESLint.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import json from '@eslint/json';
-import * as tsParser from '@typescript-eslint/parser';
 import type { TSESLint } from '@typescript-eslint/utils';
-import { describeErrno } from '../src/file-write.js';
-import { formatIssue, isValidDate, parseRegistry, readerProblems, type RegistryIssue } from '../src/registry.js';
-import type { CustomReader } from './detection.js';
 import consistentDefault from './consistent-default.js';
 import noDynamicFlagKey from './no-dynamic-flag-key.js';
 import noExpiredFlag from './no-expired-flag.js';
@@ -22,7 +22,7 @@ import readPerRequest from './read-per-request.js';
 import requireCleanupDate from './require-cleanup-date.js';
 import requireContext from './require-context.js';
 import separateDimensions from './separate-dimensions.js';
-import type { ModelflagsSettings } from './support.js';
+import { CACHE_KEY_SETTINGS } from './support.js';
 
 export type { CustomReader, FlagRead, SdkId } from './detection.js';
 export type { ModelflagsSettings } from './support.js';
@@ -43,17 +43,6 @@ export type RuleId = keyof typeof rules;
 
 /** Rules that also run on the registry file itself (through @eslint/json). */
 export const REGISTRY_FILE_RULES: readonly RuleId[] = ['require-cleanup-date', 'no-expired-flag'];
-
-export interface ConfigOptions {
-  /** The registry: a file URL (`new URL('./flags.json', import.meta.url)`) or a path relative to the working directory. */
-  registry?: URL | string;
-  /** Fixed UTC date `YYYY-MM-DD` for the date rules, for reproducible builds. */
-  today?: string;
-  /** In-house flag readers: `{ callee: 'featureFlagProvider.evaluatedFeatureFlag', keyArgument: 0 }`. */
-  readers?: CustomReader[];
-  /** Code files this config applies to; one config per package in a monorepo. Default: all JS and TS files. */
-  files?: string[];
-}
 
 type Severity = 'error' | 'warn';
 type RuleEntry = Severity | [Severity, ...unknown[]];
@@ -81,118 +70,55 @@ const STRICT: RuleSettings = {
 const CODE_FILES = ['**/*.{js,mjs,cjs,jsx,ts,mts,cts,tsx}'];
 const TS_FILES = ['**/*.{ts,mts,cts,tsx}'];
 
-type ConfigFactory = ((options?: ConfigOptions) => TSESLint.FlatConfig.ConfigArray) & { rules: RuleSettings };
+export type ConfigName = 'recommended' | 'strict' | 'recommended-type-checked';
 
-function makeConfig(name: string, ruleSettings: RuleSettings, typeChecked: boolean): ConfigFactory {
-  const factory = (options: ConfigOptions = {}): TSESLint.FlatConfig.ConfigArray => {
-    const settings = loadSettings(options);
-    const codeRules: RuleSettings = {};
-    const registryRules: RuleSettings = {};
-    for (const [id, entry] of Object.entries(ruleSettings) as [`modelflags/${RuleId}`, RuleEntry][]) {
-      codeRules[id] = entry;
-      if (REGISTRY_FILE_RULES.includes(id.slice('modelflags/'.length) as RuleId)) registryRules[id] = entry;
-    }
-    const files = options.files ?? CODE_FILES;
-    const shared = { plugins: { modelflags: plugin }, settings: { modelflags: settings } };
-    const configs: TSESLint.FlatConfig.ConfigArray = [
-      {
-        // One parser for TypeScript and JavaScript (JSX included), so .js/.jsx React code parses too.
-        name: `modelflags/${name}/parser`,
-        files,
-        languageOptions: { parser: tsParser as TSESLint.FlatConfig.Parser, parserOptions: { ecmaFeatures: { jsx: true } } },
-      },
-      ...(typeChecked
-        ? [
-            {
-              name: `modelflags/${name}/type-information`,
-              // Type information only for TypeScript files (JS files are not in the tsconfig); a nested array ANDs patterns.
-              files: options.files ? options.files.map((f) => [f, TS_FILES[0]!]) : TS_FILES,
-              languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: process.cwd() } },
-            },
-          ]
-        : []),
-      {
-        name: `modelflags/${name}/code`,
-        files,
-        ...shared,
-        rules: codeRules,
-      },
-    ];
-    configs.push({
+/**
+ * A config object as the plugin's public type declares it: loose enough that ESLint's own
+ * `defineConfig`/`Linter.Config` types, typescript-eslint's and other packages' accept it whatever
+ * their versions (typescript-eslint types its configs the same way).
+ */
+export interface CompatibleConfig {
+  name?: string;
+  rules?: object;
+}
+
+/** The plugin's public type. Its rules are typed by the named export `rules`: typescript-eslint's rule types are not ESLint's. */
+export interface ModelflagsPlugin {
+  meta: { name: string; version: string; namespace: string };
+  configs: Record<ConfigName, CompatibleConfig[]>;
+}
+
+function makeConfig(name: ConfigName, ruleSettings: RuleSettings, typeChecked: boolean): TSESLint.FlatConfig.ConfigArray {
+  const registryRules: RuleSettings = {};
+  for (const [id, entry] of Object.entries(ruleSettings) as [`modelflags/${RuleId}`, RuleEntry][]) {
+    if (REGISTRY_FILE_RULES.includes(id.slice('modelflags/'.length) as RuleId)) registryRules[id] = entry;
+  }
+  const shared = { plugins: { modelflags: plugin }, settings: { modelflags: CACHE_KEY_SETTINGS } };
+  return [
+    ...(typeChecked
+      ? [
+          {
+            // Type information only for TypeScript files (JS files are not in the tsconfig). Parser
+            // options only, which a parser that does not know them (espree) ignores; a later block
+            // of the user's own overrides them.
+            name: `modelflags/${name}/type-information`,
+            files: TS_FILES,
+            languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: process.cwd() } },
+          },
+        ]
+      : []),
+    { name: `modelflags/${name}/code`, files: CODE_FILES, ...shared, rules: ruleSettings },
+    {
+      // The registry's own date rules, reported at the JSON line. Only files named flags.json:
+      // a registry named otherwise gets the same block with its own `files` (docs/eslint.md).
       name: `modelflags/${name}/registry`,
-      ...registryFiles(settings.registryFile),
+      files: ['**/flags.json'],
       ...shared,
       plugins: { ...shared.plugins, json: json as unknown as TSESLint.FlatConfig.Plugin },
       language: 'json/json',
       rules: registryRules,
-    } as TSESLint.FlatConfig.Config);
-    return configs;
-  };
-  return Object.assign(factory, { rules: ruleSettings });
-}
-
-/**
- * Where the registry rules apply: the registry file itself, matched from its own directory
- * (`basePath`), so the block works whichever directory ESLint runs from; without a registry,
- * any `flags.json`.
- */
-function registryFiles(registryFile: string | undefined): { basePath?: string; files: string[] } {
-  if (registryFile === undefined) return { files: ['**/flags.json'] };
-  return { basePath: dirname(registryFile), files: [basename(registryFile)] };
-}
-
-function loadSettings(options: ConfigOptions): ModelflagsSettings {
-  const settings: ModelflagsSettings = {};
-  if (options.today !== undefined) {
-    if (typeof options.today !== 'string' || !isValidDate(options.today)) {
-      throw new TypeError(`modelflags: "today" must be a UTC date written YYYY-MM-DD, for example "2026-01-31"; got ${JSON.stringify(options.today)}`);
-    }
-    settings.today = options.today;
-  }
-  if (options.readers !== undefined) {
-    const problems = readerProblems(options.readers);
-    if (problems.length > 0) throw new TypeError(`modelflags: ${problems.join('; ')}`);
-    settings.readers = options.readers.map((r) => ({ ...r }));
-  }
-  if (options.registry !== undefined) {
-    const file =
-      options.registry instanceof URL
-        ? fileURLToPath(options.registry)
-        : options.registry.startsWith('file:')
-          ? fileURLToPath(options.registry)
-          : resolve(process.cwd(), options.registry);
-    settings.registryFile = file;
-    // A registry that cannot be used does not stop the run (ESLint would print a stack trace and
-    // lint nothing): the rules that need it report the problem once, and the others still run.
-    const text = readRegistryForLint(file);
-    if (typeof text !== 'string') settings.registryProblem = `${file}:1:1: cannot read the registry: ${text.problem}`;
-    else {
-      const { registry, issues } = parseRegistry(text, file);
-      if (registry) settings.registryText = text;
-      else settings.registryProblem = summarizeIssues(issues);
-    }
-  }
-  return settings;
-}
-
-function readRegistryForLint(file: string): string | { problem: string } {
-  try {
-    const stats = statSync(file, { throwIfNoEntry: false });
-    if (!stats) return { problem: 'no such file; fix the `registry` option of modelflags in eslint.config.js' };
-    // A FIFO or a device would hang the config load, or never end.
-    if (!stats.isFile()) return { problem: 'not a regular file' };
-    return readFileSync(file, 'utf8');
-  } catch (error) {
-    return { problem: describeErrno(error) };
-  }
-}
-
-const ISSUES_SHOWN = 5;
-
-function summarizeIssues(issues: readonly RegistryIssue[]): string {
-  const shown = issues.slice(0, ISSUES_SHOWN).map(formatIssue);
-  if (issues.length > ISSUES_SHOWN) shown.push(`… and ${issues.length - ISSUES_SHOWN} more (\`npx modelflags check\` lists them all)`);
-  return shown.join('\n');
+    } as TSESLint.FlatConfig.Config,
+  ];
 }
 
 function packageVersion(): string {
@@ -212,11 +138,11 @@ function packageVersion(): string {
 const plugin = {
   meta: { name: 'modelflags', version: packageVersion(), namespace: 'modelflags' },
   rules,
-  configs: {
-    recommended: makeConfig('recommended', RECOMMENDED, false),
-    strict: makeConfig('strict', STRICT, false),
-    'recommended-type-checked': makeConfig('recommended-type-checked', RECOMMENDED, true),
-  },
+  // Filled in below: each config registers the plugin object itself.
+  configs: {} as Record<ConfigName, TSESLint.FlatConfig.ConfigArray>,
 };
+plugin.configs.recommended = makeConfig('recommended', RECOMMENDED, false);
+plugin.configs.strict = makeConfig('strict', STRICT, false);
+plugin.configs['recommended-type-checked'] = makeConfig('recommended-type-checked', RECOMMENDED, true);
 
-export default plugin;
+export default plugin as ModelflagsPlugin;

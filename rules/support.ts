@@ -3,10 +3,13 @@
  * `settings.modelflags`, the file's flag reads, key resolution through types when the
  * type-checked config is on, and UTC date arithmetic for the cleanup rules.
  */
-import { isAbsolute } from 'node:path';
+import { readFileSync, statSync, type Stats } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ESLintUtils, type TSESLint, type TSESTree } from '@typescript-eslint/utils';
 import type { ScopeManager } from '@typescript-eslint/scope-manager';
-import { parseRegistry, type FlagDefinition, type FlagValue, type Registry } from '../src/registry.js';
+import { describeErrno } from '../src/file-write.js';
+import { formatIssue, isValidDate, parseRegistry, readerProblems, type FlagDefinition, type FlagValue, type Registry, type RegistryIssue } from '../src/registry.js';
 import { findFlagReads, forEachNode, variablesOf, type CustomReader, type FlagRead } from './detection.js';
 import type { FollowCall, Resolve } from './flow.js';
 import { diskProject } from './project.js';
@@ -38,6 +41,7 @@ export function createRule<Options extends readonly unknown[], MessageIds extend
     ...rule,
     create(context) {
       rulesOn(context.sourceCode.ast).add(spec.name);
+      ruleNames.set(context, spec.name);
       const options = context.options;
       const previous = configured;
       let current = merged;
@@ -51,47 +55,186 @@ export function createRule<Options extends readonly unknown[], MessageIds extend
   };
 }
 
-/** The JSON-serialisable data a config puts in `settings.modelflags`. */
+/** What `settings.modelflags` may hold (docs/eslint.md). */
 export interface ModelflagsSettings {
-  registryFile?: string;
+  /**
+   * The registry file: a path relative to ESLint's working directory (`cwd`), an absolute path,
+   * or a `file:` URL. Default `flags.json`.
+   */
+  registry?: string | URL;
+  /** The registry's text itself, instead of a file (tests, generated configs); `registryFile` names it in messages. */
   registryText?: string;
-  /** Why the configured registry cannot be used (file:line:column: message), instead of `registryText`. */
-  registryProblem?: string;
+  registryFile?: string;
+  /** Fixed UTC date `YYYY-MM-DD` for the date rules, for reproducible builds. */
   today?: string;
+  /** In-house flag readers, added to the registry's `readers`. */
   readers?: CustomReader[];
 }
 
+const DEFAULT_REGISTRY = 'flags.json';
+
 export const CONFIGURE_REGISTRY_HINT =
-  "it is not configured; pass your registry to the config: `...modelflags.configs.recommended({ registry: new URL('./flags.json', import.meta.url) })` in eslint.config.js";
+  "there is no flags.json in ESLint's working directory; name yours in eslint.config.js: `settings: { modelflags: { registry: 'path/to/flags.json' } }` (or run `npx modelflags init` to start one)";
 
 type AnyContext = Readonly<TSESLint.RuleContext<string, readonly unknown[]>>;
 
-export function settingsOf(context: AnyContext): ModelflagsSettings {
-  const raw = (context.settings as Record<string, unknown> | undefined)?.['modelflags'];
-  return raw && typeof raw === 'object' ? (raw as ModelflagsSettings) : {};
+interface CheckedSettings {
+  settings: ModelflagsSettings;
+  /** Settings that were ignored, and why; each is reported once per run. */
+  problems: string[];
 }
 
-const registries = new Map<string, Registry | undefined>();
-const registriesBySettings = new WeakMap<object, Registry | undefined>();
+const checkedSettings = new WeakMap<object, CheckedSettings>();
+
+/** `settings.modelflags`, without the values that are not valid (those are in `problems`). */
+function checkSettings(context: AnyContext): CheckedSettings {
+  const raw = (context.settings as Record<string, unknown> | undefined)?.['modelflags'];
+  if (!raw || typeof raw !== 'object') return { settings: {}, problems: [] };
+  const cached = checkedSettings.get(raw);
+  if (cached) return cached;
+  const settings = { ...(raw as ModelflagsSettings) };
+  const problems: string[] = [];
+  if (settings.today !== undefined && (typeof settings.today !== 'string' || !isValidDate(settings.today))) {
+    problems.push(`settings.modelflags.today must be a UTC date written YYYY-MM-DD, for example "2026-01-31"; got ${JSON.stringify(settings.today)}, so today's date is used`);
+    delete settings.today;
+  }
+  if (settings.readers !== undefined) {
+    const readerIssues = readerProblems(settings.readers);
+    if (readerIssues.length > 0) {
+      problems.push(`settings.modelflags.readers is ignored: ${readerIssues.join('; ')}`);
+      delete settings.readers;
+    }
+  }
+  const registry = settings.registry;
+  if (registry !== undefined && typeof registry !== 'string' && !(registry instanceof URL)) {
+    problems.push(`settings.modelflags.registry must be a path or a file URL; got ${JSON.stringify(registry)}`);
+    delete settings.registry;
+  }
+  const checked = { settings, problems };
+  checkedSettings.set(raw, checked);
+  return checked;
+}
+
+export function settingsOf(context: AnyContext): ModelflagsSettings {
+  return checkSettings(context).settings;
+}
+
+/** The registry file the settings name, resolved against `cwd`. */
+function registryPath(registry: string | URL | undefined, cwd: string): string {
+  if (registry instanceof URL || registry?.startsWith('file:')) return fileURLToPath(registry);
+  return resolve(cwd, registry ?? DEFAULT_REGISTRY);
+}
+
+/** A registry file as last read: what identifies that version on disk, and what came of it. */
+interface LoadedRegistry {
+  stamp: string;
+  registry: Registry | undefined;
+  /** Why it cannot be used (file:line:column: message); undefined when it can, or when the default file is absent. */
+  problem: string | undefined;
+}
+
+/** mtime, size and inode: an edit in place, a rewrite and an atomic rename each change one of them. */
+function stampOf(stats: Stats): string {
+  return `${stats.mtimeMs}:${stats.size}:${stats.ino}`;
+}
+
+const loadedRegistries = new Map<string, LoadedRegistry>();
 
 /**
- * The registry from settings, rebuilt from its text (memoised by text, so editing flags.json in
- * an editor session takes effect on the next lint without restarting anything).
+ * The registry file, read again only when its stat changes, so a long-lived ESLint (an editor,
+ * `eslint --watch`-style tools) sees an edit on the next lint without restarting.
  */
-export function registryOf(context: AnyContext): Registry | undefined {
-  const settings = settingsOf(context);
-  if (registriesBySettings.has(settings)) return registriesBySettings.get(settings);
-  const { registryText, registryFile } = settings;
-  if (registryText === undefined) return undefined;
-  const cacheKey = `${registryFile ?? ''}\u0000${registryText}`;
-  if (!registries.has(cacheKey)) {
-    if (registries.size > 16) registries.clear();
-    registries.set(cacheKey, parseRegistry(registryText, registryFile ?? 'flags.json').registry);
+function loadRegistryFile(file: string, named: boolean): LoadedRegistry {
+  let stats: Stats | undefined;
+  try {
+    stats = statSync(file, { throwIfNoEntry: false });
+  } catch (error) {
+    return { stamp: '', registry: undefined, problem: `${file}:1:1: cannot read the registry: ${describeErrno(error)}` };
   }
-  const registry = registries.get(cacheKey);
-  registriesBySettings.set(settings, registry);
-  return registry;
+  if (!stats) {
+    const problem = named ? `${file}:1:1: cannot read the registry: no such file; fix settings.modelflags.registry in eslint.config.js` : undefined;
+    return { stamp: '', registry: undefined, problem };
+  }
+  // A FIFO or a device would hang the lint, or never end.
+  if (!stats.isFile()) return { stamp: '', registry: undefined, problem: `${file}:1:1: cannot read the registry: not a regular file` };
+  const stamp = stampOf(stats);
+  const previous = loadedRegistries.get(file);
+  if (previous?.stamp === stamp) return previous;
+  let loaded: LoadedRegistry;
+  try {
+    const { registry, issues } = parseRegistry(readFileSync(file, 'utf8'), file);
+    loaded = { stamp, registry, problem: registry ? undefined : summarizeIssues(issues) };
+  } catch (error) {
+    loaded = { stamp, registry: undefined, problem: `${file}:1:1: cannot read the registry: ${describeErrno(error)}` };
+  }
+  if (loadedRegistries.size > 16) loadedRegistries.clear();
+  loadedRegistries.set(file, loaded);
+  return loaded;
 }
+
+const ISSUES_SHOWN = 5;
+
+function summarizeIssues(issues: readonly RegistryIssue[]): string {
+  const shown = issues.slice(0, ISSUES_SHOWN).map(formatIssue);
+  if (issues.length > ISSUES_SHOWN) shown.push(`… and ${issues.length - ISSUES_SHOWN} more (\`npx modelflags check\` lists them all)`);
+  return shown.join('\n');
+}
+
+const inlineRegistries = new Map<string, Registry | undefined>();
+
+function inlineRegistry(text: string, file: string | undefined): Registry | undefined {
+  const cacheKey = `${file ?? ''}\u0000${text}`;
+  if (!inlineRegistries.has(cacheKey)) {
+    if (inlineRegistries.size > 16) inlineRegistries.clear();
+    inlineRegistries.set(cacheKey, parseRegistry(text, file ?? DEFAULT_REGISTRY).registry);
+  }
+  return inlineRegistries.get(cacheKey);
+}
+
+/** The registry each linted file sees, so the file is stat'ed once however many rules ask. */
+const registriesByFile = new WeakMap<object, LoadedRegistry>();
+
+function loadedRegistryOf(context: AnyContext): LoadedRegistry {
+  const ast = context.sourceCode.ast;
+  const cached = registriesByFile.get(ast);
+  if (cached) return cached;
+  const settings = settingsOf(context);
+  const loaded: LoadedRegistry =
+    settings.registryText !== undefined
+      ? { stamp: '', registry: inlineRegistry(settings.registryText, settings.registryFile), problem: undefined }
+      : loadRegistryFile(registryPath(settings.registry, context.cwd), settings.registry !== undefined);
+  registriesByFile.set(ast, loaded);
+  return loaded;
+}
+
+/** The registry from settings, or undefined when there is none or it cannot be used. */
+export function registryOf(context: AnyContext): Registry | undefined {
+  return loadedRegistryOf(context).registry;
+}
+
+/**
+ * The settings object every config puts in `settings.modelflags` (merged with the user's). ESLint's
+ * `--cache` hashes each file's config as JSON, and this `toJSON` adds the registry's stamp, so an
+ * edit of the registry invalidates cached results as a config edit would; ESLint's JSON of the
+ * config is all it changes.
+ */
+export const CACHE_KEY_SETTINGS: object = Object.freeze({
+  toJSON(this: Record<string, unknown>): Record<string, unknown> {
+    const { toJSON: _toJSON, ...settings } = this;
+    if (settings['registryText'] !== undefined) return settings;
+    const registry = settings['registry'];
+    let stamp = 'none';
+    try {
+      const file = registryPath(typeof registry === 'string' || registry instanceof URL ? registry : undefined, process.cwd());
+      const stats = statSync(file, { throwIfNoEntry: false });
+      if (stats) stamp = stampOf(stats);
+    } catch {
+      // An unusable registry is reported by the rules; the hash only has to differ from a usable one's.
+      stamp = 'unreadable';
+    }
+    return { ...settings, registryStamp: stamp };
+  },
+});
 
 export function isJsonDocument(context: AnyContext): boolean {
   return (context.sourceCode.ast as { type: string }).type === 'Document';
@@ -242,23 +385,25 @@ function literalTypesOf(context: AnyContext, node: TSESTree.Node): string[] | un
 
 /**
  * The registry and the file's flag reads (those `keep` accepts), for a rule that needs the registry.
- * Without one it returns undefined. Where none is configured, it reports how to configure one,
- * once per file and only where there is a read to check; where the configured one cannot be used
- * (missing, unreadable, invalid), it reports why once per run: see {@link reportRegistryProblem}.
+ * Without one it returns undefined, and says why once per run (see {@link reportOncePerRun}): where
+ * none is configured, at the first read it would have checked; where the configured one cannot be
+ * used (missing, unreadable, invalid), at line 1. Settings that were ignored are reported the same way.
  */
 export function registryAndReads(
   context: Readonly<TSESLint.RuleContext<'noRegistry' | string, readonly unknown[]>>,
   keep: (read: FlagRead) => boolean = () => true,
 ): { registry: Registry; reads: FlagRead[] } | undefined {
-  const registry = registryOf(context);
+  for (const problem of checkSettings(context).problems) {
+    reportOncePerRun(context, problem, `settings.modelflags in eslint.config.js has a problem: ${problem}`);
+  }
+  const { registry, problem } = loadedRegistryOf(context);
   if (registry) return { registry, reads: readsOf(context, registry).filter(keep) };
-  const problem = settingsOf(context).registryProblem;
   if (problem !== undefined) {
-    reportRegistryProblem(context, problem);
+    reportOncePerRun(context, problem, `the registry in the config cannot be used, so the rules that need it check nothing until it is fixed:\n${problem}`);
     return undefined;
   }
   const first = readsOf(context, registry).find(keep);
-  if (first) context.report({ node: first.call, messageId: 'noRegistry', data: { hint: CONFIGURE_REGISTRY_HINT } });
+  if (first) reportOncePerRun(context, CONFIGURE_REGISTRY_HINT, CONFIGURE_REGISTRY_HINT, first.call);
   return undefined;
 }
 
@@ -273,34 +418,39 @@ const REGISTRY_PROBLEM_REPORTERS = ['no-unknown-flag', 'no-unknown-variant', 'co
 /** The modelflags rules enabled on a file, as their `create` runs (before any of them visits a node). */
 const enabledRules = new WeakMap<object, Set<string>>();
 
+/** Each rule context's rule, by its name in this plugin (whatever namespace the user gave the plugin). */
+const ruleNames = new WeakMap<object, string>();
+
 function rulesOn(ast: object): Set<string> {
   let names = enabledRules.get(ast);
   if (!names) enabledRules.set(ast, (names = new Set()));
   return names;
 }
 
-/** Registry problem → the file it was reported on, in this process. */
-const registryProblemReportedOn = new Map<string, string>();
+/** Configuration problem → the file it was reported on, in this process. */
+const problemReportedOn = new Map<string, string>();
 
 /**
- * Reports that the configured registry cannot be used once per run, at line 1 of the first file
- * linted, by one rule (the first of {@link REGISTRY_PROBLEM_REPORTERS} enabled there), rather than
- * stopping ESLint. The same file gets it again when linted again, so an editor keeps showing it
- * there; a worker thread or a new process reports it once more.
+ * Reports a configuration problem once per run rather than once per file and rule (or stopping
+ * ESLint): in the first file linted, by one rule (the first of {@link REGISTRY_PROBLEM_REPORTERS}
+ * enabled there), at `node` or line 1. The same file gets it again when linted again, so an editor
+ * keeps showing it there; a worker thread or a new process reports it once more.
  */
-function reportRegistryProblem(context: Readonly<TSESLint.RuleContext<'noRegistry' | string, readonly unknown[]>>, problem: string): void {
-  const reportedOn = registryProblemReportedOn.get(problem);
+function reportOncePerRun(
+  context: Readonly<TSESLint.RuleContext<'noRegistry' | string, readonly unknown[]>>,
+  problem: string,
+  hint: string,
+  node?: TSESTree.Node,
+): void {
+  const reportedOn = problemReportedOn.get(problem);
   if (reportedOn !== undefined && reportedOn !== context.filename) return;
   const enabled = rulesOn(context.sourceCode.ast);
   const reporter = REGISTRY_PROBLEM_REPORTERS.find((name) => enabled.has(name));
-  if (reporter === undefined || !context.id.endsWith(`/${reporter}`)) return;
-  if (registryProblemReportedOn.size > 16) registryProblemReportedOn.clear();
-  registryProblemReportedOn.set(problem, context.filename);
-  context.report({
-    loc: { line: 1, column: 0 },
-    messageId: 'noRegistry',
-    data: { hint: `the registry in the config cannot be used, so the rules that need it check nothing until it is fixed:\n${problem}` },
-  });
+  if (reporter === undefined || ruleNames.get(context) !== reporter) return;
+  if (problemReportedOn.size > 16) problemReportedOn.clear();
+  problemReportedOn.set(problem, context.filename);
+  if (node) context.report({ node, messageId: 'noRegistry', data: { hint } });
+  else context.report({ loc: { line: 1, column: 0 }, messageId: 'noRegistry', data: { hint } });
 }
 
 // ---------------------------------------------------------------------------------------------

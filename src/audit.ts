@@ -9,11 +9,12 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { relative, resolve, sep } from 'node:path';
 import { globby } from 'globby';
 import { findFlagReads, type CustomReader, type FlagRead } from '../rules/detection.js';
+import { diskProject } from '../rules/project.js';
 import { parseForDetection, SourceSyntaxError } from '../rules/source-parser.js';
+import type { Paint } from './cli/terminal.js';
 import { describeErrno } from './file-write.js';
 import { formatIssue, parseRegistry, readRegistryText, RegistryReadError, type FlagDefinition, type FlagValue } from './registry.js';
 
@@ -63,6 +64,8 @@ export interface AuditOptions {
   today?: string;
   /** In-house reader functions, as configured for the ESLint plugin. */
   readers?: readonly CustomReader[];
+  /** Called as files are scanned, for a progress line. */
+  onProgress?: (scanned: number, total: number) => void;
 }
 
 export class AuditInputError extends Error {}
@@ -77,8 +80,8 @@ export const RULES: Readonly<Record<FindingKind, { name: string; short: string; 
   unused: {
     name: 'UnusedFlag',
     short: 'Registry flag that no code reads',
-    full: 'No code reads this flag, so editing it changes nothing. Remove it from the registry, or add the read the flag was created for.',
-    level: 'error',
+    full: 'No code reads this flag, so editing it changes nothing. Remove it from the registry, or add the read the flag was created for (a flag whose code has not landed yet is expected here).',
+    level: 'warning',
   },
   undeclared: {
     name: 'UndeclaredFlag',
@@ -89,8 +92,8 @@ export const RULES: Readonly<Record<FindingKind, { name: string; short: string; 
   'ready-to-remove': {
     name: 'FlagReadyToRemove',
     short: 'Flag serves one variant to everyone',
-    full: 'Every request gets the same variant (the flag is at 100%, has no rules, or is switched off), so the flag is dead weight. Remove it with the remove-flag command shown.',
-    level: 'error',
+    full: 'Every request gets the same variant (the flag is at 100%, has no rules, or is switched off), so the flag is dead weight once the rollout is over. Remove it with the remove-flag command shown; a brand-new flag with no rules yet is expected here.',
+    level: 'warning',
   },
   unresolved: {
     name: 'UnresolvedFlagRead',
@@ -187,7 +190,9 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
   const findings: Finding[] = [];
   const unresolved: Finding[] = [];
 
+  let scanned = 0;
   for (const file of files) {
+    options.onProgress?.(scanned++, files.length);
     const rel = toPosix(relative(cwd, file));
     let source: string;
     try {
@@ -195,7 +200,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
     } catch (error) {
       unresolved.push({
         kind: 'unresolved',
-        level: 'warning',
+        level: RULES.unresolved.level,
         flag: undefined,
         message: `cannot be read (${describeErrno(error)}); flag reads in this file were not audited`,
         location: { file: rel, line: 1, column: 1 },
@@ -209,12 +214,12 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
     let reads: FlagRead[];
     try {
       const { ast, scopeManager } = parseForDetection(source, file);
-      reads = findFlagReads(ast, scopeManager, { registryKeys: keys, readers: [...registry.readers, ...(options.readers ?? [])], text: source });
+      reads = findFlagReads(ast, scopeManager, { registryKeys: keys, readers: [...registry.readers, ...(options.readers ?? [])], text: source, file: resolve(file), project: diskProject });
     } catch (error) {
       if (!(error instanceof SourceSyntaxError)) throw error;
       unresolved.push({
         kind: 'unresolved',
-        level: 'warning',
+        level: RULES.unresolved.level,
         flag: undefined,
         message: `does not parse (${error.reason}); flag reads in this file were not audited`,
         location: { file: rel, line: error.line, column: error.column },
@@ -230,7 +235,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
         if (read.keyKind === 'dynamic') {
           unresolved.push({
             kind: 'unresolved',
-            level: 'warning',
+            level: RULES.unresolved.level,
             flag: undefined,
             message: `${read.method}() reads a flag whose key is computed at run time; the audit cannot tell which flag it is (use a literal or a constant)`,
             location,
@@ -247,7 +252,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
       } else {
         findings.push({
           kind: 'undeclared',
-          level: 'error',
+          level: RULES.undeclared.level,
           flag: read.key,
           message: `reads "${read.key}", which is not in ${registryRel}${suggest(read.key, [...keys])}; add the flag to the registry or fix the key`,
           location,
@@ -257,6 +262,8 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
       }
     }
   }
+
+  options.onProgress?.(files.length, files.length);
 
   for (const def of registry.flags) {
     const reads = readsByFlag.get(def.key) ?? [];
@@ -269,7 +276,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
     if (def.cleanupBy !== undefined && def.cleanupBy < today) {
       findings.push({
         kind: 'expired',
-        level: 'error',
+        level: RULES.expired.level,
         flag: def.key,
         message: `${def.key} was due for removal on ${def.cleanupBy} (${readNote})${def.owner ? `; owner: ${def.owner}` : ''}`,
         location: at(`${def.pointer}/cleanup_by`),
@@ -281,7 +288,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
       const why = !def.enabled ? 'it is switched off (enabled: false)' : def.rules.length === 0 ? 'it has no rules' : 'every rule that can match serves it';
       findings.push({
         kind: 'ready-to-remove',
-        level: 'error',
+        level: RULES['ready-to-remove'].level,
         flag: def.key,
         message: `${def.key} serves ${JSON.stringify(sole)} to everyone: ${why} (${readNote})`,
         location: at(`${def.pointer}/flag`),
@@ -293,7 +300,7 @@ export async function runAudit(options: AuditOptions): Promise<AuditResult> {
       const caveat = unresolved.some((u) => u.message.includes('computed at run time')) ? ' (unless one of the dynamic reads below reads it)' : '';
       findings.push({
         kind: 'unused',
-        level: 'error',
+        level: RULES.unused.level,
         flag: def.key,
         message: `${def.key} is in the registry but no code reads it${caveat}; remove it from ${registryRel}`,
         location: at(`${def.pointer}/flag`),
@@ -337,24 +344,15 @@ function editDistance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
-/** This package's version, from the package.json above this module (in src/ or dist/src/). */
-export function packageVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'modelflags' && pkg.version) return pkg.version;
-    } catch {
-      // no package.json at this level; keep walking up
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return '0.0.0';
-    dir = parent;
-  }
-}
+export type Level = Finding['level'];
+/** `--fail-on`: the least severe level that fails the audit, or `none`. */
+export type FailOn = Level | 'none';
+export const FAIL_ON = ['error', 'warning', 'none'] as const satisfies readonly FailOn[];
 
-export function hasErrors(result: AuditResult): boolean {
-  return result.findings.some((f) => f.level === 'error');
+/** Whether the findings fail the audit: any error, any finding at all, or never. */
+export function failsAt(result: AuditResult, failOn: FailOn): boolean {
+  if (failOn === 'none') return false;
+  return result.findings.some((f) => failOn === 'warning' || f.level === 'error');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -365,31 +363,32 @@ const HEADINGS: Record<FindingKind, string> = {
   'ready-to-remove': 'Ready to remove (one variant for everyone)',
   unused: 'In the registry, read by no code',
   undeclared: 'Read in code, not in the registry',
-  unresolved: 'Not audited (warnings)',
+  unresolved: 'Not audited',
 };
 
-/** Grouped text; ANSI colour only when `color` is true (the CLI passes whether stdout is a TTY). */
-export function formatText(result: AuditResult, color: boolean): string {
-  const paint = (code: string, s: string): string => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
+const LEVEL_STYLE = { error: 'red', warning: 'yellow' } as const;
+
+/** Grouped text, each finding with its level; `paint` colours it (or not: the CLI decides). */
+export function formatText(result: AuditResult, paint: Paint = (_format, text) => text): string {
   const where = (l: Location): string => `${l.file}:${l.line}:${l.column}`;
   const lines: string[] = [];
   for (const kind of KIND_ORDER) {
     const group = result.findings.filter((f) => f.kind === kind);
     if (group.length === 0) continue;
     if (lines.length > 0) lines.push('');
-    lines.push(paint(kind === 'unresolved' ? '1;33' : '1;31', `${HEADINGS[kind]} (${group.length})`));
+    lines.push(paint(['bold', LEVEL_STYLE[RULES[kind].level]], `${HEADINGS[kind]} (${group.length})`));
     for (const f of group) {
-      lines.push(`  ${paint('2', where(f.location))}  ${f.message}`);
-      for (const r of f.reads.slice(0, 5)) lines.push(`      ${paint('2', `read at ${where(r)}`)}`);
-      if (f.reads.length > 5) lines.push(`      ${paint('2', `… and ${f.reads.length - 5} more reads`)}`);
-      if (f.command) lines.push(`      run: ${paint('36', f.command)}`);
+      lines.push(`  ${paint('dim', where(f.location))}  ${paint(LEVEL_STYLE[f.level], f.level)}  ${f.message}`);
+      for (const r of f.reads.slice(0, 5)) lines.push(`      ${paint('dim', `read at ${where(r)}`)}`);
+      if (f.reads.length > 5) lines.push(`      ${paint('dim', `… and ${f.reads.length - 5} more reads`)}`);
+      if (f.command) lines.push(`      run: ${paint('cyan', f.command)}`);
     }
   }
   const errors = result.findings.filter((f) => f.level === 'error').length;
   const warnings = result.findings.length - errors;
   if (lines.length > 0) lines.push('');
   const summary = `${result.filesScanned} files, ${result.registry}: ${errors} problem${errors === 1 ? '' : 's'}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''} (as of ${result.today})`;
-  lines.push(errors > 0 ? paint('31', summary) : paint('32', summary));
+  lines.push(paint(errors > 0 ? 'red' : warnings > 0 ? 'yellow' : 'green', summary));
   return lines.join('\n');
 }
 

@@ -294,7 +294,7 @@ function compileTest(test: AttributeTest): Matcher {
  * The bucket (0 to totalWeight - 1) of the context's bucketing value under this flag, or -1 when the
  * context has no usable bucketing value (then percentage rules and splits do not match).
  */
-function bucketFor(ctx: EvaluationContext, bucketBy: string, bucketPath: readonly string[] | undefined, prefix: MurmurPrefix, totalWeight: number): number {
+export function bucketFor(ctx: EvaluationContext, bucketBy: string, bucketPath: readonly string[] | undefined, prefix: MurmurPrefix, totalWeight: number): number {
   const v = bucketPath === undefined ? ctx[bucketBy] : readPath(ctx, bucketPath);
   // Only text identifies a user, organisation or conversation; flagd would hash a number's
   // decimal form, but a numeric bucketing attribute is almost always a mistake (a count, a flag).

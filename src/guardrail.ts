@@ -107,6 +107,8 @@ export interface Guardrail {
   readonly state: 'watching' | 'tripped';
   /** The current e-value per `variant/metric` (1 at the start; the guardrail trips at `pairs / alpha`). */
   eValues(): Record<string, number>;
+  /** The e-value at which it trips: (variant, check) pairs / alpha. */
+  readonly threshold: number;
   /**
    * A person's decision to serve the flag again: the guardrail stops holding the kill and stops
    * retrying the write-back, and watches again from fresh tests and windows. The in-memory kill
@@ -319,6 +321,7 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
     get state() {
       return state;
     },
+    threshold,
     eValues() {
       const out: Record<string, number> = {};
       for (const [variant, byCheck] of tests) for (const [metric, test] of byCheck) out[`${variant}/${metric}`] = test.eValue;

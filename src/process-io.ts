@@ -6,6 +6,18 @@ export interface CliIO {
   out: (text: string) => void;
   err: (text: string) => void;
   cwd: string;
+  /**
+   * The streams behind `out` and `err` and the environment, for colour and progress. Absent when a
+   * caller only captures text: then there is no terminal, so no colour unless `env` forces it.
+   */
+  stdout?: TerminalStream;
+  stderr?: TerminalStream;
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface TerminalStream {
+  readonly isTTY?: boolean;
+  write(text: string): unknown;
 }
 
 /** Runs a command against the real process: stdout, stderr, cwd, and the exit code it returns. */
@@ -14,6 +26,9 @@ export function runAsProcess(name: string, command: (argv: string[], io: CliIO) 
     out: (text) => process.stdout.write(`${text}\n`),
     err: (text) => process.stderr.write(`${text}\n`),
     cwd: process.cwd(),
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
   }).then(
     (code) => {
       process.exitCode = code;

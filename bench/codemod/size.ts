@@ -20,7 +20,7 @@ const distAt = args.indexOf('--dist');
 const OUT = distAt >= 0 ? resolve(args[distAt + 1]!) : join(ROOT, 'bench', '.tmp', 'dist');
 const runsAt = args.indexOf('--runs');
 const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 1;
-const sizes = args.filter((a, i) => /^\d+$/.test(a) && i !== runsAt + 1).map(Number);
+const sizes = args.filter((a, i) => /^\d+$/.test(a) && !(runsAt >= 0 && i === runsAt + 1)).map(Number);
 const verifyModes = args.includes('--no-verify-only') ? [false] : [false, true];
 
 /** One of a few everyday shapes of code, numbered so every name is unique. */

@@ -11,19 +11,26 @@
  * Usage:
  *   npx tsx bench/real/run.ts --root /tmp/real [--only cody,manager] [--details]
  * A checkout is `<root>/<name>` at the commit in repos.json (`git archive <commit> | tar -x`).
+ * `--remove <name>:<flag>:<keep> [--write] [--ignore <glob>]...` instead runs remove-flag on a
+ * scratch copy of that checkout (its node_modules linked, so the type check sees its
+ * dependencies) with the registry written here: a dry run printing the diff, or with `--write`
+ * the real run followed by a second one, which must change nothing. The copy is kept and named
+ * for the repository's own type check and formatter.
  * `--details` lists every recognised read, every missed read and every report of the four rules,
  * with its review label or `UNREVIEWED`. Review file lines (tab-separated):
  *   read    <path>:<line>    <what is read>
  *   report  <rule>  <path>:<line>  TP|FP  <reason; "intended: ..." for a true report on code that
  *                                         means to evaluate any flag, which a human suppresses>
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as tsParser from '@typescript-eslint/parser';
 import { ESLint, type Linter, type Rule } from 'eslint';
-import plugin from '../../rules/index.js';
+import plugin, { rules } from '../../rules/index.js';
 import { readsOf, registryOf } from '../../rules/support.js';
+import { formatReport, removeFlag } from '../../codemods/remove-flag.js';
 
 interface RepoEntry {
   name: string;
@@ -142,9 +149,13 @@ async function lintRepo(repo: RepoEntry, dir: string): Promise<void> {
   const cwd = process.cwd();
   process.chdir(dir);
   try {
-    const options = { registry, today: TODAY };
-    const recommended = (plugin.configs.recommended(options) as unknown as Linter.Config[]).filter((c) => !('language' in c && c.language));
-    const strict = renamed(plugin.configs.strict(options) as unknown as Linter.Config[], 'strict');
+    const recommended = [
+      // The parser a TypeScript project configures (the plugin's configs set none).
+      { files: ['**/*.{js,mjs,cjs,jsx,ts,mts,cts,tsx}'], languageOptions: { parser: tsParser as Linter.Parser, parserOptions: { ecmaFeatures: { jsx: true } } } },
+      ...(plugin.configs.recommended as unknown as Linter.Config[]).filter((c) => !('language' in c && c.language)),
+      { settings: { modelflags: { registry, today: TODAY } } },
+    ];
+    const strict = renamed(plugin.configs.strict as unknown as Linter.Config[], 'strict');
     const config: Linter.Config[] = [
       { ignores: ['**/node_modules/**', '**/dist/**', '**/build/**', '**/.next/**', '**/out/**', '**/coverage/**', '**/*.min.js', '**/*.d.ts', ...(repo.ignores ?? [])] },
       ...recommended,
@@ -211,7 +222,7 @@ function report(repo: RepoEntry, dir: string, results: ESLint.LintResult[], read
   console.log(`files linted: ${results.length} (${unparsed} not parsed), ${seconds.toFixed(1)} s`);
   console.log(`reads recognised: ${reads.length} (${reads.filter((r) => r.keyKind === 'dynamic').length} with a dynamic key); found by reading: ${found.length}, recognised ${recognised.length}`);
   console.log('rule                      recommended  strict   TP  FP  unreviewed');
-  for (const rule of Object.keys(plugin.rules)) {
+  for (const rule of Object.keys(rules)) {
     const c = counts.get(rule) ?? { recommended: 0, strict: 0 };
     const mine = four.filter((f) => f.rule === rule);
     const labels = mine.map((f) => review.labels.get(`${f.rule} ${f.at}`));
@@ -238,6 +249,40 @@ function report(repo: RepoEntry, dir: string, results: ESLint.LintResult[], read
     console.log(`  ${f.rule}\t${f.at}\t[${[...f.configs].join('+')}]\t${label ? `${label.verdict} ${label.reason}` : 'UNREVIEWED'}\n      ${f.message}`);
   }
 }
+
+/** remove-flag on a scratch copy of a checkout; returns its exit code (a second run's, if it changed anything). */
+async function removeInCopy(spec: string): Promise<number> {
+  const [name, flag, keep] = spec.split(':');
+  const repo = repos.find((r) => r.name === name);
+  if (!repo || !flag || keep === undefined) throw new Error(`--remove <name>:<flag>:<keep>, with <name> one of ${repos.map((r) => r.name).join(', ')}`);
+  const source = join(root, repo.name);
+  const copy = mkdtempSync(join(tmpdir(), `remove-flag-real-${repo.name}-`));
+  cpSync(source, copy, { recursive: true, filter: (path) => !/[/\\](node_modules|\.git)$/.test(path) });
+  // Every node_modules of the checkout (workspace packages have their own), linked, not copied.
+  const link = (dir: string): void => {
+    for (const entry of readdirSync(join(source, dir), { withFileTypes: true })) {
+      if (!entry.isDirectory() || entry.name === '.git') continue;
+      if (entry.name === 'node_modules') symlinkSync(join(source, dir, entry.name), join(copy, dir, entry.name));
+      else link(join(dir, entry.name));
+    }
+  };
+  link('.');
+  writeFileSync(join(copy, 'flags.json'), registryFor(repo));
+  const ignore = args.flatMap((a, i) => (a === '--ignore' && args[i + 1] ? [args[i + 1]!] : []));
+  const write = args.includes('--write');
+  const run = () => removeFlag({ flags: [{ flag, keep }], cwd: copy, dryRun: !write, ...(ignore.length > 0 ? { ignore } : {}) });
+  const first = await run();
+  console.log(`# remove-flag ${flag} --keep ${keep}${ignore.map((g) => ` --ignore ${g}`).join('')}${write ? '' : ' --dry-run'} in ${copy} (${repo.repo} @ ${repo.commit.slice(0, 12)})\n`);
+  console.log(formatReport(first, { dryRun: !write }));
+  console.log(`sites rewritten: ${first.rewritten.length}; files: ${first.changedFiles.length}; lines removed: ${first.changedFiles.reduce((n, f) => n + f.linesRemoved, 0)}; left for a human: ${first.unresolved.length}; notes: ${first.notes.length}; registry: ${first.registry?.action ?? 'unchanged'}; exit ${first.exitCode}`);
+  if (!write) return first.exitCode;
+  const second = await run();
+  console.log(`second run: exit ${second.exitCode}, ${second.written ? `changed ${second.changedFiles.length} file(s)` : 'changed nothing'}${second.errors.length > 0 ? ` (${second.errors[0]!.message})` : ''}`);
+  return first.exitCode;
+}
+
+const removal = option('--remove');
+if (removal) process.exit(await removeInCopy(removal));
 
 for (const repo of repos) {
   const dir = join(root, repo.name);

@@ -26,6 +26,10 @@ interface CaseSpec {
   exitCode?: 0 | 1 | 2;
   /** Sites left for a human: file and line, and a fragment of the reason. */
   unresolved?: { file: string; line: number; reason: string }[];
+  /** `--ignore` globs. */
+  ignore?: string[];
+  /** Sites listed as notes, not blockers: file and line, and a fragment of the reason. */
+  notes?: { file: string; line: number; reason: string }[];
   /** Message fragments expected among the input errors (exit 2). */
   errors?: string[];
   /** Run without any registry file, to test the refusal. */
@@ -123,13 +127,15 @@ describe('remove-flag fixtures', () => {
 
       const flags = spec.flags ?? [{ flag: spec.flag!, keep: spec.keep! }];
       const run = () =>
-        removeFlag({ flags, cwd: work, registry, verify: spec.verify ?? false, ...(spec.paths ? { paths: spec.paths } : {}), ...(spec.readers ? { readers: spec.readers } : {}) });
+        removeFlag({ flags, cwd: work, registry, verify: spec.verify ?? false, ...(spec.paths ? { paths: spec.paths } : {}), ...(spec.readers ? { readers: spec.readers } : {}), ...(spec.ignore ? { ignore: spec.ignore } : {}) });
       const report = await run();
       expect(report.errors.map((e) => e.message).join('\n')).toSatisfy((text: string) => (spec.errors ?? []).every((e) => text.includes(e)));
       if (!spec.errors) expect(report.errors).toEqual([]);
       expect(report.exitCode).toBe(spec.exitCode ?? 0);
       expect(report.unresolved.map((s) => `${s.file}:${s.line}`)).toEqual((spec.unresolved ?? []).map((s) => `${s.file}:${s.line}`));
       for (const [i, s] of (spec.unresolved ?? []).entries()) expect(report.unresolved[i]!.reason).toContain(s.reason);
+      expect(report.notes.map((s) => `${s.file}:${s.line}`)).toEqual((spec.notes ?? []).map((s) => `${s.file}:${s.line}`));
+      for (const [i, s] of (spec.notes ?? []).entries()) expect(report.notes[i]!.reason).toContain(s.reason);
 
       const actual = snapshot(work);
       if (sharedRegistry) actual.delete(registry);

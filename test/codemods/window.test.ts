@@ -1,13 +1,13 @@
 /**
  * The rewrite's window (codemods/window.ts) must never change what the rewrite produces: every
- * fixture goes through remove-flag with the window forced on for every file and must give its
- * expected output, and generated modules where the window does engage give byte for byte what the
- * whole-file rewrite gives.
+ * fixture goes through remove-flag as usual and with the window forced on for every file, with the
+ * same files and report, and generated modules where the window does engage give byte for byte
+ * what the whole-file rewrite gives.
  */
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { largeSource } from '../../bench/codemod/size.js';
 import type { CustomReader } from '../../rules/detection.js';
 import { removeFlag, type FlagToRemove } from '../../codemods/remove-flag.js';
@@ -122,48 +122,49 @@ interface CaseSpec {
   registry?: string;
   verify?: boolean;
   withoutRegistry?: boolean;
-  unresolved?: { file: string; line: number; reason: string }[];
 }
 
-describe('every fixture through the window', () => {
+describe('every fixture through the window and whole', () => {
   const scratch = mkdtempSync(join(tmpdir(), 'remove-flag-window-'));
   const before = process.env['MODELFLAGS_REWRITE_WINDOW_FROM'];
-  beforeAll(() => {
-    process.env['MODELFLAGS_REWRITE_WINDOW_FROM'] = '0';
-  });
   afterAll(() => {
     if (before === undefined) delete process.env['MODELFLAGS_REWRITE_WINDOW_FROM'];
     else process.env['MODELFLAGS_REWRITE_WINDOW_FROM'] = before;
     rmSync(scratch, { recursive: true, force: true });
   });
+  /** remove-flag on a fresh copy of the case; `windowFrom` as MODELFLAGS_REWRITE_WINDOW_FROM. */
+  const run = async (name: string, windowFrom: string | undefined): Promise<{ files: Map<string, string>; report: unknown }> => {
+    const dir = join(FIXTURES, name);
+    const spec = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as CaseSpec;
+    const work = join(scratch, `${name}-${windowFrom ?? 'whole'}`);
+    mkdirSync(work, { recursive: true });
+    cpSync(join(dir, 'input'), work, { recursive: true });
+    installGitignores(work);
+    const registry = spec.registry ?? 'flags.json';
+    if (!spec.withoutRegistry && !existsSync(join(dir, 'input', registry))) cpSync(join(SHARED, 'flags.json'), join(work, registry));
+    if (windowFrom === undefined) delete process.env['MODELFLAGS_REWRITE_WINDOW_FROM'];
+    else process.env['MODELFLAGS_REWRITE_WINDOW_FROM'] = windowFrom;
+    const report = await removeFlag({
+      flags: spec.flags ?? [{ flag: spec.flag!, keep: spec.keep! }],
+      cwd: work,
+      registry,
+      verify: spec.verify ?? false,
+      ...(spec.paths ? { paths: spec.paths } : {}),
+      ...(spec.readers ? { readers: spec.readers } : {}),
+    });
+    const files = new Map(listFiles(work).map((f) => [f, readFileSync(join(work, f), 'utf8')]));
+    return { files, report: { exitCode: report.exitCode, rewritten: report.rewritten, unresolved: report.unresolved, errors: report.errors, changedFiles: report.changedFiles } };
+  };
   const cases = readdirSync(FIXTURES)
     .filter((name) => !name.startsWith('_') && statSync(join(FIXTURES, name)).isDirectory())
     .sort();
   for (const name of cases) {
     it(name, async () => {
-      const dir = join(FIXTURES, name);
-      const spec = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as CaseSpec;
-      const work = join(scratch, name);
-      mkdirSync(work, { recursive: true });
-      cpSync(join(dir, 'input'), work, { recursive: true });
-      installGitignores(work);
-      const registry = spec.registry ?? 'flags.json';
-      const sharedRegistry = !spec.withoutRegistry && !existsSync(join(dir, 'input', registry));
-      if (sharedRegistry) cpSync(join(SHARED, 'flags.json'), join(work, registry));
-      const report = await removeFlag({
-        flags: spec.flags ?? [{ flag: spec.flag!, keep: spec.keep! }],
-        cwd: work,
-        registry,
-        verify: spec.verify ?? false,
-        ...(spec.paths ? { paths: spec.paths } : {}),
-        ...(spec.readers ? { readers: spec.readers } : {}),
-      });
-      expect(report.unresolved.map((s) => `${s.file}:${s.line}`)).toEqual((spec.unresolved ?? []).map((s) => `${s.file}:${s.line}`));
-      const expected = join(dir, 'expected');
-      for (const file of listFiles(expected)) {
-        const actual = basename(file) === '_gitignore' ? join(dirname(file), '.gitignore') : file;
-        expect(readFileSync(join(work, actual), 'utf8'), file).toBe(readFileSync(join(expected, file), 'utf8'));
-      }
+      const whole = await run(name, undefined);
+      const window = await run(name, '0');
+      expect(window.report).toEqual(whole.report);
+      expect([...window.files.keys()]).toEqual([...whole.files.keys()]);
+      for (const [file, text] of whole.files) expect(window.files.get(file), file).toBe(text);
     });
   }
 });

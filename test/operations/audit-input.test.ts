@@ -77,7 +77,7 @@ describe('modelflags audit input', () => {
       );
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
-      expect(result.stdout).toContain('  locked.ts:1:1  cannot be read (EACCES: permission denied); flag reads in this file were not audited');
+      expect(result.stdout).toContain('  locked.ts:1:1  warning  cannot be read (EACCES: permission denied); flag reads in this file were not audited');
       expect(result.stdout).toContain('2 files, flags.json: 0 problems, 1 warning');
     } finally {
       rmSync(locked, { recursive: true, force: true });

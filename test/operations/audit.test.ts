@@ -88,43 +88,44 @@ describe('modelflags audit', () => {
     const lines = out.split('\n');
     expect(lines.slice(0, 19)).toEqual([
       'Past cleanup_by (1)',
-      '  flags.json:5:54  system_prompt_version was due for removal on 2026-01-15 (read in 1 place); owner: ml-platform',
+      '  flags.json:5:54  error  system_prompt_version was due for removal on 2026-01-15 (read in 1 place); owner: ml-platform',
       '      read at src/chat.ts:4:28',
       '      run: npx remove-flag system_prompt_version --keep <variant>',
       '',
       'Ready to remove (one variant for everyone) (2)',
-      '  flags.json:7:15  retrieval_top_k serves 4 to everyone: it has no rules (read in 1 place)',
+      '  flags.json:7:15  warning  retrieval_top_k serves 4 to everyone: it has no rules (read in 1 place)',
       '      read at src/chat.ts:5:23',
       '      run: npx remove-flag retrieval_top_k --keep 4',
-      '  flags.json:8:15  response_format serves "json" to everyone: every rule that can match serves it (read in 1 place)',
+      '  flags.json:8:15  warning  response_format serves "json" to everyone: every rule that can match serves it (read in 1 place)',
       '      read at src/chat.ts:6:28',
       '      run: npx remove-flag response_format --keep json',
       '',
       'In the registry, read by no code (1)',
-      '  flags.json:10:15  legacy_router is in the registry but no code reads it (unless one of the dynamic reads below reads it); remove it from flags.json',
+      '  flags.json:10:15  warning  legacy_router is in the registry but no code reads it (unless one of the dynamic reads below reads it); remove it from flags.json',
       '',
       'Read in code, not in the registry (1)',
-      '  src/chat.ts:7:26  reads "inference_modle", which is not in flags.json (did you mean "inference_model"?); add the flag to the registry or fix the key',
+      '  src/chat.ts:7:26  error  reads "inference_modle", which is not in flags.json (did you mean "inference_model"?); add the flag to the registry or fix the key',
       '',
     ]);
-    expect(lines[19]).toBe('Not audited (warnings) (2)');
-    expect(lines[20]).toMatch(/^ {2}src\/broken\.tsx:2:\d+ {2}does not parse \(.+\); flag reads in this file were not audited$/);
-    expect(lines[21]).toBe('  src/dynamic.mjs:2:46  get() reads a flag whose key is computed at run time; the audit cannot tell which flag it is (use a literal or a constant)');
-    expect(lines.slice(22)).toEqual(['', '5 files, flags.json: 5 problems, 2 warnings (as of 2026-06-01)', '']);
+    expect(lines[19]).toBe('Not audited (2)');
+    expect(lines[20]).toMatch(/^ {2}src\/broken\.tsx:2:\d+ {2}warning {2}does not parse \(.+\); flag reads in this file were not audited$/);
+    expect(lines[21]).toBe('  src/dynamic.mjs:2:46  warning  get() reads a flag whose key is computed at run time; the audit cannot tell which flag it is (use a literal or a constant)');
+    expect(lines.slice(22)).toEqual(['', '5 files, flags.json: 2 problems, 5 warnings (as of 2026-06-01)', '']);
     expect(out).not.toContain('\u001b[');
   });
 
   it('colours the groups when asked (the CLI asks when stdout is a TTY)', async () => {
     const { out } = await cli(['audit', '--today', '2026-06-01', '--color']);
-    expect(out).toContain('\u001b[1;31mPast cleanup_by (1)\u001b[0m');
-    expect(out).toContain('run: \u001b[36mnpx remove-flag retrieval_top_k --keep 4\u001b[0m');
+    expect(out).toContain('\u001b[1m\u001b[31mPast cleanup_by (1)\u001b[39m\u001b[22m');
+    expect(out).toContain('\u001b[1m\u001b[33mIn the registry, read by no code (1)\u001b[39m\u001b[22m');
+    expect(out).toContain('run: \u001b[36mnpx remove-flag retrieval_top_k --keep 4\u001b[39m');
   });
 
   it('exits 0 when only warnings remain, and audits only the paths given', async () => {
     const { code, out } = await cli(['audit', 'src/dynamic.mjs', 'src/util.ts', '--registry', 'flags.json', '--today', '2026-01-01', '--no-color']);
-    // Every registry flag is unread when only these files are scanned.
-    expect(code).toBe(1);
-    expect(out).toContain('2 files, flags.json:');
+    // Every registry flag is unread when only these files are scanned: warnings (its code may not have landed yet).
+    expect(code).toBe(0);
+    expect(out).toContain('2 files, flags.json: 0 problems, 8 warnings');
     const clean = mkdtempSync(join(tmpdir(), 'modelflags-audit-clean-'));
     try {
       writeFileSync(join(clean, 'flags.json'), '{ "flags": [ { "flag": "m", "cleanup_by": "2030-01-01", "variants": ["a", "b"], "default": "a", "rules": [ { "condition": { "rollout_percentage": 5 }, "value": "b" } ] } ] }\n');
@@ -170,9 +171,9 @@ describe('modelflags audit', () => {
     for (const r of run.results) expect(run.tool.driver.rules[r.ruleIndex]!.id).toBe(r.ruleId);
     expect(run.results.map((r) => [r.ruleId, r.level, r.locations[0]!.physicalLocation.artifactLocation.uri])).toEqual([
       ['modelflags/expired', 'error', 'flags.json'],
-      ['modelflags/ready-to-remove', 'error', 'flags.json'],
-      ['modelflags/ready-to-remove', 'error', 'flags.json'],
-      ['modelflags/unused', 'error', 'flags.json'],
+      ['modelflags/ready-to-remove', 'warning', 'flags.json'],
+      ['modelflags/ready-to-remove', 'warning', 'flags.json'],
+      ['modelflags/unused', 'warning', 'flags.json'],
       ['modelflags/undeclared', 'error', 'src/chat.ts'],
       ['modelflags/unresolved', 'warning', 'src/broken.tsx'],
       ['modelflags/unresolved', 'warning', 'src/dynamic.mjs'],

@@ -401,7 +401,7 @@ describe.concurrent('docs examples run', () => {
     cpSync(join(page.dir, 'flags.json'), join(page.dir, 'flags.json.before'));
     const result = await runBlocks(page);
     expect(result.code, result.out).toBe(0);
-    expect(result.stdout).toContain('Would change:\n  src/chat.ts (1 site(s), 7 line(s) removed)\n');
+    expect(result.stdout).toContain('Would change:\n  src/chat.ts (2 site(s), 8 line(s) removed)\n');
     // A dry run: nothing written.
     expect(readFileSync(join(page.dir, 'flags.json'), 'utf8')).toBe(readFileSync(join(page.dir, 'flags.json.before'), 'utf8'));
   });

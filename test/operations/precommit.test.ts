@@ -119,7 +119,8 @@ beforeEach(() => {
   write(
     'eslint.config.js',
     `import modelflags from ${JSON.stringify(pathToFileURL(builtPlugin).href)};\n` +
-      "export default [...modelflags.configs.recommended({ registry: new URL('./flags.json', import.meta.url) })];\n",
+      `import * as tsParser from ${JSON.stringify(pathToFileURL(join(root, 'node_modules/@typescript-eslint/parser/dist/index.js')).href)};\n` +
+      "export default [{ files: ['**/*.ts'], languageOptions: { parser: tsParser } }, ...modelflags.configs.recommended, { settings: { modelflags: { registry: new URL('./flags.json', import.meta.url) } } }];\n",
   );
   write(
     'flags.json',
@@ -225,7 +226,7 @@ describe('.pre-commit-hooks.yaml', () => {
     expect(lint.out).toContain('modelflags/no-unknown-flag');
     const audit = runHook('modelflags-audit');
     expect(audit.code).toBe(1);
-    expect(audit.out).toMatch(/src\/chat\.ts:4:\d+ {2}reads "inference_modle", which is not in flags\.json \(did you mean "inference_model"\?\)/);
+    expect(audit.out).toMatch(/src\/chat\.ts:4:\d+ {2}error {2}reads "inference_modle", which is not in flags\.json \(did you mean "inference_model"\?\)/);
     expect(audit.out).not.toContain('\u001b[');
 
     write('src/chat.ts', GOOD_CHAT.replace('string {', 'string {\n  // per request'));

@@ -35,7 +35,9 @@ describe('modelflags report', () => {
     expect(out).not.toMatch(/^system_prompt_version/m);
     // latency: mean [low, high] then percentiles with intervals; rates in percent.
     expect(out).toMatch(/^ {2}claude-3-haiku \* +latency_ms +\d+ +\d+ \[\d+, \d+\] +\d+ \[\d+, \d+\] +\d+ \[\d+, \d+\] +\d+ \[\d+, \d+\]$/m);
-    expect(out).toMatch(/^ {2}claude-sonnet-4-6 +error +\d+ +\d+\.\d\d% \[\d+\.\d\d%, \d+\.\d\d%\]$/m);
+    // The canary: its rate, the difference from the control in points, and the replayed guardrail's verdict.
+    expect(out).toMatch(/^ {2}claude-sonnet-4-6 +error +\d+ +\d+\.\d\d% \[\d+\.\d\d%, \d+\.\d\d%\] +\+\d+\.\d\d \[\+\d+\.\d\d, \+\d+\.\d\d\] pp +(TRIPS at|no trip)/m);
+    expect(out).toMatch(/^ {2}traffic: claude-3-haiku \d+\.\d% \(\d+\), claude-sonnet-4-6 \d+\.\d% \(\d+\)$/m);
     expect(out).toContain('wrote r.html');
   });
 
@@ -43,29 +45,31 @@ describe('modelflags report', () => {
     const { records, problems } = parseMetricsLines(readFileSync(metricsFile, 'utf8'), 'metrics.jsonl');
     expect(problems).toEqual([]);
     const report = buildReport(records, { flags: ['inference_model'] });
-    const [haiku, sonnet] = report.flags[0]!.variants;
-    const latency = (v: typeof haiku) => v!.metrics.find((m) => m.metric === 'latency_ms')!;
-    const errors = (v: typeof haiku) => v!.metrics.find((m) => m.metric === 'error')!;
+    const summary = (metric: string, variant: string) =>
+      report.flags[0]!.metrics.find((m) => m.metric === metric)!.variants.find((v) => v.variant === variant)!.summary;
+    const latency = (v: string) => summary('latency_ms', v);
+    const errors = (v: string) => summary('error', v);
+    const [haiku, sonnet] = ['claude-3-haiku', 'claude-sonnet-4-6'];
     expect(latency(sonnet).p50!.low).toBeGreaterThan(latency(haiku).p50!.high);
     expect(errors(sonnet).mean.low).toBeGreaterThan(errors(haiku).mean.high);
     expect(errors(haiku).mean.low).toBeLessThan(0.01);
     expect(errors(haiku).mean.high).toBeGreaterThan(0.01);
   });
 
-  it('writes a self-contained HTML page with a latency and an error-rate chart per variant', async () => {
+  it('writes a self-contained HTML page with one chart per flag and metric', async () => {
     await cli(['report', '--metrics', 'metrics.jsonl', '--registry', EXAMPLE_FLAGS, '--html', 'page.html']);
     const html = readFileSync(join(dir, 'page.html'), 'utf8');
     expect(html.startsWith('<!doctype html>')).toBe(true);
     // Nothing loaded from elsewhere: no scripts, stylesheets, images or links.
     expect(html).not.toMatch(/<script|<link|<img|\bsrc=|\bhref=|url\(/i);
-    // Two flags; inference_model serves two variants here and system_prompt_version one (no beta users).
+    // Two flags, six metrics each, plus each flag's traffic share.
     const svgs = html.match(/<svg /g) ?? [];
-    expect(svgs).toHaveLength(2 * 3);
+    expect(svgs).toHaveLength(2 * (6 + 1));
     expect(html.match(/<\/svg>/g)).toHaveLength(svgs.length);
-    expect(html).toContain('claude-sonnet-4-6: latency (ms)');
-    expect(html).toContain('claude-sonnet-4-6: error rate');
-    expect(html).toMatch(/<polygon points="[\d., ]+" class="band"\/>/);
-    expect(html).toMatch(/<path d="M[\d.,ML]+" fill="none" stroke="#c53030"/);
+    expect(html).toContain('aria-label="latency_ms (ms)"');
+    expect(html).toContain('aria-label="error rate (95% band)"');
+    expect(html).toMatch(/<polygon points="[\d., ]+" class="band" fill="#c53030" data-variant="claude-sonnet-4-6"\/>/);
+    expect(html).toMatch(/<path d="M[\d.,MLh]+" fill="none" stroke="#c53030" stroke-width="2" data-variant="claude-sonnet-4-6">/);
   });
 
   it('skips bad lines and names them by file and line', async () => {

@@ -9,11 +9,11 @@ import json from '@eslint/json';
 import * as tsParser from '@typescript-eslint/parser';
 import { Linter } from 'eslint';
 import { describe, expect, it } from 'vitest';
-import plugin, { REGISTRY_FILE_RULES, type RuleId } from '../../rules/index.js';
+import plugin, { REGISTRY_FILE_RULES, rules, type RuleId } from '../../rules/index.js';
 import { SETTINGS } from './support.js';
 
 const root = resolve(import.meta.dirname, '../..');
-const ruleIds = Object.keys(plugin.rules) as RuleId[];
+const ruleIds = Object.keys(rules) as RuleId[];
 
 interface Example {
   language: string;
@@ -54,7 +54,7 @@ describe.each(ruleIds)('%s', (id) => {
     const tested = readdirSync(join(root, 'test/rules')).some((f) => f === `${id}.test.ts` || (REGISTRY_FILE_RULES.includes(id) && f === 'registry-file.test.ts'));
     expect(tested, `test/rules/${id}.test.ts`).toBe(true);
     for (const [name, config] of Object.entries(plugin.configs)) {
-      expect(Object.keys(config.rules), `configs.${name}`).toContain(`modelflags/${id}`);
+      expect(config.flatMap((block) => Object.keys(block.rules ?? {})), `configs.${name}`).toContain(`modelflags/${id}`);
     }
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     const table = readme.slice(readme.indexOf('<!-- begin auto-generated rules list -->'), readme.indexOf('<!-- end auto-generated rules list -->'));

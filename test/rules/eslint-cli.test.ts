@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eslintJson, importBuiltPlugin, type LintMessage } from '../support/eslint-cli.js';
+import { builtPluginConfig, eslintJson, type LintMessage } from '../support/eslint-cli.js';
 
 let project: string;
 
@@ -24,8 +24,7 @@ beforeAll(() => {
   mkdirSync(join(project, 'src'));
   writeFileSync(
     join(project, 'eslint.config.js'),
-    importBuiltPlugin() +
-      `export default [...modelflags.configs.recommended({ registry: new URL('./flags.json', import.meta.url), today: '2026-06-01' })];\n`,
+    builtPluginConfig('recommended', "{ registry: new URL('./flags.json', import.meta.url), today: '2026-06-01' }"),
   );
   writeFileSync(join(project, 'package.json'), JSON.stringify({ type: 'module' }));
   writeFileSync(

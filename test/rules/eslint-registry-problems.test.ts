@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eslintJson, importBuiltPlugin, type LintMessage } from '../support/eslint-cli.js';
+import { builtPluginConfig, eslintJson, type LintMessage } from '../support/eslint-cli.js';
 
 let project: string;
 
@@ -17,8 +17,7 @@ beforeAll(() => {
   writeFileSync(join(project, 'package.json'), JSON.stringify({ type: 'module' }));
   writeFileSync(
     join(project, 'eslint.config.js'),
-    importBuiltPlugin() +
-      `export default [...modelflags.configs.recommended({ registry: new URL('./flags.json', import.meta.url), today: '2026-06-01' }), { rules: { 'no-debugger': 'error' } }];\n`,
+    builtPluginConfig('recommended', "{ registry: new URL('./flags.json', import.meta.url), today: '2026-06-01' }", "{ rules: { 'no-debugger': 'error' } }"),
   );
   // Two files with findings that need no registry: a read at module load, and a core rule.
   for (const name of ['a', 'b']) {
@@ -50,7 +49,7 @@ function registryProblems(messages: [string, LintMessage][]): [string, LintMessa
 
 describe('eslint with a registry that cannot be used', () => {
   const cases: [string, () => void, RegExp][] = [
-    ['missing', () => rmSync(join(project, 'flags.json'), { force: true }), /\/flags\.json:1:1: cannot read the registry: no such file; fix the `registry` option of modelflags in eslint\.config\.js\.$/],
+    ['missing', () => rmSync(join(project, 'flags.json'), { force: true }), /\/flags\.json:1:1: cannot read the registry: no such file; fix settings\.modelflags\.registry in eslint\.config\.js\.$/],
     [
       'invalid',
       () => writeFileSync(join(project, 'flags.json'), '{ "flags": [ { "flag": "Bad Key", "default": 1 } ] }'),

@@ -6,11 +6,12 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as tsParser from '@typescript-eslint/parser';
 import { ESLint, type Linter } from 'eslint';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import plugin from '../../rules/index.js';
-import { eslintJson, importBuiltPlugin, type LintMessage } from '../support/eslint-cli.js';
+import { builtPluginConfig, eslintJson, type LintMessage } from '../support/eslint-cli.js';
 
 let project: string;
 
@@ -105,8 +106,7 @@ const REGISTRY = {
 async function lint(config: 'recommended' | 'recommended-type-checked'): Promise<LintMessage[]> {
   writeFileSync(
     join(project, 'eslint.config.js'),
-    importBuiltPlugin() +
-      `export default [...modelflags.configs[${JSON.stringify(config)}]({ registry: new URL('./flags.json', import.meta.url), today: '2026-06-01' })];\n`,
+    builtPluginConfig(config, "{ registry: new URL('./flags.json', import.meta.url), today: '2026-06-01' }"),
   );
   const [file] = await eslintJson(['src/chat.ts'], project);
   return file!.messages;
@@ -169,7 +169,9 @@ describe('recommended-type-checked', () => {
     const lintInProcess = async (registry: object): Promise<string[]> => {
       writeFileSync(join(project, 'flags-edited.json'), JSON.stringify(registry));
       const config = [
-        ...(plugin.configs['recommended-type-checked']({ registry: join(project, 'flags-edited.json'), today: '2026-06-01' }) as unknown as Linter.Config[]),
+        { files: ['**/*.ts'], languageOptions: { parser: tsParser } },
+        ...(plugin.configs['recommended-type-checked'] as unknown as Linter.Config[]),
+        { settings: { modelflags: { registry: join(project, 'flags-edited.json'), today: '2026-06-01' } } },
         { files: ['**/*.ts'], languageOptions: { parserOptions: { projectService: false, programs: [program] } } },
       ];
       const eslint = new ESLint({ cwd: project, overrideConfigFile: true, overrideConfig: config });

@@ -1,7 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ESLint, type Linter } from 'eslint';
 import ts from 'typescript';
+import tseslint from 'typescript-eslint';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateTypedModule, parseGeneratedHeader, registryImportPath } from '../../src/generate.js';
 import { parseRegistryOrThrow } from '../../src/registry.js';
@@ -90,4 +93,61 @@ flags.get('inference_modle', {});
     const diagnostics = typeCheck({ 'usage.ts': untyped, 'package.json': '{"type":"module"}' });
     expect(diagnostics).toEqual([expect.stringContaining("TS2578: Unused '@ts-expect-error' directive")]);
   });
+});
+
+describe('the generated module in a project with TypeScript 6 `tsc --init` defaults', () => {
+  // Every kind of flag and targeting the generator types: string, number and boolean variants,
+  // numeric and list operands, a dotted attribute and a key that is not an identifier.
+  const registry = parseRegistryOrThrow(
+    JSON.stringify({
+      flags: [
+        ...(JSON.parse(exampleRegistry) as { flags: object[] }).flags,
+        { flag: 'retrieval_top_k', variants: [5, 10, 20], default: 5, rules: [{ condition: { tokens: { gt: 1000 } }, value: 20 }] },
+        { flag: 'use-cache', variants: [true, false], default: false, rules: [{ condition: { 'org.plan': 'pro', region: ['eu', 'us'] }, value: true }] },
+      ],
+    }),
+  );
+  const usage = `import { fileSource } from 'modelflags';
+import { createFlags } from './flags.generated.js';
+
+const flags = createFlags({ source: fileSource('flags.json') });
+
+export function modelFor(user: string, tokens: number): string {
+  const topK = flags.get('retrieval_top_k', { targetingKey: user, tokens });
+  return flags.get('use-cache', { targetingKey: user }) ? \`\${flags.get('inference_model', { targetingKey: user })}:\${String(topK)}\` : 'none';
+}
+`;
+
+  /** A project with `tsc --init`'s tsconfig, resolving `modelflags` to this package's built declarations as an install would. */
+  function project(openFeature: boolean): string {
+    const dir = mkdtempSync(join(tmpdir(), 'modelflags-generated-'));
+    dirs.push(dir);
+    mkdirSync(join(dir, 'node_modules'));
+    symlinkSync(root, join(dir, 'node_modules/modelflags'));
+    symlinkSync(join(root, 'node_modules/@openfeature'), join(dir, 'node_modules/@openfeature'));
+    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--init'], { cwd: dir });
+    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+    writeFileSync(join(dir, 'flags.generated.ts'), generateTypedModule(registry, { registryImportPath: './flags.json', openFeature }));
+    writeFileSync(join(dir, 'usage.ts'), usage);
+    return dir;
+  }
+
+  it.each([false, true])('compiles under strict, exactOptionalPropertyTypes and noUncheckedIndexedAccess (openFeature %s)', (openFeature) => {
+    const dir = project(openFeature);
+    const config = ts.getParsedCommandLineOfConfigFile(join(dir, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })!;
+    expect(config.options).toMatchObject({ strict: true, exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true });
+    const program = ts.createProgram({ rootNames: config.fileNames, options: { ...config.options, noEmit: true } });
+    expect(ts.getPreEmitDiagnostics(program).map((d) => `${d.file?.fileName ?? ''} TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`)).toEqual([]);
+  }, 60_000);
+
+  it.each([false, true])("passes typescript-eslint's strictTypeChecked (openFeature %s)", async (openFeature) => {
+    const dir = project(openFeature);
+    const eslint = new ESLint({
+      cwd: dir,
+      overrideConfigFile: true,
+      overrideConfig: [...(tseslint.configs.strictTypeChecked as Linter.Config[]), { languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: dir } } }],
+    });
+    const results = await eslint.lintFiles(['flags.generated.ts', 'usage.ts']);
+    expect(results.flatMap((r) => r.messages.map((m) => `${r.filePath.slice(dir.length + 1)}:${m.line} ${m.ruleId ?? ''}: ${m.message}`))).toEqual([]);
+  }, 60_000);
 });

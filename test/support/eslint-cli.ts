@@ -28,6 +28,21 @@ export function importBuiltPlugin(): string {
   return `import modelflags from ${JSON.stringify(pathToFileURL(builtPlugin).href)};\n`;
 }
 
+const tsParser = join(root, 'node_modules/@typescript-eslint/parser/dist/index.js');
+
+/**
+ * An eslint.config.js for a temporary project: the TypeScript parser (the plugin's configs set
+ * none; a TypeScript project configures its own), the built plugin's `config`, and
+ * `settings.modelflags` written as the object literal `settings`, then any `extra` config objects.
+ */
+export function builtPluginConfig(config = 'recommended', settings = "{ registry: new URL('./flags.json', import.meta.url) }", extra = ''): string {
+  return (
+    importBuiltPlugin() +
+    `import * as tsParser from ${JSON.stringify(pathToFileURL(tsParser).href)};\n` +
+    `export default [{ files: ['**/*.{ts,mts,cts,tsx,js,jsx}'], languageOptions: { parser: tsParser } }, ...modelflags.configs[${JSON.stringify(config)}], { settings: { modelflags: ${settings} } }${extra ? `, ${extra}` : ''}];\n`
+  );
+}
+
 /** Runs `eslint --format json <args>` in `cwd`; a run that reports errors (exit 1) is a result, anything else throws with ESLint's output. */
 export async function eslintJson(args: readonly string[], cwd: string): Promise<{ filePath: string; messages: LintMessage[] }[]> {
   const result = await run(process.execPath, [eslintBin, '--format', 'json', ...args], { cwd }).catch((error: { stdout?: string; stderr?: string; code?: number }) => {

@@ -24,10 +24,18 @@ export interface ParseProblem {
   message: string;
 }
 
-/** Parses a metrics file; bad lines are returned as problems (with file:line) and skipped. */
-export function parseMetricsLines(text: string, file: string): { records: MetricRecord[]; problems: ParseProblem[] } {
-  const records: MetricRecord[] = [];
-  const problems: ParseProblem[] = [];
+/**
+ * Hands each non-blank line of a JSON-lines file, parsed, to `each` with its 1-based number, in
+ * order. A line that is not JSON becomes a problem worded by `notJson` (`last`: it is the file's
+ * last line, which a writer stopped mid-way leaves cut off) and is skipped.
+ */
+function forEachJsonLine(
+  text: string,
+  file: string,
+  problems: ParseProblem[],
+  notJson: (error: Error, last: boolean) => string,
+  each: (line: number, value: unknown) => void,
+): void {
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
@@ -36,17 +44,23 @@ export function parseMetricsLines(text: string, file: string): { records: Metric
     try {
       value = JSON.parse(line);
     } catch (error) {
-      const truncated = i === lines.length - 1 || (i === lines.length - 2 && lines[i + 1] === '');
-      problems.push({
-        file,
-        line: i + 1,
-        column: 1,
-        message: truncated
-          ? 'the last line is cut off (the writer stopped mid-line); it was skipped'
-          : `not JSON (${(error as Error).message}); each line must be one object written by jsonlExporter; the line was skipped`,
-      });
+      const last = i === lines.length - 1 || (i === lines.length - 2 && lines[i + 1] === '');
+      problems.push({ file, line: i + 1, column: 1, message: notJson(error as Error, last) });
       continue;
     }
+    each(i + 1, value);
+  }
+}
+
+/** Parses a metrics file; bad lines are returned as problems (with file:line) and skipped. */
+export function parseMetricsLines(text: string, file: string): { records: MetricRecord[]; problems: ParseProblem[] } {
+  const records: MetricRecord[] = [];
+  const problems: ParseProblem[] = [];
+  const notJson = (error: Error, last: boolean): string =>
+    last
+      ? 'the last line is cut off (the writer stopped mid-line); it was skipped'
+      : `not JSON (${error.message}); each line must be one object written by jsonlExporter; the line was skipped`;
+  forEachJsonLine(text, file, problems, notJson, (line, value) => {
     const r = value as Partial<MetricRecord> | null;
     if (
       typeof r !== 'object' ||
@@ -58,16 +72,16 @@ export function parseMetricsLines(text: string, file: string): { records: Metric
       r.variants === null ||
       Array.isArray(r.variants)
     ) {
-      problems.push({ file, line: i + 1, column: 1, message: 'expected {"at": number, "metric": string, "value": number, "variants": {flag: variant}}; the line was skipped' });
-      continue;
+      problems.push({ file, line, column: 1, message: 'expected {"at": number, "metric": string, "value": number, "variants": {flag: variant}}; the line was skipped' });
+      return;
     }
     const wrong = recordProblem(r as MetricRecord);
     if (wrong) {
-      problems.push({ file, line: i + 1, column: 1, message: `${wrong}; the line was skipped` });
-      continue;
+      problems.push({ file, line, column: 1, message: `${wrong}; the line was skipped` });
+      return;
     }
     records.push({ at: r.at, metric: r.metric, value: r.value, variants: r.variants as Record<string, string> });
-  }
+  });
   return { records, problems };
 }
 
@@ -126,30 +140,20 @@ export interface Annotation {
 export function parseAnnotations(text: string, file: string): { annotations: Annotation[]; problems: ParseProblem[] } {
   const annotations: Annotation[] = [];
   const problems: ParseProblem[] = [];
-  const lines = text.split('\n');
   const expected = 'expected {"at": <ms since 1970 or ISO time>, "text": string, "flag"?: string}; the line was skipped';
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.trim();
-    if (line === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (error) {
-      problems.push({ file, line: i + 1, column: 1, message: `not JSON (${(error as Error).message}); ${expected}` });
-      continue;
-    }
+  forEachJsonLine(text, file, problems, (error) => `not JSON (${error.message}); ${expected}`, (line, value) => {
     const a = value as { at?: unknown; text?: unknown; flag?: unknown } | null;
     if (typeof a !== 'object' || a === null || typeof a.text !== 'string' || (a.flag !== undefined && typeof a.flag !== 'string')) {
-      problems.push({ file, line: i + 1, column: 1, message: expected });
-      continue;
+      problems.push({ file, line, column: 1, message: expected });
+      return;
     }
     const at = typeof a.at === 'number' ? a.at : typeof a.at === 'string' && /^\d{4}-\d\d-\d\d/.test(a.at) ? Date.parse(a.at) : NaN;
     if (!(Math.abs(at) <= MAX_TIME)) {
-      problems.push({ file, line: i + 1, column: 1, message: `"at" is ${JSON.stringify(a.at)}, not a time; ${expected}` });
-      continue;
+      problems.push({ file, line, column: 1, message: `"at" is ${JSON.stringify(a.at)}, not a time; ${expected}` });
+      return;
     }
     annotations.push(a.flag === undefined ? { at, text: a.text } : { at, text: a.text, flag: a.flag });
-  }
+  });
   return { annotations, problems };
 }
 

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFlags } from '../../src/flags.js';
 import { httpSource } from '../../src/http-source.js';
 import { backoffDelay } from '../../src/sources.js';
+import { closeServer } from './loopback.js';
 import { nextFlagsEvent } from './wait.js';
 
 const registry = (topK: number) => JSON.stringify({ flags: [{ flag: 'retrieval_top_k', default: topK, variants: [5, 10, 20] }] });
@@ -28,9 +29,7 @@ class RegistryServer {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(server);
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {

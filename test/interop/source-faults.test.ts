@@ -12,6 +12,7 @@ import { appConfigSource } from '../../src/appconfig-source.js';
 import { createFlags, type FlagsErrorEvent } from '../../src/flags.js';
 import { httpSource, redactUrls } from '../../src/http-source.js';
 import { FakeAppConfig } from './appconfig-server.js';
+import { closeServer } from './loopback.js';
 import { nextFlagsEvent } from './wait.js';
 
 const registry = (topK: number): string => JSON.stringify({ flags: [{ flag: 'retrieval_top_k', default: topK, variants: [5, 10, 20] }] });
@@ -50,9 +51,7 @@ class Loopback {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(server);
   }
 
   /** Resolves once the server has received `count` requests in all. */

@@ -1,6 +1,6 @@
 /** `modelflags audit` on input a user can get wrong: paths that are not there, file names that URIs treat specially. */
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -66,18 +66,16 @@ describe('modelflags audit input', () => {
       writeFileSync(join(locked, 'flags.json'), JSON.stringify({ flags: [{ flag: 'inference_model', cleanup_by: '2027-01-01', variants: ['a', 'b'], default: 'a', rules: [{ condition: { rollout_percentage: 10 }, value: 'b' }] }] }));
       const read = "export const m = (flags: { get(k: string, c: object): string }) => flags.get('inference_model', { targetingKey: 'u' });\n";
       writeFileSync(join(locked, 'readable.ts'), read);
-      writeFileSync(join(locked, 'locked.ts'), read);
-      chmodSync(locked, 0o755);
-      chmodSync(join(locked, 'locked.ts'), 0o000);
-      // Root reads any file: run the real command as nobody, for whom the mode bits hold.
-      const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-      const result = await promisify(execFile)(process.execPath, ['--import', join(repo, 'node_modules/tsx/dist/esm/index.mjs'), join(repo, 'src/bin.ts'), 'audit', '--today', '2026-06-01'], { cwd: locked, ...asNobody }).then(
+      // A file no user can read, root included (mode bits do not stop root, and running as another
+      // user needs the checkout to be readable by them): reading /proc/self/mem from offset 0 fails with EIO.
+      symlinkSync('/proc/self/mem', join(locked, 'locked.ts'));
+      const result = await promisify(execFile)(process.execPath, ['--import', join(repo, 'node_modules/tsx/dist/esm/index.mjs'), join(repo, 'src/bin.ts'), 'audit', '--today', '2026-06-01'], { cwd: locked }).then(
         ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
         (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
       );
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
-      expect(result.stdout).toContain('  locked.ts:1:1  warning  cannot be read (EACCES: permission denied); flag reads in this file were not audited');
+      expect(result.stdout).toContain('  locked.ts:1:1  warning  cannot be read (EIO: i/o error, read); flag reads in this file were not audited');
       expect(result.stdout).toContain('2 files, flags.json: 0 problems, 1 warning');
     } finally {
       rmSync(locked, { recursive: true, force: true });

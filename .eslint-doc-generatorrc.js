@@ -1,21 +1,8 @@
 /**
- * eslint-doc-generator settings for the README rules table and the rule doc headers.
- *
- * The generator loads a plugin by requiring the package root, which here is the runtime (the
- * plugin is the `./eslint-plugin` export). This file is loaded first, so it points that one
- * require at the built plugin (`npm run build` produces dist/rules/index.js).
+ * eslint-doc-generator settings for the README rules table and the rule doc headers. The generator
+ * runs on the plugin package (`eslint-doc-generator rules`) and loads its built entry, so build first;
+ * the paths are relative to that package: the docs and the README it writes are the repository's.
  */
-import Module, { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-
-const require = createRequire(import.meta.url);
-const packageRoot = fileURLToPath(new URL('.', import.meta.url)).replace(/[\\/]$/, '');
-const pluginEntry = fileURLToPath(new URL('./dist/rules/index.js', import.meta.url));
-const load = Module._load;
-Module._load = function loadPluginForDocs(request, ...rest) {
-  if (request === packageRoot) return require(pluginEntry).default;
-  return load.call(this, request, ...rest);
-};
 
 /** @type {import('eslint-doc-generator').GenerateOptions} */
 export default {
@@ -24,6 +11,8 @@ export default {
     ['strict', '🔒'],
     ['recommended-type-checked', '☑️'],
   ],
+  pathRuleDoc: '../docs/rules/{name}.md',
+  pathRuleList: '../README.md',
   ruleDocTitleFormat: 'name',
   ruleListColumns: ['name', 'description', 'configsError', 'configsWarn', 'fixable', 'hasSuggestions', 'options'],
 };

@@ -1,12 +1,12 @@
-// Lints the project itself, and dogfoods the plugin (built to dist/ by `npm ci`) on the example service.
+// Lints the project itself, and dogfoods the plugin (its build, which `npm ci` runs) on the example service.
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
-import modelflags from './dist/rules/index.js';
+import modelflags from 'eslint-plugin-modelflags';
 
 export default defineConfig(
   {
     ignores: [
-      'dist/**',
+      '**/dist/**',
       'node_modules/**',
       'coverage/**',
       'bench/corpus/**',

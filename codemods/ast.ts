@@ -3,8 +3,8 @@
  * themselves (rather than through jscodeshift collections) because they rewrite the tree while
  * walking it, and cached paths go stale after a splice.
  */
-import { forEachNode, NON_CHILD_FIELDS } from '../rules/detection.js';
-import type { FlagValue } from '../src/registry.js';
+import { forEachNode, NON_CHILD_FIELDS } from 'eslint-plugin-modelflags/detection';
+import type { FlagValue } from 'modelflags/registry';
 
 // Babel nodes are open-ended records; the passes check `type` before touching fields.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { runAsProcess } from '../src/process-io.js';
+import { runAsProcess } from 'modelflags/io';
 import { runCli } from './cli.js';
 
 runAsProcess('remove-flag', runCli);

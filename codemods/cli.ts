@@ -3,10 +3,7 @@
  * (or a change that failed verification, or files that could not be written, each named), 2 bad
  * input or a write that could not start (nothing changed).
  */
-import { formatHelp, parseCommand, UsageError, type CommandSpec } from '../src/cli/args.js';
-import { progressLine } from '../src/cli/terminal.js';
-import { packageVersion } from '../src/cli/version.js';
-import type { CliIO } from '../src/process-io.js';
+import { formatHelp, packageVersion, parseCommand, progressLine, UsageError, type CommandSpec, type RemoveFlagEntry } from 'modelflags/cli';
 import { formatReport, removeFlag } from './remove-flag.js';
 
 export const REMOVE_FLAG = {
@@ -31,7 +28,7 @@ file when it is among the file's leading comments.`,
   examples: ['npx remove-flag inference_model --keep claude-sonnet-4-6 src', 'npx remove-flag inference_model --keep claude-sonnet-4-6 --dry-run'],
 } as const satisfies CommandSpec;
 
-export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
+export const runCli: RemoveFlagEntry['runCli'] = async (argv, io) => {
   let parsed;
   try {
     parsed = parseCommand(REMOVE_FLAG, argv);
@@ -46,7 +43,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   }
   const { values, positionals } = parsed;
   if (values.version) {
-    io.out(packageVersion());
+    io.out(packageVersion(import.meta.url, 'remove-flag'));
     return 0;
   }
   const [flag, ...paths] = positionals;
@@ -73,4 +70,4 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
   if (values.json) io.out(JSON.stringify(report, null, 2));
   else (report.exitCode === 2 ? io.err : io.out)(formatReport(report, { dryRun: values['dry-run'] }).replace(/\n$/, ''));
   return report.exitCode;
-}
+};

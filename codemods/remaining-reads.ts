@@ -4,31 +4,18 @@
  * folder left out of them may still read the flag, and removing its entry then breaks that code
  * at run time (an unknown flag) while the report says "removed".
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { parse } from '@babel/parser';
-import { camelCase } from '../rules/detection.js';
+import { camelCase, workspaceRootOf } from 'eslint-plugin-modelflags/detection';
 import type { Site } from './rewrite.js';
 
 /**
- * The project a registry belongs to: the nearest directory at or above the registry's that is a
- * workspace root (a package.json with `workspaces`, or a pnpm-workspace.yaml), else the
- * registry's own directory.
+ * The project a registry belongs to: the monorepo whose root or one of whose packages holds the
+ * registry (npm/yarn `workspaces`, pnpm-workspace.yaml), else the registry's own directory.
  */
 export function projectRootOf(registryPath: string): string {
   const own = dirname(registryPath);
-  for (let dir = own; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return dir;
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest)) {
-      try {
-        if ((JSON.parse(readFileSync(manifest, 'utf8')) as { workspaces?: unknown }).workspaces !== undefined) return dir;
-      } catch {
-        // An unreadable package.json declares no workspaces.
-      }
-    }
-    if (dirname(dir) === dir) return own;
-  }
+  return workspaceRootOf(own) ?? own;
 }
 
 /** What a retired flag may still be read through in code remove-flag did not rewrite. */

@@ -6,9 +6,9 @@
  */
 import type { TSESTree } from '@typescript-eslint/types';
 import { DefinitionType, type ScopeManager } from '@typescript-eslint/scope-manager';
-import type { FlagValue } from '../src/registry.js';
-import { findFlagReads, type CustomReader, type FlagRead, type ProjectView } from '../rules/detection.js';
-import { allowsJsx, parseForDetection, SourceSyntaxError } from '../rules/source-parser.js';
+import type { FlagValue } from 'modelflags/registry';
+import { findFlagReads, type CustomReader, type FlagRead, type ProjectView } from 'eslint-plugin-modelflags/detection';
+import { allowsJsx, parseForDetection, SourceSyntaxError } from 'eslint-plugin-modelflags/detection';
 import { children, isNode, isPure, isReference, literalValue, propertyKeyName, referenceCounts, unwrapTypeWrappers, walk, type AstNode } from './ast.js';
 import { parseForRewrite } from './recast-lists.js';
 import { isStatementList, removeUnused, Simplifier, wrapperOf, type ConstantExport } from './simplify.js';

@@ -3,7 +3,7 @@
  * became constant because of it, to a fixed point. Only nodes the codemod introduced (the
  * `marked` set) seed folding, so a constant the user wrote on purpose (`if (false)`) is left alone.
  */
-import type { FlagValue } from '../src/registry.js';
+import type { FlagValue } from 'modelflags/registry';
 import {
   boundNames,
   children,

@@ -8,7 +8,7 @@
  * constants across files or type-check; `npx remove-flag` does all of that.
  */
 import type { API, FileInfo, Options } from 'jscodeshift';
-import { loadRegistryFile } from '../src/registry.js';
+import { loadRegistryFile } from 'modelflags/registry';
 import { removeKeyTableEntries } from './key-tables.js';
 import { parseKeep } from './remove-flag.js';
 import { rewriteSource } from './rewrite.js';

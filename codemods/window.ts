@@ -15,8 +15,8 @@
  * except imports the left-out code really uses, which the passes then treat as used. Anything
  * else gives no plan: the whole file.
  */
-import { camelCase, NON_CHILD_FIELDS, TRIGGER, type CustomReader } from '../rules/detection.js';
-import { parseBabel } from '../rules/source-parser.js';
+import { camelCase, NON_CHILD_FIELDS, TRIGGER, type CustomReader } from 'eslint-plugin-modelflags/detection';
+import { parseBabel } from 'eslint-plugin-modelflags/detection';
 import { boundNames, declaredNamesWithin, isNode, referenceCounts, walk, type AstNode } from './ast.js';
 
 export interface WindowPlan {

@@ -25,7 +25,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { globby } from 'globby';
-import { checkWritable, commitStagedFile, FileWriteError, isProcessGone, isStaleTempFile, stageFileWrites, writeFileAtomic, type StagedWrite } from '../src/file-write.js';
+import { checkWritable, commitStagedFile, FileWriteError, isProcessGone, isStaleTempFile, stageFileWrites, writeFileAtomic, type StagedWrite } from 'modelflags/io';
 
 export interface PlannedWrite {
   path: string;

@@ -1,5 +1,5 @@
 /**
- * `modelflags/eslint-plugin`: the rules and the flat configs that turn them on.
+ * `eslint-plugin-modelflags`: the rules and the flat configs that turn them on.
  *
  * The configs are plain arrays of config objects (as typescript-eslint's are), so they compose
  * with `defineConfig({ extends: [modelflags.configs.recommended] })`, with the string form
@@ -8,11 +8,9 @@
  * registry is named in `settings.modelflags.registry` and read while linting (see support.ts),
  * so it is never stale in a long-lived ESLint.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import json from '@eslint/json';
 import type { TSESLint } from '@typescript-eslint/utils';
+import { packageVersion } from 'modelflags/cli';
 import consistentDefault from './consistent-default.js';
 import noDynamicFlagKey from './no-dynamic-flag-key.js';
 import noExpiredFlag from './no-expired-flag.js';
@@ -24,7 +22,7 @@ import requireContext from './require-context.js';
 import separateDimensions from './separate-dimensions.js';
 import { CACHE_KEY_SETTINGS } from './support.js';
 
-export type { CustomReader, FlagRead, SdkId } from './detection.js';
+export type { CustomReader, FlagRead, SdkId } from './detection/detection.js';
 export type { ModelflagsSettings } from './support.js';
 
 export const rules = {
@@ -121,22 +119,8 @@ function makeConfig(name: ConfigName, ruleSettings: RuleSettings, typeChecked: b
   ];
 }
 
-function packageVersion(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, 'package.json');
-    if (existsSync(candidate)) {
-      const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'modelflags' && pkg.version) return pkg.version;
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return '0.0.0';
-    dir = parent;
-  }
-}
-
 const plugin = {
-  meta: { name: 'modelflags', version: packageVersion(), namespace: 'modelflags' },
+  meta: { name: 'eslint-plugin-modelflags', version: packageVersion(import.meta.url, 'eslint-plugin-modelflags'), namespace: 'modelflags' },
   rules,
   // Filled in below: each config registers the plugin object itself.
   configs: {} as Record<ConfigName, TSESLint.FlatConfig.ConfigArray>,
@@ -146,3 +130,7 @@ plugin.configs.strict = makeConfig('strict', STRICT, false);
 plugin.configs['recommended-type-checked'] = makeConfig('recommended-type-checked', RECOMMENDED, true);
 
 export default plugin as ModelflagsPlugin;
+
+// The same object as named exports too: tools that load a plugin with require() (eslint-doc-generator)
+// get the module namespace rather than its default (`rules` is exported where it is declared).
+export const { meta, configs } = plugin as ModelflagsPlugin;

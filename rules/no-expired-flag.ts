@@ -1,5 +1,5 @@
-import type { FlagDefinition, FlagValue } from '../src/registry.js';
-import { isValidDate } from '../src/registry.js';
+import type { FlagDefinition, FlagValue } from 'modelflags/registry';
+import { isValidDate } from 'modelflags/registry';
 import { jsonLoc, readRegistryDocument } from './registry-document.js';
 import {
   createRule,

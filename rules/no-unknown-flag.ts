@@ -1,5 +1,5 @@
-import { closestMatch } from '../src/registry.js';
-import { camelCase } from './detection.js';
+import { closestMatch } from 'modelflags/registry';
+import { camelCase } from './detection/detection.js';
 import { createRule, keysOfRead, NO_REGISTRY_MESSAGE, registryAndReads, valueSource } from './support.js';
 
 type MessageId = 'unknownFlag' | 'unknownFlagDidYouMean' | 'replaceKey' | 'noRegistry';

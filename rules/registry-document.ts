@@ -3,8 +3,8 @@
  * line and column of every field, read leniently so a file that fails validation elsewhere still
  * gets its dates checked.
  */
-import { parseJsonWithPositions, pointerOf, type LocatedJson, type SourcePosition } from '../src/json.js';
-import { parseRegistry, type FlagDefinition } from '../src/registry.js';
+import { parseJsonWithPositions, pointerOf, type LocatedJson, type SourcePosition } from 'modelflags/registry';
+import { parseRegistry, type FlagDefinition } from 'modelflags/registry';
 
 export interface RegistryEntry {
   key: string;

@@ -1,4 +1,4 @@
-import { isValidDate } from '../src/registry.js';
+import { isValidDate } from 'modelflags/registry';
 import { jsonLoc, readRegistryDocument } from './registry-document.js';
 import { addDays, createRule, DATE_OPTION_SCHEMA, daysBetween, DEFAULT_DATE_OPTIONS, isJsonDocument, todayOf } from './support.js';
 

@@ -8,11 +8,11 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ESLintUtils, type TSESLint, type TSESTree } from '@typescript-eslint/utils';
 import type { ScopeManager } from '@typescript-eslint/scope-manager';
-import { describeErrno } from '../src/file-write.js';
-import { formatIssue, isValidDate, parseRegistry, readerProblems, type FlagDefinition, type FlagValue, type Registry, type RegistryIssue } from '../src/registry.js';
-import { findFlagReads, forEachNode, variablesOf, type CustomReader, type FlagRead } from './detection.js';
+import { describeErrno } from 'modelflags/io';
+import { formatIssue, isValidDate, parseRegistry, readerProblems, type FlagDefinition, type FlagValue, type Registry, type RegistryIssue } from 'modelflags/registry';
+import { findFlagReads, forEachNode, variablesOf, type CustomReader, type FlagRead } from './detection/detection.js';
 import type { FollowCall, Resolve } from './flow.js';
-import { diskProject } from './project.js';
+import { diskProject } from './detection/project.js';
 import { typedFlowOf, type ParameterUses } from './typed-flow.js';
 
 export interface ModelflagsDocs {

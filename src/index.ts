@@ -1,7 +1,7 @@
 /**
  * modelflags runtime. Zero dependencies: this entry never loads the lint rules or the codemod.
  */
-export { createFlags, contractBreaches } from './flags.js';
+export { createFlags, contractBreaches } from './runtime/flags.js';
 export type {
   ChangeEvent,
   EvaluationDetail,
@@ -10,8 +10,8 @@ export type {
   FlagsErrorEvent,
   FlagsOptions,
   RegistryContract,
-} from './flags.js';
-export type { EvaluationRecord } from './flags.js';
+} from './runtime/flags.js';
+export type { EvaluationRecord } from './runtime/flags.js';
 export {
   createMetrics,
   jsonlExporter,
@@ -24,7 +24,7 @@ export {
   twoProportionTest,
   welchTest,
   wilsonInterval,
-} from './metrics.js';
+} from './runtime/metrics/metrics.js';
 export type {
   Interval,
   JsonlExporter,
@@ -40,8 +40,8 @@ export type {
   TrackEvent,
   TrackSource,
   VariantSummary,
-} from './metrics.js';
-export { createGuardrail, createJudgeSampler, DEFAULT_CHECKS, setEnabledFalse, writeKillSwitch } from './guardrail.js';
+} from './runtime/metrics/metrics.js';
+export { createGuardrail, createJudgeSampler, DEFAULT_CHECKS, setEnabledFalse, writeKillSwitch } from './runtime/guardrail/guardrail.js';
 export type {
   GuardedFlags,
   Guardrail,
@@ -53,14 +53,14 @@ export type {
   JudgeSampler,
   JudgeSamplerOptions,
   KillSwitchWriteOptions,
-} from './guardrail.js';
-export type { SequentialEvidence } from './sequential.js';
-export { fileSource, staticSource } from './sources.js';
-export type { FileSourceOptions, FlagSource, SourceDocument, SourceSink } from './sources.js';
-export { httpSource } from './http-source.js';
-export type { HttpSourceOptions } from './http-source.js';
-export { compileRegistry, MAX_BUCKETING_VALUE_LENGTH } from './evaluator.js';
-export type { ErrorCode, EvaluationContext, Reason, Snapshot } from './evaluator.js';
+} from './runtime/guardrail/guardrail.js';
+export type { SequentialEvidence } from './runtime/guardrail/sequential.js';
+export { fileSource, staticSource } from './runtime/sources/sources.js';
+export type { FileSourceOptions, FlagSource, SourceDocument, SourceSink } from './runtime/sources/sources.js';
+export { httpSource } from './runtime/sources/http.js';
+export type { HttpSourceOptions } from './runtime/sources/http.js';
+export { compileRegistry, MAX_BUCKETING_VALUE_LENGTH } from './runtime/evaluate/evaluator.js';
+export type { ErrorCode, EvaluationContext, Reason, Snapshot } from './runtime/evaluate/evaluator.js';
 export {
   CONDITION_OPERATORS,
   DIMENSIONS,
@@ -69,7 +69,7 @@ export {
   parseRegistry,
   parseRegistryOrThrow,
   RegistryError,
-} from './registry.js';
+} from './registry/registry.js';
 export type {
   AttributeTest,
   ConditionOperator,
@@ -81,5 +81,5 @@ export type {
   RegistryIssue,
   RuleDefinition,
   SplitEntry,
-} from './registry.js';
-export { bucketOf, murmur3 } from './murmur.js';
+} from './registry/registry.js';
+export { bucketOf, murmur3 } from './runtime/evaluate/murmur.js';

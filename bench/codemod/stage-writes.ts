@@ -8,7 +8,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stageFileWrite, stageFileWrites } from '../../src/file-write.js';
+import { stageFileWrite, stageFileWrites } from '../../src/io/file-write.js';
 import { generateProject } from './kill-soak.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'remove-flag-stage-'));

@@ -18,8 +18,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { compileRegistry, interpret, outcome, resolve } from '../../src/evaluator.js';
-import { murmurWithPrefix, bucketOf } from '../../src/murmur.js';
+import { compileRegistry, interpret, outcome, resolve } from '../../src/runtime/evaluate/evaluator.js';
+import { murmurWithPrefix, bucketOf } from '../../src/runtime/evaluate/murmur.js';
 import { createFlags, parseRegistryOrThrow, staticSource } from '../../src/index.js';
 import { benchContexts, type BenchContext } from './contexts.js';
 

@@ -24,7 +24,7 @@ import { init as ldInit, type LDContext } from '@launchdarkly/node-server-sdk';
 import { TestData } from '@launchdarkly/node-server-sdk/integrations';
 import { GrowthBookClient } from '@growthbook/growthbook';
 import { InMemStorageProvider, Unleash, type Context as UnleashContext } from 'unleash-client';
-import { exportToFlagd } from '../../src/export-flagd.js';
+import { exportToFlagd } from '../../src/exports/flagd.js';
 import { createFlags, parseRegistryOrThrow, staticSource } from '../../src/index.js';
 import { benchContexts, type BenchContext } from './contexts.js';
 

@@ -15,11 +15,11 @@
  * A decider's score is the number of canary requests seen (judged canary samples, for the judge
  * scenario) when it first rolls back.
  */
-import { createFlags } from '../../src/flags.js';
-import { createGuardrail, type GuardrailCheck } from '../../src/guardrail.js';
-import { createMetrics, normalQuantile, type MetricDefinition } from '../../src/metrics.js';
-import { createJudgeSampler } from '../../src/guardrail.js';
-import { staticSource } from '../../src/sources.js';
+import { createFlags } from '../../src/runtime/flags.js';
+import { createGuardrail, type GuardrailCheck } from '../../src/runtime/guardrail/guardrail.js';
+import { createMetrics, normalQuantile, type MetricDefinition } from '../../src/runtime/metrics/metrics.js';
+import { createJudgeSampler } from '../../src/runtime/guardrail/guardrail.js';
+import { staticSource } from '../../src/runtime/sources/sources.js';
 import { seededRandom } from '../../test/support/random.js';
 
 export type ScenarioName = 'errors' | 'aa' | 'latency' | 'judge';

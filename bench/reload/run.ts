@@ -12,7 +12,7 @@
  */
 import { parseArgs } from 'node:util';
 import { createFlags, fileSource, type FlagSource } from '../../src/index.js';
-import { registryFile, UPDATE_KINDS, type UpdateKind } from '../../test/runtime/support/file-updates.js';
+import { registryFile, UPDATE_KINDS, type UpdateKind } from '../../test/src/runtime/support/file-updates.js';
 import { seededRandom as prng } from '../../test/support/random.js';
 
 const { values: args } = parseArgs({

@@ -15,7 +15,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { createFlags, httpSource } from '../../src/index.js';
-import { parseJsonLazily } from '../../src/json.js';
+import { parseJsonLazily } from '../../src/registry/json.js';
 
 const { values: args } = parseArgs({
   options: { polls: { type: 'string', default: '5' }, 'body-mb': { type: 'string', default: '100' }, 'max-bytes': { type: 'string' } },

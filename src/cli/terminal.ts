@@ -4,7 +4,7 @@
  * for a person watching a terminal, so it never reaches a pipe, a file or `--json` output.
  */
 import { styleText } from 'node:util';
-import type { CliIO, TerminalStream } from '../process-io.js';
+import type { CliIO, TerminalStream } from '../io/process-io.js';
 
 type Format = Parameters<typeof styleText>[0];
 export type Paint = (format: Format, text: string) => string;

@@ -2,21 +2,32 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-let cached: string | undefined;
+const cache = new Map<string, string>();
 
-/** This package's version, from the package.json above this module (in src/ or dist/src/), read once. */
-export function packageVersion(): string {
-  if (cached !== undefined) return cached;
-  let dir = dirname(fileURLToPath(import.meta.url));
+/**
+ * The version of package `name`, from the first package.json of that name above `moduleUrl` (a
+ * module of the package, in its sources or in dist/), read once. Each of the project's packages
+ * asks for its own, though they move together.
+ */
+export function packageVersion(moduleUrl: string = import.meta.url, name = 'modelflags'): string {
+  const key = `${name}\0${moduleUrl}`;
+  const known = cache.get(key);
+  if (known !== undefined) return known;
+  let dir = dirname(fileURLToPath(moduleUrl));
   for (;;) {
     try {
       const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'modelflags' && pkg.version) return (cached = pkg.version);
+      if (pkg.name === name && pkg.version) return remember(key, pkg.version);
     } catch {
       // no package.json at this level; keep walking up
     }
     const parent = dirname(dir);
-    if (parent === dir) return (cached = '0.0.0');
+    if (parent === dir) return remember(key, '0.0.0');
     dir = parent;
   }
+}
+
+function remember(key: string, version: string): string {
+  cache.set(key, version);
+  return version;
 }

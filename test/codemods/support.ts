@@ -59,7 +59,7 @@ const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
  */
 export function runBin(cwd: string, args: string[], options: { pauseAt?: number; whenPaused?: (pid: number) => void; prefix?: string[] } = {}): Promise<Child & { paused: boolean }> {
   const env = { ...process.env, ...(options.pauseAt !== undefined ? { REMOVE_FLAG_TEST_PAUSE_AFTER_RENAMES: String(options.pauseAt) } : {}) };
-  const command = [...(options.prefix ?? []), process.execPath, '--import', TSX, join(REPO, 'codemods/bin.ts'), ...args];
+  const command = [...(options.prefix ?? []), process.execPath, '--conditions=modelflags-source', '--import', TSX, join(REPO, 'codemods/bin.ts'), ...args];
   const child = spawn(command[0]!, command.slice(1), { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';

@@ -75,7 +75,7 @@ describe.each(ruleIds)('%s', (id) => {
 describe('the plugin', () => {
   it('declares its name, version and namespace', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
-    expect(plugin.meta).toEqual({ name: 'modelflags', version: pkg.version, namespace: 'modelflags' });
+    expect(plugin.meta).toEqual({ name: 'eslint-plugin-modelflags', version: pkg.version, namespace: 'modelflags' });
   });
 
   it('has exactly one rule module per file in rules/ besides the shared modules', () => {

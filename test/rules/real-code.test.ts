@@ -9,9 +9,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findFlagReads, type DetectionOptions } from '../../rules/detection.js';
-import { diskProject } from '../../rules/project.js';
-import { parseForDetection } from '../../rules/source-parser.js';
+import { findFlagReads, type DetectionOptions } from '../../rules/detection/detection.js';
+import { diskProject } from '../../rules/detection/project.js';
+import { parseForDetection } from '../../rules/detection/parse.js';
 
 const registryKeys = new Set(['router-model', 'IS_NEW_ROUTER_ENABLED', 'smart.routing', 'ai-chat-config', 'show-beta']);
 

@@ -1,4 +1,4 @@
-import { runModelflagsCli } from '../../src/cli.js';
+import { runModelflagsCli } from '../../src/cli/main.js';
 
 /** Runs the `modelflags` CLI in-process in `cwd`; each line it prints ends with a newline, as on a terminal. */
 export async function runCli(argv: string[], cwd: string): Promise<{ code: number; out: string; err: string }> {

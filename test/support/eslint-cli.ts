@@ -1,6 +1,6 @@
 /**
  * Drives the real ESLint CLI over a temporary project whose config imports the built plugin
- * (dist/rules/index.js, produced by `npm run build`, which `prepare` runs).
+ * (rules/dist/index.js, produced by `npm run build`, which `prepare` runs).
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '../..');
-const builtPlugin = join(root, 'dist/rules/index.js');
+const builtPlugin = join(root, 'rules/dist/index.js');
 const eslintBin = join(root, 'node_modules/eslint/bin/eslint.js');
 
 export interface LintMessage {

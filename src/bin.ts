@@ -1,5 +1,0 @@
-#!/usr/bin/env node
-import { runModelflagsCli } from './cli.js';
-import { runAsProcess } from './process-io.js';
-
-runAsProcess('modelflags', runModelflagsCli);

@@ -1,0 +1,68 @@
+/**
+ * Edits `flags.json` by splicing its text, so everything but the retired flag stays byte-for-byte
+ * as the team formatted it (indentation, key order, blank lines, trailing newline).
+ */
+import { parseJsonWithPositions, type LocatedJson } from './json.js';
+import type { FlagDefinition, FlagValue } from './registry.js';
+
+/** Removes the flag's object from the `flags` array. */
+export function removeFlagEntry(text: string, flag: FlagDefinition): string {
+  const json = parseJsonWithPositions(text);
+  const index = arrayIndexOf(flag.pointer);
+  const range = mustRange(json, flag.pointer);
+  const previous = json.rangeOf(`/flags/${index - 1}`);
+  const next = json.rangeOf(`/flags/${index + 1}`);
+  // Take the separating comma with the entry: the one before it, or the one after it when it is first.
+  if (previous) return text.slice(0, previous[1]) + text.slice(range[1]);
+  if (next) return text.slice(0, range[0]) + text.slice(next[0]);
+  const array = mustRange(json, '/flags');
+  return `${text.slice(0, array[0])}[]${text.slice(array[1])}`;
+}
+
+/**
+ * Leaves the entry in place serving the kept value to everyone (`default` = kept, no rules), for
+ * when some reads still need a human: the runtime already behaves as decided.
+ */
+export function collapseFlagEntry(text: string, flag: FlagDefinition, kept: FlagValue): string {
+  let out = text;
+  const json = parseJsonWithPositions(out);
+  const rules = `${flag.pointer}/rules`;
+  if (json.rangeOf(rules)) out = removeMember(out, json, flag.pointer, 'rules');
+  const after = parseJsonWithPositions(out);
+  const def = mustRange(after, `${flag.pointer}/default`);
+  out = out.slice(0, def[0]) + JSON.stringify(kept) + out.slice(def[1]);
+  const enabled = parseJsonWithPositions(out);
+  if (enabled.rangeOf(`${flag.pointer}/enabled`)) out = removeMember(out, enabled, flag.pointer, 'enabled');
+  return out;
+}
+
+function removeMember(text: string, json: LocatedJson, objectPointer: string, member: string): string {
+  const object = json.value as Record<string, unknown>;
+  const parent = resolvePointer(object, objectPointer) as Record<string, unknown>;
+  const keys = Object.keys(parent);
+  const at = keys.indexOf(member);
+  const range = mustRange(json, `${objectPointer}/${member}`);
+  const keyStart = json.keyOffsetOf(`${objectPointer}/${member}`)!;
+  const previousKey = keys[at - 1];
+  const nextKey = keys[at + 1];
+  if (previousKey !== undefined) return text.slice(0, mustRange(json, `${objectPointer}/${previousKey}`)[1]) + text.slice(range[1]);
+  if (nextKey !== undefined) return text.slice(0, keyStart) + text.slice(json.keyOffsetOf(`${objectPointer}/${nextKey}`)!);
+  const whole = mustRange(json, objectPointer);
+  return `${text.slice(0, whole[0])}{}${text.slice(whole[1])}`;
+}
+
+function resolvePointer(root: unknown, pointer: string): unknown {
+  let node = root;
+  for (const segment of pointer.split('/').slice(1)) node = (node as Record<string, unknown>)[segment.replaceAll('~1', '/').replaceAll('~0', '~')];
+  return node;
+}
+
+function arrayIndexOf(pointer: string): number {
+  return Number(pointer.slice(pointer.lastIndexOf('/') + 1));
+}
+
+function mustRange(json: LocatedJson, pointer: string): readonly [number, number] {
+  const range = json.rangeOf(pointer);
+  if (!range) throw new Error(`internal error: no JSON value at ${pointer}`);
+  return range;
+}

@@ -1,0 +1,8 @@
+/**
+ * `modelflags/registry`: the registry core the plugin, the codemod and the CLI share (the model,
+ * located JSON, validation, formatting-preserving edits, the retire policy, type generation).
+ */
+export * from './registry.js';
+export * from './json.js';
+export * from './generate.js';
+export * from './edit.js';

@@ -1,26 +1,28 @@
 import type { FlagDefinition, FlagValue } from 'modelflags/registry';
-import { isValidDate } from 'modelflags/registry';
+import { daysBetween, isValidDate, removeFlagCommand, retirementOf } from 'modelflags/registry';
 import { jsonLoc, readRegistryDocument } from './registry-document.js';
 import {
   createRule,
   DATE_OPTION_SCHEMA,
-  daysBetween,
   DEFAULT_DATE_OPTIONS,
   isJsonDocument,
   keysOfRead,
   NO_REGISTRY_MESSAGE,
-  removeFlagCommand,
   registryAndReads,
   todayOf,
-  variantToKeep,
 } from './support.js';
 
 type MessageId = 'expired' | 'expiring' | 'expiredRead' | 'expiringRead' | 'noRegistry';
 type Options = [{ maxHorizonDays?: number; warnWithinDays?: number; today?: string }];
 
-function removal(key: string, flag: FlagDefinition | undefined, rawDefault?: unknown): Record<string, string> {
-  const choice = flag ? variantToKeep(flag) : { variant: rawDefault as FlagValue, why: 'it is the default; confirm which variant won before removing the flag' };
-  return { flag: key, command: removeFlagCommand(key, choice.variant), variant: JSON.stringify(choice.variant), why: `keeping ${JSON.stringify(choice.variant)}: ${choice.why}` };
+function removal(flag: FlagDefinition): Record<string, string> {
+  const { keep, why, command } = retirementOf(flag);
+  return removalData(flag.key, keep, why, command);
+}
+
+function removalData(key: string, keep: FlagValue | undefined, why: string, command: string): Record<string, string> {
+  if (keep === undefined) return { flag: key, command, variant: 'the variant that won', why };
+  return { flag: key, command, variant: JSON.stringify(keep), why: `keeping ${JSON.stringify(keep)}: ${why}` };
 }
 
 // An expired flag is read in many places and files; the advice is the same at each. Keyed by the
@@ -30,7 +32,7 @@ const removals = new WeakMap<FlagDefinition, Record<string, string>>();
 function removalOf(flag: FlagDefinition): Record<string, string> {
   let data = removals.get(flag);
   if (!data) {
-    data = removal(flag.key, flag);
+    data = removal(flag);
     removals.set(flag, data);
   }
   return data;
@@ -72,7 +74,12 @@ export default createRule<Options, MessageId>({
             context.report({
               loc: jsonLoc(doc.json, `${entry.pointer}/cleanup_by`),
               messageId: s.expired ? 'expired' : 'expiring',
-              data: { ...s.data, ...removal(entry.key, entry.definition, entry.rawDefault) },
+              data: {
+                ...s.data,
+                ...(entry.definition
+                  ? removal(entry.definition)
+                  : removalData(entry.key, undefined, 'the registry has problems, so which variant everyone gets is unknown; name the one that won', removeFlagCommand(entry.key, undefined))),
+              },
             });
           }
         },

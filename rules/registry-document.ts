@@ -13,8 +13,6 @@ export interface RegistryEntry {
   cleanupBy: unknown;
   /** The validated flag when the whole document is a valid registry. */
   definition: FlagDefinition | undefined;
-  /** The raw `default`, used when the document does not validate. */
-  rawDefault: unknown;
 }
 
 export interface RegistryDocument {
@@ -38,13 +36,12 @@ export function readRegistryDocument(text: string, file: string): RegistryDocume
       const entries: RegistryEntry[] = [];
       flags.forEach((raw, index) => {
         if (!raw || typeof raw !== 'object' || typeof (raw as { flag?: unknown }).flag !== 'string') return;
-        const r = raw as { flag: string; cleanup_by?: unknown; default?: unknown };
+        const r = raw as { flag: string; cleanup_by?: unknown };
         entries.push({
           key: r.flag,
           pointer: pointerOf(['flags', index]),
           cleanupBy: r.cleanup_by,
           definition: registry?.byKey.get(r.flag),
-          rawDefault: r.default,
         });
       });
       doc = { entries, json };

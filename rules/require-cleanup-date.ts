@@ -1,6 +1,7 @@
 import { isValidDate } from 'modelflags/registry';
 import { jsonLoc, readRegistryDocument } from './registry-document.js';
-import { addDays, createRule, DATE_OPTION_SCHEMA, daysBetween, DEFAULT_DATE_OPTIONS, isJsonDocument, todayOf } from './support.js';
+import { addDays, daysBetween } from 'modelflags/registry';
+import { createRule, DATE_OPTION_SCHEMA, DEFAULT_DATE_OPTIONS, isJsonDocument, todayOf } from './support.js';
 
 type MessageId = 'missing' | 'invalid' | 'tooFar';
 type Options = [{ maxHorizonDays?: number; warnWithinDays?: number; today?: string }];

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { ESLintUtils, type TSESLint, type TSESTree } from '@typescript-eslint/utils';
 import type { ScopeManager } from '@typescript-eslint/scope-manager';
 import { describeErrno } from 'modelflags/io';
-import { formatIssue, isValidDate, parseRegistry, readerProblems, type FlagDefinition, type FlagValue, type Registry, type RegistryIssue } from 'modelflags/registry';
+import { CLEANUP_HORIZON_DAYS, formatIssue, isValidDate, parseRegistry, readerProblems, type FlagDefinition, type FlagValue, type Registry, type RegistryIssue } from 'modelflags/registry';
 import { findFlagReads, forEachNode, variablesOf, type CustomReader, type FlagRead } from './detection/detection.js';
 import type { FollowCall, Resolve } from './flow.js';
 import { diskProject } from './detection/project.js';
@@ -472,63 +472,11 @@ export const DATE_OPTION_SCHEMA = {
   additionalProperties: false,
 } as const;
 
-export const DEFAULT_DATE_OPTIONS = { maxHorizonDays: 180, warnWithinDays: 14 };
+export const DEFAULT_DATE_OPTIONS = { maxHorizonDays: CLEANUP_HORIZON_DAYS, warnWithinDays: 14 };
 
 /** Today as `YYYY-MM-DD` in UTC: the rule option, else the config's `today`, else the clock. */
 export function todayOf(context: AnyContext, optionToday: string | undefined): string {
   return optionToday ?? settingsOf(context).today ?? new Date().toISOString().slice(0, 10);
-}
-
-/** Whole days from `from` to `to` (both `YYYY-MM-DD`, UTC); negative when `to` is earlier. */
-export function daysBetween(from: string, to: string): number {
-  const ms = (s: string): number => Date.UTC(Number(s.slice(0, 4)), Number(s.slice(5, 7)) - 1, Number(s.slice(8, 10)));
-  return Math.round((ms(to) - ms(from)) / 86_400_000);
-}
-
-export function addDays(date: string, days: number): string {
-  const d = new Date(Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))));
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Which variant `remove-flag` should keep
-
-export interface KeepChoice {
-  variant: FlagValue;
-  why: string;
-}
-
-/**
- * The variant to keep when a flag is retired: the one served to everyone (a rule without
- * conditions at 100%), else the only value its rules serve, else the default, saying which.
- */
-export function variantToKeep(flag: FlagDefinition): KeepChoice {
-  if (!flag.enabled) return { variant: flag.defaultValue, why: 'the flag is switched off, so everyone already gets its default' };
-  const servedBy = flag.rules.map((rule) => {
-    if (rule.value !== undefined) return [rule.value];
-    return (rule.split ?? []).filter((s) => s.weight > 0).map((s) => s.variant);
-  });
-  for (const rule of flag.rules) {
-    const served = servedBy[rule.index] ?? [];
-    const everyone = rule.tests.length === 0 && (rule.rolloutPercentage === undefined || rule.rolloutPercentage === 100);
-    if (everyone && served.length === 1) return { variant: served[0]!, why: `rule ${rule.index + 1} serves it to everyone` };
-  }
-  const distinct = new Set(servedBy.flat());
-  if (distinct.size === 1) {
-    const only = [...distinct][0]!;
-    return { variant: only, why: 'it is the only value the rules serve; confirm it won before removing the flag' };
-  }
-  return {
-    variant: flag.defaultValue,
-    why: 'it is the default; no variant is served to everyone, so confirm which variant won before removing the flag',
-  };
-}
-
-export function removeFlagCommand(flag: string, variant: FlagValue): string {
-  const v = String(variant);
-  const shellSafe = /^[\w.:@/+-]+$/.test(v) ? v : `'${v.replaceAll("'", "'\\''")}'`;
-  return `npx remove-flag ${flag} --keep ${shellSafe}`;
 }
 
 export function formatValue(v: FlagValue): string {

@@ -61,25 +61,9 @@ export { httpSource } from './runtime/sources/http.js';
 export type { HttpSourceOptions } from './runtime/sources/http.js';
 export { compileRegistry, MAX_BUCKETING_VALUE_LENGTH } from './runtime/evaluate/evaluator.js';
 export type { ErrorCode, EvaluationContext, Reason, Snapshot } from './runtime/evaluate/evaluator.js';
-export {
-  CONDITION_OPERATORS,
-  DIMENSIONS,
-  formatIssue,
-  loadRegistryFile,
-  parseRegistry,
-  parseRegistryOrThrow,
-  RegistryError,
-} from './registry/registry.js';
-export type {
-  AttributeTest,
-  ConditionOperator,
-  Dimension,
-  FlagDefinition,
-  FlagValue,
-  FlagValueType,
-  Registry,
-  RegistryIssue,
-  RuleDefinition,
-  SplitEntry,
-} from './registry/registry.js';
+export { CONDITION_OPERATORS, DIMENSIONS } from './registry/model.js';
+export type { AttributeTest, ConditionOperator, Dimension, FlagDefinition, FlagValue, FlagValueType, Registry, RuleDefinition, SplitEntry } from './registry/model.js';
+export { formatIssue, parseRegistry, parseRegistryOrThrow, RegistryError } from './registry/validate.js';
+export type { RegistryIssue } from './registry/validate.js';
+export { loadRegistryFile } from './registry/load.js';
 export { bucketOf, murmur3 } from './runtime/evaluate/murmur.js';

@@ -17,7 +17,10 @@ import { ExportError, exportToAppConfig } from '../exports/appconfig.js';
 import { exportToLaunchDarkly, LAUNCHDARKLY_BUCKETING_NOTE } from '../exports/launchdarkly.js';
 import { defaultGeneratedPath, generateTypedModule, registryImportPath } from '../registry/generate.js';
 import type { CliIO } from '../io/process-io.js';
-import { didYouMean, formatIssue, parseRegistry, readRegistryText, RegistryReadError, rolloutThreshold, ROLLOUT_TOTAL_WEIGHT, type Registry, type RegistryIssue } from '../registry/registry.js';
+import { didYouMean } from '../registry/suggest.js';
+import { formatIssue, parseRegistry, type RegistryIssue } from '../registry/validate.js';
+import { readRegistryText, RegistryReadError } from '../registry/load.js';
+import { rolloutThreshold, ROLLOUT_TOTAL_WEIGHT, type Registry } from '../registry/model.js';
 import { describeErrno, FileWriteError, writeFileAtomic } from '../io/file-write.js';
 
 const PROGRAM_HELP = `Usage: modelflags <command> [options]

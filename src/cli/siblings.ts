@@ -6,7 +6,7 @@
  * points with them, so a change on either side fails the build.
  */
 import type { CliIO } from '../io/process-io.js';
-import type { RegistryReader } from '../registry/registry.js';
+import type { RegistryReader } from '../registry/model.js';
 import { UsageError } from './args.js';
 
 /** A flag read as the audit sees it: where it is and, when detection could tell, which flag. */

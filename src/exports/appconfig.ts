@@ -3,7 +3,8 @@
  * Each registry flag becomes an AppConfig flag with one attribute, `value`, holding the variant;
  * rules become ordered multi-variant `_variants`, percentages and splits become `split` rules.
  */
-import { formatIssue, rolloutThreshold, type AttributeTest, type FlagDefinition, type FlagValue, type Registry, type RegistryIssue } from '../registry/registry.js';
+import { formatIssue, type RegistryIssue } from '../registry/validate.js';
+import { rolloutThreshold, type AttributeTest, type FlagDefinition, type FlagValue, type Registry } from '../registry/model.js';
 
 export interface AppConfigVariant {
   name: string;

@@ -3,16 +3,7 @@
  * JSON Logic `if` chain; percentages and splits become `fractional`, which hashes exactly as our
  * evaluator does, so every user lands in the same bucket in both.
  */
-import {
-  DEFAULT_BUCKET_BY,
-  rolloutThreshold,
-  ROLLOUT_TOTAL_WEIGHT,
-  type AttributeTest,
-  type FlagDefinition,
-  type FlagValue,
-  type Registry,
-  type RuleDefinition,
-} from '../registry/registry.js';
+import { DEFAULT_BUCKET_BY, rolloutThreshold, ROLLOUT_TOTAL_WEIGHT, type AttributeTest, type FlagDefinition, type FlagValue, type Registry, type RuleDefinition } from '../registry/model.js';
 
 type JsonLogic = unknown;
 

@@ -5,16 +5,8 @@
  * users may land in a different bucket.
  */
 import { ExportError } from './appconfig.js';
-import {
-  DEFAULT_BUCKET_BY,
-  rolloutThreshold,
-  ROLLOUT_TOTAL_WEIGHT,
-  type AttributeTest,
-  type FlagDefinition,
-  type FlagValue,
-  type Registry,
-  type RegistryIssue,
-} from '../registry/registry.js';
+import { DEFAULT_BUCKET_BY, rolloutThreshold, ROLLOUT_TOTAL_WEIGHT, type AttributeTest, type FlagDefinition, type FlagValue, type Registry } from '../registry/model.js';
+import { type RegistryIssue } from '../registry/validate.js';
 
 export const LAUNCHDARKLY_BUCKETING_NOTE =
   'LaunchDarkly buckets users with its own hash, so percentage rollouts and splits keep their shares but individual users may move between buckets; exact targeting rules serve the same values.';

@@ -2,8 +2,8 @@
  * Edits `flags.json` by splicing its text, so everything but the retired flag stays byte-for-byte
  * as the team formatted it (indentation, key order, blank lines, trailing newline).
  */
-import { parseJsonWithPositions, type LocatedJson } from './json.js';
-import type { FlagDefinition, FlagValue } from './registry.js';
+import { JsonSyntaxError, parseJsonWithPositions, pointerOf, type LocatedJson } from './json.js';
+import type { FlagDefinition, FlagValue } from './model.js';
 
 /** Removes the flag's object from the `flags` array. */
 export function removeFlagEntry(text: string, flag: FlagDefinition): string {
@@ -65,4 +65,39 @@ function mustRange(json: LocatedJson, pointer: string): readonly [number, number
   const range = json.rangeOf(pointer);
   if (!range) throw new Error(`internal error: no JSON value at ${pointer}`);
   return range;
+}
+
+/** A new flag's members in the order `modelflags add` writes them when the file shows no order. */
+const NEW_ENTRY_ORDER = ['flag', 'description', 'dimension', 'owner', 'cleanup_by', 'variants', 'default', 'rules'];
+
+/**
+ * Appends a flag entry to the `flags` array by splicing the text, so the rest of the file stays
+ * byte for byte as it was, and the new entry follows the file's own style: the line ending, the
+ * indentation and member order of the last entry, and one line per member or one line per entry.
+ * Throws a {@link JsonSyntaxError} when the text is not JSON; the caller validates the result.
+ */
+export function appendFlagEntry(text: string, entry: Readonly<Record<string, unknown>>): string {
+  const json = parseJsonWithPositions(text);
+  const array = json.rangeOf('/flags');
+  const flags = (json.value as { flags?: unknown } | null)?.flags;
+  if (!array || !Array.isArray(flags)) throw new JsonSyntaxError('the registry has no "flags" array to add to', json.positionOf('') ?? { line: 1, column: 1, offset: 0 });
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  const indentAt = (offset: number): string => /[ \t]*$/.exec(text.slice(text.lastIndexOf('\n', offset - 1) + 1, offset))![0];
+  const last = flags.length - 1;
+  const lastRange = last >= 0 ? json.rangeOf(`/flags/${last}`) : undefined;
+  const lastEntry = last >= 0 ? (flags[last] as Record<string, unknown>) : undefined;
+  const firstKey = lastEntry ? Object.keys(lastEntry)[0] : undefined;
+  const unit = indentAt(json.keyOffsetOf('/flags') ?? 0) || '  ';
+  const entryIndent = lastRange ? indentAt(lastRange[0]) : indentAt(json.keyOffsetOf('/flags') ?? 0) + unit;
+  const memberOffset = firstKey !== undefined ? json.keyOffsetOf(pointerOf(['flags', last, firstKey])) : undefined;
+  const oneLine = lastRange !== undefined && !text.slice(lastRange[0], lastRange[1]).includes('\n');
+  const memberIndent = memberOffset !== undefined && !oneLine ? indentAt(memberOffset) : entryIndent + unit;
+  const seen = lastEntry ? Object.keys(lastEntry) : [];
+  const order = [...seen.filter((k) => k in entry), ...NEW_ENTRY_ORDER.filter((k) => k in entry && !seen.includes(k)), ...Object.keys(entry).filter((k) => !seen.includes(k) && !NEW_ENTRY_ORDER.includes(k))];
+  const inline = (value: unknown): string => (Array.isArray(value) ? (value.length === 0 ? '[]' : `[${value.map((v) => JSON.stringify(v)).join(', ')}]`) : JSON.stringify(value));
+  const members = order.map((k) => `${JSON.stringify(k)}: ${inline(entry[k])}`);
+  const rendered = oneLine ? `{ ${members.join(', ')} }` : `{${eol}${members.map((m) => memberIndent + m).join(`,${eol}`)}${eol}${entryIndent}}`;
+  if (lastRange) return `${text.slice(0, lastRange[1])},${eol}${entryIndent}${rendered}${text.slice(lastRange[1])}`;
+  const closeIndent = indentAt(json.keyOffsetOf('/flags') ?? 0);
+  return `${text.slice(0, array[0])}[${eol}${entryIndent}${rendered}${eol}${closeIndent}]${text.slice(array[1])}`;
 }

@@ -16,7 +16,8 @@ import {
   type Reason,
   type Snapshot,
 } from './evaluate/evaluator.js';
-import { formatIssue, parseRegistry, type FlagValue, type Registry, type RegistryIssue } from '../registry/registry.js';
+import { formatIssue, parseRegistry, type RegistryIssue } from '../registry/validate.js';
+import { type FlagValue, type Registry } from '../registry/model.js';
 import { describeErrno } from '../io/file-write.js';
 import type { FlagSource, SourceDocument } from './sources/sources.js';
 import type { TrackEvent } from './metrics/metrics.js';

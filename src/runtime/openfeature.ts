@@ -15,7 +15,7 @@ import {
   type TrackingEventDetails,
 } from '@openfeature/server-sdk';
 import { createFlags, type EvaluationDetail, type Flags, type RegistryContract } from './flags.js';
-import type { FlagValueType } from '../registry/registry.js';
+import type { FlagValueType } from '../registry/model.js';
 import type { FlagSource } from './sources/sources.js';
 
 /**

@@ -25,7 +25,7 @@ import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runModelflagsCli } from '../../src/cli/main.js';
 import { generateTypedModule } from '../../src/registry/generate.js';
-import { parseRegistryOrThrow } from '../../src/registry/registry.js';
+import { parseRegistryOrThrow } from '../../src/registry/validate.js';
 import { FakeAppConfig } from '../support/appconfig-server.js';
 
 const root = resolve(import.meta.dirname, '../..');

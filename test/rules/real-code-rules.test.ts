@@ -8,7 +8,7 @@ import noDynamicFlagKey from '../../rules/no-dynamic-flag-key.js';
 import noUnknownFlag from '../../rules/no-unknown-flag.js';
 import readPerRequest from '../../rules/read-per-request.js';
 import requireContext from '../../rules/require-context.js';
-import { parseRegistry } from '../../src/registry/registry.js';
+import { parseRegistry } from '../../src/registry/validate.js';
 import { ruleTester, TODAY } from './support.js';
 
 const registry = {

@@ -9,7 +9,11 @@ import { createHash } from 'node:crypto';
 import { relative, resolve, sep } from 'node:path';
 import type { Paint } from '../terminal.js';
 import type { DetectionEntry } from '../siblings.js';
-import { formatIssue, parseRegistry, readRegistryText, RegistryReadError, type FlagDefinition, type FlagValue, type RegistryReader } from '../../registry/registry.js';
+import { formatIssue, parseRegistry } from '../../registry/validate.js';
+import { readRegistryText, RegistryReadError } from '../../registry/load.js';
+import type { RegistryReader } from '../../registry/model.js';
+import { retirementOf, todayUtc } from '../../registry/retire.js';
+import { didYouMean } from '../../registry/suggest.js';
 
 export type FindingKind = 'expired' | 'unused' | 'undeclared' | 'ready-to-remove' | 'unresolved';
 
@@ -93,44 +97,6 @@ export const RULES: Readonly<Record<FindingKind, { name: string; short: string; 
 
 const KIND_ORDER: readonly FindingKind[] = ['expired', 'ready-to-remove', 'unused', 'undeclared', 'unresolved'];
 
-function todayUtc(): string {
-  return new Date().toISOString().slice(0, 10);
-}
-
-function shellWord(value: FlagValue): string {
-  const s = String(value);
-  return /^[\w.:@/+-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`;
-}
-
-export function removeCommand(flag: string, keep: FlagValue | undefined): string {
-  return `npx remove-flag ${flag} --keep ${keep === undefined ? '<variant>' : shellWord(keep)}`;
-}
-
-/**
- * The one variant a flag serves to every request, or undefined when different requests can get
- * different variants. Rules before the first rule that matches everyone can still serve other
- * variants; a rule that matches everyone ends the list.
- */
-export function soleVariant(def: FlagDefinition): FlagValue | undefined {
-  if (!def.enabled) return def.defaultValue;
-  const served = new Set<FlagValue>();
-  let catchAll = false;
-  for (const rule of def.rules) {
-    const variants = rule.value !== undefined ? [rule.value] : (rule.split ?? []).filter((s) => s.weight > 0).map((s) => s.variant);
-    // A 0% rollout or an all-zero split serves nobody.
-    if (rule.rolloutPercentage === 0 || variants.length === 0) continue;
-    for (const v of variants) served.add(v);
-    // A 100% rollout or a one-variant split counts as everyone, although a request without a
-    // bucketing value falls through it: that is the state "rolled out to 100%" names.
-    if (rule.tests.length === 0 && (rule.rolloutPercentage === undefined || rule.rolloutPercentage === 100)) {
-      catchAll = true;
-      break;
-    }
-  }
-  if (!catchAll) served.add(def.defaultValue);
-  return served.size === 1 ? [...served][0] : undefined;
-}
-
 function toPosix(path: string): string {
   return sep === '/' ? path : path.split(sep).join('/');
 }
@@ -188,7 +154,7 @@ export async function runAudit(options: AuditOptions, detection: DetectionEntry)
         kind: 'undeclared',
         level: RULES.undeclared.level,
         flag: read.key,
-        message: `reads "${read.key}", which is not in ${registryRel}${suggest(read.key, [...keys])}; add the flag to the registry or fix the key`,
+        message: `reads "${read.key}", which is not in ${registryRel}${didYouMean(read.key, [...keys])}; add the flag to the registry or fix the key`,
         location,
         reads: [],
         command: undefined,
@@ -203,7 +169,8 @@ export async function runAudit(options: AuditOptions, detection: DetectionEntry)
       const pos = registry.json.positionOf(pointer) ?? registry.json.positionOf(def.pointer) ?? { line: 1, column: 1 };
       return { file: registryRel, line: pos.line, column: pos.column };
     };
-    const sole = soleVariant(def);
+    const retirement = retirementOf(def);
+    const sole = retirement.keep;
     const readNote = reads.length === 0 ? 'no code reads it' : `read in ${reads.length} place${reads.length === 1 ? '' : 's'}`;
     if (def.cleanupBy !== undefined && def.cleanupBy < today) {
       findings.push({
@@ -213,19 +180,18 @@ export async function runAudit(options: AuditOptions, detection: DetectionEntry)
         message: `${def.key} was due for removal on ${def.cleanupBy} (${readNote})${def.owner ? `; owner: ${def.owner}` : ''}`,
         location: at(`${def.pointer}/cleanup_by`),
         reads,
-        command: removeCommand(def.key, sole),
+        command: retirement.command,
       });
     }
     if (sole !== undefined) {
-      const why = !def.enabled ? 'it is switched off (enabled: false)' : def.rules.length === 0 ? 'it has no rules' : 'every rule that can match serves it';
       findings.push({
         kind: 'ready-to-remove',
         level: RULES['ready-to-remove'].level,
         flag: def.key,
-        message: `${def.key} serves ${JSON.stringify(sole)} to everyone: ${why} (${readNote})`,
+        message: `${def.key} serves ${JSON.stringify(sole)} to everyone: ${retirement.why} (${readNote})`,
         location: at(`${def.pointer}/flag`),
         reads,
-        command: removeCommand(def.key, sole),
+        command: retirement.command,
       });
     }
     if (reads.length === 0) {
@@ -251,29 +217,6 @@ export async function runAudit(options: AuditOptions, detection: DetectionEntry)
       a.location.column - b.location.column,
   );
   return { registry: registryRel, today, filesScanned: scan.filesScanned, findings: all };
-}
-
-function suggest(key: string, keys: string[]): string {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const k of keys) {
-    const d = editDistance(key, k);
-    if (d < bestDistance) {
-      best = k;
-      bestDistance = d;
-    }
-  }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(key.length / 4)) ? ` (did you mean "${best}"?)` : '';
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length]!;
 }
 
 export type Level = Finding['level'];

@@ -6,29 +6,18 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FileWriteError, writeFileAtomic } from '../../io/file-write.js';
 import { JsonSyntaxError } from '../../registry/json.js';
-import { appendFlagEntry, didYouMean, DIMENSIONS, FLAG_KEY_PATTERN, formatIssue, isValidDate, parseRegistry, readRegistryText, RegistryReadError, type FlagValue } from '../../registry/registry.js';
+import { appendFlagEntry } from '../../registry/edit.js';
+import { didYouMean } from '../../registry/suggest.js';
+import { DIMENSIONS, FLAG_KEY_PATTERN, type FlagValue } from '../../registry/model.js';
+import { formatIssue, isValidDate, parseRegistry } from '../../registry/validate.js';
+import { readRegistryText, RegistryReadError } from '../../registry/load.js';
+import { addDays, CLEANUP_HORIZON_DAYS, daysBetween, DEFAULT_CLEANUP_DAYS, todayUtc } from '../../registry/retire.js';
 import type { CliIO } from '../../io/process-io.js';
 import { UsageError, type ParsedValues } from '../args.js';
 import type { ADD, INIT } from './specs.js';
 
-export const DEFAULT_CLEANUP_DAYS = 90;
-/** The ESLint rule require-cleanup-date's default maxHorizonDays: a date past it would fail lint on the first read. */
-const MAX_CLEANUP_DAYS = 180;
-const DAY_MS = 86_400_000;
 
 export const SCHEMA_PATH = './node_modules/modelflags/schema/flags.schema.json';
-
-function todayUtc(): string {
-  return new Date().toISOString().slice(0, 10);
-}
-
-function addDays(date: string, days: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
-}
-
-function daysBetween(from: string, to: string): number {
-  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
-}
 
 function checkedToday(today: string | undefined): string {
   if (today === undefined) return todayUtc();
@@ -127,7 +116,7 @@ export function runAdd(values: ParsedValues<typeof ADD.options>, positionals: re
   } else cleanupBy = addDays(today, values['cleanup-in'] !== undefined ? parseCleanupIn(values['cleanup-in']) : DEFAULT_CLEANUP_DAYS);
   const horizon = daysBetween(today, cleanupBy);
   if (horizon <= 0) throw new UsageError(`the cleanup date ${cleanupBy} is not after today (${today}); give a date in the future`);
-  if (horizon > MAX_CLEANUP_DAYS) throw new UsageError(`the cleanup date ${cleanupBy} is ${horizon} days away; at most ${MAX_CLEANUP_DAYS} (the lint rule require-cleanup-date's limit). Plan a shorter rollout, or move the date later when it nears`);
+  if (horizon > CLEANUP_HORIZON_DAYS) throw new UsageError(`the cleanup date ${cleanupBy} is ${horizon} days away; at most ${CLEANUP_HORIZON_DAYS} (the lint rule require-cleanup-date's limit). Plan a shorter rollout, or move the date later when it nears`);
 
   const path = resolve(io.cwd, values.registry);
   let text: string;

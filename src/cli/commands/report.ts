@@ -7,7 +7,7 @@
  */
 import { createGuardrail, DEFAULT_CHECKS, type GuardedFlags, type GuardrailTrip } from '../../runtime/guardrail/guardrail.js';
 import { metricDefinition, quantileSorted, summarizeSamples, wilsonInterval, type Interval, type MetricDefinition, type MetricSummary, type TrackEvent } from '../../runtime/metrics/metrics.js';
-import type { Registry } from '../../registry/registry.js';
+import type { Registry } from '../../registry/model.js';
 
 /** One line of a metrics file. */
 export interface MetricRecord {

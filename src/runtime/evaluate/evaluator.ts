@@ -11,17 +11,8 @@
  * disallowed (`--disallow-code-generation-from-strings`, a CSP), the closures evaluate the rules.
  */
 import { bucketOf, murmurPrefix, murmurWithPrefix, type MurmurPrefix } from './murmur.js';
-import {
-  compareSemver,
-  parseSemver,
-  rolloutThreshold,
-  ROLLOUT_TOTAL_WEIGHT,
-  type AttributeTest,
-  type FlagDefinition,
-  type FlagValue,
-  type Registry,
-  type RuleDefinition,
-} from '../../registry/registry.js';
+import { compareSemver, parseSemver } from '../../registry/semver.js';
+import { rolloutThreshold, ROLLOUT_TOTAL_WEIGHT, type AttributeTest, type FlagDefinition, type FlagValue, type Registry, type RuleDefinition } from '../../registry/model.js';
 
 /** Evaluation context: attributes of the request (user, organisation, conversation, ...). */
 export type EvaluationContext = Readonly<Record<string, unknown>>;

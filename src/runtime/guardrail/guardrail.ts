@@ -24,7 +24,7 @@ import {
   type SampleEvent,
   type TrackEvent,
 } from '../metrics/metrics.js';
-import type { Registry } from '../../registry/registry.js';
+import type { Registry } from '../../registry/model.js';
 import { describeErrno, FileWriteError, writeFileAtomic } from '../../io/file-write.js';
 import { RateTest, rateNull, ValueTest, type SequentialEvidence, type SequentialTest } from './sequential.js';
 

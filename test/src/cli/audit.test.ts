@@ -3,10 +3,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runAudit, soleVariant } from '../../../src/cli/commands/audit.js';
+import { runAudit } from '../../../src/cli/commands/audit.js';
 import * as detection from '../../../rules/detection/index.js';
 import { runModelflagsCli } from '../../../src/cli/main.js';
-import { parseRegistryOrThrow } from '../../../src/registry/registry.js';
 import { SARIF_SUBSET_SCHEMA } from './sarif-schema.js';
 import { runCli } from '../../support/cli.js';
 
@@ -65,22 +64,6 @@ afterAll(() => rmSync(project, { recursive: true, force: true }));
 
 const cli = (argv: string[]) => runCli(argv, project);
 
-describe('soleVariant', () => {
-  const flag = (rules: unknown[], extra: object = {}) =>
-    parseRegistryOrThrow(JSON.stringify({ flags: [{ flag: 'f', variants: ['a', 'b'], default: 'a', rules, ...extra }] })).flags[0]!;
-  it('finds the one variant everyone gets, and only then', () => {
-    expect(soleVariant(flag([]))).toBe('a');
-    expect(soleVariant(flag([{ condition: {}, value: 'b' }]))).toBe('b');
-    expect(soleVariant(flag([{ condition: { rollout_percentage: 100 }, value: 'b' }]))).toBe('b');
-    expect(soleVariant(flag([{ condition: { rollout_percentage: 99.5 }, value: 'b' }]))).toBeUndefined();
-    expect(soleVariant(flag([{ condition: { plan: 'pro' }, value: 'a' }]))).toBe('a');
-    expect(soleVariant(flag([{ condition: { plan: 'pro' }, value: 'a' }, { condition: {}, value: 'b' }]))).toBeUndefined();
-    expect(soleVariant(flag([{ condition: {}, split: { a: 0, b: 10 } }]))).toBe('b');
-    expect(soleVariant(flag([{ condition: { rollout_percentage: 0 }, value: 'b' }]))).toBe('a');
-    expect(soleVariant(flag([{ condition: {}, value: 'b' }], { enabled: false }))).toBe('a');
-  });
-});
-
 describe('modelflags audit', () => {
   it('groups what to fix, with file:line:column and the remove-flag command, and exits 1', async () => {
     const { code, out, err } = await cli(['audit', '--today', '2026-06-01', '--no-color']);
@@ -97,7 +80,7 @@ describe('modelflags audit', () => {
       '  flags.json:7:15  warning  retrieval_top_k serves 4 to everyone: it has no rules (read in 1 place)',
       '      read at src/chat.ts:5:23',
       '      run: npx remove-flag retrieval_top_k --keep 4',
-      '  flags.json:8:15  warning  response_format serves "json" to everyone: every rule that can match serves it (read in 1 place)',
+      '  flags.json:8:15  warning  response_format serves "json" to everyone: rule 1 matches everyone (read in 1 place)',
       '      read at src/chat.ts:6:28',
       '      run: npx remove-flag response_format --keep json',
       '',

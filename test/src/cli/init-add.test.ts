@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appendFlagEntry, parseRegistry } from '../../../src/registry/registry.js';
+import { appendFlagEntry } from '../../../src/registry/edit.js';
+import { parseRegistry } from '../../../src/registry/validate.js';
 import { modelflags, runInProcess } from './support.js';
 
 let dir: string;

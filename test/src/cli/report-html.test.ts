@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGuardrail, type GuardrailTrip } from '../../../src/runtime/guardrail/guardrail.js';
 import { jsonlExporter, wilsonInterval } from '../../../src/runtime/metrics/metrics.js';
-import { parseRegistry } from '../../../src/registry/registry.js';
+import { parseRegistry } from '../../../src/registry/validate.js';
 import { buildReport, differenceInterval, parseMetricsLines, parseReportTime, renderReportHtml, type Report } from '../../../src/cli/commands/report.js';
 import { runCli } from '../../support/cli.js';
 import { createSimulation, EXAMPLE_REGISTRY } from '../runtime/guardrail/simulation.js';

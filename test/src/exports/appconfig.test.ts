@@ -5,7 +5,7 @@ import { Ajv } from 'ajv';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runModelflagsCli } from '../../../src/cli/main.js';
 import { ExportError, exportToAppConfig } from '../../../src/exports/appconfig.js';
-import { parseRegistryOrThrow } from '../../../src/registry/registry.js';
+import { parseRegistryOrThrow } from '../../../src/registry/validate.js';
 
 /**
  * The constraints AWS documents for the `AWS.AppConfig.FeatureFlags` type (version "1"), written

@@ -6,7 +6,8 @@ import { FileDataSourceFactory } from '@launchdarkly/node-server-sdk/integration
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileRegistry, outcome, resolve, type Snapshot } from '../../../src/runtime/evaluate/evaluator.js';
 import { exportToLaunchDarkly } from '../../../src/exports/launchdarkly.js';
-import { parseRegistryOrThrow, type FlagValue } from '../../../src/registry/registry.js';
+import { parseRegistryOrThrow } from '../../../src/registry/validate.js';
+import { type FlagValue } from '../../../src/registry/model.js';
 import { runModelflagsCli } from '../../../src/cli/main.js';
 import { seededRandom as mulberry32 } from '../../support/random.js';
 

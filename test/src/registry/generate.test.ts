@@ -7,7 +7,7 @@ import ts from 'typescript';
 import tseslint from 'typescript-eslint';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateTypedModule, parseGeneratedHeader, registryImportPath } from '../../../src/registry/generate.js';
-import { parseRegistryOrThrow } from '../../../src/registry/registry.js';
+import { parseRegistryOrThrow } from '../../../src/registry/validate.js';
 
 const root = new URL('../../..', import.meta.url).pathname;
 const exampleRegistry = readFileSync(join(root, 'examples/inference-service/flags.json'), 'utf8');

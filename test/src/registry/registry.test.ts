@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { formatIssue, parseRegistry, parseSemver, compareSemver, type RegistryIssue } from '../../../src/registry/registry.js';
+import { formatIssue, parseRegistry, type RegistryIssue } from '../../../src/registry/validate.js';
+import { parseSemver, compareSemver } from '../../../src/registry/semver.js';
 
 const example = readFileSync(new URL('../../../examples/inference-service/flags.json', import.meta.url), 'utf8');
 

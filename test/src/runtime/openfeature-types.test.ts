@@ -4,7 +4,7 @@ import { join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateTypedModule } from '../../../src/registry/generate.js';
-import { parseRegistryOrThrow } from '../../../src/registry/registry.js';
+import { parseRegistryOrThrow } from '../../../src/registry/validate.js';
 
 const repo = resolve(import.meta.dirname, '../../..');
 const registry = parseRegistryOrThrow(

@@ -1,104 +1,12 @@
 /**
- * The flag registry (`flags.json`): parsing, validation with file:line:column errors, and the
- * normalised model that the evaluator, the lint rules, the codemod and the CLI all read.
+ * Parsing and validating `flags.json` into the model, with every problem reported at its file,
+ * line and column, all at once.
  */
-import { readFileSync } from 'node:fs';
 import { JsonSyntaxError, parseJsonLazily, parseJsonWithPositions, pointerOf, type LocatedJson, type SourcePosition } from './json.js';
+import { type AttributeTest, CONDITION_OPERATORS, type ConditionOperator, DEFAULT_BUCKET_BY, DIMENSIONS, type Dimension, FLAG_KEY_PATTERN, type FlagDefinition, type FlagValue, type FlagValueType, READER_RETURNS, ROLLOUT_PERCENTAGE, type Registry, type RegistryReader, type RuleDefinition, type SplitEntry, isScalar } from './model.js';
+import { parseSemver } from './semver.js';
+import { didYouMean } from './suggest.js';
 
-export type FlagValue = string | number | boolean;
-export type FlagValueType = 'string' | 'number' | 'boolean';
-
-export const DIMENSIONS = ['model', 'prompt', 'retrieval', 'format', 'parameter', 'other'] as const;
-export type Dimension = (typeof DIMENSIONS)[number];
-
-export const CONDITION_OPERATORS = [
-  'in',
-  'not_in',
-  'eq',
-  'neq',
-  'gt',
-  'gte',
-  'lt',
-  'lte',
-  'starts_with',
-  'ends_with',
-  'semver_gte',
-  'semver_lt',
-] as const;
-export type ConditionOperator = (typeof CONDITION_OPERATORS)[number];
-
-export const ROLLOUT_PERCENTAGE = 'rollout_percentage';
-export const DEFAULT_BUCKET_BY = 'targetingKey';
-
-/** One attribute test of a condition; all tests of a condition must hold. */
-export interface AttributeTest {
-  attribute: string;
-  op: ConditionOperator;
-  /** An array for `in` / `not_in`, a scalar otherwise. */
-  operand: FlagValue | readonly FlagValue[];
-}
-
-export interface SplitEntry {
-  variant: FlagValue;
-  weight: number;
-}
-
-export interface RuleDefinition {
-  /** 0-based position in the flag's `rules`. */
-  index: number;
-  tests: readonly AttributeTest[];
-  /** Percentage (0–100, two decimals) of bucketing values for which the condition holds. */
-  rolloutPercentage: number | undefined;
-  /** Exactly one of `value` and `split` is set. */
-  value: FlagValue | undefined;
-  split: readonly SplitEntry[] | undefined;
-}
-
-export interface FlagDefinition {
-  key: string;
-  description: string | undefined;
-  dimension: Dimension | undefined;
-  owner: string | undefined;
-  /** `YYYY-MM-DD`, UTC; undefined when absent or invalid. */
-  cleanupBy: string | undefined;
-  type: FlagValueType;
-  variants: readonly FlagValue[];
-  /** False when `variants` was inferred from `default` and the rules. */
-  variantsDeclared: boolean;
-  defaultValue: FlagValue;
-  enabled: boolean;
-  bucketBy: string;
-  rules: readonly RuleDefinition[];
-  /** JSON pointer of the flag object in its document, for error positions. */
-  pointer: string;
-}
-
-export interface Registry {
-  /** Path or label of the document, used in messages. */
-  file: string;
-  flags: readonly FlagDefinition[];
-  byKey: ReadonlyMap<string, FlagDefinition>;
-  /** In-house flag readers declared once for the lint rules, `modelflags audit` and `remove-flag`. */
-  readers: readonly RegistryReader[];
-  /** The parsed document with positions, for tools that report at a JSON value. */
-  json: LocatedJson;
-}
-
-/**
- * An in-house flag reader: `callee` is matched against the end of the written callee
- * (`featureFlagProvider.evaluatedFeatureFlag`); `keyArgument` is an argument index or a path into
- * an object argument (`"0.key"` for `GetFeatureFlagCommand.create({ key })`).
- */
-export interface RegistryReader {
-  callee: string;
-  keyArgument: number | string;
-  defaultArgument?: number;
-  contextArgument?: number;
-  /** `observable`: a stream that stays current, so subscribing to it once is fine. Default `value`. */
-  returns?: 'value' | 'promise' | 'observable';
-}
-
-export const READER_RETURNS = ['value', 'promise', 'observable'] as const;
 const KEY_ARGUMENT_PATTERN = /^\d+(\.[A-Za-z_$][\w$]*)+$/;
 
 export interface RegistryIssue {
@@ -122,7 +30,6 @@ export function formatIssue(issue: RegistryIssue): string {
   return `${issue.file}:${issue.line}:${issue.column}: ${issue.message}`;
 }
 
-export const FLAG_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 const FLAG_FIELDS = [
   'flag',
@@ -642,9 +549,6 @@ function escapePointer(segment: string): string {
   return segment.includes('~') || segment.includes('/') ? segment.replaceAll('~', '~0').replaceAll('/', '~1') : segment;
 }
 
-export function isScalar(v: unknown): v is FlagValue {
-  return typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
-}
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -677,169 +581,3 @@ export function isValidDate(s: string): boolean {
   return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
 }
 
-/** Percentage scaled to the integer weight that bucketing compares against (two decimals). */
-export function rolloutThreshold(percentage: number): number {
-  return Math.round(percentage * 100);
-}
-export const ROLLOUT_TOTAL_WEIGHT = 10000;
-
-export interface Semver {
-  major: number;
-  minor: number;
-  patch: number;
-  prerelease: readonly (string | number)[];
-}
-
-const SEMVER_PATTERN =
-  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+[0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*)?$/;
-
-/**
- * Parses a version the way flagd's `sem_ver` does: an optional leading "v", strict semver, or a
- * bare "1" / "1.2" filled out with zeros.
- */
-export function parseSemver(raw: string): Semver | undefined {
-  if (raw.length > 256) return undefined;
-  const s = raw.startsWith('v') || raw.startsWith('V') ? raw.slice(1) : raw;
-  const m = SEMVER_PATTERN.exec(s);
-  if (m) {
-    const nums = [Number(m[1]), Number(m[2]), Number(m[3])];
-    if (nums.some((n) => !Number.isSafeInteger(n))) return undefined;
-    const prerelease = m[4] ? m[4].split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p)) : [];
-    return { major: nums[0]!, minor: nums[1]!, patch: nums[2]!, prerelease };
-  }
-  const short = /^(\d+)(?:\.(\d+))?$/.exec(s);
-  if (short) {
-    const major = Number(short[1]);
-    const minor = short[2] === undefined ? 0 : Number(short[2]);
-    if (!Number.isSafeInteger(major) || !Number.isSafeInteger(minor)) return undefined;
-    return { major, minor, patch: 0, prerelease: [] };
-  }
-  return undefined;
-}
-
-export function compareSemver(a: Semver, b: Semver): number {
-  if (a.major !== b.major) return a.major < b.major ? -1 : 1;
-  if (a.minor !== b.minor) return a.minor < b.minor ? -1 : 1;
-  if (a.patch !== b.patch) return a.patch < b.patch ? -1 : 1;
-  const pa = a.prerelease;
-  const pb = b.prerelease;
-  if (pa.length === 0 || pb.length === 0) return pa.length === pb.length ? 0 : pa.length === 0 ? 1 : -1;
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const x = pa[i];
-    const y = pb[i];
-    if (x === undefined) return -1;
-    if (y === undefined) return 1;
-    if (x === y) continue;
-    if (typeof x === 'number' && typeof y === 'number') return x < y ? -1 : 1;
-    if (typeof x === 'number') return -1;
-    if (typeof y === 'number') return 1;
-    return x < y ? -1 : 1;
-  }
-  return 0;
-}
-
-/** `" (did you mean "x"?)"` for the closest candidate within a small edit distance, else `""`. */
-export function didYouMean(input: string, candidates: readonly string[]): string {
-  const best = closestMatch(input, candidates);
-  return best === undefined ? '' : ` (did you mean "${best}"?)`;
-}
-
-export function closestMatch(input: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  // A third of the length, so "c" does not suggest "a" but "claude-sonet-4-6" suggests "claude-sonnet-4-6".
-  const limit = Math.max(1, Math.floor(input.length / 3));
-  for (const c of candidates) {
-    const d = editDistance(input.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance && d <= limit && d < input.length) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-/** Edit distance counting an adjacent transposition ("modle" for "model") as one edit. */
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 8) return Infinity;
-  let before: number[] = [];
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let d = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, before[j - 2]! + 1);
-      cur.push(d);
-    }
-    before = prev;
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
-
-/** The registry file could not be read (missing, unreadable); the message says what to do. */
-export class RegistryReadError extends Error {}
-
-/**
- * Reads a registry file's text. `shownAs` is the path as the user wrote it, which the message
- * repeats; every command-line entry point reports a missing registry the same way.
- */
-export function readRegistryText(path: string, shownAs: string = path): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new RegistryReadError(
-      (error as NodeJS.ErrnoException).code === 'ENOENT'
-        ? `${shownAs}: no registry here. Pass --registry <path to flags.json>, or create one (see docs/registry.md)`
-        : `${shownAs}: cannot read the registry: ${(error as Error).message}`,
-    );
-  }
-}
-
-/** Reads and validates a registry file; throws a {@link RegistryError} naming file, line and column. */
-export function loadRegistryFile(path: string): Registry {
-  let text: string;
-  try {
-    text = readRegistryText(path);
-  } catch (error) {
-    if (!(error instanceof RegistryReadError)) throw error;
-    throw new RegistryError([{ file: path, line: 1, column: 1, pointer: '', flag: undefined, message: error.message }]);
-  }
-  return parseRegistryOrThrow(text, path);
-}
-
-/** A new flag's members in the order `modelflags add` writes them when the file shows no order. */
-const NEW_ENTRY_ORDER = ['flag', 'description', 'dimension', 'owner', 'cleanup_by', 'variants', 'default', 'rules'];
-
-/**
- * Appends a flag entry to the `flags` array by splicing the text, so the rest of the file stays
- * byte for byte as it was, and the new entry follows the file's own style: the line ending, the
- * indentation and member order of the last entry, and one line per member or one line per entry.
- * Throws a {@link JsonSyntaxError} when the text is not JSON; the caller validates the result.
- */
-export function appendFlagEntry(text: string, entry: Readonly<Record<string, unknown>>): string {
-  const json = parseJsonWithPositions(text);
-  const array = json.rangeOf('/flags');
-  const flags = (json.value as { flags?: unknown } | null)?.flags;
-  if (!array || !Array.isArray(flags)) throw new JsonSyntaxError('the registry has no "flags" array to add to', json.positionOf('') ?? { line: 1, column: 1, offset: 0 });
-  const eol = text.includes('\r\n') ? '\r\n' : '\n';
-  const indentAt = (offset: number): string => /[ \t]*$/.exec(text.slice(text.lastIndexOf('\n', offset - 1) + 1, offset))![0];
-  const last = flags.length - 1;
-  const lastRange = last >= 0 ? json.rangeOf(`/flags/${last}`) : undefined;
-  const lastEntry = last >= 0 ? (flags[last] as Record<string, unknown>) : undefined;
-  const firstKey = lastEntry ? Object.keys(lastEntry)[0] : undefined;
-  const unit = indentAt(json.keyOffsetOf('/flags') ?? 0) || '  ';
-  const entryIndent = lastRange ? indentAt(lastRange[0]) : indentAt(json.keyOffsetOf('/flags') ?? 0) + unit;
-  const memberOffset = firstKey !== undefined ? json.keyOffsetOf(pointerOf(['flags', last, firstKey])) : undefined;
-  const oneLine = lastRange !== undefined && !text.slice(lastRange[0], lastRange[1]).includes('\n');
-  const memberIndent = memberOffset !== undefined && !oneLine ? indentAt(memberOffset) : entryIndent + unit;
-  const seen = lastEntry ? Object.keys(lastEntry) : [];
-  const order = [...seen.filter((k) => k in entry), ...NEW_ENTRY_ORDER.filter((k) => k in entry && !seen.includes(k)), ...Object.keys(entry).filter((k) => !seen.includes(k) && !NEW_ENTRY_ORDER.includes(k))];
-  const inline = (value: unknown): string => (Array.isArray(value) ? (value.length === 0 ? '[]' : `[${value.map((v) => JSON.stringify(v)).join(', ')}]`) : JSON.stringify(value));
-  const members = order.map((k) => `${JSON.stringify(k)}: ${inline(entry[k])}`);
-  const rendered = oneLine ? `{ ${members.join(', ')} }` : `{${eol}${members.map((m) => memberIndent + m).join(`,${eol}`)}${eol}${entryIndent}}`;
-  if (lastRange) return `${text.slice(0, lastRange[1])},${eol}${entryIndent}${rendered}${text.slice(lastRange[1])}`;
-  const closeIndent = indentAt(json.keyOffsetOf('/flags') ?? 0);
-  return `${text.slice(0, array[0])}[${eol}${entryIndent}${rendered}${eol}${closeIndent}]${text.slice(array[1])}`;
-}

@@ -1,0 +1,92 @@
+/**
+ * The retire policy every tool applies: how long a flag may live (the cleanup horizon), which
+ * variant a retired flag keeps, and the `remove-flag` command that retires it. The lint rules,
+ * `modelflags audit` and `modelflags add` all ask here, so they never disagree about a flag.
+ */
+import type { FlagDefinition, FlagValue } from './model.js';
+
+/** The furthest a `cleanup_by` may be from today, in days (require-cleanup-date's default limit). */
+export const CLEANUP_HORIZON_DAYS = 180;
+
+/** The cleanup date a new flag gets when none is given: a quarter, well inside the horizon. */
+export const DEFAULT_CLEANUP_DAYS = 90;
+
+const DAY_MS = 86_400_000;
+
+/** Today as `YYYY-MM-DD` in UTC. */
+export function todayUtc(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+/** Whole days from `from` to `to` (both `YYYY-MM-DD`, UTC); negative when `to` is earlier. */
+export function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
+}
+
+export function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+/**
+ * The one variant a flag serves to every request, or undefined when different requests can get
+ * different variants. Rules before the first rule that matches everyone can still serve other
+ * variants; a rule that matches everyone ends the list.
+ */
+export function soleVariant(def: FlagDefinition): FlagValue | undefined {
+  return servedToEveryone(def)?.variant;
+}
+
+/** What retiring a flag keeps, why, and the command that does it. */
+export interface Retirement {
+  /** The variant to keep, or undefined when no variant is served to everyone yet: a human picks the winner. */
+  keep: FlagValue | undefined;
+  why: string;
+  command: string;
+}
+
+export function retirementOf(def: FlagDefinition): Retirement {
+  const served = servedToEveryone(def);
+  // Suggesting the default for a flag still serving several variants would let a copied command
+  // ship the variant that lost; the placeholder makes the reader choose.
+  if (!served) return { keep: undefined, why: 'no variant is served to everyone yet; name the one that won', command: removeFlagCommand(def.key, undefined) };
+  return { keep: served.variant, why: served.why, command: removeFlagCommand(def.key, served.variant) };
+}
+
+/** `npx remove-flag <flag> --keep <variant>`, the variant quoted for a POSIX shell when it needs it. */
+export function removeFlagCommand(flag: string, keep: FlagValue | undefined): string {
+  if (keep === undefined) return `npx remove-flag ${flag} --keep <variant>`;
+  const s = String(keep);
+  return `npx remove-flag ${flag} --keep ${/^[\w.:@/+-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`}`;
+}
+
+function servedToEveryone(def: FlagDefinition): { variant: FlagValue; why: string } | undefined {
+  if (!def.enabled) return { variant: def.defaultValue, why: 'it is switched off (enabled: false)' };
+  const served = new Set<FlagValue>();
+  let catchAll: number | undefined;
+  // Whether a rule before the catch-all serves anyone: then more than one rule serves the variant.
+  let servedEarlier = false;
+  for (const rule of def.rules) {
+    const variants = rule.value !== undefined ? [rule.value] : (rule.split ?? []).filter((s) => s.weight > 0).map((s) => s.variant);
+    // A 0% rollout or an all-zero split serves nobody.
+    if (rule.rolloutPercentage === 0 || variants.length === 0) continue;
+    // A 100% rollout or a one-variant split counts as everyone, although a request without a
+    // bucketing value falls through it: that is the state "rolled out to 100%" names.
+    if (rule.tests.length === 0 && (rule.rolloutPercentage === undefined || rule.rolloutPercentage === 100)) {
+      catchAll = rule.index;
+      for (const v of variants) served.add(v);
+      break;
+    }
+    servedEarlier = true;
+    for (const v of variants) served.add(v);
+  }
+  if (catchAll === undefined) served.add(def.defaultValue);
+  if (served.size !== 1) return undefined;
+  const variant = [...served][0]!;
+  const why =
+    def.rules.length === 0
+      ? 'it has no rules'
+      : catchAll !== undefined && !servedEarlier
+        ? `rule ${catchAll + 1} matches everyone`
+        : 'every rule that can match serves it';
+  return { variant, why };
+}

@@ -6,7 +6,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { runAudit } from '../../../src/cli/commands/audit.js';
+import { runAudit } from '../../../src/cli/audit/audit.js';
 import * as detection from '../../../rules/detection/index.js';
 
 const project = mkdtempSync(join(tmpdir(), 'modelflags-audit-workspace-'));

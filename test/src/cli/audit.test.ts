@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runAudit } from '../../../src/cli/commands/audit.js';
+import { runAudit } from '../../../src/cli/audit/audit.js';
 import * as detection from '../../../rules/detection/index.js';
 import { runModelflagsCli } from '../../../src/cli/main.js';
 import { SARIF_SUBSET_SCHEMA } from './sarif-schema.js';

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGuardrail, type GuardrailTrip } from '../../../src/runtime/guardrail/guardrail.js';
 import { jsonlExporter, wilsonInterval } from '../../../src/runtime/metrics/metrics.js';
 import { parseRegistry } from '../../../src/registry/validate.js';
-import { buildReport, differenceInterval, parseMetricsLines, parseReportTime, renderReportHtml, type Report } from '../../../src/cli/commands/report.js';
+import { buildReport, differenceInterval, parseMetricsLines, parseReportTime, renderReportHtml, type Report } from '../../../src/cli/report/report.js';
 import { runCli } from '../../support/cli.js';
 import { createSimulation, EXAMPLE_REGISTRY } from '../runtime/guardrail/simulation.js';
 

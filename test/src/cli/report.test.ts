@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonlExporter } from '../../../src/runtime/metrics/metrics.js';
-import { buildReport, parseMetricsLines } from '../../../src/cli/commands/report.js';
+import { buildReport, parseMetricsLines } from '../../../src/cli/report/report.js';
 import { createSimulation } from '../runtime/guardrail/simulation.js';
 import { runCli } from '../../support/cli.js';
 

@@ -1,80 +1,16 @@
-/**
- * `modelflags init` and `modelflags add`: the two ways a flag enters the registry, both giving it
- * an owner and a cleanup date, so no flag is born without a plan to remove it.
- */
-import { existsSync } from 'node:fs';
+/** `modelflags add`: a flag born with variants, a default, an owner and a cleanup date. */
 import { resolve } from 'node:path';
 import { FileWriteError, writeFileAtomic } from '../../io/file-write.js';
-import { JsonSyntaxError } from '../../registry/json.js';
 import { appendFlagEntry } from '../../registry/edit.js';
-import { didYouMean } from '../../registry/suggest.js';
-import { DIMENSIONS, FLAG_KEY_PATTERN, type FlagValue } from '../../registry/model.js';
-import { formatIssue, isValidDate, parseRegistry } from '../../registry/validate.js';
+import { JsonSyntaxError } from '../../registry/json.js';
 import { readRegistryText, RegistryReadError } from '../../registry/load.js';
-import { addDays, CLEANUP_HORIZON_DAYS, daysBetween, DEFAULT_CLEANUP_DAYS, todayUtc } from '../../registry/retire.js';
-import type { CliIO } from '../../io/process-io.js';
-import { UsageError, type ParsedValues } from '../args.js';
-import type { ADD, INIT } from './specs.js';
-
-
-export const SCHEMA_PATH = './node_modules/modelflags/schema/flags.schema.json';
-
-function checkedToday(today: string | undefined): string {
-  if (today === undefined) return todayUtc();
-  if (!isValidDate(today)) throw new UsageError(`--today must be a date like 2026-01-31 (got "${today}")`);
-  return today;
-}
-
-/** The README's ESLint config, naming the registry just written. */
-function eslintConfig(registryPath: string): string {
-  return `// eslint.config.js
-import { defineConfig } from 'eslint/config';
-import tseslint from 'typescript-eslint';
-import modelflags from 'eslint-plugin-modelflags';
-
-export default defineConfig([
-  tseslint.configs.recommended,
-  {
-    extends: [modelflags.configs.recommended],
-    settings: { modelflags: { registry: ${JSON.stringify(registryPath)} } },
-  },
-]);`;
-}
-
-export function runInit(values: ParsedValues<typeof INIT.options>, io: CliIO, today = todayUtc()): number {
-  const path = resolve(io.cwd, values.registry);
-  if (existsSync(path)) throw new UsageError(`${values.registry}: already exists; it was left as it is. Add flags to it with \`npx modelflags add <flag> …\``);
-  const cleanupBy = addDays(today, DEFAULT_CLEANUP_DAYS);
-  const q = (v: unknown): string => JSON.stringify(v);
-  // Written out rather than JSON.stringify'd: variants and rules one per line, as in the docs.
-  const text = `{
-  "$schema": ${q(SCHEMA_PATH)},
-  "flags": [
-    {
-      "flag": "inference_model",
-      "description": "LLM that answers chat requests (an example: edit it, or replace it with modelflags add)",
-      "dimension": "model",
-      "owner": "your-team",
-      "cleanup_by": ${q(cleanupBy)},
-      "variants": ["claude-3-haiku", "claude-sonnet-4-6"],
-      "default": "claude-3-haiku",
-      "rules": [
-        { "condition": { "rollout_percentage": 10 }, "value": "claude-sonnet-4-6" }
-      ]
-    }
-  ]
-}
-`;
-  writeFileAtomic(path, text, { expected: null });
-  io.out(`wrote ${values.registry} with one example flag (cleanup_by ${cleanupBy})`);
-  io.out('');
-  io.out('Next:');
-  io.out('  npx modelflags add <flag> --variants a,b --default a --owner <team>   add your flags');
-  io.out('  npx modelflags generate                                              write the typed module');
-  io.out('');
-  io.out(`Add the ESLint plugin to your config (without typescript-eslint, leave out its line):\n\n${eslintConfig(values.registry)}`);
-  return 0;
-}
+import { DIMENSIONS, FLAG_KEY_PATTERN, type FlagValue } from '../../registry/model.js';
+import { addDays, CLEANUP_HORIZON_DAYS, daysBetween, DEFAULT_CLEANUP_DAYS } from '../../registry/retire.js';
+import { didYouMean } from '../../registry/suggest.js';
+import { formatIssue, isValidDate, parseRegistry } from '../../registry/validate.js';
+import { UsageError } from '../args.js';
+import { defineCommand } from '../command.js';
+import { registryOption, todayOption } from '../options.js';
 
 /** `90d`, `12w` or a bare number of days. */
 function parseCleanupIn(raw: string): number {
@@ -92,7 +28,26 @@ function parseVariants(raw: string): FlagValue[] {
   return words;
 }
 
-export function runAdd(values: ParsedValues<typeof ADD.options>, positionals: readonly string[], io: CliIO): number {
+export default defineCommand(
+  'add a flag with an owner and a cleanup date',
+  {
+  name: 'modelflags add',
+  positionals: '<flag>',
+  summary: 'Adds a flag to the registry, born with an owner and a cleanup date, keeping the file as formatted.',
+  options: {
+    registry: registryOption,
+    variants: { type: 'string', value: 'a,b,...', description: 'every value the flag may serve, comma-separated (required)' },
+    default: { type: 'string', value: 'variant', description: 'the variant served when no rule matches (required)' },
+    owner: { type: 'string', value: 'team', description: 'who removes the flag (required)' },
+    dimension: { type: 'string', value: 'name', description: 'what the flag varies: model, prompt, retrieval, format, parameter or other' },
+    'cleanup-in': { type: 'string', value: 'days', description: 'cleanup date this far from today, like 90d or 12w (default: 90d)' },
+    'cleanup-by': { type: 'string', value: 'YYYY-MM-DD', description: 'cleanup date (instead of --cleanup-in)' },
+    description: { type: 'string', value: 'text', description: 'what the flag is for' },
+    today: { type: 'string', value: 'YYYY-MM-DD', description: 'count --cleanup-in from this date (default: today, UTC)' },
+  },
+  examples: ['npx modelflags add summary_model --variants claude-3-haiku,claude-sonnet-4-6 --default claude-3-haiku --owner ml-platform --dimension model'],
+},
+  (values, positionals, io) => {
   const [key, ...extra] = positionals;
   if (key === undefined) throw new UsageError('add needs a flag key: modelflags add summary_model --variants a,b --default a --owner team');
   if (extra.length > 0) throw new UsageError(`add takes one flag key (got also: ${extra.join(' ')}); quote a description with spaces: --description "…"`);
@@ -107,7 +62,7 @@ export function runAdd(values: ParsedValues<typeof ADD.options>, positionals: re
   if (values.dimension !== undefined && !(DIMENSIONS as readonly string[]).includes(values.dimension)) {
     throw new UsageError(`--dimension must be one of: ${DIMENSIONS.join(', ')} (got "${values.dimension}")${didYouMean(values.dimension, DIMENSIONS)}`);
   }
-  const today = checkedToday(values.today);
+  const today = todayOption(values.today);
   if (values['cleanup-in'] !== undefined && values['cleanup-by'] !== undefined) throw new UsageError('give --cleanup-in or --cleanup-by, not both');
   let cleanupBy: string;
   if (values['cleanup-by'] !== undefined) {
@@ -164,4 +119,5 @@ export function runAdd(values: ParsedValues<typeof ADD.options>, positionals: re
   io.out(`added ${key} to ${values.registry}: ${variants.length} variants, default ${JSON.stringify(defaultValue)}, owner ${entry.owner}, cleanup_by ${cleanupBy}`);
   io.out('next: `npx modelflags generate` to update the typed module');
   return 0;
-}
+},
+);

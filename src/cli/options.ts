@@ -1,0 +1,38 @@
+/** Options several commands share, and reading the registry they name. */
+import { resolve } from 'node:path';
+import type { CliIO } from '../io/process-io.js';
+import { readRegistryText, RegistryReadError } from '../registry/load.js';
+import type { Registry } from '../registry/model.js';
+import { todayUtc } from '../registry/retire.js';
+import { formatIssue, isValidDate, parseRegistry } from '../registry/validate.js';
+import { UsageError, type OptionSpec } from './args.js';
+
+export const registryOption = { type: 'string', default: 'flags.json', value: 'file', description: 'the flag registry' } as const satisfies OptionSpec;
+export const outOption = { type: 'string', value: 'file', description: 'the generated typed module (default: flags.generated.ts beside the registry)' } as const satisfies OptionSpec;
+export const openFeatureOption = { type: 'boolean', default: false, description: "augment OpenFeature's flag-key types in the generated module" } as const satisfies OptionSpec;
+
+/** The registry is invalid; its problems are printed. `check` exits 1 on it, other commands 2. */
+export class InvalidRegistry extends Error {}
+
+/** Reads the registry at `path` (as the user wrote it, which messages repeat) relative to the cwd. */
+export function readRegistry(path: string, io: CliIO): Registry {
+  let text: string;
+  try {
+    text = readRegistryText(resolve(io.cwd, path), path);
+  } catch (error) {
+    throw error instanceof RegistryReadError ? new UsageError(error.message) : error;
+  }
+  const { registry, issues } = parseRegistry(text, path);
+  if (!registry) {
+    for (const issue of issues) io.err(formatIssue(issue));
+    throw new InvalidRegistry(`${path}: ${issues.length} problem${issues.length === 1 ? '' : 's'}; fix them and run again`);
+  }
+  return registry;
+}
+
+/** `--today`: a valid date, or today (UTC) when absent. */
+export function todayOption(today: string | undefined): string {
+  if (today === undefined) return todayUtc();
+  if (!isValidDate(today)) throw new UsageError(`--today must be a date like 2026-01-31 (got "${today}")`);
+  return today;
+}

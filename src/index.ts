@@ -41,7 +41,8 @@ export type {
   TrackSource,
   VariantSummary,
 } from './runtime/metrics/metrics.js';
-export { createGuardrail, createJudgeSampler, DEFAULT_CHECKS, setEnabledFalse, writeKillSwitch } from './runtime/guardrail/guardrail.js';
+export { createGuardrail, createJudgeSampler, DEFAULT_CHECKS, writeKillSwitch } from './runtime/guardrail/guardrail.js';
+export { setEnabledFalse } from './registry/edit.js';
 export type {
   GuardedFlags,
   Guardrail,

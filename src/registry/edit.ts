@@ -2,7 +2,7 @@
  * Edits `flags.json` by splicing its text, so everything but the retired flag stays byte-for-byte
  * as the team formatted it (indentation, key order, blank lines, trailing newline).
  */
-import { JsonSyntaxError, parseJsonWithPositions, pointerOf, type LocatedJson } from './json.js';
+import { JsonSyntaxError, parseJsonWithPositions, pointerOf, valueAtPointer, type LocatedJson } from './json.js';
 import type { FlagDefinition, FlagValue } from './model.js';
 
 /** Removes the flag's object from the `flags` array. */
@@ -38,7 +38,7 @@ export function collapseFlagEntry(text: string, flag: FlagDefinition, kept: Flag
 
 function removeMember(text: string, json: LocatedJson, objectPointer: string, member: string): string {
   const object = json.value as Record<string, unknown>;
-  const parent = resolvePointer(object, objectPointer) as Record<string, unknown>;
+  const parent = valueAtPointer(object, objectPointer) as Record<string, unknown>;
   const keys = Object.keys(parent);
   const at = keys.indexOf(member);
   const range = mustRange(json, `${objectPointer}/${member}`);
@@ -49,12 +49,6 @@ function removeMember(text: string, json: LocatedJson, objectPointer: string, me
   if (nextKey !== undefined) return text.slice(0, keyStart) + text.slice(json.keyOffsetOf(`${objectPointer}/${nextKey}`)!);
   const whole = mustRange(json, objectPointer);
   return `${text.slice(0, whole[0])}{}${text.slice(whole[1])}`;
-}
-
-function resolvePointer(root: unknown, pointer: string): unknown {
-  let node = root;
-  for (const segment of pointer.split('/').slice(1)) node = (node as Record<string, unknown>)[segment.replaceAll('~1', '/').replaceAll('~0', '~')];
-  return node;
 }
 
 function arrayIndexOf(pointer: string): number {
@@ -100,4 +94,32 @@ export function appendFlagEntry(text: string, entry: Readonly<Record<string, unk
   if (lastRange) return `${text.slice(0, lastRange[1])},${eol}${entryIndent}${rendered}${text.slice(lastRange[1])}`;
   const closeIndent = indentAt(json.keyOffsetOf('/flags') ?? 0);
   return `${text.slice(0, array[0])}[${eol}${entryIndent}${rendered}${eol}${closeIndent}]${text.slice(array[1])}`;
+}
+
+/** The registry text with the flag's `enabled` set to false; splices the text so formatting survives. */
+export function setEnabledFalse(text: string, flag: string, file = 'flags.json'): string {
+  let json;
+  try {
+    json = parseJsonWithPositions(text);
+  } catch (error) {
+    if (error instanceof JsonSyntaxError) throw new Error(`${file}:${error.position.line}:${error.position.column}: ${error.message}`);
+    throw error;
+  }
+  const doc = json.value as { flags?: unknown };
+  const list = Array.isArray(doc?.flags) ? (doc.flags as unknown[]) : [];
+  const index = list.findIndex((f) => typeof f === 'object' && f !== null && (f as { flag?: unknown }).flag === flag);
+  if (index < 0) throw new Error(`${file}: no flag "${flag}" to disable; the registry may have changed since it was loaded`);
+  const enabledRange = json.rangeOf(`/flags/${index}/enabled`);
+  if (enabledRange) return text.slice(0, enabledRange[0]) + 'false' + text.slice(enabledRange[1]);
+  // No `enabled` member yet: add one right after `"flag": "..."`, on its own line if the object is
+  // laid out one member per line, inline otherwise.
+  const flagRange = json.rangeOf(`/flags/${index}/flag`)!;
+  const keyOffset = json.keyOffsetOf(`/flags/${index}/flag`)!;
+  const lineStart = text.lastIndexOf('\n', keyOffset - 1) + 1;
+  const before = text.slice(lineStart, keyOffset);
+  const ownLine = /^\s*$/.test(before);
+  // The file's own line ends: a CRLF file stays CRLF throughout.
+  const newline = text[lineStart - 2] === '\r' ? '\r\n' : '\n';
+  const separator = ownLine ? `,${newline}${before}` : ', ';
+  return text.slice(0, flagRange[1]) + `${separator}"enabled": false` + text.slice(flagRange[1]);
 }

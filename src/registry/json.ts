@@ -78,6 +78,17 @@ interface ContainerSpans {
   offsets: number[];
 }
 
+/** The value at a JSON pointer in a parsed document, or undefined where there is none. */
+export function valueAtPointer(root: unknown, pointer: string): unknown {
+  let node = root;
+  for (const raw of pointer.split('/').slice(1)) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    const segment = raw.replaceAll('~1', '/').replaceAll('~0', '~');
+    node = Array.isArray(node) ? node[Number(segment)] : Object.hasOwn(node, segment) ? (node as Record<string, unknown>)[segment] : undefined;
+  }
+  return node;
+}
+
 export interface ParseOptions {
   /** Accept repeated keys, the last one winning, as `JSON.parse` does (default false: an error). */
   allowDuplicateKeys?: boolean;

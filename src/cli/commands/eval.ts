@@ -1,6 +1,7 @@
 /** `modelflags eval`: what a context gets from a flag, and why. */
 import { bucketFor, compileRegistry, DEFAULT_RULE, DISABLED_RULE, outcome, reasonFor, resolve as resolveFlag, type CompiledFlag, type EvaluationContext } from '../../runtime/evaluate/evaluator.js';
-import { rolloutThreshold, ROLLOUT_TOTAL_WEIGHT, type Registry } from '../../registry/model.js';
+import { valueAtPointer } from '../../registry/json.js';
+import { rolloutThreshold, ROLLOUT_TOTAL_WEIGHT } from '../../registry/model.js';
 import { didYouMean } from '../../registry/suggest.js';
 import { UsageError } from '../args.js';
 import { defineCommand } from '../command.js';
@@ -28,15 +29,6 @@ function rolloutExplanations(flag: CompiledFlag, ctx: EvaluationContext, decidin
     out.push({ rule: rule.index + 1, percentage, bucket, inRollout, text: inRollout ? `${head} bucket ${shown} < ${percentage}, in the rollout` : `${head} bucket ${shown} ≥ ${percentage}, not in the rollout` });
   }
   return out;
-}
-
-function readPointer(registry: Registry, pointer: string): unknown {
-  let node: unknown = registry.json.value;
-  for (const raw of pointer.split('/').slice(1)) {
-    const segment = raw.replaceAll('~1', '/').replaceAll('~0', '~');
-    node = Array.isArray(node) ? node[Number(segment)] : (node as Record<string, unknown>)[segment];
-  }
-  return node;
 }
 
 export default defineCommand(
@@ -71,7 +63,7 @@ export default defineCommand(
   const reason = reasonFor(flag, ruleIndex);
   const rule = ruleIndex >= 0 ? registry.byKey.get(flagKey)!.rules[ruleIndex] : undefined;
   const rulePointer = `${flag.definition.pointer}/rules/${ruleIndex}`;
-  const rawCondition = rule ? (readPointer(registry, `${rulePointer}/condition`) as unknown) : undefined;
+  const rawCondition = rule ? (valueAtPointer(registry.json.value, `${rulePointer}/condition`) as unknown) : undefined;
   const rollouts = ruleIndex === DISABLED_RULE ? [] : rolloutExplanations(flag, ctx, ruleIndex);
   if (values.json) {
     io.out(JSON.stringify({ flag: flagKey, value, variant: String(value), reason, ruleIndex: rule ? ruleIndex : null, condition: rawCondition ?? null, rollouts }, null, 2));

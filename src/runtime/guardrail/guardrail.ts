@@ -12,8 +12,7 @@
  * looks: the e-processes look at every sample.
  */
 import { readFileSync } from 'node:fs';
-import type { EvaluationContext } from '../evaluate/evaluator.js';
-import { JsonSyntaxError, parseJsonWithPositions } from '../../registry/json.js';
+import { setEnabledFalse } from '../../registry/edit.js';
 import {
   createMetrics,
   metricDefinition,
@@ -491,30 +490,3 @@ function decodeUtf8(bytes: Buffer, path: string): string {
   }
 }
 
-/** The registry text with the flag's `enabled` set to false; splices the text so formatting survives. */
-export function setEnabledFalse(text: string, flag: string, file = 'flags.json'): string {
-  let json;
-  try {
-    json = parseJsonWithPositions(text);
-  } catch (error) {
-    if (error instanceof JsonSyntaxError) throw new Error(`${file}:${error.position.line}:${error.position.column}: ${error.message}`);
-    throw error;
-  }
-  const doc = json.value as { flags?: unknown };
-  const list = Array.isArray(doc?.flags) ? (doc.flags as unknown[]) : [];
-  const index = list.findIndex((f) => typeof f === 'object' && f !== null && (f as EvaluationContext)['flag'] === flag);
-  if (index < 0) throw new Error(`${file}: no flag "${flag}" to disable; the registry may have changed since it was loaded`);
-  const enabledRange = json.rangeOf(`/flags/${index}/enabled`);
-  if (enabledRange) return text.slice(0, enabledRange[0]) + 'false' + text.slice(enabledRange[1]);
-  // No `enabled` member yet: add one right after `"flag": "..."`, on its own line if the object is
-  // laid out one member per line, inline otherwise.
-  const flagRange = json.rangeOf(`/flags/${index}/flag`)!;
-  const keyOffset = json.keyOffsetOf(`/flags/${index}/flag`)!;
-  const lineStart = text.lastIndexOf('\n', keyOffset - 1) + 1;
-  const before = text.slice(lineStart, keyOffset);
-  const ownLine = /^\s*$/.test(before);
-  // The file's own line ends: a CRLF file stays CRLF throughout.
-  const newline = text[lineStart - 2] === '\r' ? '\r\n' : '\n';
-  const separator = ownLine ? `,${newline}${before}` : ', ';
-  return text.slice(0, flagRange[1]) + `${separator}"enabled": false` + text.slice(flagRange[1]);
-}

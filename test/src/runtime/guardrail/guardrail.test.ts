@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFlags, type Flags } from '../../../../src/runtime/flags.js';
-import { createGuardrail, setEnabledFalse, type GuardrailTrip } from '../../../../src/runtime/guardrail/guardrail.js';
+import { createGuardrail, type GuardrailTrip } from '../../../../src/runtime/guardrail/guardrail.js';
+import { setEnabledFalse } from '../../../../src/registry/edit.js';
 import { fileSource, staticSource } from '../../../../src/runtime/sources/sources.js';
 
 const REGISTRY_TEXT = `{

@@ -12,35 +12,14 @@ export type {
   RegistryContract,
 } from './runtime/flags.js';
 export type { EvaluationRecord } from './runtime/flags.js';
-export {
-  createMetrics,
-  jsonlExporter,
-  mannWhitneyTest,
-  metricDefinition,
-  quantileInterval,
-  SlidingWindow,
-  STANDARD_METRICS,
-  summarizeSamples,
-  twoProportionTest,
-  welchTest,
-  wilsonInterval,
-} from './runtime/metrics/metrics.js';
-export type {
-  Interval,
-  JsonlExporter,
-  JsonlExporterErrorEvent,
-  JsonlExporterOptions,
-  MetricDefinition,
-  MetricKind,
-  MetricsOptions,
-  MetricsStore,
-  MetricSummary,
-  SampleEvent,
-  TestResult,
-  TrackEvent,
-  TrackSource,
-  VariantSummary,
-} from './runtime/metrics/metrics.js';
+export { createMetrics, SlidingWindow } from './runtime/metrics/store.js';
+export { jsonlExporter } from './runtime/metrics/jsonl.js';
+export { metricDefinition, STANDARD_METRICS } from './runtime/metrics/definitions.js';
+export { quantileInterval, summarizeSamples, wilsonInterval } from './runtime/metrics/statistics.js';
+export type { Interval, MetricSummary, VariantSummary } from './runtime/metrics/statistics.js';
+export type { JsonlExporter, JsonlExporterErrorEvent, JsonlExporterOptions } from './runtime/metrics/jsonl.js';
+export type { MetricDefinition, MetricKind, TrackEvent, TrackSource } from './runtime/metrics/definitions.js';
+export type { MetricsOptions, MetricsStore, SampleEvent } from './runtime/metrics/store.js';
 export { createGuardrail, createJudgeSampler, DEFAULT_CHECKS, writeKillSwitch } from './runtime/guardrail/guardrail.js';
 export { setEnabledFalse } from './registry/edit.js';
 export type {
@@ -56,8 +35,10 @@ export type {
   KillSwitchWriteOptions,
 } from './runtime/guardrail/guardrail.js';
 export type { SequentialEvidence } from './runtime/guardrail/sequential.js';
-export { fileSource, staticSource } from './runtime/sources/sources.js';
-export type { FileSourceOptions, FlagSource, SourceDocument, SourceSink } from './runtime/sources/sources.js';
+export { fileSource } from './runtime/sources/file.js';
+export { staticSource } from './runtime/sources/static.js';
+export type { FileSourceOptions } from './runtime/sources/file.js';
+export type { FlagSource, SourceDocument, SourceSink } from './runtime/sources/source.js';
 export { httpSource } from './runtime/sources/http.js';
 export type { HttpSourceOptions } from './runtime/sources/http.js';
 export { compileRegistry, MAX_BUCKETING_VALUE_LENGTH } from './runtime/evaluate/evaluator.js';

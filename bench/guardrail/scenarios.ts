@@ -17,9 +17,11 @@
  */
 import { createFlags } from '../../src/runtime/flags.js';
 import { createGuardrail, type GuardrailCheck } from '../../src/runtime/guardrail/guardrail.js';
-import { createMetrics, normalQuantile, type MetricDefinition } from '../../src/runtime/metrics/metrics.js';
+import { createMetrics } from '../../src/runtime/metrics/store.js';
+import { normalQuantile } from '../../src/runtime/metrics/statistics.js';
+import { type MetricDefinition } from '../../src/runtime/metrics/definitions.js';
 import { createJudgeSampler } from '../../src/runtime/guardrail/guardrail.js';
-import { staticSource } from '../../src/runtime/sources/sources.js';
+import { staticSource } from '../../src/runtime/sources/static.js';
 import { seededRandom } from '../../test/support/random.js';
 
 export type ScenarioName = 'errors' | 'aa' | 'latency' | 'judge';

@@ -19,8 +19,8 @@ import {
 import { formatIssue, parseRegistry, type RegistryIssue } from '../registry/validate.js';
 import { type FlagValue, type Registry } from '../registry/model.js';
 import { describeErrno } from '../io/file-write.js';
-import type { FlagSource, SourceDocument } from './sources/sources.js';
-import type { TrackEvent } from './metrics/metrics.js';
+import type { FlagSource, SourceDocument } from './sources/source.js';
+import type { TrackEvent } from './metrics/definitions.js';
 
 export interface EvaluationDetail<T extends FlagValue = FlagValue> {
   flag: string;

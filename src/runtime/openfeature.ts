@@ -16,7 +16,7 @@ import {
 } from '@openfeature/server-sdk';
 import { createFlags, type EvaluationDetail, type Flags, type RegistryContract } from './flags.js';
 import type { FlagValueType } from '../registry/model.js';
-import type { FlagSource } from './sources/sources.js';
+import type { FlagSource } from './sources/source.js';
 
 /**
  * The part of a flags client the provider uses. Structural, so a client typed by the generated

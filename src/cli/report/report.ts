@@ -6,7 +6,8 @@
  * incident or a PR, and read where scripts are blocked).
  */
 import { createGuardrail, DEFAULT_CHECKS, type GuardedFlags, type GuardrailTrip } from '../../runtime/guardrail/guardrail.js';
-import { metricDefinition, quantileSorted, summarizeSamples, wilsonInterval, type Interval, type MetricDefinition, type MetricSummary, type TrackEvent } from '../../runtime/metrics/metrics.js';
+import { metricDefinition, type MetricDefinition, type TrackEvent } from '../../runtime/metrics/definitions.js';
+import { quantileSorted, summarizeSamples, wilsonInterval, type Interval, type MetricSummary } from '../../runtime/metrics/statistics.js';
 import type { Registry } from '../../registry/model.js';
 
 /** One line of a metrics file. */

@@ -13,16 +13,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { setEnabledFalse } from '../../registry/edit.js';
-import {
-  createMetrics,
-  metricDefinition,
-  summarizeSamples,
-  type MetricDefinition,
-  type MetricsStore,
-  type MetricSummary,
-  type SampleEvent,
-  type TrackEvent,
-} from '../metrics/metrics.js';
+import { createMetrics, type MetricsStore, type SampleEvent } from '../metrics/store.js';
+import { metricDefinition, type MetricDefinition, type TrackEvent } from '../metrics/definitions.js';
+import { summarizeSamples, type MetricSummary } from '../metrics/statistics.js';
 import type { Registry } from '../../registry/model.js';
 import { describeErrno, FileWriteError, writeFileAtomic } from '../../io/file-write.js';
 import { RateTest, rateNull, ValueTest, type SequentialEvidence, type SequentialTest } from './sequential.js';

@@ -17,7 +17,7 @@
  * moves when a block closes, on the variant sample or on the control sample that completes it.
  */
 
-import { normalQuantile } from '../metrics/metrics.js';
+import { normalQuantile } from '../metrics/statistics.js';
 
 /** Which arm a sample came from. */
 export type Arm = 'control' | 'variant';

@@ -4,7 +4,9 @@
  */
 import { AppConfigDataClient, GetLatestConfigurationCommand, StartConfigurationSessionCommand, type GetLatestConfigurationCommandOutput } from '@aws-sdk/client-appconfigdata';
 import { describeErrno } from '../../io/file-write.js';
-import { durationOption, pollingSource, sizeOption, type FlagSource, type PollResult } from './sources.js';
+import { durationOption, sizeOption } from '../limits.js';
+import { pollingSource, type PollResult } from './polling.js';
+import { type FlagSource } from './source.js';
 
 export interface AppConfigSourceOptions {
   /** A configured client (region, credentials, endpoint); by default one from the environment. */

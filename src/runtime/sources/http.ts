@@ -3,7 +3,9 @@
  * runtime stays free of dependencies.
  */
 import { describeErrno } from '../../io/file-write.js';
-import { durationOption, pollingSource, sizeOption, type FlagSource, type PollResult } from './sources.js';
+import { durationOption, sizeOption } from '../limits.js';
+import { pollingSource, type PollResult } from './polling.js';
+import { type FlagSource } from './source.js';
 
 export interface HttpSourceOptions {
   /** Time between polls while the server answers (default 30 000 ms). */

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jsonlExporter } from '../../../src/runtime/metrics/metrics.js';
+import { jsonlExporter } from '../../../src/runtime/metrics/jsonl.js';
 import { buildReport, parseMetricsLines } from '../../../src/cli/report/report.js';
 import { createSimulation } from '../runtime/guardrail/simulation.js';
 import { runCli } from '../../support/cli.js';

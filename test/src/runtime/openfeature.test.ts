@@ -5,8 +5,10 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, OpenFeature, ProviderEvents, ProviderStatus, type EventDetails } from '@openfeature/server-sdk';
 import { ModelFlagsProvider } from '../../../src/runtime/openfeature.js';
 import { createFlags } from '../../../src/runtime/flags.js';
-import type { TrackEvent } from '../../../src/runtime/metrics/metrics.js';
-import { fileSource, staticSource, type FlagSource } from '../../../src/runtime/sources/sources.js';
+import type { TrackEvent } from '../../../src/runtime/metrics/definitions.js';
+import { fileSource } from '../../../src/runtime/sources/file.js';
+import { staticSource } from '../../../src/runtime/sources/static.js';
+import { type FlagSource } from '../../../src/runtime/sources/source.js';
 
 const registry = {
   flags: [

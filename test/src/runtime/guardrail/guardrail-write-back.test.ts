@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createFlags, type ChangeEvent, type Flags } from '../../../../src/runtime/flags.js';
 import { createGuardrail, writeKillSwitch } from '../../../../src/runtime/guardrail/guardrail.js';
-import { fileSource, staticSource } from '../../../../src/runtime/sources/sources.js';
+import { fileSource } from '../../../../src/runtime/sources/file.js';
+import { staticSource } from '../../../../src/runtime/sources/static.js';
 
 const REGISTRY_TEXT = `{
   "flags": [

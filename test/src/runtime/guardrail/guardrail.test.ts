@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFlags, type Flags } from '../../../../src/runtime/flags.js';
 import { createGuardrail, type GuardrailTrip } from '../../../../src/runtime/guardrail/guardrail.js';
 import { setEnabledFalse } from '../../../../src/registry/edit.js';
-import { fileSource, staticSource } from '../../../../src/runtime/sources/sources.js';
+import { fileSource } from '../../../../src/runtime/sources/file.js';
+import { staticSource } from '../../../../src/runtime/sources/static.js';
 
 const REGISTRY_TEXT = `{
   "flags": [

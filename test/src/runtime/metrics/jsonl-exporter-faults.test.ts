@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { jsonlExporter } from '../../../../src/runtime/metrics/metrics.js';
+import { jsonlExporter } from '../../../../src/runtime/metrics/jsonl.js';
 
 const repo = resolve(import.meta.dirname, '../../../..');
 const tsx = join(repo, 'node_modules/tsx/dist/esm/index.mjs');
@@ -30,7 +30,7 @@ interface Run {
 function runScript(body: string, fileSizeLimitKiB?: number): Promise<Run> {
   const script = join(dir, 'script.mts');
   // The exporter's timer does not hold the process open, so the script keeps it alive while it waits.
-  writeFileSync(script, `import { jsonlExporter } from ${JSON.stringify(join(repo, 'src/runtime/metrics/metrics.js'))};\nconst keepAlive = setInterval(() => {}, 60_000);\n${body}\nclearInterval(keepAlive);\n`);
+  writeFileSync(script, `import { jsonlExporter } from ${JSON.stringify(join(repo, 'src/runtime/metrics/jsonl.js'))};\nconst keepAlive = setInterval(() => {}, 60_000);\n${body}\nclearInterval(keepAlive);\n`);
   const node = `${JSON.stringify(process.execPath)} --conditions=modelflags-source --import ${JSON.stringify(tsx)} ${JSON.stringify(script)}`;
   const command = fileSizeLimitKiB === undefined ? `exec ${node}` : `ulimit -f ${fileSizeLimitKiB} && exec ${node}`;
   return new Promise((done) => {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFlags } from '../../../../src/runtime/flags.js';
 import { httpSource } from '../../../../src/runtime/sources/http.js';
-import { backoffDelay } from '../../../../src/runtime/sources/sources.js';
+import { backoffDelay } from '../../../../src/runtime/sources/polling.js';
 import { closeServer } from '../../../support/loopback.js';
 import { nextFlagsEvent } from '../../../support/wait.js';
 

@@ -1,6 +1,6 @@
 /**
  * The automatic rollback: compares each variant of a flag with the control after every tracked
- * sample, with anytime-valid sequential tests (`src/sequential.ts`), and when one is worse beyond
+ * sample, with anytime-valid sequential tests (`sequential.ts`), and when one is worse beyond
  * a margin, rolls it back at once, emits the evidence and optionally writes the decision to the
  * registry file.
  *

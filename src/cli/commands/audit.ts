@@ -58,7 +58,7 @@ export interface AuditOptions {
 
 export class AuditInputError extends Error {}
 
-export const RULES: Readonly<Record<FindingKind, { name: string; short: string; full: string; level: 'error' | 'warning' }>> = {
+const RULES: Readonly<Record<FindingKind, { name: string; short: string; full: string; level: 'error' | 'warning' }>> = {
   expired: {
     name: 'ExpiredFlag',
     short: 'Flag is past its cleanup_by date',
@@ -102,7 +102,7 @@ function shellWord(value: FlagValue): string {
   return /^[\w.:@/+-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`;
 }
 
-export function removeCommand(flag: string, keep: FlagValue | undefined): string {
+function removeCommand(flag: string, keep: FlagValue | undefined): string {
   return `npx remove-flag ${flag} --keep ${keep === undefined ? '<variant>' : shellWord(keep)}`;
 }
 

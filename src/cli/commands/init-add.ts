@@ -11,12 +11,12 @@ import type { CliIO } from '../../io/process-io.js';
 import { UsageError, type ParsedValues } from '../args.js';
 import type { ADD, INIT } from './specs.js';
 
-export const DEFAULT_CLEANUP_DAYS = 90;
+const DEFAULT_CLEANUP_DAYS = 90;
 /** The ESLint rule require-cleanup-date's default maxHorizonDays: a date past it would fail lint on the first read. */
 const MAX_CLEANUP_DAYS = 180;
 const DAY_MS = 86_400_000;
 
-export const SCHEMA_PATH = './node_modules/modelflags/schema/flags.schema.json';
+const SCHEMA_PATH = './node_modules/modelflags/schema/flags.schema.json';
 
 function todayUtc(): string {
   return new Date().toISOString().slice(0, 10);

@@ -19,7 +19,7 @@ const DEFAULT_MAX_REGISTRY_BYTES = 8 * 1024 * 1024;
  * after 1 ms, which turned `pollIntervalMs: Infinity` into polling every millisecond; every delay
  * is clamped to this instead.
  */
-export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
 /**
  * A duration option, checked when the source is created, so that a mistake is an error at startup

@@ -44,8 +44,8 @@ const boundaries = {
     { regex: '^eslint-plugin-modelflags(/|$)', message: boundary.detection },
     { regex: '^modelflags/(?!(registry|cli|io)$)', message: boundary.detection },
     { regex: '^modelflags/cli$', allowTypeImports: true, message: boundary.detection },
-    // TODO lead: after merge — rules/detection/scan.ts describes read errors with modelflags/io's
-    // describeErrno, a value import: keep it (and drop allowImportNames' note) or move the helper.
+    // TODO lead: after merge — rules/detection/scan.ts imports describeErrno, a value, from
+    // modelflags/io, which detection may otherwise import types from only: keep this exception or move the helper.
     { regex: '^modelflags/io$', allowTypeImports: true, allowImportNames: ['describeErrno'], message: boundary.detection },
   ],
   codemods: (out) => [{ regex: out, message: boundary.codemods }],

@@ -29,7 +29,7 @@ export interface AppConfigFeatureFlags {
 }
 
 /** The published limits of the `AWS.AppConfig.FeatureFlags` type. */
-export const APPCONFIG_LIMITS = {
+const APPCONFIG_LIMITS = {
   keyPattern: /^[a-z][a-zA-Z\d_-]{0,63}$/,
   nameLength: 64,
   descriptionLength: 1024,

@@ -21,7 +21,7 @@ export interface FlagdDocument {
 }
 
 /** Variant names in flagd are strings; ours are the values, so the name is the value as text. */
-export function variantName(value: FlagValue): string {
+function variantName(value: FlagValue): string {
   return String(value);
 }
 

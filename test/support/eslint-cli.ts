@@ -23,8 +23,8 @@ export interface LintMessage {
 }
 
 /** The import line an eslint.config.js in a temporary project uses for the built plugin. */
-export function importBuiltPlugin(): string {
-  if (!existsSync(builtPlugin)) throw new Error(`${builtPlugin} is missing: run \`npx tsc -p tsconfig.build.json\` (npm ci runs it through "prepare")`);
+function importBuiltPlugin(): string {
+  if (!existsSync(builtPlugin)) throw new Error(`${builtPlugin} is missing: run \`npm run build\` (npm ci runs it through "prepare")`);
   return `import modelflags from ${JSON.stringify(pathToFileURL(builtPlugin).href)};\n`;
 }
 

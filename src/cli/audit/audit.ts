@@ -62,7 +62,7 @@ export interface AuditOptions {
 
 export class AuditInputError extends Error {}
 
-export const RULES: Readonly<Record<FindingKind, { name: string; short: string; full: string; level: 'error' | 'warning' }>> = {
+const RULES: Readonly<Record<FindingKind, { name: string; short: string; full: string; level: 'error' | 'warning' }>> = {
   expired: {
     name: 'ExpiredFlag',
     short: 'Flag is past its cleanup_by date',

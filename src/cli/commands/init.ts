@@ -7,7 +7,7 @@ import { UsageError } from '../args.js';
 import { defineCommand } from '../command.js';
 import { registryOption } from '../options.js';
 
-export const SCHEMA_PATH = './node_modules/modelflags/schema/flags.schema.json';
+const SCHEMA_PATH = './node_modules/modelflags/schema/flags.schema.json';
 
 /** The README's ESLint config, naming the registry just written. */
 function eslintConfig(registryPath: string): string {

@@ -98,7 +98,7 @@ function intern<T>(value: T): T {
 }
 const internedStrings = new Map<string, string>();
 
-export function compileFlag(def: FlagDefinition): CompiledFlag {
+function compileFlag(def: FlagDefinition): CompiledFlag {
   const prefix = murmurPrefix(def.key);
   const bucketBy = intern(def.bucketBy);
   const rules = def.rules.map((rule) => compileRule(rule, bucketBy, prefix));

@@ -64,14 +64,14 @@ export function wilsonInterval(successes: number, n: number, confidence = 0.95):
   return { estimate: p, low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
 }
 
-export function mean(xs: ArrayLike<number>): number {
+function mean(xs: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < xs.length; i++) s += xs[i]!;
   return s / xs.length;
 }
 
 /** Sample variance (n - 1 denominator). */
-export function variance(xs: ArrayLike<number>, m = mean(xs)): number {
+function variance(xs: ArrayLike<number>, m = mean(xs)): number {
   if (xs.length < 2) return 0;
   let s = 0;
   for (let i = 0; i < xs.length; i++) s += (xs[i]! - m) ** 2;
@@ -79,7 +79,7 @@ export function variance(xs: ArrayLike<number>, m = mean(xs)): number {
 }
 
 /** Student-t interval for the mean. */
-export function meanInterval(xs: ArrayLike<number>, confidence = 0.95): Interval {
+function meanInterval(xs: ArrayLike<number>, confidence = 0.95): Interval {
   const n = xs.length;
   if (n === 0) return { estimate: NaN, low: NaN, high: NaN };
   const m = mean(xs);
@@ -190,7 +190,7 @@ function logGamma(x: number): number {
 }
 
 /** Regularized incomplete beta I_x(a, b) (Numerical Recipes, continued fraction). */
-export function incompleteBeta(x: number, a: number, b: number): number {
+function incompleteBeta(x: number, a: number, b: number): number {
   if (x <= 0) return 0;
   if (x >= 1) return 1;
   const front = Math.exp(logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log(1 - x));

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 export type Scalar = string | number | boolean;
 export type Kind = 'string' | 'number' | 'version' | 'mixed';
 
-export const ATTRIBUTES: Readonly<Record<string, Kind>> = {
+const ATTRIBUTES: Readonly<Record<string, Kind>> = {
   user_segment: 'string',
   customer_id: 'string',
   country: 'string',
@@ -27,8 +27,7 @@ export const ATTRIBUTES: Readonly<Record<string, Kind>> = {
   conversation_id: 'string',
 };
 const ATTRIBUTE_NAMES = Object.keys(ATTRIBUTES);
-const NON_BUCKET_ATTRIBUTES = ATTRIBUTE_NAMES.filter((a) => !['targetingKey', 'org_id', 'conversation_id'].includes(a));
-export const CUSTOM_BUCKET_ATTRIBUTES = ['org_id', 'conversation_id', 'customer_id'] as const;
+const CUSTOM_BUCKET_ATTRIBUTES = ['org_id', 'conversation_id', 'customer_id'] as const;
 
 const STRING_POOL = ['internal', 'beta', 'external', 'acme', 'globex', 'initech', 'US', 'DE', 'free', 'pro', 'a', 'ab', 'abc', 'x@acme.com', ''];
 const NUMBER_POOL = [-5, 0, 1, 2, 3, 10, 99.5, 100, 1e6];
@@ -102,7 +101,7 @@ function attributeTest(attribute: string): fc.Arbitrary<AttributeTestJson> {
 }
 
 /** A percentage with zero, one or two decimals, written as JSON writes it. */
-export const percentage = fc.oneof(
+const percentage = fc.oneof(
   fc.integer({ min: 0, max: 100 }),
   fc.integer({ min: 0, max: 1000 }).map((n) => n / 10),
   fc.integer({ min: 0, max: 10000 }).map((n) => n / 100),
@@ -304,8 +303,7 @@ export const hostileContext: fc.Arbitrary<HostileContext> = fc
     }
   });
 
-export function isAscii(s: string): boolean {
+function isAscii(s: string): boolean {
   return /^[\x00-\x7f]*$/.test(s);
 }
 
-export { NON_BUCKET_ATTRIBUTES };

@@ -247,10 +247,6 @@ export function literalValue(node: AstNode | null | undefined): FlagValue | null
   }
 }
 
-export function isLiteral(node: AstNode | null | undefined): boolean {
-  return literalValue(node) !== undefined;
-}
-
 /** Strips type-only wrappers that do not change the runtime value. */
 export function unwrapTypeWrappers(node: AstNode): AstNode {
   let n = node;

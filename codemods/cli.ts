@@ -7,7 +7,7 @@ import { formatHelp, packageVersion, parseCommand, progressLine, UsageError, typ
 import { removeFlag } from './remove-flag.js';
 import { formatJsonReport, formatReport } from './report.js';
 
-export const REMOVE_FLAG = {
+const REMOVE_FLAG = {
   name: 'remove-flag',
   positionals: '<flag> [paths...]',
   summary: `Retires <flag>: every read becomes <variant>, code made constant by that is simplified, the flag

@@ -73,7 +73,7 @@ export async function remainingMentions(
 }
 
 /** What a retired flag may still be read through in code remove-flag did not rewrite. */
-export interface KeyNames {
+interface KeyNames {
   flag: string;
   /** Exported identifiers the rewrite found holding the key (`MODEL_FLAG`, `Keys.Model`). */
   holders: readonly string[];
@@ -84,7 +84,7 @@ export interface KeyNames {
  * form as a property (`flags.inference_model`, `useFlags().inferenceModel`), or an identifier
  * that held it. Comments and longer strings (a log message) do not count.
  */
-export function keyMentions(file: string, text: string, names: readonly KeyNames[], rewritten: boolean): Site[] {
+function keyMentions(file: string, text: string, names: readonly KeyNames[], rewritten: boolean): Site[] {
   const candidates = names.filter((n) => [n.flag, camelCase(n.flag), ...n.holders.map(lastSegment)].some((t) => text.includes(t)));
   if (candidates.length === 0) return [];
   let tokens: Token[];

@@ -70,7 +70,7 @@ export class SourceParseError extends Error {
   }
 }
 
-export function parserFor(file: string): 'ts' | 'tsx' {
+function parserFor(file: string): 'ts' | 'tsx' {
   return allowsJsx(file) ? 'tsx' : 'ts';
 }
 

@@ -17,7 +17,7 @@ import { isNode, isStatementList, isTerminator, type AstNode } from '../ast.js';
 import { classFieldOfConstant, bindingOfConstant } from './bindings.js';
 import { booleanOfConstant, logicalOfConstantLeft, logicalOfConstantRight, notOfConstant } from './booleans.js';
 import { binaryOfConstants, typeofConstant } from './comparisons.js';
-import { collectTopLevel, Simplifier, type ContainerPass, type ExpressionPass, type StatementPass } from './context.js';
+import { collectTopLevel, Simplifier, type ContainerPass, type ExpressionPass, type StatementOutcome, type StatementPass } from './context.js';
 import { attributeOfConstant, constantChildren } from './jsx.js';
 import { listIncludes, tableLookup } from './lookups.js';
 import { constantStatement, ifAsSingleStatement, ifOfConstant, ternaryOfConstant } from './statements.js';
@@ -31,7 +31,7 @@ export { removeUnused } from './unused.js';
 export { isTestFile, testOverrideEdits } from './test-setup.js';
 export { singleReturnExpression, wrapperOf } from './wrappers.js';
 
-export const EXPRESSION_PASSES: readonly ExpressionPass[] = [
+const EXPRESSION_PASSES: readonly ExpressionPass[] = [
   binaryOfConstants,
   notOfConstant,
   typeofConstant,
@@ -49,9 +49,9 @@ export const EXPRESSION_PASSES: readonly ExpressionPass[] = [
   attributeOfConstant,
 ];
 
-export const STATEMENT_PASSES: readonly StatementPass[] = [ifOfConstant, switchOnConstant, constantStatement, flagAssertion, bindingOfConstant, wrapperCalls];
+const STATEMENT_PASSES: readonly StatementPass[] = [ifOfConstant, switchOnConstant, constantStatement, flagAssertion, bindingOfConstant, wrapperCalls];
 
-export const CONTAINER_PASSES: readonly ContainerPass[] = [constantChildren, classFieldOfConstant];
+const CONTAINER_PASSES: readonly ContainerPass[] = [constantChildren, classFieldOfConstant];
 
 const PASSES_BY_TYPE = new Map<string, ExpressionPass[]>();
 for (const pass of EXPRESSION_PASSES) for (const type of pass.types) PASSES_BY_TYPE.set(type, [...(PASSES_BY_TYPE.get(type) ?? []), pass]);
@@ -116,7 +116,7 @@ function fold(node: AstNode, parent: AstNode, key: string, s: Simplifier): AstNo
 function simplifyStatements(list: AstNode[], owner: AstNode, s: Simplifier): void {
   for (let i = 0; i < list.length; i++) {
     const statement = list[i]!;
-    let outcome: ReturnType<StatementPass['apply']>;
+    let outcome: StatementOutcome;
     for (const pass of STATEMENT_PASSES) {
       outcome = pass.apply(statement, list, i, owner, s);
       if (outcome !== undefined) break;

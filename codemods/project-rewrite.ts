@@ -1,12 +1,10 @@
-/**
- * The rewrite across files: which files go through rewrite.ts, in which order, and what one
- * file's rewrite tells about its importers (constants they can inline, keys they read).
- */
+/** Which files go through rewrite.ts, in which order, and what one file's rewrite tells its importers. */
 import { camelCase, diskProject, findFlagReads, mightContainReads, parseForDetection, type CustomReader } from 'eslint-plugin-modelflags/detection';
 import type { FlagValue, Registry } from 'modelflags/registry';
 import { isImportedAnywhere, importSources, reExports, resolveImport, STAR_EXPORT } from './import-graph.js';
 import { isGenerated } from './project-files.js';
-import type { ConstantExport, RewriteResult } from './rewrite.js';
+import type { ConstantExport } from './constant-exports.js';
+import type { RewriteResult } from './rewrite.js';
 
 /**
  * The rewrite across files: files mentioning a retired key first, then, to a fixed point, files

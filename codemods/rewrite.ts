@@ -17,8 +17,6 @@ import { isTestFile, removeUnused, simplify, Simplifier, testOverrideEdits } fro
 import { applyEdits, keyListEdits } from './text-edits.js';
 import { countQuotes, planWindow, restoreWindow, type WindowPlan } from './window.js';
 
-export type { ConstantExport } from './constant-exports.js';
-
 export interface Site {
   file: string;
   line: number;

@@ -32,6 +32,55 @@ export function children(node: AstNode): { child: AstNode; key: string; index: n
   return out;
 }
 
+/**
+ * Replaces each node under `root` that `replacementFor` returns a replacement for, and walks on
+ * into the others; returns the parents whose children were replaced. A replaced shorthand
+ * property value (`{ model }`) is written out (`{ model: 'x' }`). Walks by hand rather than with
+ * {@link walk}: a replacement needs the parent and the field that holds the node.
+ */
+export function replaceWithin(root: AstNode, replacementFor: (child: AstNode, parent: AstNode, key: string) => AstNode | undefined): AstNode[] {
+  const parents: AstNode[] = [];
+  const visit = (node: AstNode): void => {
+    for (const { child, key, index } of children(node)) {
+      const replacement = replacementFor(child, node, key);
+      if (replacement === undefined) {
+        visit(child);
+        continue;
+      }
+      if (node.type === 'ObjectProperty' && node.shorthand && key === 'value') {
+        node.shorthand = false;
+        node.key = { type: 'Identifier', name: child.name as string };
+      }
+      if (index === undefined) node[key] = replacement;
+      else (node[key] as AstNode[])[index] = replacement;
+      parents.push(node);
+    }
+  };
+  visit(root);
+  return parents;
+}
+
+/** Whether `key` of `node` holds a list of statements (a block, a module, a `case`). */
+export function isStatementList(node: AstNode, key: string): boolean {
+  return (
+    (key === 'body' && (node.type === 'Program' || node.type === 'BlockStatement' || node.type === 'StaticBlock' || node.type === 'TSModuleBlock')) ||
+    (key === 'consequent' && node.type === 'SwitchCase')
+  );
+}
+
+/** Whether a module's statements export the local `name` by an `export { name }` list or `export default name`. */
+export function exportedByName(statements: readonly AstNode[], name: string): boolean {
+  return statements.some(
+    (s) =>
+      (s.type === 'ExportNamedDeclaration' && !s.source && (s.specifiers as AstNode[]).some((sp) => sp.local?.name === name)) ||
+      (s.type === 'ExportDefaultDeclaration' && s.declaration.type === 'Identifier' && s.declaration.name === name),
+  );
+}
+
+export function isCallOf(node: AstNode, name: string): boolean {
+  return node.type === 'CallExpression' && node.callee.type === 'Identifier' && node.callee.name === name;
+}
+
 /** Pre-order walk; returning false from `visit` skips the node's children. */
 export const walk: (node: AstNode, visit: (node: AstNode) => boolean | void) => void = forEachNode;
 
@@ -196,10 +245,6 @@ export function literalValue(node: AstNode | null | undefined): FlagValue | null
     default:
       return undefined;
   }
-}
-
-export function isLiteral(node: AstNode | null | undefined): boolean {
-  return literalValue(node) !== undefined;
 }
 
 /** Strips type-only wrappers that do not change the runtime value. */

@@ -4,9 +4,10 @@
  * input or a write that could not start (nothing changed).
  */
 import { formatHelp, packageVersion, parseCommand, progressLine, UsageError, type CommandSpec, type RemoveFlagEntry } from 'modelflags/cli';
-import { formatReport, removeFlag } from './remove-flag.js';
+import { removeFlag } from './remove-flag.js';
+import { formatJsonReport, formatReport } from './report.js';
 
-export const REMOVE_FLAG = {
+const REMOVE_FLAG = {
   name: 'remove-flag',
   positionals: '<flag> [paths...]',
   summary: `Retires <flag>: every read becomes <variant>, code made constant by that is simplified, the flag
@@ -67,7 +68,7 @@ export const runCli: RemoveFlagEntry['runCli'] = async (argv, io) => {
   } finally {
     progress.end();
   }
-  if (values.json) io.out(JSON.stringify(report, null, 2));
+  if (values.json) io.out(formatJsonReport(report));
   else (report.exitCode === 2 ? io.err : io.out)(formatReport(report, { dryRun: values['dry-run'] }).replace(/\n$/, ''));
   return report.exitCode;
 };

@@ -4,9 +4,14 @@
  * folder left out of them may still read the flag, and removing its entry then breaks that code
  * at run time (an unknown flag) while the report says "removed".
  */
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, relative, sep } from 'node:path';
 import { parse } from '@babel/parser';
-import { camelCase, workspaceRootOf } from 'eslint-plugin-modelflags/detection';
+import { camelCase, listSourceFiles, workspaceRootOf } from 'eslint-plugin-modelflags/detection';
+import { importSources } from './import-graph.js';
+import { coversProject, isGenerated } from './project-files.js';
+import type { ProjectRewrite } from './project-rewrite.js';
+import { generatedModulesFor } from './registry-edit.js';
 import type { Site } from './rewrite.js';
 
 /**
@@ -18,8 +23,57 @@ export function projectRootOf(registryPath: string): string {
   return workspaceRootOf(own) ?? own;
 }
 
+/**
+ * Sites still naming a retired key once the rewrite is done: in the files it rewrote (a read
+ * through something it does not recognise) and in project files outside the paths given (other
+ * workspace packages, folders left out), which it did not rewrite. The entry stays while any is
+ * left: removing it is only safe once nothing in the project can still read the flag.
+ */
+export async function remainingMentions(
+  root: string,
+  cwd: string,
+  paths: readonly string[],
+  discovered: ReadonlySet<string>,
+  rewritten: ReadonlyMap<string, string>,
+  rewrite: Pick<ProjectRewrite, 'decisions' | 'keyExports'>,
+  registryPath: string,
+  known: readonly Site[],
+): Promise<Site[]> {
+  const names = [...rewrite.decisions.keys()].map((flag) => ({
+    flag,
+    holders: [...rewrite.keyExports.values()].flatMap((exports) => [...exports].filter(([, key]) => key === flag).map(([name]) => name)),
+  }));
+  // A script that drives remove-flag names the flags it retires: that is not a read.
+  const isExempt = (file: string, text: string): boolean =>
+    isGenerated(text) || generatedModulesFor(registryPath, [file], new Map([[file, text]])).size > 0 || importSources(text).some((s) => /(^|\/)(codemods\/)?remove-flag(\.[cm]?[jt]s)?$/.test(s));
+  // A file with a site already left for a human keeps the entry anyway, and the human reading it
+  // sees the rest: one report a file and flag is enough.
+  const siteKey = (file: string, flag: string | undefined): string => `${file}\0${flag ?? ''}`;
+  const reported = new Set(known.map((s) => siteKey(s.file, s.flag)));
+  const sites: Site[] = [];
+  for (const [file, text] of rewritten) {
+    if (isExempt(file, text)) continue;
+    const shown = relative(cwd, file).split(sep).join('/');
+    sites.push(...keyMentions(file, text, names, true).filter((s) => !reported.has(siteKey(shown, s.flag)) && !reported.has(siteKey(shown, undefined))));
+  }
+  if (coversProject(root, cwd, paths)) return sites;
+  const { files } = await listSourceFiles(root, ['.'], 'rewrite', ['**/dist/**']);
+  for (const file of files) {
+    if (discovered.has(file)) continue;
+    let text: string;
+    try {
+      text = readFileSync(file, 'latin1');
+    } catch {
+      continue;
+    }
+    if (isExempt(file, text)) continue;
+    sites.push(...keyMentions(file, text, names, false));
+  }
+  return sites;
+}
+
 /** What a retired flag may still be read through in code remove-flag did not rewrite. */
-export interface KeyNames {
+interface KeyNames {
   flag: string;
   /** Exported identifiers the rewrite found holding the key (`MODEL_FLAG`, `Keys.Model`). */
   holders: readonly string[];
@@ -30,7 +84,7 @@ export interface KeyNames {
  * form as a property (`flags.inference_model`, `useFlags().inferenceModel`), or an identifier
  * that held it. Comments and longer strings (a log message) do not count.
  */
-export function keyMentions(file: string, text: string, names: readonly KeyNames[], rewritten: boolean): Site[] {
+function keyMentions(file: string, text: string, names: readonly KeyNames[], rewritten: boolean): Site[] {
   const candidates = names.filter((n) => [n.flag, camelCase(n.flag), ...n.holders.map(lastSegment)].some((t) => text.includes(t)));
   if (candidates.length === 0) return [];
   let tokens: Token[];

@@ -10,7 +10,7 @@
 import type { API, FileInfo, Options } from 'jscodeshift';
 import { loadRegistryFile } from 'modelflags/registry';
 import { removeKeyTableEntries } from './key-tables.js';
-import { parseKeep } from './remove-flag.js';
+import { parseKeep } from './inputs.js';
 import { rewriteSource } from './rewrite.js';
 
 export default function transform(file: FileInfo, api: API, options: Options): string | undefined {

@@ -15,7 +15,7 @@
  * except imports the left-out code really uses, which the passes then treat as used. Anything
  * else gives no plan: the whole file.
  */
-import { camelCase, NON_CHILD_FIELDS, TRIGGER, type CustomReader } from 'eslint-plugin-modelflags/detection';
+import { camelCase, TRIGGER, type CustomReader } from 'eslint-plugin-modelflags/detection';
 import { parseBabel } from 'eslint-plugin-modelflags/detection';
 import { boundNames, declaredNamesWithin, isNode, referenceCounts, walk, type AstNode } from './ast.js';
 
@@ -184,22 +184,22 @@ export function planWindow(input: WindowInput): WindowPlan | undefined {
  */
 function scan(node: AstNode): { names: Set<string>; single: number; double: number } {
   const out = { names: new Set<string>(), single: 0, double: 0 };
-  const visit = (n: AstNode, inAttribute: boolean): void => {
+  const addName = (n: AstNode): void => {
     if (n.type === 'Identifier' || n.type === 'JSXIdentifier') out.names.add(n.name as string);
-    else if (n.type === 'StringLiteral' && !inAttribute && typeof n.extra?.raw === 'string') {
+  };
+  walk(node, (n) => {
+    // A JSX attribute's strings take double quotes whatever the file's habit: names only.
+    if (n.type === 'JSXAttribute') {
+      walk(n, addName);
+      return false;
+    }
+    addName(n);
+    if (n.type === 'StringLiteral' && typeof n.extra?.raw === 'string') {
       if ((n.extra.raw as string).startsWith("'")) out.single++;
       else out.double++;
     }
-    const inside = inAttribute || n.type === 'JSXAttribute';
-    for (const key in n) {
-      if (NON_CHILD_FIELDS.has(key)) continue;
-      const value: unknown = n[key];
-      if (Array.isArray(value)) {
-        for (const child of value) if (isNode(child)) visit(child, inside);
-      } else if (isNode(value)) visit(value, inside);
-    }
-  };
-  visit(node, false);
+    return true;
+  });
   return out;
 }
 

@@ -6,8 +6,9 @@
  *
  *   npx tsx bench/codemod/size.ts [--no-build | --dist DIR] [--no-verify-only] [--runs N] [sizes in kB...]   (default: 100 1000 5000)
  *
- * It builds into bench/.tmp/dist (not dist/, which other tools and tests read) unless --no-build;
- * --dist measures another build (for example of an earlier commit, to compare).
+ * It builds the codemod package into bench/.tmp/dist (not codemods/dist/, which other tools and
+ * tests read; the sibling packages it imports are built in place) unless --no-build; --dist
+ * measures another build of the codemod package (for example an earlier commit's codemods/dist).
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -84,11 +85,12 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === import.meta.fi
 
 function main(): void {
 if (!args.includes('--no-build') && distAt < 0) {
-  const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', OUT], { cwd: ROOT, stdio: 'inherit' });
-  if (tsc.status !== 0) console.error('the build reported errors; measuring what it emitted');
+  const siblings = spawnSync('npm', ['run', 'build', '--workspace', 'modelflags', '--workspace', 'eslint-plugin-modelflags', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+  const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'codemods', 'tsconfig.build.json'), '--outDir', OUT], { cwd: ROOT, stdio: 'inherit' });
+  if (siblings.status !== 0 || tsc.status !== 0) console.error('the build reported errors; measuring what it emitted');
 }
 
-const cli = join(OUT, 'codemods', 'bin.js');
+const cli = join(OUT, 'bin.js');
 console.log(`node ${process.version}, ${runs} run(s) per configuration`);
 console.log('| file | verification | wall (s) | CPU user+sys (s) | peak RSS (MB) | load avg (1 min) | exit | lines removed |');
 console.log('|---:|---|---:|---:|---:|---:|---:|---:|');

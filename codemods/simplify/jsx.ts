@@ -1,0 +1,52 @@
+/** JSX around the kept value: attributes, and children that became constant. */
+import type { AstNode } from '../ast.js';
+import type { ContainerPass, ExpressionPass } from './context.js';
+
+/** Before: `<Badge model={'claude-sonnet-4-6'} />` → After: `<Badge model="claude-sonnet-4-6" />`. */
+export const attributeOfConstant: ExpressionPass = {
+  name: 'attribute-of-constant',
+  types: ['JSXAttribute'],
+  fold(node, _parent, _key, s) {
+    const value = node.value as AstNode | null;
+    if (value?.type !== 'JSXExpressionContainer' || !s.isMarked(value.expression)) return undefined;
+    const v = s.constant(value.expression);
+    if (typeof v !== 'string' || /["\\\n{}<>&]/.test(v)) return undefined;
+    // An estree `Literal` keeps its raw text when printed; JSX attributes take double quotes.
+    return { ...node, value: { type: 'Literal', value: v, extra: { raw: JSON.stringify(v), rawValue: v } } };
+  },
+};
+
+/**
+ * Before: `<div>{false}<Beta /></div>` → After: `<div><Beta /></div>` (`true` and `null` render
+ * nothing either); `<div>{<Beta />}</div>` → `<div><Beta /></div>`. Only containers whose
+ * expression a pass replaced: a `{false}` the user wrote stays.
+ */
+export const constantChildren: ContainerPass = {
+  name: 'constant-children',
+  appliesTo: (node, key) => key === 'children' && (node.type === 'JSXElement' || node.type === 'JSXFragment'),
+  apply(node, _key, s) {
+    const list = node.children as AstNode[];
+    for (let i = 0; i < list.length; i++) {
+      const child = list[i]!;
+      if (child.type !== 'JSXExpressionContainer' || !s.touched.has(child)) continue;
+      const expression = child.expression as AstNode;
+      const v = s.constant(expression);
+      if (v === false || v === null || v === true) {
+        list.splice(i, 1);
+        // Two runs of indentation would now meet and print as a blank line.
+        const prev = list[i - 1];
+        const next = list[i];
+        if (prev && next && isBlankJsxText(prev) && isBlankJsxText(next)) list.splice(i, 1);
+        s.changed = true;
+        i--;
+      } else if (expression.type === 'JSXElement' || expression.type === 'JSXFragment') {
+        list[i] = expression;
+        s.changed = true;
+      }
+    }
+  },
+};
+
+function isBlankJsxText(node: AstNode): boolean {
+  return node.type === 'JSXText' && /^\s*$/.test(node.value as string) && (node.value as string).includes('\n');
+}

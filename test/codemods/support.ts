@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-export const REPO = join(import.meta.dirname, '..', '..');
+const REPO = join(import.meta.dirname, '..', '..');
 export const SHARED_REGISTRY = readFileSync(join(REPO, 'test/codemods/fixtures/_shared/flags.json'), 'utf8');
 
 /** A project in a fresh temporary directory: the shared flags.json plus `files`. */

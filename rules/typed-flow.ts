@@ -11,7 +11,8 @@ import { relative } from 'node:path';
 import type * as ts from 'typescript';
 import { AST_NODE_TYPES, type TSESLint, type TSESTree } from '@typescript-eslint/utils';
 import type { ScopeManager } from '@typescript-eslint/scope-manager';
-import { bindingOf, findFlagReads, forEachNode, outerParent, unwrapExpression, variablesOf, type CustomReader, type FlagRead } from './detection/detection.js';
+import { forEachNode } from './detection/traverse.js';
+import { bindingOf, findFlagReads, outerParent, unwrapExpression, variablesOf, type CustomReader, type FlagRead } from './detection/detection.js';
 import { enclosingFunction, isFunction, usesOfPattern, type FollowCall, type Resolve } from './flow.js';
 import { parseForDetection } from './detection/parse.js';
 

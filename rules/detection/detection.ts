@@ -10,6 +10,7 @@
 import { AST_NODE_TYPES, type TSESTree } from '@typescript-eslint/types';
 import { DefinitionType, type ScopeManager } from '@typescript-eslint/scope-manager';
 import type { RegistryReader } from 'modelflags/registry';
+import { forEachNode } from './traverse.js';
 
 export type SdkId =
   | 'modelflags'
@@ -490,46 +491,6 @@ export function mightContainReads(options: DetectionOptions): boolean {
     prefilters.set(signature, prefilter);
   }
   return prefilter.test(text);
-}
-
-/**
- * Fields that hold no child nodes in the trees of every parser used here (typescript-estree, Babel
- * with its estree output, and recast in the codemod): positions, tokens, comments (recast attaches
- * them as nodes of their own), recast's copy of the original tree, and `parent`, which points back
- * up and would make a walk go round for ever.
- */
-export const NON_CHILD_FIELDS: ReadonlySet<string> = new Set([
-  'parent',
-  'loc',
-  'range',
-  'start',
-  'end',
-  'extra',
-  'tokens',
-  'comments',
-  'leadingComments',
-  'trailingComments',
-  'innerComments',
-  'original',
-]);
-
-/**
- * Visits `node` and every node under it, pre-order, skipping the children of nodes `visit` returns
- * false for. Nodes are typescript-estree's unless the caller names another node type.
- */
-export function forEachNode<N extends { type: string } = TSESTree.Node>(node: NoInfer<N>, visit: (node: N) => boolean | void): void {
-  if (visit(node) === false) return;
-  for (const key in node) {
-    if (NON_CHILD_FIELDS.has(key)) continue;
-    const value = (node as unknown as Record<string, unknown>)[key];
-    if (Array.isArray(value)) {
-      for (const child of value) if (isAstNode(child)) forEachNode(child as N, visit);
-    } else if (isAstNode(value)) forEachNode(value as N, visit);
-  }
-}
-
-function isAstNode(value: unknown): value is { type: string } {
-  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
 }
 
 /** How LaunchDarkly's React SDK names flags: `inference-model` / `inference_model` → `inferenceModel`. */

@@ -7,3 +7,4 @@ export * from './parse.js';
 export * from './project.js';
 export * from './files.js';
 export * from './scan.js';
+export * from './traverse.js';

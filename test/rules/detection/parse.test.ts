@@ -126,6 +126,17 @@ describe('parseForDetection', () => {
     expect(cls.body.body.map((m) => m.type)).toEqual(['TSAbstractMethodDefinition', 'TSAbstractPropertyDefinition']);
   });
 
+  it('leaves out what typescript-estree has no node for: parentheses around a type and a #! line', () => {
+    const text = "#!/usr/bin/env node\ntype A = ((string | number))[];\ntype I = import('./x').Y;";
+    const { ast } = parseForDetection(text, 'a.ts');
+    expect(ast).not.toHaveProperty('interpreter');
+    const [array, imported] = ast.body as [TSESTree.TSTypeAliasDeclaration, TSESTree.TSTypeAliasDeclaration];
+    const element = (array.typeAnnotation as TSESTree.TSArrayType).elementType;
+    expect(element).toMatchObject({ type: 'TSUnionType', parent: array.typeAnnotation });
+    expect((element as TSESTree.TSUnionType).types[0]!.parent).toBe(element);
+    expect((imported.typeAnnotation as TSESTree.TSImportType).source).toMatchObject({ type: 'Literal', value: './x' });
+  });
+
   it('reports a syntax error at its 1-based line and column, without the position in the message', () => {
     const text = "const a = 1;\nconst b = flags.get('inference_model', ;\n";
     let error: unknown;

@@ -5,8 +5,7 @@
  */
 import { AST_NODE_TYPES, type TSESTree } from '@typescript-eslint/types';
 import type { Scope } from '@typescript-eslint/scope-manager';
-import { memberName, outerParent, unwrapExpression } from './detection/detection.js';
-import { forEachNode } from './detection/traverse.js';
+import { forEachNode, memberName, outerParent, unwrapExpression } from './detection/index.js';
 
 type FunctionNode = TSESTree.ArrowFunctionExpression | TSESTree.FunctionDeclaration | TSESTree.FunctionExpression;
 

@@ -10,10 +10,8 @@ import { ESLintUtils, type TSESLint, type TSESTree } from '@typescript-eslint/ut
 import type { ScopeManager } from '@typescript-eslint/scope-manager';
 import { describeErrno } from 'modelflags/io';
 import { formatIssue, isValidDate, parseRegistry, readerProblems, type FlagDefinition, type FlagValue, type Registry, type RegistryIssue } from 'modelflags/registry';
-import { forEachNode } from './detection/traverse.js';
-import { findFlagReads, variablesOf, type CustomReader, type FlagRead } from './detection/detection.js';
+import { diskProject, findFlagReads, forEachNode, variablesOf, type CustomReader, type FlagRead } from './detection/index.js';
 import type { FollowCall, Resolve } from './flow.js';
-import { diskProject } from './detection/project.js';
 import { typedFlowOf, type ParameterUses } from './typed-flow.js';
 
 export interface ModelflagsDocs {

@@ -11,10 +11,8 @@ import { relative } from 'node:path';
 import type * as ts from 'typescript';
 import { AST_NODE_TYPES, type TSESLint, type TSESTree } from '@typescript-eslint/utils';
 import type { ScopeManager } from '@typescript-eslint/scope-manager';
-import { forEachNode } from './detection/traverse.js';
-import { bindingOf, findFlagReads, outerParent, unwrapExpression, variablesOf, type CustomReader, type FlagRead } from './detection/detection.js';
+import { bindingOf, findFlagReads, forEachNode, outerParent, parseForDetection, unwrapExpression, variablesOf, type CustomReader, type FlagRead } from './detection/index.js';
 import { enclosingFunction, isFunction, usesOfPattern, type FollowCall, type Resolve } from './flow.js';
-import { parseForDetection } from './detection/parse.js';
 
 type FunctionNode = TSESTree.ArrowFunctionExpression | TSESTree.FunctionDeclaration | TSESTree.FunctionExpression;
 type AnyContext = Readonly<TSESLint.RuleContext<string, readonly unknown[]>>;

@@ -6,7 +6,8 @@ import { globbySync } from 'globby';
 import { parse, simpleTraverse } from '@typescript-eslint/typescript-estree';
 import { analyze } from '@typescript-eslint/scope-manager';
 import type { TSESTree } from '@typescript-eslint/types';
-import { findFlagReads, type FlagRead } from '../../../rules/detection/detection.js';
+import { findFlagReads } from '../../../rules/detection/detector.js';
+import type { FlagRead } from '../../../rules/detection/types.js';
 import { checkSyntax, parseForDetection, SourceSyntaxError } from '../../../rules/detection/parse.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');

@@ -2,8 +2,9 @@
 import type { TSESTree } from '@typescript-eslint/types';
 import type { ScopeManager } from '@typescript-eslint/scope-manager';
 import type { RegistryReader } from 'modelflags/registry';
+import type { SdkId } from './sdks/index.js';
 
-export type SdkId = 'modelflags' | 'openfeature' | 'launchdarkly' | 'growthbook' | 'unleash' | 'posthog' | 'vercel' | 'appconfig' | 'custom';
+export type { SdkId };
 
 /** An in-house flag reader, declared in the registry's `readers` or in the ESLint settings. */
 export type CustomReader = RegistryReader;

@@ -4,7 +4,7 @@
  */
 import type { SdkDescriptor } from './descriptor.js';
 
-export const appconfig: SdkDescriptor = {
+export const appconfig: SdkDescriptor<'appconfig'> = {
   id: 'appconfig',
   prefilter: ['appconfig', ':2772'],
   mentions: [],

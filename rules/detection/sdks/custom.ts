@@ -9,7 +9,7 @@ import type { CustomReader } from '../types.js';
 import type { MethodSpec, SdkDescriptor } from './descriptor.js';
 
 /** Its words are the readers' method names ({@link readerMethod}), known per registry. */
-export const custom: SdkDescriptor = { id: 'custom', prefilter: [], mentions: [], packages: [] };
+export const custom: SdkDescriptor<'custom'> = { id: 'custom', prefilter: [], mentions: [], packages: [] };
 
 /** The method a reader's calls end with. */
 export function readerMethod(reader: CustomReader): string {

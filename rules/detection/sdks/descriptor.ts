@@ -2,7 +2,7 @@
  * What detection knows of an SDK, as data: one {@link SdkDescriptor} per SDK family, listed in
  * `index.ts`. The detector (`../detector.ts`) holds no SDK name; README.md says how to add one.
  */
-import type { SdkId, ValueKind } from '../types.js';
+import type { ValueKind } from '../types.js';
 
 /** Where a reading call takes its arguments, and what it returns. */
 export interface MethodSpec {
@@ -97,8 +97,10 @@ export interface UrlReads {
   method: string;
 }
 
-export interface SdkDescriptor {
-  id: SdkId;
+/** `Id` is the descriptor's own id, so the table's ids make up `SdkId`. */
+export interface SdkDescriptor<Id extends string = string> {
+  /** Reported as every read's `sdk`. */
+  id: Id;
   /**
    * Words one of which a file must contain to read a flag through this SDK, compared ignoring case
    * (the text pre-filter): loose on purpose, since detection decides.

@@ -1,7 +1,7 @@
 /** GrowthBook: the per-user `GrowthBook` instance, the multi-user `GrowthBookClient`, React hooks and components. */
 import { sync, type SdkDescriptor } from './descriptor.js';
 
-export const growthbook: SdkDescriptor = {
+export const growthbook: SdkDescriptor<'growthbook'> = {
   id: 'growthbook',
   prefilter: ['growthbook', 'getFeatureValue', 'isOn', 'evalFeature'],
   mentions: ['@growthbook\\/[^\'"]+'],

@@ -3,7 +3,6 @@
  * in this folder and one line in {@link SDKS} (README.md). Package specifiers are matched in the
  * table's order.
  */
-import type { SdkId } from '../types.js';
 import { appconfig } from './appconfig.js';
 import { custom } from './custom.js';
 import type { ClientKind, SdkDescriptor, SdkPackage, UrlReads } from './descriptor.js';
@@ -15,7 +14,10 @@ import { posthog } from './posthog.js';
 import { unleash } from './unleash.js';
 import { vercel } from './vercel.js';
 
-export const SDKS: readonly SdkDescriptor[] = [modelflags, openfeature, launchdarkly, growthbook, unleash, posthog, vercel, appconfig, custom];
+export const SDKS = [modelflags, openfeature, launchdarkly, growthbook, unleash, posthog, vercel, appconfig, custom] as const satisfies readonly SdkDescriptor[];
+
+/** Which SDK a read goes through: the ids of {@link SDKS}. */
+export type SdkId = (typeof SDKS)[number]['id'];
 
 export interface KnownPackage extends SdkPackage {
   sdk: SdkId;

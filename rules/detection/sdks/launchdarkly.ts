@@ -23,7 +23,7 @@ const serverMethods = variations(true);
 const aiMethods = ['config', 'completionConfig', 'modelConfig', 'agentConfig', 'agent', 'judgeConfig', 'createChat', 'initChat', 'createJudge'];
 const aiAmbiguous = ['config', 'agent', 'createChat'];
 
-export const launchdarkly: SdkDescriptor = {
+export const launchdarkly: SdkDescriptor<'launchdarkly'> = {
   id: 'launchdarkly',
   // `Variation` finds `boolVariation` and the like on a client injected from elsewhere.
   prefilter: ['launchdarkly', 'Variation'],

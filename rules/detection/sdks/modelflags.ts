@@ -1,7 +1,7 @@
 /** This project's runtime: `createFlags(...)` returns a client with `get` and `detail`. */
 import { sync, type SdkDescriptor } from './descriptor.js';
 
-export const modelflags: SdkDescriptor = {
+export const modelflags: SdkDescriptor<'modelflags'> = {
   id: 'modelflags',
   // Also in `createFlags`, `useFlags` and most names of an in-house flags module.
   prefilter: ['flag'],

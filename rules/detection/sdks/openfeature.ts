@@ -29,7 +29,7 @@ const serverMethods = clientMethods(true);
 const factories = (client: string): Record<string, string> => ({ getClient: client, 'OpenFeature.getClient': client, useOpenFeatureClient: client });
 const clientTypes = (client: string): Record<string, string> => ({ Client: client, OpenFeatureClient: client });
 
-export const openfeature: SdkDescriptor = {
+export const openfeature: SdkDescriptor<'openfeature'> = {
   id: 'openfeature',
   prefilter: ['openfeature'],
   mentions: ['@openfeature\\/[^\'"]+'],

@@ -1,7 +1,7 @@
 /** PostHog: `posthog-node` (async, with the user's distinct id) and `posthog-js` with its React hooks. */
 import { promised, sync, type SdkDescriptor } from './descriptor.js';
 
-export const posthog: SdkDescriptor = {
+export const posthog: SdkDescriptor<'posthog'> = {
   id: 'posthog',
   prefilter: ['posthog'],
   mentions: ['posthog-(?:node|js)[^\'"]*'],

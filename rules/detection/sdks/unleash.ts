@@ -4,7 +4,7 @@
  */
 import { sync, type SdkDescriptor } from './descriptor.js';
 
-export const unleash: SdkDescriptor = {
+export const unleash: SdkDescriptor<'unleash'> = {
   id: 'unleash',
   prefilter: ['unleash'],
   mentions: ['unleash-client', 'unleash-proxy-client', '@unleash\\/[^\'"]+'],

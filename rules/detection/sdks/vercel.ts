@@ -1,7 +1,7 @@
 /** Vercel's `flags` SDK: `flag({ key, defaultValue, decide })` defines a flag; awaiting a call of it reads the flag. */
 import { promised, type SdkDescriptor } from './descriptor.js';
 
-export const vercel: SdkDescriptor = {
+export const vercel: SdkDescriptor<'vercel'> = {
   id: 'vercel',
   prefilter: ['flag'],
   mentions: ['flags(?:\\/[a-z]+)?', '@vercel\\/flags[^\'"]*'],

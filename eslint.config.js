@@ -17,7 +17,7 @@ const boundary = {
   runtime: "src/runtime/ never imports the CLI, the exporters, or type generation: an app that evaluates flags loads only what serving them needs (the guardrail's kill switch edits the registry text, so registry/edit is allowed).",
   registry: 'src/registry/ is the core the runtime and the CLI build on: it never imports src/runtime, src/cli or src/exports.',
   rules: 'eslint-plugin-modelflags reaches modelflags through its subpaths (modelflags/registry, /io, /cli), never the codemod or a relative path out of rules/.',
-  detection: 'rules/detection/ is the flag-read detection library the plugin, the audit and the codemod share: it imports its own files, modelflags/registry, and types from modelflags/cli and modelflags/io; never the rules.',
+  detection: 'rules/detection/ is the flag-read detection library the plugin, the audit and the codemod share: it imports its own files, modelflags/registry, types from modelflags/cli and modelflags/io, and describeErrno (how every tool words a failed read); never the rules.',
   codemods: 'remove-flag imports its sibling packages by name (modelflags/…, eslint-plugin-modelflags/…), never by a relative path out of codemods/.',
 };
 
@@ -44,8 +44,7 @@ const boundaries = {
     { regex: '^eslint-plugin-modelflags(/|$)', message: boundary.detection },
     { regex: '^modelflags/(?!(registry|cli|io)$)', message: boundary.detection },
     { regex: '^modelflags/cli$', allowTypeImports: true, message: boundary.detection },
-    // TODO lead: after merge — rules/detection/scan.ts imports describeErrno, a value, from
-    // modelflags/io, which detection may otherwise import types from only: keep this exception or move the helper.
+    // The audit's scan words an unreadable file as every tool does (describeErrno); the writer stays out.
     { regex: '^modelflags/io$', allowTypeImports: true, allowImportNames: ['describeErrno'], message: boundary.detection },
   ],
   codemods: (out) => [{ regex: out, message: boundary.codemods }],

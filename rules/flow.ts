@@ -5,7 +5,7 @@
  */
 import { AST_NODE_TYPES, type TSESTree } from '@typescript-eslint/types';
 import type { Scope } from '@typescript-eslint/scope-manager';
-import { memberName, outerParent, unwrapExpression } from './detection/detection.js';
+import { forEachNode, memberName, outerParent, unwrapExpression } from './detection/index.js';
 
 type FunctionNode = TSESTree.ArrowFunctionExpression | TSESTree.FunctionDeclaration | TSESTree.FunctionExpression;
 
@@ -313,7 +313,7 @@ function isSystemMessage(object: TSESTree.ObjectExpression): boolean {
   );
 }
 
-export function propertyKey(property: TSESTree.Property): string | undefined {
+function propertyKey(property: TSESTree.Property): string | undefined {
   if (!property.computed && property.key.type === AST_NODE_TYPES.Identifier) return property.key.name;
   if (property.key.type === AST_NODE_TYPES.Literal && typeof property.key.value === 'string') return property.key.value;
   return undefined;
@@ -355,8 +355,12 @@ export function branchesOn(use: TSESTree.Node): TSESTree.IfStatement | TSESTree.
 /** A branch that sets up a prompt: assigns a prompt-named variable, sets a prompt parameter or calls a prompt loader. */
 export function choosesPrompt(branch: TSESTree.Node): boolean {
   let found = false;
-  const visit = (node: TSESTree.Node, depth: number): void => {
-    if (found || depth > 40) return;
+  // A prompt is set up near the top of a branch; the bound keeps a huge generated branch cheap.
+  const depths = new Map<TSESTree.Node, number>();
+  forEachNode(branch, (node, parent) => {
+    const depth = parent ? depths.get(parent)! + 1 : 0;
+    if (found || depth > 40) return false;
+    depths.set(node, depth);
     switch (node.type) {
       case AST_NODE_TYPES.VariableDeclarator:
         if (node.id.type === AST_NODE_TYPES.Identifier && /prompt|system|instruction/i.test(node.id.name)) found = true;
@@ -378,15 +382,7 @@ export function choosesPrompt(branch: TSESTree.Node): boolean {
       default:
         break;
     }
-    if (found) return;
-    for (const key of Object.keys(node) as (keyof typeof node)[]) {
-      if (key === 'parent' || key === 'loc' || key === 'range') continue;
-      const child = node[key] as unknown;
-      if (Array.isArray(child)) {
-        for (const c of child) if (c && typeof c === 'object' && typeof (c as TSESTree.Node).type === 'string') visit(c as TSESTree.Node, depth + 1);
-      } else if (child && typeof child === 'object' && typeof (child as TSESTree.Node).type === 'string') visit(child as TSESTree.Node, depth + 1);
-    }
-  };
-  visit(branch, 0);
+    return !found;
+  });
   return found;
 }

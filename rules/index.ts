@@ -22,7 +22,7 @@ import requireContext from './require-context.js';
 import separateDimensions from './separate-dimensions.js';
 import { CACHE_KEY_SETTINGS } from './support.js';
 
-export type { CustomReader, FlagRead, SdkId } from './detection/detection.js';
+export type { CustomReader, FlagRead, SdkId } from './detection/index.js';
 export type { ModelflagsSettings } from './support.js';
 
 export const rules = {

@@ -1,5 +1,5 @@
 import { closestMatch } from 'modelflags/registry';
-import { camelCase } from './detection/detection.js';
+import { camelCase } from './detection/index.js';
 import { createRule, keysOfRead, NO_REGISTRY_MESSAGE, registryAndReads, valueSource } from './support.js';
 
 type MessageId = 'unknownFlag' | 'unknownFlagDidYouMean' | 'replaceKey' | 'noRegistry';

@@ -1,6 +1,6 @@
 import type { TSESTree } from '@typescript-eslint/utils';
 import { closestMatch, type FlagDefinition } from 'modelflags/registry';
-import { outerParent } from './detection/detection.js';
+import { outerParent } from './detection/index.js';
 import {
   createRule,
   formatValue,

@@ -1,5 +1,5 @@
 import type { TSESTree } from '@typescript-eslint/utils';
-import { memberName, outerParent, unwrapExpression, type FlagRead } from './detection/detection.js';
+import { memberName, outerParent, unwrapExpression, type FlagRead } from './detection/index.js';
 import { describeFunction, enclosingFunction, executionSite, isInsideListener, memoWrapper, storedIn, type Resolve } from './flow.js';
 import { createRule, readsOf, registryOf, resolverOf } from './support.js';
 

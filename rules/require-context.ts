@@ -1,7 +1,7 @@
 import type { TSESTree } from '@typescript-eslint/utils';
 import type { FlagDefinition } from 'modelflags/registry';
 import { ROLLOUT_PERCENTAGE } from 'modelflags/registry';
-import { unwrapExpression } from './detection/detection.js';
+import { unwrapExpression } from './detection/index.js';
 import { createRule, formatValue, keysOfRead, NO_REGISTRY_MESSAGE, registryAndReads } from './support.js';
 
 type MessageId = 'missingContext' | 'emptyContext' | 'noRegistry';

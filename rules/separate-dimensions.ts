@@ -1,5 +1,5 @@
 import type { TSESTree } from '@typescript-eslint/utils';
-import type { FlagRead } from './detection/detection.js';
+import type { FlagRead } from './detection/index.js';
 import { branchesOn, choosesPrompt, sinkOf, type Sink } from './flow.js';
 import { createRule, flowOf, registryOf, valueUses } from './support.js';
 

@@ -10,9 +10,8 @@ import { ESLintUtils, type TSESLint, type TSESTree } from '@typescript-eslint/ut
 import type { ScopeManager } from '@typescript-eslint/scope-manager';
 import { describeErrno } from 'modelflags/io';
 import { CLEANUP_HORIZON_DAYS, formatIssue, isValidDate, parseRegistry, readerProblems, type FlagDefinition, type FlagValue, type Registry, type RegistryIssue } from 'modelflags/registry';
-import { findFlagReads, forEachNode, variablesOf, type CustomReader, type FlagRead } from './detection/detection.js';
+import { diskProject, findFlagReads, forEachNode, variablesOf, type CustomReader, type FlagRead } from './detection/index.js';
 import type { FollowCall, Resolve } from './flow.js';
-import { diskProject } from './detection/project.js';
 import { typedFlowOf, type ParameterUses } from './typed-flow.js';
 
 export interface ModelflagsDocs {
@@ -73,7 +72,7 @@ export interface ModelflagsSettings {
 
 const DEFAULT_REGISTRY = 'flags.json';
 
-export const CONFIGURE_REGISTRY_HINT =
+const CONFIGURE_REGISTRY_HINT =
   "there is no flags.json in ESLint's working directory; name yours in eslint.config.js: `settings: { modelflags: { registry: 'path/to/flags.json' } }` (or run `npx modelflags init` to start one)";
 
 type AnyContext = Readonly<TSESLint.RuleContext<string, readonly unknown[]>>;
@@ -115,7 +114,7 @@ function checkSettings(context: AnyContext): CheckedSettings {
   return checked;
 }
 
-export function settingsOf(context: AnyContext): ModelflagsSettings {
+function settingsOf(context: AnyContext): ModelflagsSettings {
   return checkSettings(context).settings;
 }
 
@@ -258,7 +257,7 @@ function registryKeysOf(registry: Registry | undefined): ReadonlySet<string> {
 const mergedReaders = new WeakMap<object, { registry: Registry | undefined; readers: readonly CustomReader[] }>();
 
 /** The registry's `readers` followed by those the ESLint settings add, one list per settings object and registry. */
-export function readersOf(context: AnyContext, registry: Registry | undefined): readonly CustomReader[] {
+function readersOf(context: AnyContext, registry: Registry | undefined): readonly CustomReader[] {
   const settings = settingsOf(context);
   const cached = mergedReaders.get(settings);
   if (cached && cached.registry === registry) return cached.readers;
@@ -456,16 +455,10 @@ function reportOncePerRun(
 // ---------------------------------------------------------------------------------------------
 // Dates
 
-export interface DateOptions {
-  maxHorizonDays: number;
-  warnWithinDays: number;
-  today: string | undefined;
-}
-
 export const DATE_OPTION_SCHEMA = {
   type: 'object',
   properties: {
-    maxHorizonDays: { type: 'integer', minimum: 1, default: 180, description: 'Longest allowed time from today to `cleanup_by`, in days.' },
+    maxHorizonDays: { type: 'integer', minimum: 1, default: CLEANUP_HORIZON_DAYS, description: 'Longest allowed time from today to `cleanup_by`, in days.' },
     warnWithinDays: { type: 'integer', minimum: 0, default: 14, description: 'Days before `cleanup_by` from which the rule warns.' },
     today: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'Fixed UTC date (`YYYY-MM-DD`) for reproducible builds.' },
   },

@@ -11,9 +11,8 @@ import { relative } from 'node:path';
 import type * as ts from 'typescript';
 import { AST_NODE_TYPES, type TSESLint, type TSESTree } from '@typescript-eslint/utils';
 import type { ScopeManager } from '@typescript-eslint/scope-manager';
-import { bindingOf, findFlagReads, forEachNode, outerParent, unwrapExpression, variablesOf, type CustomReader, type FlagRead } from './detection/detection.js';
+import { bindingOf, findFlagReads, forEachNode, outerParent, parseForDetection, unwrapExpression, variablesOf, type CustomReader, type FlagRead } from './detection/index.js';
 import { enclosingFunction, isFunction, usesOfPattern, type FollowCall, type Resolve } from './flow.js';
-import { parseForDetection } from './detection/parse.js';
 
 type FunctionNode = TSESTree.ArrowFunctionExpression | TSESTree.FunctionDeclaration | TSESTree.FunctionExpression;
 type AnyContext = Readonly<TSESLint.RuleContext<string, readonly unknown[]>>;
@@ -63,7 +62,7 @@ function fileOf(node: TSESTree.Node): FlowFile | undefined {
   return root.type === AST_NODE_TYPES.Program ? filesByTree.get(root) : undefined;
 }
 
-export class TypedFlow {
+class TypedFlow {
   private readonly checker: ts.TypeChecker;
   private readonly calledFunctions = new Map<TSESTree.Node, CalledFunction | null>();
   private readonly wrappedReads = new WeakMap<FunctionNode, FlagRead | null>();

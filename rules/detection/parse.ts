@@ -12,7 +12,7 @@
 import { createRequire } from 'node:module';
 import type { TSESTree } from '@typescript-eslint/types';
 import { analyze, type ScopeManager } from '@typescript-eslint/scope-manager';
-import { NON_CHILD_FIELDS } from './detection.js';
+import { forEachNode } from './traverse.js';
 
 type BabelParser = typeof import('@babel/parser');
 let babel: BabelParser | undefined;
@@ -99,7 +99,7 @@ export function parseBabel(text: string, filePath: string): { body: unknown[] } 
 /** The typescript-estree program of `text` with parent links, and its scope analysis. */
 export function parseForDetection(text: string, filePath: string): { ast: TSESTree.Program; scopeManager: ScopeManager } {
   const ast = babelParse(text, filePath, true).program as Node;
-  normalize(ast, undefined, text);
+  forEachNode<Node>(ast, (node, parent) => normalize(node, parent, text));
   const jsx = allowsJsx(filePath);
   const scopeManager = analyze(ast as unknown as TSESTree.Program, { sourceType: 'module', jsxPragma: jsx ? 'React' : null });
   return { ast: ast as unknown as TSESTree.Program, scopeManager };
@@ -124,9 +124,15 @@ function syntheticNode(type: string, from: Node, fields: Record<string, unknown>
   return { type, range: [from.range[0], from.range[1]], loc: from.loc, ...fields };
 }
 
-/** Renames Babel's TypeScript shapes to typescript-estree's and links every node to its parent. */
+/**
+ * Renames Babel's TypeScript shapes to typescript-estree's and links the node to its parent. The
+ * walk reads a node's children after this has renamed them, so they are found where
+ * typescript-estree keeps them.
+ */
 function normalize(node: Node, parent: Node | undefined, text: string): void {
-  node.parent = parent;
+  // A parenthesized type has left the tree (below): what it held belongs to its parent.
+  const linked = parent?.type === 'TSParenthesizedType' ? parent.parent : parent;
+  node.parent = linked;
   if (isNode(node.typeParameters) && node.typeParameters.type === 'TSTypeParameterInstantiation') {
     node.typeArguments = node.typeParameters;
     delete node.typeParameters;
@@ -136,6 +142,10 @@ function normalize(node: Node, parent: Node | undefined, text: string): void {
     delete node.superTypeParameters;
   }
   switch (node.type) {
+    case 'Program':
+      // typescript-estree keeps a `#!` line as a comment, not as a node.
+      delete node.interpreter;
+      break;
     case 'TSTypeParameter':
       if (typeof node.name === 'string') {
         // After any `const`, `in` or `out` modifier.
@@ -148,6 +158,7 @@ function normalize(node: Node, parent: Node | undefined, text: string): void {
     case 'TSMappedType': {
       const parameter = node.typeParameter as Node | undefined;
       if (parameter && node.key === undefined) {
+        // The parameter leaves the tree: only its name needs typescript-estree's shape.
         normalize(parameter, node, text);
         node.key = parameter.name;
         node.constraint = parameter.constraint;
@@ -161,8 +172,18 @@ function normalize(node: Node, parent: Node | undefined, text: string): void {
         delete node.members;
       }
       break;
+    case 'TSImportType':
+      if (node.source === undefined && isNode(node.argument)) {
+        node.source = node.argument;
+        delete node.argument;
+      }
+      break;
+    case 'TSParenthesizedType':
+      // typescript-estree drops the parentheses around a type.
+      if (linked && isNode(node.typeAnnotation)) replaceChild(linked, node, node.typeAnnotation);
+      break;
     case 'TSExpressionWithTypeArguments':
-      node.type = parent?.type === 'TSInterfaceDeclaration' ? 'TSInterfaceHeritage' : 'TSClassImplements';
+      node.type = linked?.type === 'TSInterfaceDeclaration' ? 'TSInterfaceHeritage' : 'TSClassImplements';
       break;
     case 'MethodDefinition': {
       const value = node.value as Node;
@@ -184,11 +205,16 @@ function normalize(node: Node, parent: Node | undefined, text: string): void {
         delete node.typeAnnotation;
       }
   }
-  for (const key in node) {
-    if (NON_CHILD_FIELDS.has(key)) continue;
-    const value = node[key];
-    if (Array.isArray(value)) {
-      for (const child of value) if (isNode(child)) normalize(child, node, text);
-    } else if (isNode(value)) normalize(value, node, text);
+}
+
+/** Puts `replacement` where `parent` holds `child`. */
+function replaceChild(parent: Node, child: Node, replacement: Node): void {
+  for (const key in parent) {
+    const value = parent[key];
+    if (value === child) parent[key] = replacement;
+    else if (Array.isArray(value)) {
+      const index = value.indexOf(child);
+      if (index >= 0) value[index] = replacement;
+    }
   }
 }

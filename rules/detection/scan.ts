@@ -6,13 +6,12 @@ import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import type { DetectionEntry, ProjectScan, ScannedRead, ScanProblem } from 'modelflags/cli';
 import { describeErrno } from 'modelflags/io';
-import { findFlagReads, type FlagRead } from './detection.js';
+import { findFlagReads } from './detector.js';
 import { listSourceFiles, toPosix } from './files.js';
 import { parseForDetection, SourceSyntaxError } from './parse.js';
+import { mightContainReads } from './prefilter.js';
 import { diskProject } from './project.js';
-
-/** Words one of which a file must contain to possibly read a flag (besides a registry key). */
-const PREFILTER = /flag|openfeature|launchdarkly|growthbook|unleash|posthog|appconfig|:2772|variation|getFeatureValue|isOn|evalFeature/i;
+import type { FlagRead } from './types.js';
 
 export const scanFlagReads: DetectionEntry['scanFlagReads'] = async (options): Promise<ProjectScan> => {
   const { cwd, registryKeys } = options;
@@ -31,12 +30,13 @@ export const scanFlagReads: DetectionEntry['scanFlagReads'] = async (options): P
       problems.push({ file: rel, line: 1, column: 1, message: `cannot be read (${describeErrno(error)})` });
       continue;
     }
+    const detection = { registryKeys, readers: options.readers, text: source, file: resolve(file), project: diskProject };
     // Parsing is the expensive part; most files mention neither an SDK nor a flag key.
-    if (!PREFILTER.test(source) && ![...registryKeys].some((k) => source.includes(k))) continue;
+    if (!mightContainReads(detection)) continue;
     let found: FlagRead[];
     try {
       const { ast, scopeManager } = parseForDetection(source, file);
-      found = findFlagReads(ast, scopeManager, { registryKeys, readers: options.readers, text: source, file: resolve(file), project: diskProject });
+      found = findFlagReads(ast, scopeManager, detection);
     } catch (error) {
       if (!(error instanceof SourceSyntaxError)) throw error;
       problems.push({ file: rel, line: error.line, column: error.column, message: `does not parse (${error.reason})` });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CustomReader } from '../../rules/detection/detection.js';
+import type { CustomReader } from '../../rules/detection/types.js';
 import { removeFlag, type FlagToRemove } from '../../codemods/remove-flag.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');

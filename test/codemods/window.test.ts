@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { largeSource } from '../../bench/codemod/size.js';
-import type { CustomReader } from '../../rules/detection/detection.js';
+import type { CustomReader } from '../../rules/detection/types.js';
 import { removeFlag, type FlagToRemove } from '../../codemods/remove-flag.js';
 import { rewriteSource, type RewriteContext } from '../../codemods/rewrite.js';
 

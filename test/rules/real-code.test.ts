@@ -9,7 +9,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findFlagReads, type DetectionOptions } from '../../rules/detection/detection.js';
+import { findFlagReads } from '../../rules/detection/detector.js';
+import type { DetectionOptions } from '../../rules/detection/types.js';
 import { diskProject } from '../../rules/detection/project.js';
 import { parseForDetection } from '../../rules/detection/parse.js';
 

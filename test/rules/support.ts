@@ -12,7 +12,7 @@ RuleTester.itSkip = it.skip;
 
 export const TODAY = '2026-06-01';
 
-export const REGISTRY = {
+const REGISTRY = {
   flags: [
     {
       flag: 'inference_model',
@@ -51,7 +51,7 @@ export const REGISTRY = {
   ],
 };
 
-export const REGISTRY_TEXT = JSON.stringify(REGISTRY, null, 2);
+const REGISTRY_TEXT = JSON.stringify(REGISTRY, null, 2);
 
 export const SETTINGS: { modelflags: ModelflagsSettings } = {
   modelflags: { registryFile: '/project/flags.json', registryText: REGISTRY_TEXT, today: TODAY },

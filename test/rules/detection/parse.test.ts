@@ -6,7 +6,8 @@ import { globbySync } from 'globby';
 import { parse, simpleTraverse } from '@typescript-eslint/typescript-estree';
 import { analyze } from '@typescript-eslint/scope-manager';
 import type { TSESTree } from '@typescript-eslint/types';
-import { findFlagReads, type FlagRead } from '../../../rules/detection/detection.js';
+import { findFlagReads } from '../../../rules/detection/detector.js';
+import type { FlagRead } from '../../../rules/detection/types.js';
 import { checkSyntax, parseForDetection, SourceSyntaxError } from '../../../rules/detection/parse.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -124,6 +125,17 @@ describe('parseForDetection', () => {
     expect((call.expression as TSESTree.CallExpression).typeArguments?.params).toHaveLength(1);
     expect((fn.typeAnnotation as TSESTree.TSFunctionType).params).toHaveLength(1);
     expect(cls.body.body.map((m) => m.type)).toEqual(['TSAbstractMethodDefinition', 'TSAbstractPropertyDefinition']);
+  });
+
+  it('leaves out what typescript-estree has no node for: parentheses around a type and a #! line', () => {
+    const text = "#!/usr/bin/env node\ntype A = ((string | number))[];\ntype I = import('./x').Y;";
+    const { ast } = parseForDetection(text, 'a.ts');
+    expect(ast).not.toHaveProperty('interpreter');
+    const [array, imported] = ast.body as [TSESTree.TSTypeAliasDeclaration, TSESTree.TSTypeAliasDeclaration];
+    const element = (array.typeAnnotation as TSESTree.TSArrayType).elementType;
+    expect(element).toMatchObject({ type: 'TSUnionType', parent: array.typeAnnotation });
+    expect((element as TSESTree.TSUnionType).types[0]!.parent).toBe(element);
+    expect((imported.typeAnnotation as TSESTree.TSImportType).source).toMatchObject({ type: 'Literal', value: './x' });
   });
 
   it('reports a syntax error at its 1-based line and column, without the position in the message', () => {

@@ -12,13 +12,20 @@ import modelflags from 'eslint-plugin-modelflags';
  */
 const boundary = {
   srcOutside: 'modelflags is src/ alone once packed: it imports nothing outside src/.',
-  siblings: 'modelflags does not depend on eslint-plugin-modelflags or remove-flag: src/cli/siblings.ts loads them when a command needs them.',
-  zeroDependencies: "modelflags has zero dependencies: src/ imports node: built-ins and its own files, and an optional peer only in that peer's adapter.",
-  runtime: "src/runtime/ never imports the CLI, the exporters, or type generation: an app that evaluates flags loads only what serving them needs (the guardrail's kill switch edits the registry text, so registry/edit is allowed).",
-  registry: 'src/registry/ is the core the runtime and the CLI build on: it never imports src/runtime, src/cli or src/exports.',
-  rules: 'eslint-plugin-modelflags reaches modelflags through its subpaths (modelflags/registry, /io, /cli), never the codemod or a relative path out of rules/.',
-  detection: 'rules/detection/ is the flag-read detection library the plugin, the audit and the codemod share: it imports its own files, modelflags/registry, types from modelflags/cli and modelflags/io, and describeErrno (how every tool words a failed read); never the rules.',
-  codemods: 'remove-flag imports its sibling packages by name (modelflags/…, eslint-plugin-modelflags/…), never by a relative path out of codemods/.',
+  siblings:
+    'modelflags does not depend on eslint-plugin-modelflags or remove-flag: src/cli/siblings.ts loads them when a command needs them.',
+  zeroDependencies:
+    "modelflags has zero dependencies: src/ imports node: built-ins and its own files, and an optional peer only in that peer's adapter.",
+  runtime:
+    "src/runtime/ never imports the CLI, the exporters, or type generation: an app that evaluates flags loads only what serving them needs (the guardrail's kill switch edits the registry text, so registry/edit is allowed).",
+  registry:
+    'src/registry/ is the core the runtime and the CLI build on: it never imports src/runtime, src/cli or src/exports.',
+  rules:
+    'eslint-plugin-modelflags reaches modelflags through its subpaths (modelflags/registry, /io, /cli), never the codemod or a relative path out of rules/.',
+  detection:
+    'rules/detection/ is the flag-read detection library the plugin, the audit and the codemod share: it imports its own files, modelflags/registry, types from modelflags/cli and modelflags/io, and describeErrno (how every tool words a failed read); never the rules.',
+  codemods:
+    'remove-flag imports its sibling packages by name (modelflags/…, eslint-plugin-modelflags/…), never by a relative path out of codemods/.',
 };
 
 /** Per folder: the restricted patterns, given `out`, the regex of a relative import that leaves the folder, and the optional peers the file may import. */
@@ -26,7 +33,10 @@ const boundaries = {
   src: (out, peers) => [
     { regex: out, message: boundary.srcOutside },
     { regex: '^(eslint-plugin-modelflags|remove-flag)(/|$)', message: boundary.siblings },
-    { regex: `^(?!node:|\\.|eslint-plugin-modelflags(/|$)|remove-flag(/|$)${peers.map((peer) => `|${peer}$`).join('')})`, message: boundary.zeroDependencies },
+    {
+      regex: `^(?!node:|\\.|eslint-plugin-modelflags(/|$)|remove-flag(/|$)${peers.map((peer) => `|${peer}$`).join('')})`,
+      message: boundary.zeroDependencies,
+    },
   ],
   'src/runtime': (out) => [
     { regex: `${out}(cli|exports)(/|$)`, message: boundary.runtime },
@@ -45,7 +55,12 @@ const boundaries = {
     { regex: '^modelflags/(?!(registry|cli|io)$)', message: boundary.detection },
     { regex: '^modelflags/cli$', allowTypeImports: true, message: boundary.detection },
     // The audit's scan words an unreadable file as every tool does (describeErrno); the writer stays out.
-    { regex: '^modelflags/io$', allowTypeImports: true, allowImportNames: ['describeErrno'], message: boundary.detection },
+    {
+      regex: '^modelflags/io$',
+      allowTypeImports: true,
+      allowImportNames: ['describeErrno'],
+      message: boundary.detection,
+    },
   ],
   codemods: (out) => [{ regex: out, message: boundary.codemods }],
 };

@@ -38,7 +38,10 @@ export function children(node: AstNode): { child: AstNode; key: string; index: n
  * property value (`{ model }`) is written out (`{ model: 'x' }`). Walks by hand rather than with
  * {@link walk}: a replacement needs the parent and the field that holds the node.
  */
-export function replaceWithin(root: AstNode, replacementFor: (child: AstNode, parent: AstNode, key: string) => AstNode | undefined): AstNode[] {
+export function replaceWithin(
+  root: AstNode,
+  replacementFor: (child: AstNode, parent: AstNode, key: string) => AstNode | undefined,
+): AstNode[] {
   const parents: AstNode[] = [];
   const visit = (node: AstNode): void => {
     for (const { child, key, index } of children(node)) {
@@ -63,7 +66,11 @@ export function replaceWithin(root: AstNode, replacementFor: (child: AstNode, pa
 /** Whether `key` of `node` holds a list of statements (a block, a module, a `case`). */
 export function isStatementList(node: AstNode, key: string): boolean {
   return (
-    (key === 'body' && (node.type === 'Program' || node.type === 'BlockStatement' || node.type === 'StaticBlock' || node.type === 'TSModuleBlock')) ||
+    (key === 'body' &&
+      (node.type === 'Program' ||
+        node.type === 'BlockStatement' ||
+        node.type === 'StaticBlock' ||
+        node.type === 'TSModuleBlock')) ||
     (key === 'consequent' && node.type === 'SwitchCase')
   );
 }
@@ -72,7 +79,9 @@ export function isStatementList(node: AstNode, key: string): boolean {
 export function exportedByName(statements: readonly AstNode[], name: string): boolean {
   return statements.some(
     (s) =>
-      (s.type === 'ExportNamedDeclaration' && !s.source && (s.specifiers as AstNode[]).some((sp) => sp.local?.name === name)) ||
+      (s.type === 'ExportNamedDeclaration' &&
+        !s.source &&
+        (s.specifiers as AstNode[]).some((sp) => sp.local?.name === name)) ||
       (s.type === 'ExportDefaultDeclaration' && s.declaration.type === 'Identifier' && s.declaration.name === name),
   );
 }
@@ -95,7 +104,13 @@ export function isFunctionNode(node: AstNode): boolean {
   );
 }
 
-const TYPE_POSITION_PARENTS = new Set(['TSTypeReference', 'TSQualifiedName', 'TSExpressionWithTypeArguments', 'TSInterfaceHeritage', 'TSClassImplements']);
+const TYPE_POSITION_PARENTS = new Set([
+  'TSTypeReference',
+  'TSQualifiedName',
+  'TSExpressionWithTypeArguments',
+  'TSInterfaceHeritage',
+  'TSClassImplements',
+]);
 
 /**
  * Whether an identifier at this place reads a binding (as opposed to naming a property, a label,
@@ -191,9 +206,15 @@ export function declaredNamesWithin(node: AstNode): string[] {
     else if (isFunctionNode(n)) {
       if (n.id && n.type !== 'FunctionExpression') names.push(n.id.name as string);
       for (const p of n.params as AstNode[]) boundNames(p, names);
-    } else if ((n.type === 'ClassDeclaration' || n.type === 'TSEnumDeclaration') && n.id) names.push(n.id.name as string);
+    } else if ((n.type === 'ClassDeclaration' || n.type === 'TSEnumDeclaration') && n.id)
+      names.push(n.id.name as string);
     else if (n.type === 'CatchClause') boundNames(n.param, names);
-    else if (n.type === 'ImportSpecifier' || n.type === 'ImportDefaultSpecifier' || n.type === 'ImportNamespaceSpecifier') names.push(n.local.name as string);
+    else if (
+      n.type === 'ImportSpecifier' ||
+      n.type === 'ImportDefaultSpecifier' ||
+      n.type === 'ImportNamespaceSpecifier'
+    )
+      names.push(n.local.name as string);
   });
   return names;
 }
@@ -203,7 +224,8 @@ export function lexicalNames(statements: readonly AstNode[]): string[] {
   const names: string[] = [];
   for (const s of statements) {
     if (s.type === 'VariableDeclaration') for (const d of s.declarations as AstNode[]) boundNames(d.id, names);
-    else if ((s.type === 'FunctionDeclaration' || s.type === 'ClassDeclaration') && s.id) names.push(s.id.name as string);
+    else if ((s.type === 'FunctionDeclaration' || s.type === 'ClassDeclaration') && s.id)
+      names.push(s.id.name as string);
   }
   return names;
 }
@@ -230,7 +252,9 @@ export function literalValue(node: AstNode | null | undefined): FlagValue | null
     case 'BooleanLiteral':
       return node.value as FlagValue;
     case 'Literal':
-      return typeof node.value === 'string' || typeof node.value === 'number' || typeof node.value === 'boolean' ? (node.value as FlagValue) : undefined;
+      return typeof node.value === 'string' || typeof node.value === 'number' || typeof node.value === 'boolean'
+        ? (node.value as FlagValue)
+        : undefined;
     case 'NullLiteral':
       return null;
     case 'UnaryExpression':
@@ -250,7 +274,8 @@ export function literalValue(node: AstNode | null | undefined): FlagValue | null
 /** Strips type-only wrappers that do not change the runtime value. */
 export function unwrapTypeWrappers(node: AstNode): AstNode {
   let n = node;
-  while (n.type === 'TSAsExpression' || n.type === 'TSSatisfiesExpression' || n.type === 'TSNonNullExpression') n = n.expression as AstNode;
+  while (n.type === 'TSAsExpression' || n.type === 'TSSatisfiesExpression' || n.type === 'TSNonNullExpression')
+    n = n.expression as AstNode;
   return n;
 }
 
@@ -300,5 +325,10 @@ export function isPure(node: AstNode | null | undefined): boolean {
 }
 
 export function isTerminator(node: AstNode): boolean {
-  return node.type === 'ReturnStatement' || node.type === 'ThrowStatement' || node.type === 'BreakStatement' || node.type === 'ContinueStatement';
+  return (
+    node.type === 'ReturnStatement' ||
+    node.type === 'ThrowStatement' ||
+    node.type === 'BreakStatement' ||
+    node.type === 'ContinueStatement'
+  );
 }

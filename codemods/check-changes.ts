@@ -30,10 +30,17 @@ export async function checkChanges(input: {
   for (const file of codeChanges) {
     try {
       // A file rewritten through a window is checked on the window: the rest is its own code.
-      const windowText = results.get(file)?.output === changes.get(file) ? results.get(file)?.syntaxCheckText : undefined;
+      const windowText =
+        results.get(file)?.output === changes.get(file) ? results.get(file)?.syntaxCheckText : undefined;
       checkSyntax(windowText ?? changes.get(file)!, file);
     } catch (error) {
-      broken.push({ file: display(file), line: 1, column: 1, flag: undefined, reason: `internal error: the rewritten file does not parse (${(error as Error).message}); nothing was written, please report this` });
+      broken.push({
+        file: display(file),
+        line: 1,
+        column: 1,
+        flag: undefined,
+        reason: `internal error: the rewritten file does not parse (${(error as Error).message}); nothing was written, please report this`,
+      });
     }
   }
   const verification: ChangeCheck['verification'] = { typeChecked: false, errors: [] };
@@ -47,12 +54,26 @@ export async function checkChanges(input: {
     verification.errors = newTypeErrors(roots, changes, compilerOptionsFor(cwd)).map((e) => {
       const at = diffs.get(e.file)?.originalLine(e.line) ?? { line: e.line, rewritten: false };
       if (!at.rewritten) return { ...e, file: display(e.file), line: at.line };
-      return { file: display(e.file), line: at.line, column: 1, message: e.message, rewritten: { line: e.line, column: e.column } };
+      return {
+        file: display(e.file),
+        line: at.line,
+        column: 1,
+        message: e.message,
+        rewritten: { line: e.line, column: e.column },
+      };
     });
   }
   const typeErrors = verification.errors.map((e): Site => {
-    const where = e.rewritten ? `in what the codemod rewrote this line to (line ${e.rewritten.line}:${e.rewritten.column} of the rewritten file)` : 'at this line';
-    return { file: e.file, line: e.line, column: e.column, flag: undefined, reason: `the change would add a type error ${where} (${e.message}); nothing was written` };
+    const where = e.rewritten
+      ? `in what the codemod rewrote this line to (line ${e.rewritten.line}:${e.rewritten.column} of the rewritten file)`
+      : 'at this line';
+    return {
+      file: e.file,
+      line: e.line,
+      column: e.column,
+      flag: undefined,
+      reason: `the change would add a type error ${where} (${e.message}); nothing was written`,
+    };
   });
   return { verification, blockers: [...broken, ...typeErrors] };
 }

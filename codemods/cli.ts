@@ -3,7 +3,15 @@
  * (or a change that failed verification, or files that could not be written, each named), 2 bad
  * input or a write that could not start (nothing changed).
  */
-import { formatHelp, packageVersion, parseCommand, progressLine, UsageError, type CommandSpec, type RemoveFlagEntry } from 'modelflags/cli';
+import {
+  formatHelp,
+  packageVersion,
+  parseCommand,
+  progressLine,
+  UsageError,
+  type CommandSpec,
+  type RemoveFlagEntry,
+} from 'modelflags/cli';
 import { removeFlag } from './remove-flag.js';
 import { formatJsonReport, formatReport } from './report.js';
 
@@ -16,7 +24,12 @@ Exit 0 clean, 1 sites left for a human (each listed), 2 bad input (nothing chang
   options: {
     keep: { type: 'string', value: 'variant', description: 'the variant every user gets from now on (required)' },
     registry: { type: 'string', default: 'flags.json', value: 'file', description: 'the flag registry' },
-    ignore: { type: 'string', multiple: true, value: 'glob', description: 'files that do not read <flag>, see the note below' },
+    ignore: {
+      type: 'string',
+      multiple: true,
+      value: 'glob',
+      description: 'files that do not read <flag>, see the note below',
+    },
     'dry-run': { type: 'boolean', default: false, description: 'show what would change, write nothing' },
     json: { type: 'boolean', default: false, description: 'print the report as JSON' },
     'no-verify': { type: 'boolean', default: false, description: 'skip the type check before writing' },
@@ -26,7 +39,10 @@ Exit 0 clean, 1 sites left for a human (each listed), 2 bad input (nothing chang
 evaluation code: what is left in them is listed as a note and does not keep the entry. A
 \`// remove-flag-ignore\` comment does the same for the line it is on or above, or for the whole
 file when it is among the file's leading comments.`,
-  examples: ['npx remove-flag inference_model --keep claude-sonnet-4-6 src', 'npx remove-flag inference_model --keep claude-sonnet-4-6 --dry-run'],
+  examples: [
+    'npx remove-flag inference_model --keep claude-sonnet-4-6 src',
+    'npx remove-flag inference_model --keep claude-sonnet-4-6 --dry-run',
+  ],
 } as const satisfies CommandSpec;
 
 export const runCli: RemoveFlagEntry['runCli'] = async (argv, io) => {
@@ -49,7 +65,9 @@ export const runCli: RemoveFlagEntry['runCli'] = async (argv, io) => {
   }
   const [flag, ...paths] = positionals;
   if (flag === undefined || values.keep === undefined) {
-    io.err(`remove-flag: ${flag === undefined ? 'missing <flag>' : 'missing --keep <variant>: say which variant every user should get from now on'}\n\n${formatHelp(REMOVE_FLAG)}`);
+    io.err(
+      `remove-flag: ${flag === undefined ? 'missing <flag>' : 'missing --keep <variant>: say which variant every user should get from now on'}\n\n${formatHelp(REMOVE_FLAG)}`,
+    );
     return 2;
   }
   const progress = progressLine(io, 'reading', 'files', values.json);
@@ -69,6 +87,7 @@ export const runCli: RemoveFlagEntry['runCli'] = async (argv, io) => {
     progress.end();
   }
   if (values.json) io.out(formatJsonReport(report));
-  else (report.exitCode === 2 ? io.err : io.out)(formatReport(report, { dryRun: values['dry-run'] }).replace(/\n$/, ''));
+  else
+    (report.exitCode === 2 ? io.err : io.out)(formatReport(report, { dryRun: values['dry-run'] }).replace(/\n$/, ''));
   return report.exitCode;
 };

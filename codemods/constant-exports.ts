@@ -4,7 +4,16 @@
  * and an export nobody imports any more is removed from the module that declares it.
  */
 import type { FlagValue } from 'modelflags/registry';
-import { isCallOf, isPure, isReference, literalValue, propertyKeyName, replaceWithin, unwrapTypeWrappers, type AstNode } from './ast.js';
+import {
+  isCallOf,
+  isPure,
+  isReference,
+  literalValue,
+  propertyKeyName,
+  replaceWithin,
+  unwrapTypeWrappers,
+  type AstNode,
+} from './ast.js';
 import type { RewriteContext } from './rewrite.js';
 import { singleReturnExpression, wrapperOf, type Simplifier } from './simplify/index.js';
 
@@ -34,12 +43,24 @@ export function inlineImportedConstants(
       for (const s of program.body as AstNode[]) {
         if (s === statement) continue;
         count += replaceWithin(s, (child, parent, key) => {
-          const isUse = child.type === 'Identifier' && child.name === local && isReference(child, parent, key) && parent.type !== 'ImportSpecifier';
+          const isUse =
+            child.type === 'Identifier' &&
+            child.name === local &&
+            isReference(child, parent, key) &&
+            parent.type !== 'ImportSpecifier';
           const replace =
-            constant.kind === 'value' ? isUse : constant.kind === 'call' ? isPureCallOf(child, local) : child.type === 'AwaitExpression' && isPureCallOf(child.argument as AstNode, local);
+            constant.kind === 'value'
+              ? isUse
+              : constant.kind === 'call'
+                ? isPureCallOf(child, local)
+                : child.type === 'AwaitExpression' && isPureCallOf(child.argument as AstNode, local);
           if (replace) return simplifier.literal(constant.value);
           if (isUse && !(parent.type === 'CallExpression' && key === 'callee')) {
-            left.push({ line: child.loc?.start.line ?? 1, column: (child.loc?.start.column ?? 0) + 1, reason: `${local} (imported from ${statement.source.value as string}) now always ${constant.kind === 'value' ? 'holds' : 'returns'} ${JSON.stringify(constant.value)}, but it is used in a way the codemod cannot inline` });
+            left.push({
+              line: child.loc?.start.line ?? 1,
+              column: (child.loc?.start.column ?? 0) + 1,
+              reason: `${local} (imported from ${statement.source.value as string}) now always ${constant.kind === 'value' ? 'holds' : 'returns'} ${JSON.stringify(constant.value)}, but it is used in a way the codemod cannot inline`,
+            });
           }
           return undefined;
         }).length;
@@ -58,7 +79,13 @@ function isPureCallOf(node: AstNode, name: string): boolean {
  * at once; constant values and wrappers are marked again as codemod-made, so the simplifier
  * inlines and removes them like any other binding it created.
  */
-export function markRemovableExports(program: AstNode, removable: ReadonlySet<string>, keyExports: Map<string, string>, marked: WeakSet<object>, readLiterals: WeakSet<object>): boolean {
+export function markRemovableExports(
+  program: AstNode,
+  removable: ReadonlySet<string>,
+  keyExports: Map<string, string>,
+  marked: WeakSet<object>,
+  readLiterals: WeakSet<object>,
+): boolean {
   let changed = false;
   const body = program.body as AstNode[];
   for (let i = body.length - 1; i >= 0; i--) {
@@ -66,7 +93,9 @@ export function markRemovableExports(program: AstNode, removable: ReadonlySet<st
     if (statement.type === 'ExportNamedDeclaration' && statement.source && statement.exportKind !== 'type') {
       // `export { MODEL } from './config'`: a re-export of a constant nobody imports from here any more.
       const specifiers = statement.specifiers as AstNode[];
-      const kept = specifiers.filter((s) => s.type !== 'ExportSpecifier' || !removable.has((s.exported.name ?? s.exported.value) as string));
+      const kept = specifiers.filter(
+        (s) => s.type !== 'ExportSpecifier' || !removable.has((s.exported.name ?? s.exported.value) as string),
+      );
       if (kept.length === specifiers.length) continue;
       if (kept.length === 0) body.splice(i, 1);
       else statement.specifiers = kept;
@@ -78,7 +107,8 @@ export function markRemovableExports(program: AstNode, removable: ReadonlySet<st
     if (d.type === 'VariableDeclaration') {
       const declarators = d.declarations as AstNode[];
       for (const declarator of [...declarators]) {
-        if (declarator.id.type !== 'Identifier' || !removable.has(declarator.id.name as string) || !declarator.init) continue;
+        if (declarator.id.type !== 'Identifier' || !removable.has(declarator.id.name as string) || !declarator.init)
+          continue;
         const name = declarator.id.name as string;
         if (keyExports.has(name)) {
           declarators.splice(declarators.indexOf(declarator), 1);
@@ -89,7 +119,10 @@ export function markRemovableExports(program: AstNode, removable: ReadonlySet<st
           readLiterals.add(unwrapTypeWrappers(declarator.init as AstNode));
           changed = true;
         } else {
-          const returned = declarator.init.type === 'ArrowFunctionExpression' || declarator.init.type === 'FunctionExpression' ? returnedExpression(declarator.init as AstNode) : undefined;
+          const returned =
+            declarator.init.type === 'ArrowFunctionExpression' || declarator.init.type === 'FunctionExpression'
+              ? returnedExpression(declarator.init as AstNode)
+              : undefined;
           if (returned && literalValue(returned) !== undefined) {
             marked.add(returned);
             readLiterals.add(returned);
@@ -117,7 +150,11 @@ function returnedExpression(fn: AstNode): AstNode | undefined {
 }
 
 /** Module-level exports that name a retired flag key, so files importing them are rewritten too. */
-export function collectKeyExports(program: AstNode, decisions: ReadonlyMap<string, FlagValue>, out: Map<string, string>): void {
+export function collectKeyExports(
+  program: AstNode,
+  decisions: ReadonlyMap<string, FlagValue>,
+  out: Map<string, string>,
+): void {
   for (const statement of program.body as AstNode[]) {
     if (statement.type !== 'ExportNamedDeclaration' || !statement.declaration) continue;
     const d = statement.declaration as AstNode;
@@ -146,14 +183,22 @@ export function collectKeyExports(program: AstNode, decisions: ReadonlyMap<strin
   }
 }
 
-export function constantExportsOf(program: AstNode, marked: WeakSet<object>, readLiterals: WeakSet<object>): Map<string, ConstantExport> {
+export function constantExportsOf(
+  program: AstNode,
+  marked: WeakSet<object>,
+  readLiterals: WeakSet<object>,
+): Map<string, ConstantExport> {
   const out = new Map<string, ConstantExport>();
   for (const statement of program.body as AstNode[]) {
     if (statement.type !== 'ExportNamedDeclaration' || !statement.declaration) continue;
     const d = statement.declaration as AstNode;
     if (d.type === 'VariableDeclaration' && d.kind === 'const') {
       for (const declarator of d.declarations as AstNode[]) {
-        if (declarator.id.type === 'Identifier' && declarator.init && marked.has(unwrapTypeWrappers(declarator.init as AstNode))) {
+        if (
+          declarator.id.type === 'Identifier' &&
+          declarator.init &&
+          marked.has(unwrapTypeWrappers(declarator.init as AstNode))
+        ) {
           const v = literalValue(unwrapTypeWrappers(declarator.init as AstNode));
           if (v !== undefined && v !== null) out.set(declarator.id.name as string, { kind: 'value', value: v });
         }

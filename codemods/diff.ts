@@ -83,7 +83,14 @@ function lineChanges(a: Int32Array, b: Int32Array): Change[] {
  * The region starts and ends with differing lines, so the point is strictly inside it and both
  * halves are smaller than the whole. Undefined when the two sides have no line in common.
  */
-function middleSnake(a: Int32Array, aLo: number, aHi: number, b: Int32Array, bLo: number, bHi: number): [number, number] | undefined {
+function middleSnake(
+  a: Int32Array,
+  aLo: number,
+  aHi: number,
+  b: Int32Array,
+  bLo: number,
+  bHi: number,
+): [number, number] | undefined {
   const n = aHi - aLo;
   const m = bHi - bLo;
   const maxD = Math.ceil((n + m) / 2);
@@ -144,7 +151,15 @@ function middleSnake(a: Int32Array, aLo: number, aHi: number, b: Int32Array, bLo
 }
 
 /** The forward search's point furthest along (x + y) among diagonals still inside the region. */
-function furthestForward(forward: Int32Array, offset: number, d: number, n: number, m: number, aLo: number, bLo: number): [number, number] {
+function furthestForward(
+  forward: Int32Array,
+  offset: number,
+  d: number,
+  n: number,
+  m: number,
+  aLo: number,
+  bLo: number,
+): [number, number] {
   let best: [number, number] = [0, 0];
   for (let k = -d; k <= d; k++) {
     const x = forward[offset + k]!;
@@ -214,7 +229,9 @@ export class LineDiff {
       const bStart = head.bStart - before;
       const aLength = tail.aEnd + after - aStart;
       const bLength = tail.bEnd + after - bStart;
-      out.push(`@@ -${aLength === 0 ? aStart : aStart + 1},${aLength} +${bLength === 0 ? bStart : bStart + 1},${bLength} @@`);
+      out.push(
+        `@@ -${aLength === 0 ? aStart : aStart + 1},${aLength} +${bLength === 0 ? bStart : bStart + 1},${bLength} @@`,
+      );
       let at = aStart;
       for (let c = first; c <= last; c++) {
         const change = changes[c]!;

@@ -50,8 +50,7 @@ function codeStart(text: string, ast: TSESTree.Program): number {
     else if (text.startsWith('/*', at)) {
       const end = text.indexOf('*/', at + 2);
       at = end < 0 ? text.length : end + 2;
-    }
-    else if (directiveEnds.has(at)) at = directiveEnds.get(at)!;
+    } else if (directiveEnds.has(at)) at = directiveEnds.get(at)!;
     else return /^[ \t]*$/.test(text.slice(lineStart, at)) ? at : lineStart;
   }
 }

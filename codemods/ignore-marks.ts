@@ -13,8 +13,18 @@ const IGNORE_MARK = /\/[/*]\s*remove-flag-ignore(?![\w-])/;
  * the original text or, for what the project-wide search found after the rewrite, of the
  * rewritten one; a mark in either counts.
  */
-export async function ignoreMarks(cwd: string, globs: readonly string[], original: ReadonlyMap<string, string>, current: ReadonlyMap<string, string>): Promise<(site: Site) => string | undefined> {
-  const matched = await Promise.all(globs.map(async (glob) => ({ glob, files: new Set((await globby(glob, { cwd, absolute: true, dot: true })).map((f) => resolve(f))) })));
+export async function ignoreMarks(
+  cwd: string,
+  globs: readonly string[],
+  original: ReadonlyMap<string, string>,
+  current: ReadonlyMap<string, string>,
+): Promise<(site: Site) => string | undefined> {
+  const matched = await Promise.all(
+    globs.map(async (glob) => ({
+      glob,
+      files: new Set((await globby(glob, { cwd, absolute: true, dot: true })).map((f) => resolve(f))),
+    })),
+  );
   return (site) => {
     const file = resolve(cwd, site.file);
     const glob = matched.find((m) => m.files.has(file))?.glob;
@@ -30,7 +40,8 @@ export async function ignoreMarks(cwd: string, globs: readonly string[], origina
     for (const text of texts) {
       if (IGNORE_MARK.test(leadingComments(text))) return 'the file is marked // remove-flag-ignore';
       const lines = text.split('\n');
-      if ([lines[site.line - 1], lines[site.line - 2]].some((l) => l !== undefined && IGNORE_MARK.test(l))) return 'marked // remove-flag-ignore';
+      if ([lines[site.line - 1], lines[site.line - 2]].some((l) => l !== undefined && IGNORE_MARK.test(l)))
+        return 'marked // remove-flag-ignore';
     }
     return undefined;
   };

@@ -18,7 +18,8 @@ export function isImportedAnywhere(texts: ReadonlyMap<string, string>, file: str
   for (const [candidate, text] of texts) {
     if (candidate === file || !text.includes(name)) continue;
     for (const { names, source } of importClauses(text)) {
-      if ((names.includes(name) || names.includes('*')) && resolveImport(candidate, source, texts) === file) return true;
+      if ((names.includes(name) || names.includes('*')) && resolveImport(candidate, source, texts) === file)
+        return true;
     }
   }
   return false;
@@ -51,7 +52,8 @@ export function reExports(text: string): { source: string; names: Map<string, st
 // A clause stops at `;`, `(`, `)` or `=`: scanning on to the next `from` of the file instead made
 // every `export const`/`export function` of a large module read to its end (quadratic).
 const IMPORT_CLAUSE = /\b(?:import|export)\s+(?:type\s+)?([^;()=]*?)\s+from\s+['"]([^'"]+)['"]/g;
-const BARE_SOURCE = /\b(?:import|export)\s*(?:[^;()=]*?from\s*)?['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)|\brequire\(\s*['"]([^'"]+)['"]\s*\)/g;
+const BARE_SOURCE =
+  /\b(?:import|export)\s*(?:[^;()=]*?from\s*)?['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)|\brequire\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 /** Every module specifier the text imports or re-exports from, statically or with `import()`/`require()`. */
 export function importSources(text: string): string[] {
@@ -66,14 +68,20 @@ function importClauses(text: string): { names: string[]; source: string }[] {
     const names: string[] = [];
     if (clause.includes('*')) names.push('*');
     const braces = /\{([^}]*)\}/.exec(clause);
-    if (braces) for (const part of braces[1]!.split(',')) {
-      const name = part.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0]!.trim();
-      if (name) names.push(name);
-    }
+    if (braces)
+      for (const part of braces[1]!.split(',')) {
+        const name = part
+          .trim()
+          .replace(/^type\s+/, '')
+          .split(/\s+as\s+/)[0]!
+          .trim();
+        if (name) names.push(name);
+      }
     if (/^[A-Za-z_$][\w$]*\s*(,|$)/.test(clause.trim())) names.push('default');
     out.push({ names, source: m[2]! });
   }
-  for (const m of text.matchAll(/\b(?:import\(|require\()\s*['"]([^'"]+)['"]/g)) out.push({ names: ['*'], source: m[1]! });
+  for (const m of text.matchAll(/\b(?:import\(|require\()\s*['"]([^'"]+)['"]/g))
+    out.push({ names: ['*'], source: m[1]! });
   return out;
 }
 
@@ -85,8 +93,18 @@ export function resolveImport(from: string, source: string, known: ReadonlyMap<s
     return target !== undefined && known.has(target) ? target : undefined;
   }
   const base = resolve(dirname(from), source);
-  const swapped = base.replace(/\.js$/, '.ts').replace(/\.jsx$/, '.tsx').replace(/\.mjs$/, '.mts').replace(/\.cjs$/, '.cts');
-  const candidates = [base, swapped, base.replace(/\.js$/, '.tsx'), ...SOURCE_EXTENSIONS.map((e) => `${base}.${e}`), ...SOURCE_EXTENSIONS.map((e) => join(base, `index.${e}`))];
+  const swapped = base
+    .replace(/\.js$/, '.ts')
+    .replace(/\.jsx$/, '.tsx')
+    .replace(/\.mjs$/, '.mts')
+    .replace(/\.cjs$/, '.cts');
+  const candidates = [
+    base,
+    swapped,
+    base.replace(/\.js$/, '.tsx'),
+    ...SOURCE_EXTENSIONS.map((e) => `${base}.${e}`),
+    ...SOURCE_EXTENSIONS.map((e) => join(base, `index.${e}`)),
+  ];
   return candidates.find((c) => known.has(c));
 }
 
@@ -106,7 +124,11 @@ export function dependentsOf(files: readonly string[], texts: ReadonlyMap<string
  * import it, among the changed ones (an inlined constant whose export went, a wrapper inlined at
  * its call sites). Half of such a change does not build.
  */
-export function importGroups(files: readonly string[], before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>): string[][] {
+export function importGroups(
+  files: readonly string[],
+  before: ReadonlyMap<string, string>,
+  after: ReadonlyMap<string, string>,
+): string[][] {
   const leader = new Map(files.map((f) => [f, f]));
   const find = (f: string): string => {
     while (leader.get(f) !== f) f = leader.get(f)!;

@@ -1,7 +1,14 @@
 /** The command's input, checked all at once before anything is touched: the registry, the flags, the paths. */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { didYouMean, formatIssue, parseRegistry, type FlagDefinition, type FlagValue, type Registry } from 'modelflags/registry';
+import {
+  didYouMean,
+  formatIssue,
+  parseRegistry,
+  type FlagDefinition,
+  type FlagValue,
+  type Registry,
+} from 'modelflags/registry';
 import type { FlagToRemove } from './remove-flag.js';
 import type { InputError } from './report.js';
 
@@ -29,12 +36,26 @@ export function readInputs(
   try {
     registryBytes = readFileSync(registryPath);
   } catch {
-    return refuse([{ file: display(registryPath), message: `cannot read the registry ${display(registryPath)}: pass the path of your flags.json with --registry` }]);
+    return refuse([
+      {
+        file: display(registryPath),
+        message: `cannot read the registry ${display(registryPath)}: pass the path of your flags.json with --registry`,
+      },
+    ]);
   }
   const registryText = decodeUtf8(registryBytes);
-  if (registryText === undefined) return refuse([{ file: display(registryPath), message: `${display(registryPath)} is not UTF-8 text: save it as UTF-8 and run again` }]);
+  if (registryText === undefined)
+    return refuse([
+      {
+        file: display(registryPath),
+        message: `${display(registryPath)} is not UTF-8 text: save it as UTF-8 and run again`,
+      },
+    ]);
   const parsed = parseRegistry(registryText, display(registryPath));
-  if (!parsed.registry) return refuse(parsed.issues.map((i) => ({ file: i.file, line: i.line, column: i.column, message: formatIssue(i) })));
+  if (!parsed.registry)
+    return refuse(
+      parsed.issues.map((i) => ({ file: i.file, line: i.line, column: i.column, message: formatIssue(i) })),
+    );
   const registry = parsed.registry;
   if (flags.length === 0) return refuse([{ message: 'name the flag to remove: remove-flag <flag> --keep <variant>' }]);
   const decisions = new Map<string, FlagValue>();
@@ -43,7 +64,10 @@ export function readInputs(
   for (const { flag, keep } of flags) {
     const def = registry.byKey.get(flag);
     if (!def) {
-      errors.push({ file: display(registryPath), message: `unknown flag "${flag}"${didYouMean(flag, [...registry.byKey.keys()])}: it is not in ${display(registryPath)} (flags: ${[...registry.byKey.keys()].join(', ')})` });
+      errors.push({
+        file: display(registryPath),
+        message: `unknown flag "${flag}"${didYouMean(flag, [...registry.byKey.keys()])}: it is not in ${display(registryPath)} (flags: ${[...registry.byKey.keys()].join(', ')})`,
+      });
       continue;
     }
     const kept = parseKeep(def, keep);

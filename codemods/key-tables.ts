@@ -39,7 +39,11 @@ export function removeKeyTableEntries(
   if (![...retired].some((k) => text.includes(k))) return unchanged;
   let program: BabelNode;
   try {
-    program = parse(text, { sourceType: 'unambiguous', plugins: [/\.[cm]?tsx?$/.test(file) ? 'typescript' : 'flow', 'jsx'], errorRecovery: false }).program as unknown as BabelNode;
+    program = parse(text, {
+      sourceType: 'unambiguous',
+      plugins: [/\.[cm]?tsx?$/.test(file) ? 'typescript' : 'flow', 'jsx'],
+      errorRecovery: false,
+    }).program as unknown as BabelNode;
   } catch {
     // A file that does not parse is reported as such by the rewrite.
     return unchanged;
@@ -48,10 +52,14 @@ export function removeKeyTableEntries(
   const stringOf = (node: unknown): string | undefined => {
     const n = node as BabelNode | null | undefined;
     if (n?.type === 'StringLiteral') return n['value'] as string;
-    if (n?.type === 'TemplateLiteral' && (n['expressions'] as unknown[]).length === 0) return ((n['quasis'] as BabelNode[])[0]!['value'] as { cooked: string }).cooked;
+    if (n?.type === 'TemplateLiteral' && (n['expressions'] as unknown[]).length === 0)
+      return ((n['quasis'] as BabelNode[])[0]!['value'] as { cooked: string }).cooked;
     return undefined;
   };
-  const unwrap = (node: BabelNode): BabelNode => (node.type === 'TSAsExpression' || node.type === 'TSSatisfiesExpression' || node.type === 'TSNonNullExpression' ? unwrap(node['expression'] as BabelNode) : node);
+  const unwrap = (node: BabelNode): BabelNode =>
+    node.type === 'TSAsExpression' || node.type === 'TSSatisfiesExpression' || node.type === 'TSNonNullExpression'
+      ? unwrap(node['expression'] as BabelNode)
+      : node;
   const visit = (node: unknown): void => {
     if (Array.isArray(node)) {
       for (const child of node) visit(child);
@@ -63,11 +71,13 @@ export function removeKeyTableEntries(
       const properties = n['properties'] as BabelNode[];
       const plain = properties.every((p) => p.type === 'ObjectProperty' && !p['computed']);
       const values = plain ? properties.map((p) => stringOf(unwrap(p['value'] as BabelNode))) : [];
-      const isKeyTable = plain && values.every((v) => v !== undefined) && values.filter((v) => registryKeys.has(v!)).length >= 2;
+      const isKeyTable =
+        plain && values.every((v) => v !== undefined) && values.filter((v) => registryKeys.has(v!)).length >= 2;
       for (const [i, p] of properties.entries()) {
         if (p.type !== 'ObjectProperty' || p['computed']) continue;
         const named = stringOf(p['key']);
-        const member = (p['key'] as BabelNode).type === 'Identifier' ? ((p['key'] as BabelNode)['name'] as string) : named;
+        const member =
+          (p['key'] as BabelNode).type === 'Identifier' ? ((p['key'] as BabelNode)['name'] as string) : named;
         const holdsKey = isKeyTable && retired.has(values[i]!) && member !== undefined && !isReferenced(member);
         const flag = named !== undefined && retired.has(named) ? named : holdsKey ? values[i]! : undefined;
         if (flag !== undefined) doomed.push({ node: p, siblings: properties, flag });
@@ -79,7 +89,8 @@ export function removeKeyTableEntries(
         const value = stringOf(m['initializer']);
         const id = m['id'] as BabelNode;
         const member = id.type === 'Identifier' ? (id['name'] as string) : stringOf(id);
-        if (value !== undefined && retired.has(value) && member !== undefined && !isReferenced(member)) doomed.push({ node: m, siblings: members!, flag: value });
+        if (value !== undefined && retired.has(value) && member !== undefined && !isReferenced(member))
+          doomed.push({ node: m, siblings: members!, flag: value });
       }
     }
     if (n.type === 'TSInterfaceBody' || n.type === 'TSTypeLiteral') {
@@ -92,7 +103,14 @@ export function removeKeyTableEntries(
       }
     }
     for (const [field, child] of Object.entries(n)) {
-      if (field === 'loc' || field === 'leadingComments' || field === 'trailingComments' || field === 'innerComments' || field === 'extra') continue;
+      if (
+        field === 'loc' ||
+        field === 'leadingComments' ||
+        field === 'trailingComments' ||
+        field === 'innerComments' ||
+        field === 'extra'
+      )
+        continue;
       if (child && typeof child === 'object') visit(child);
     }
   };
@@ -109,7 +127,9 @@ export function removeKeyTableEntries(
     if (separator) end += separator[0].length;
     const lineStart = text.lastIndexOf('\n', node.start - 1) + 1;
     const lineEnd = text.indexOf('\n', end);
-    const ownLines = /^[ \t]*$/.test(text.slice(lineStart, node.start)) && /^[ \t]*(\/\/[^\n]*)?$/.test(text.slice(end, lineEnd < 0 ? text.length : lineEnd));
+    const ownLines =
+      /^[ \t]*$/.test(text.slice(lineStart, node.start)) &&
+      /^[ \t]*(\/\/[^\n]*)?$/.test(text.slice(end, lineEnd < 0 ? text.length : lineEnd));
     if (ownLines) {
       let start = lineStart;
       // Comment lines directly above describe the entry.

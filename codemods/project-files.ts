@@ -32,7 +32,9 @@ export async function readProjectFiles(
   const { files: discovered } = await listSourceFiles(cwd, paths, 'rewrite');
   const realOf = new Map(discovered.map((f) => [f, realPathOf(f)]));
   // The file itself before a symlink to it, so that imports resolve to the path they name.
-  const files = [...discovered].sort((a, b) => Number(realOf.get(a) !== a) - Number(realOf.get(b) !== b) || (a < b ? -1 : a > b ? 1 : 0));
+  const files = [...discovered].sort(
+    (a, b) => Number(realOf.get(a) !== a) - Number(realOf.get(b) !== b) || (a < b ? -1 : a > b ? 1 : 0),
+  );
   const out: ProjectFiles = { files, originalBytes: new Map(), original: new Map(), skipped: [] };
   const targets = new Set<string>();
   let read = 0;
@@ -49,12 +51,20 @@ export async function readProjectFiles(
       return out;
     }
     if (!inBounds.some((dir) => real === dir || real.startsWith(dir + sep))) {
-      out.skipped.push({ file, bytes, reason: `resolves to ${real}, outside the project (${display(root)}) and the paths given: not rewritten` });
+      out.skipped.push({
+        file,
+        bytes,
+        reason: `resolves to ${real}, outside the project (${display(root)}) and the paths given: not rewritten`,
+      });
       continue;
     }
     const text = decodeUtf8(bytes);
     if (text === undefined) {
-      out.skipped.push({ file, bytes, reason: 'not UTF-8 text (Latin-1 or binary?): not rewritten, save it as UTF-8 to have it cleaned' });
+      out.skipped.push({
+        file,
+        bytes,
+        reason: 'not UTF-8 text (Latin-1 or binary?): not rewritten, save it as UTF-8 to have it cleaned',
+      });
       continue;
     }
     out.originalBytes.set(file, bytes);

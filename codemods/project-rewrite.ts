@@ -1,5 +1,12 @@
 /** Which files go through rewrite.ts, in which order, and what one file's rewrite tells its importers. */
-import { camelCase, diskProject, findFlagReads, mightContainReads, parseForDetection, type CustomReader } from 'eslint-plugin-modelflags/detection';
+import {
+  camelCase,
+  diskProject,
+  findFlagReads,
+  mightContainReads,
+  parseForDetection,
+  type CustomReader,
+} from 'eslint-plugin-modelflags/detection';
 import type { FlagValue, Registry } from 'modelflags/registry';
 import { isImportedAnywhere, importSources, reExports, resolveImport, STAR_EXPORT } from './import-graph.js';
 import { isGenerated } from './project-files.js';
@@ -51,9 +58,16 @@ export class ProjectRewrite {
     }
     if (this.constantExports.size > 0 || this.keyExports.size > 0) this.dropUnusedReExports();
     for (const file of new Set([...this.constantExports.keys(), ...this.keyExports.keys()])) {
-      const names = [...(this.constantExports.get(file)?.keys() ?? []), ...(this.keyExports.get(file)?.keys() ?? [])].map((n) => n.split('.')[0]!);
+      const names = [
+        ...(this.constantExports.get(file)?.keys() ?? []),
+        ...(this.keyExports.get(file)?.keys() ?? []),
+      ].map((n) => n.split('.')[0]!);
       // Only exports the rewrite made redundant go: one nobody imported was public API or an entry point.
-      const unused = new Set(names.filter((name) => isImportedAnywhere(this.originalTexts, file, name) && !isImportedAnywhere(this.texts, file, name)));
+      const unused = new Set(
+        names.filter(
+          (name) => isImportedAnywhere(this.originalTexts, file, name) && !isImportedAnywhere(this.texts, file, name),
+        ),
+      );
       if (unused.size > 0) this.rewrite(file, unused);
     }
   }
@@ -69,7 +83,9 @@ export class ProjectRewrite {
     if (!mightContainReads(options)) return false;
     try {
       const { ast, scopeManager } = parseForDetection(text, file);
-      return findFlagReads(ast, scopeManager, options).some((read) => read.keyKind === 'dynamic' || (read.keyKind === 'constant' && read.key === undefined));
+      return findFlagReads(ast, scopeManager, options).some(
+        (read) => read.keyKind === 'dynamic' || (read.keyKind === 'constant' && read.key === undefined),
+      );
     } catch {
       // A file that does not parse is reported by the rewrite only when it names a key; detection cannot see into it either.
       return false;
@@ -93,7 +109,11 @@ export class ProjectRewrite {
       });
     } catch (error) {
       if (error instanceof SourceParseError) {
-        this.unparsable.set(file, { line: error.line, column: error.column, text: error.message.slice(error.message.indexOf(': ') + 2) });
+        this.unparsable.set(file, {
+          line: error.line,
+          column: error.column,
+          text: error.message.slice(error.message.indexOf(': ') + 2),
+        });
         return [];
       }
       throw error;
@@ -124,7 +144,7 @@ export class ProjectRewrite {
    * go, outermost first, so that the declaration they forwarded is seen as unused next.
    */
   private dropUnusedReExports(): void {
-    for (let changed = true; changed; ) {
+    for (let changed = true; changed;) {
       changed = false;
       for (const [file, text] of this.texts) {
         if (isGenerated(text)) continue;
@@ -132,7 +152,11 @@ export class ProjectRewrite {
         for (const re of reExports(text)) {
           for (const [exported, local] of re.names) {
             if (local === '*' || !this.forwardsConstant(file, re.source, local)) continue;
-            if (isImportedAnywhere(this.originalTexts, file, exported) && !isImportedAnywhere(this.texts, file, exported)) unused.add(exported);
+            if (
+              isImportedAnywhere(this.originalTexts, file, exported) &&
+              !isImportedAnywhere(this.texts, file, exported)
+            )
+              unused.add(exported);
           }
         }
         if (unused.size === 0) continue;
@@ -143,11 +167,20 @@ export class ProjectRewrite {
   }
 
   private forwardsConstant(from: string, source: string, name: string): boolean {
-    return this.lookup(this.constantExports, from, source, name) !== undefined || this.lookup(this.keyExports, from, source, name) !== undefined;
+    return (
+      this.lookup(this.constantExports, from, source, name) !== undefined ||
+      this.lookup(this.keyExports, from, source, name) !== undefined
+    );
   }
 
   /** What `name` imported from `source` holds, following re-export chains to the declaration. */
-  private lookup<T>(store: Map<string, Map<string, T>>, from: string, source: string, name: string, seen = new Set<string>()): T | undefined {
+  private lookup<T>(
+    store: Map<string, Map<string, T>>,
+    from: string,
+    source: string,
+    name: string,
+    seen = new Set<string>(),
+  ): T | undefined {
     const target = resolveImport(from, source, this.texts);
     if (target === undefined || seen.has(target)) return undefined;
     seen.add(target);
@@ -177,7 +210,13 @@ export class ProjectRewrite {
       out.push(candidate);
       const forwarded = reExports(text)
         .filter((re) => resolveImport(candidate, re.source, this.texts) === file)
-        .flatMap((re) => (re.star ? names : [...re.names].filter(([, local]) => local === '*' || names.some((n) => n.split('.')[0] === local)).map(([exported]) => exported)));
+        .flatMap((re) =>
+          re.star
+            ? names
+            : [...re.names]
+                .filter(([, local]) => local === '*' || names.some((n) => n.split('.')[0] === local))
+                .map(([exported]) => exported),
+        );
       out.push(...this.importersOf(candidate, forwarded, seen));
     }
     return out;

@@ -18,7 +18,8 @@ import type { Simplifier } from './simplify/index.js';
  * flags client in sight is not the runtime client.
  */
 export function isShadowedReceiver(read: FlagRead, scopeManager: ScopeManager): boolean {
-  if (read.sdk !== 'modelflags' || read.call.type !== 'CallExpression' || read.call.callee.type !== 'MemberExpression') return false;
+  if (read.sdk !== 'modelflags' || read.call.type !== 'CallExpression' || read.call.callee.type !== 'MemberExpression')
+    return false;
   return read.call.callee.object.type === 'Identifier' && isMapBinding(read.call.callee.object, scopeManager, 0);
 }
 
@@ -27,14 +28,19 @@ const MAP_TYPES = new Set(['Map', 'WeakMap', 'ReadonlyMap', 'URLSearchParams', '
 function isMapBinding(identifier: TSESTree.Identifier, scopeManager: ScopeManager, depth: number): boolean {
   if (depth > 5) return false;
   let scope = undefined as ReturnType<ScopeManager['acquire']> | undefined;
-  for (let node: TSESTree.Node | undefined = identifier; !scope && node; node = node.parent) scope = scopeManager.acquire(node, true) ?? undefined;
+  for (let node: TSESTree.Node | undefined = identifier; !scope && node; node = node.parent)
+    scope = scopeManager.acquire(node, true) ?? undefined;
   for (let s = scope; s; s = s.upper ?? undefined) {
     const variable = s.set.get(identifier.name);
     if (!variable) continue;
     const def = variable.defs[0];
     if (def?.type === DefinitionType.Parameter) {
       const annotation = (def.name as TSESTree.Identifier).typeAnnotation?.typeAnnotation;
-      return annotation?.type === 'TSTypeReference' && annotation.typeName.type === 'Identifier' && MAP_TYPES.has(annotation.typeName.name);
+      return (
+        annotation?.type === 'TSTypeReference' &&
+        annotation.typeName.type === 'Identifier' &&
+        MAP_TYPES.has(annotation.typeName.name)
+      );
     }
     if (def?.type === DefinitionType.Variable && def.node.type === 'VariableDeclarator') {
       const init = def.node.init;
@@ -47,10 +53,19 @@ function isMapBinding(identifier: TSESTree.Identifier, scopeManager: ScopeManage
 }
 
 /** Replaces one read with the kept value; returns true, or the reason it could not. */
-export function replaceRead(read: FlagRead, kept: FlagValue, byRange: Map<string, Located>, simplifier: Simplifier, program: AstNode): true | string {
-  if (read.valueKind === 'definition') return `${read.method}() defines the flag; remove the definition and its callers by hand`;
-  if (read.valueKind === 'bundle') return `${read.method}() reads a multi-value config; inline the kept configuration by hand`;
-  if (read.valueKind === 'enabled' && typeof kept !== 'boolean') return `${read.method}() asks whether a ${typeof kept} flag is on; decide what the kept variant means here`;
+export function replaceRead(
+  read: FlagRead,
+  kept: FlagValue,
+  byRange: Map<string, Located>,
+  simplifier: Simplifier,
+  program: AstNode,
+): true | string {
+  if (read.valueKind === 'definition')
+    return `${read.method}() defines the flag; remove the definition and its callers by hand`;
+  if (read.valueKind === 'bundle')
+    return `${read.method}() reads a multi-value config; inline the kept configuration by hand`;
+  if (read.valueKind === 'enabled' && typeof kept !== 'boolean')
+    return `${read.method}() asks whether a ${typeof kept} flag is on; decide what the kept variant means here`;
   // GrowthBook's `isOff` answers the opposite question.
   const value = read.valueKind === 'enabled' && read.sdk === 'growthbook' && read.method === 'isOff' ? !kept : kept;
   if (read.valueNode) {
@@ -74,16 +89,39 @@ export function replaceRead(read: FlagRead, kept: FlagValue, byRange: Map<string
  * constant of the kept value, which the simplifier then inlines. Undefined when the read is not
  * such an element.
  */
-function replacePromiseAllElement(read: FlagRead, value: FlagValue, byRange: Map<string, Located>, simplifier: Simplifier, program: AstNode): true | string | undefined {
+function replacePromiseAllElement(
+  read: FlagRead,
+  value: FlagValue,
+  byRange: Map<string, Located>,
+  simplifier: Simplifier,
+  program: AstNode,
+): true | string | undefined {
   const list = read.call.parent;
   const all = list?.parent;
   if (list?.type !== 'ArrayExpression' || all?.type !== 'CallExpression' || all.arguments[0] !== list) return undefined;
-  if (all.callee.type !== 'MemberExpression' || all.callee.object.type !== 'Identifier' || all.callee.object.name !== 'Promise' || all.callee.property.type !== 'Identifier' || all.callee.property.name !== 'all') return undefined;
+  if (
+    all.callee.type !== 'MemberExpression' ||
+    all.callee.object.type !== 'Identifier' ||
+    all.callee.object.name !== 'Promise' ||
+    all.callee.property.type !== 'Identifier' ||
+    all.callee.property.name !== 'all'
+  )
+    return undefined;
   const declarator = all.parent?.type === 'AwaitExpression' ? all.parent.parent : undefined;
-  if (declarator?.type !== 'VariableDeclarator' || declarator.id.type !== 'ArrayPattern' || declarator.parent?.type !== 'VariableDeclaration' || declarator.parent.declarations.length !== 1) return undefined;
+  if (
+    declarator?.type !== 'VariableDeclarator' ||
+    declarator.id.type !== 'ArrayPattern' ||
+    declarator.parent?.type !== 'VariableDeclaration' ||
+    declarator.parent.declarations.length !== 1
+  )
+    return undefined;
   const at = list.elements.indexOf(read.call as TSESTree.Expression);
   const bound = declarator.id.elements[at];
-  if (list.elements.some((e) => e?.type === 'SpreadElement') || declarator.id.elements.some((e) => e?.type === 'RestElement') || (bound && bound.type !== 'Identifier')) {
+  if (
+    list.elements.some((e) => e?.type === 'SpreadElement') ||
+    declarator.id.elements.some((e) => e?.type === 'RestElement') ||
+    (bound && bound.type !== 'Identifier')
+  ) {
     return `${read.method}() is an element of a Promise.all whose results are spread or bound with defaults; rewrite this use by hand`;
   }
   const located = byRange.get(rangeKey(read.call));
@@ -95,7 +133,11 @@ function replacePromiseAllElement(read: FlagRead, value: FlagValue, byRange: Map
     for (const { child, key } of children(node)) {
       if (child.type !== 'VariableDeclaration') continue;
       const init = (child.declarations as AstNode[])[0]?.init as AstNode | undefined;
-      if (init?.type === 'AwaitExpression' && (init.argument as AstNode).type === 'CallExpression' && ((init.argument as AstNode).arguments as AstNode[])[0] === located.parent) {
+      if (
+        init?.type === 'AwaitExpression' &&
+        (init.argument as AstNode).type === 'CallExpression' &&
+        ((init.argument as AstNode).arguments as AstNode[])[0] === located.parent
+      ) {
         declaration = child;
         statements = node[key] as AstNode[];
       }
@@ -110,7 +152,11 @@ function replacePromiseAllElement(read: FlagRead, value: FlagValue, byRange: Map
   if (bound) {
     const literal = simplifier.literal(value);
     simplifier.readLiterals.add(literal);
-    replacement.push({ type: 'VariableDeclaration', kind: 'const', declarations: [{ type: 'VariableDeclarator', id: { type: 'Identifier', name: bound.name }, init: literal }] });
+    replacement.push({
+      type: 'VariableDeclaration',
+      kind: 'const',
+      declarations: [{ type: 'VariableDeclarator', id: { type: 'Identifier', name: bound.name }, init: literal }],
+    });
   }
   const position = statements.indexOf(declaration);
   statements.splice(position, elements.length === 0 ? 1 : 0, ...replacement);
@@ -122,17 +168,25 @@ function replacePromiseAllElement(read: FlagRead, value: FlagValue, byRange: Map
  * bound by a destructuring pattern. The property leaves the pattern and its binding becomes a
  * `const` of the kept value, which the simplifier then inlines.
  */
-function replaceDestructuredRead(read: FlagRead, value: FlagValue, byRange: Map<string, Located>, simplifier: Simplifier, program: AstNode): true | string | undefined {
+function replaceDestructuredRead(
+  read: FlagRead,
+  value: FlagValue,
+  byRange: Map<string, Located>,
+  simplifier: Simplifier,
+  program: AstNode,
+): true | string | undefined {
   let holder = byRange.get(rangeKey(read.call));
   if (holder?.parent.type === 'AwaitExpression') holder = byRange.get(babelKey(holder.parent));
   const declarator = holder?.parent;
   if (declarator?.type !== 'VariableDeclarator' || declarator.id.type !== 'ObjectPattern') return undefined;
-  const wanted = read.valueKind === 'details' ? 'value' : read.keyNode?.type === 'Identifier' ? read.keyNode.name : read.key;
+  const wanted =
+    read.valueKind === 'details' ? 'value' : read.keyNode?.type === 'Identifier' ? read.keyNode.name : read.key;
   const properties = declarator.id.properties as AstNode[];
   const property = properties.find((p) => p.type === 'ObjectProperty' && propertyKeyName(p) === wanted);
   const target = property?.value.type === 'AssignmentPattern' ? property.value.left : property?.value;
   if (!property || target?.type !== 'Identifier') return undefined;
-  if (read.valueKind === 'details' && properties.length > 1) return `${read.method}() details are used beyond .value (variant, reason); rewrite this use by hand`;
+  if (read.valueKind === 'details' && properties.length > 1)
+    return `${read.method}() details are used beyond .value (variant, reason); rewrite this use by hand`;
   const binding: AstNode = { type: 'Identifier', name: target.name };
   if (properties.length === 1) {
     declarator.id = binding;
@@ -183,7 +237,8 @@ function rangeKey(node: TSESTree.Node): string {
 }
 
 function babelKey(node: AstNode): string {
-  const loc = node.loc as { start: { line: number; column: number }; end: { line: number; column: number } } | undefined;
+  const loc = node.loc as
+    { start: { line: number; column: number }; end: { line: number; column: number } } | undefined;
   return loc ? `${loc.start.line}:${loc.start.column}:${loc.end.line}:${loc.end.column}` : '';
 }
 
@@ -240,7 +295,14 @@ export function importMap(ast: TSESTree.Program): Map<string, ImportBinding> {
   for (const statement of ast.body) {
     if (statement.type !== 'ImportDeclaration') continue;
     for (const s of statement.specifiers) {
-      const imported = s.type === 'ImportSpecifier' ? (s.imported.type === 'Identifier' ? s.imported.name : s.imported.value) : s.type === 'ImportDefaultSpecifier' ? 'default' : '*';
+      const imported =
+        s.type === 'ImportSpecifier'
+          ? s.imported.type === 'Identifier'
+            ? s.imported.name
+            : s.imported.value
+          : s.type === 'ImportDefaultSpecifier'
+            ? 'default'
+            : '*';
       map.set(s.local.name, { source: statement.source.value, imported });
     }
   }
@@ -248,7 +310,10 @@ export function importMap(ast: TSESTree.Program): Map<string, ImportBinding> {
 }
 
 /** The import a key expression (`KEY`, `Keys.Model`, `keys.Keys.Model`) is read off, if any. */
-export function importedRoot(keyNode: TSESTree.Node | undefined, imports: ReadonlyMap<string, ImportBinding>): ImportBinding | undefined {
+export function importedRoot(
+  keyNode: TSESTree.Node | undefined,
+  imports: ReadonlyMap<string, ImportBinding>,
+): ImportBinding | undefined {
   let node = keyNode;
   while (node?.type === 'MemberExpression') node = node.object;
   return node?.type === 'Identifier' ? imports.get(node.name) : undefined;
@@ -257,9 +322,16 @@ export function importedRoot(keyNode: TSESTree.Node | undefined, imports: Readon
 /** `export const premiumModel = flag({ ... })` at the top of a module → `premiumModel`. */
 export function exportedDefinitionName(call: TSESTree.Node): string | undefined {
   const declarator = call.parent;
-  if (declarator?.type !== 'VariableDeclarator' || declarator.init !== call || declarator.id.type !== 'Identifier') return undefined;
+  if (declarator?.type !== 'VariableDeclarator' || declarator.init !== call || declarator.id.type !== 'Identifier')
+    return undefined;
   const declaration = declarator.parent;
-  if (declaration?.type !== 'VariableDeclaration' || declaration.kind !== 'const' || declaration.parent?.type !== 'ExportNamedDeclaration' || declaration.parent.parent?.type !== 'Program') return undefined;
+  if (
+    declaration?.type !== 'VariableDeclaration' ||
+    declaration.kind !== 'const' ||
+    declaration.parent?.type !== 'ExportNamedDeclaration' ||
+    declaration.parent.parent?.type !== 'Program'
+  )
+    return undefined;
   return declarator.id.name;
 }
 
@@ -270,7 +342,12 @@ export function exportedDefinitionName(call: TSESTree.Node): string | undefined 
  */
 export function removeDefinition(program: AstNode, name: string): boolean {
   const body = program.body as AstNode[];
-  const index = body.findIndex((s) => s.type === 'ExportNamedDeclaration' && s.declaration?.type === 'VariableDeclaration' && (s.declaration.declarations as AstNode[]).some((d) => d.id.type === 'Identifier' && d.id.name === name));
+  const index = body.findIndex(
+    (s) =>
+      s.type === 'ExportNamedDeclaration' &&
+      s.declaration?.type === 'VariableDeclaration' &&
+      (s.declaration.declarations as AstNode[]).some((d) => d.id.type === 'Identifier' && d.id.name === name),
+  );
   if (index < 0) return false;
   const lists: { list: AstNode[]; at: number }[] = [];
   let otherUse = false;
@@ -279,9 +356,12 @@ export function removeDefinition(program: AstNode, name: string): boolean {
     walk(statement, (node) => {
       if (node.type === 'ArrayExpression') {
         for (const [at, element] of (node.elements as (AstNode | null)[]).entries()) {
-          if (element?.type === 'Identifier' && element.name === name) lists.push({ list: node.elements as AstNode[], at });
+          if (element?.type === 'Identifier' && element.name === name)
+            lists.push({ list: node.elements as AstNode[], at });
         }
-        const others = (node.elements as (AstNode | null)[]).filter((e) => !(e?.type === 'Identifier' && e.name === name));
+        const others = (node.elements as (AstNode | null)[]).filter(
+          (e) => !(e?.type === 'Identifier' && e.name === name),
+        );
         for (const e of others) if (e && referencesName(e, name)) otherUse = true;
         return false;
       }
@@ -292,7 +372,9 @@ export function removeDefinition(program: AstNode, name: string): boolean {
   if (otherUse) return false;
   for (const { list, at } of lists.reverse()) list.splice(at, 1);
   const declaration = body[index]!.declaration as AstNode;
-  declaration.declarations = (declaration.declarations as AstNode[]).filter((d) => !(d.id.type === 'Identifier' && d.id.name === name));
+  declaration.declarations = (declaration.declarations as AstNode[]).filter(
+    (d) => !(d.id.type === 'Identifier' && d.id.name === name),
+  );
   if ((declaration.declarations as AstNode[]).length === 0) body.splice(index, 1);
   return true;
 }
@@ -305,14 +387,23 @@ function referencesName(node: AstNode, name: string): boolean {
   return found;
 }
 
-export function resolveImportedKey(read: FlagRead, imports: ReadonlyMap<string, ImportBinding>, context: RewriteContext): string | undefined {
+export function resolveImportedKey(
+  read: FlagRead,
+  imports: ReadonlyMap<string, ImportBinding>,
+  context: RewriteContext,
+): string | undefined {
   if (!context.importedKey || !read.keyNode) return undefined;
   const keyNode = read.keyNode;
   if (keyNode.type === 'Identifier') {
     const binding = imports.get(keyNode.name);
     return binding ? context.importedKey(binding.source, binding.imported) : undefined;
   }
-  if (keyNode.type === 'MemberExpression' && keyNode.object.type === 'Identifier' && !keyNode.computed && keyNode.property.type === 'Identifier') {
+  if (
+    keyNode.type === 'MemberExpression' &&
+    keyNode.object.type === 'Identifier' &&
+    !keyNode.computed &&
+    keyNode.property.type === 'Identifier'
+  ) {
     const binding = imports.get(keyNode.object.name);
     if (!binding) return undefined;
     const name = binding.imported === '*' ? keyNode.property.name : `${binding.imported}.${keyNode.property.name}`;

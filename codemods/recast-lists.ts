@@ -39,10 +39,20 @@ function isBlock(node: unknown): node is AstNode {
   return isNode(node) && (blocks.has(node) || blocks.has((node as { original?: object }).original ?? node));
 }
 
-type Located = AstNode & { start: number; end: number; loc: { start: { line: number; column: number }; end: { line: number; column: number } } };
+type Located = AstNode & {
+  start: number;
+  end: number;
+  loc: { start: { line: number; column: number }; end: { line: number; column: number } };
+};
 
 function isLocated(node: unknown): node is Located {
-  return isNode(node) && typeof node.start === 'number' && typeof node.end === 'number' && typeof node.loc === 'object' && node.loc !== null;
+  return (
+    isNode(node) &&
+    typeof node.start === 'number' &&
+    typeof node.end === 'number' &&
+    typeof node.loc === 'object' &&
+    node.loc !== null
+  );
 }
 
 // Each withParser() call builds a new jscodeshift core with every collection method registered.
@@ -74,7 +84,8 @@ function nestLists(node: AstNode, source: string, commentStarts: readonly number
     const value: unknown = node[key];
     if (Array.isArray(value)) {
       for (const child of value) if (isNode(child)) nestLists(child, source, commentStarts);
-      if (value.length >= LONG_LIST && LIST_FIELDS.has(key) && node.type !== 'TemplateLiteral') node[key] = nest(value, source, commentStarts);
+      if (value.length >= LONG_LIST && LIST_FIELDS.has(key) && node.type !== 'TemplateLiteral')
+        node[key] = nest(value, source, commentStarts);
     } else if (isNode(value)) nestLists(value, source, commentStarts);
   }
 }
@@ -103,7 +114,13 @@ function nest(items: unknown[], source: string, commentStarts: readonly number[]
   const canStartAt = (i: number): boolean => {
     const previous = items[i - 1];
     const item = items[i];
-    return i > 0 && isLocated(previous) && isLocated(item) && !/\s/.test(source.charAt(previous.end - 1)) && !hasComment(commentStarts, previous.end, item.start);
+    return (
+      i > 0 &&
+      isLocated(previous) &&
+      isLocated(item) &&
+      !/\s/.test(source.charAt(previous.end - 1)) &&
+      !hasComment(commentStarts, previous.end, item.start)
+    );
   };
   const block = (group: Entry[]): Entry => {
     const first = group[0]!.first;
@@ -117,7 +134,10 @@ function nest(items: unknown[], source: string, commentStarts: readonly number[]
       directives: [],
       start: previous.end,
       end: end.end,
-      loc: { start: { line: previous.loc.end.line, column: previous.loc.end.column }, end: { line: end.loc.end.line, column: end.loc.end.column } },
+      loc: {
+        start: { line: previous.loc.end.line, column: previous.loc.end.column },
+        end: { line: end.loc.end.line, column: end.loc.end.column },
+      },
     };
     blocks.add(node);
     return { node, first, last };
@@ -171,7 +191,9 @@ function flatten(list: readonly unknown[]): unknown[] {
     // A comment after the list's last item attached to the blocks around it: it belongs to that item.
     for (const comment of (item.comments ?? []) as AstNode[]) {
       const owner = (comment.leading ? items[0] : items[items.length - 1]) as AstNode;
-      owner.comments = comment.leading ? [comment, ...((owner.comments ?? []) as AstNode[])] : [...((owner.comments ?? []) as AstNode[]), comment];
+      owner.comments = comment.leading
+        ? [comment, ...((owner.comments ?? []) as AstNode[])]
+        : [...((owner.comments ?? []) as AstNode[]), comment];
     }
     out.push(...items);
   }

@@ -41,11 +41,15 @@ export async function remainingMentions(
 ): Promise<Site[]> {
   const names = [...rewrite.decisions.keys()].map((flag) => ({
     flag,
-    holders: [...rewrite.keyExports.values()].flatMap((exports) => [...exports].filter(([, key]) => key === flag).map(([name]) => name)),
+    holders: [...rewrite.keyExports.values()].flatMap((exports) =>
+      [...exports].filter(([, key]) => key === flag).map(([name]) => name),
+    ),
   }));
   // A script that drives remove-flag names the flags it retires: that is not a read.
   const isExempt = (file: string, text: string): boolean =>
-    isGenerated(text) || generatedModulesFor(registryPath, [file], new Map([[file, text]])).size > 0 || importSources(text).some((s) => /(^|\/)(codemods\/)?remove-flag(\.[cm]?[jt]s)?$/.test(s));
+    isGenerated(text) ||
+    generatedModulesFor(registryPath, [file], new Map([[file, text]])).size > 0 ||
+    importSources(text).some((s) => /(^|\/)(codemods\/)?remove-flag(\.[cm]?[jt]s)?$/.test(s));
   // A file with a site already left for a human keeps the entry anyway, and the human reading it
   // sees the rest: one report a file and flag is enough.
   const siteKey = (file: string, flag: string | undefined): string => `${file}\0${flag ?? ''}`;
@@ -54,7 +58,11 @@ export async function remainingMentions(
   for (const [file, text] of rewritten) {
     if (isExempt(file, text)) continue;
     const shown = relative(cwd, file).split(sep).join('/');
-    sites.push(...keyMentions(file, text, names, true).filter((s) => !reported.has(siteKey(shown, s.flag)) && !reported.has(siteKey(shown, undefined))));
+    sites.push(
+      ...keyMentions(file, text, names, true).filter(
+        (s) => !reported.has(siteKey(shown, s.flag)) && !reported.has(siteKey(shown, undefined)),
+      ),
+    );
   }
   if (coversProject(root, cwd, paths)) return sites;
   const { files } = await listSourceFiles(root, ['.'], 'rewrite', ['**/dist/**']);
@@ -85,11 +93,18 @@ interface KeyNames {
  * that held it. Comments and longer strings (a log message) do not count.
  */
 function keyMentions(file: string, text: string, names: readonly KeyNames[], rewritten: boolean): Site[] {
-  const candidates = names.filter((n) => [n.flag, camelCase(n.flag), ...n.holders.map(lastSegment)].some((t) => text.includes(t)));
+  const candidates = names.filter((n) =>
+    [n.flag, camelCase(n.flag), ...n.holders.map(lastSegment)].some((t) => text.includes(t)),
+  );
   if (candidates.length === 0) return [];
   let tokens: Token[];
   try {
-    tokens = parse(text, { sourceType: 'unambiguous', plugins: [/\.[cm]?tsx?$/.test(file) ? 'typescript' : 'flow', 'jsx'], tokens: true, errorRecovery: true }).tokens as Token[];
+    tokens = parse(text, {
+      sourceType: 'unambiguous',
+      plugins: [/\.[cm]?tsx?$/.test(file) ? 'typescript' : 'flow', 'jsx'],
+      tokens: true,
+      errorRecovery: true,
+    }).tokens as Token[];
   } catch {
     return lineMentions(file, text, candidates);
   }
@@ -103,20 +118,34 @@ function keyMentions(file: string, text: string, names: readonly KeyNames[], rew
     for (const { flag, holders } of candidates) {
       let why: string | undefined;
       if ((label === 'string' || label === 'template') && value === flag) why = `the key "${flag}" is still here`;
-      else if (label === 'name' && afterDot && (value === flag || value === camelCase(flag))) why = `the key "${flag}" is still read here as a property`;
+      else if (label === 'name' && afterDot && (value === flag || value === camelCase(flag)))
+        why = `the key "${flag}" is still read here as a property`;
       else if (label === 'name') {
-        const holder = holders.find((h) => lastSegment(h) === value && (!h.includes('.') || (afterDot && labelOf(code[i - 2]!) === 'name' && h === `${code[i - 2]!.value}.${value}`)));
+        const holder = holders.find(
+          (h) =>
+            lastSegment(h) === value &&
+            (!h.includes('.') ||
+              (afterDot && labelOf(code[i - 2]!) === 'name' && h === `${code[i - 2]!.value}.${value}`)),
+        );
         if (holder) why = `${holder} held the key "${flag}" and is still used here`;
       }
-      if (why) sites.push({ file, line: token.loc.start.line, column: token.loc.start.column + 1, flag, reason: `${why}, ${rewritten ? REWRITTEN_BUT_NAMED : OUTSIDE_PATHS}` });
+      if (why)
+        sites.push({
+          file,
+          line: token.loc.start.line,
+          column: token.loc.start.column + 1,
+          flag,
+          reason: `${why}, ${rewritten ? REWRITTEN_BUT_NAMED : OUTSIDE_PATHS}`,
+        });
     }
   }
   return sites;
 }
 
-const OUTSIDE_PATHS = 'in a file remove-flag did not rewrite (outside the paths given): a read may remain, so the entry was kept; rewrite this file too (pass its folder) or remove the mention';
+const OUTSIDE_PATHS =
+  'in a file remove-flag did not rewrite (outside the paths given): a read may remain, so the entry was kept; rewrite this file too (pass its folder) or remove the mention';
 const REWRITTEN_BUT_NAMED =
-  'after the rewrite, in a way remove-flag does not recognise as a read (an in-house reader? declare it in the registry\'s `readers`): a read may remain, so the entry was kept; clean it by hand or declare the reader and run again';
+  "after the rewrite, in a way remove-flag does not recognise as a read (an in-house reader? declare it in the registry's `readers`): a read may remain, so the entry was kept; clean it by hand or declare the reader and run again";
 
 interface Token {
   type: string | { label: string };
@@ -138,7 +167,14 @@ function lineMentions(file: string, text: string, names: readonly KeyNames[]): S
   for (const [i, line] of text.split('\n').entries()) {
     for (const { flag } of names) {
       const column = line.indexOf(flag);
-      if (column >= 0) sites.push({ file, line: i + 1, column: column + 1, flag, reason: `the key "${flag}" is named here, in a file remove-flag did not rewrite and cannot parse: a read may remain, so the entry was kept` });
+      if (column >= 0)
+        sites.push({
+          file,
+          line: i + 1,
+          column: column + 1,
+          flag,
+          reason: `the key "${flag}" is named here, in a file remove-flag did not rewrite and cannot parse: a read may remain, so the entry was kept`,
+        });
     }
   }
   return sites;

@@ -20,7 +20,15 @@ import { editRegistry, generatedModulesFor, regeneratedFrom } from './registry-e
 import { projectRootOf, remainingMentions } from './remaining-reads.js';
 import { emptyReport, type InputError, type RemovalReport } from './report.js';
 import type { Site } from './rewrite.js';
-import { applyWritePlan, journalPathFor, recoverJournal, removeStaleTempFiles, type PlannedWrite, type Recovery, type WriteResult } from './write-plan.js';
+import {
+  applyWritePlan,
+  journalPathFor,
+  recoverJournal,
+  removeStaleTempFiles,
+  type PlannedWrite,
+  type Recovery,
+  type WriteResult,
+} from './write-plan.js';
 
 export type { Site } from './rewrite.js';
 export type { NewTypeError } from './verify.js';
@@ -94,7 +102,13 @@ export async function removeFlag(options: RemoveFlagOptions): Promise<RemovalRep
   const rewrite = new ProjectRewrite(registry, decisions, current, [...registry.readers, ...(options.readers ?? [])]);
   await rewrite.run(options.onProgress);
   for (const [file, message] of rewrite.unparsable) {
-    report.unresolved.push({ file: display(file), line: message.line, column: message.column, flag: undefined, reason: `${message.text}; the file was skipped, fix the syntax error and run again` });
+    report.unresolved.push({
+      file: display(file),
+      line: message.line,
+      column: message.column,
+      flag: undefined,
+      reason: `${message.text}; the file was skipped, fix the syntax error and run again`,
+    });
   }
   for (const [file, result] of rewrite.results) {
     report.rewritten.push(...result.rewritten.map((s) => ({ ...s, file: display(file) })));
@@ -102,34 +116,58 @@ export async function removeFlag(options: RemoveFlagOptions): Promise<RemovalRep
   }
 
   // 5. Feature-map members and key-table entries go with the flag (see key-tables.ts).
-  const tableEntriesRemoved = removeTableEntries(current, decisions, new Set(registry.byKey.keys()), coversProject(root, cwd, paths), report, display);
+  const tableEntriesRemoved = removeTableEntries(
+    current,
+    decisions,
+    new Set(registry.byKey.keys()),
+    coversProject(root, cwd, paths),
+    report,
+    display,
+  );
 
   // 6. What still names a key keeps the entry, unless the user marked it as not a read.
   const generated = generatedModulesFor(registryPath, [...original.keys()].sort(), original);
-  report.unresolved.push(...(await remainingMentions(root, cwd, paths, new Set(files), current, rewrite, registryPath, report.unresolved)).map((s) => ({ ...s, file: display(s.file) })));
+  report.unresolved.push(
+    ...(
+      await remainingMentions(root, cwd, paths, new Set(files), current, rewrite, registryPath, report.unresolved)
+    ).map((s) => ({ ...s, file: display(s.file) })),
+  );
   const ignoredBy = await ignoreMarks(cwd, options.ignore ?? [], original, current);
   for (const site of report.unresolved.splice(0)) {
     const why = ignoredBy(site);
-    (why ? report.notes : report.unresolved).push(why ? { ...site, reason: `${site.reason ?? ''} (not blocking: ${why})` } : site);
+    (why ? report.notes : report.unresolved).push(
+      why ? { ...site, reason: `${site.reason ?? ''} (not blocking: ${why})` } : site,
+    );
   }
 
   // 7. The registry: gone when no read remains, otherwise collapsed to the decision; `partial` is
   //    what gets written instead when some file cannot be.
-  const newRegistryText = editRegistry(registryText, registry.file, decisions, (flag) => report.unresolved.some((s) => s.flag === flag || s.flag === undefined));
+  const newRegistryText = editRegistry(registryText, registry.file, decisions, (flag) =>
+    report.unresolved.some((s) => s.flag === flag || s.flag === undefined),
+  );
   const partialRegistryText = editRegistry(registryText, registry.file, decisions, () => true);
   const changes = new Map<string, string>();
   for (const [file, text] of current) if (text !== original.get(file)) changes.set(file, text);
   const codeFiles = [...changes.keys()];
   if (newRegistryText !== registryText) changes.set(registryPath, newRegistryText);
-  const collapsed = newRegistryText !== registryText && report.unresolved.some((s) => s.flag === undefined || decisions.has(s.flag));
-  report.registry = { file: display(registryPath), action: newRegistryText === registryText ? 'unchanged' : collapsed ? 'collapsed' : 'removed' };
+  const collapsed =
+    newRegistryText !== registryText && report.unresolved.some((s) => s.flag === undefined || decisions.has(s.flag));
+  report.registry = {
+    file: display(registryPath),
+    action: newRegistryText === registryText ? 'unchanged' : collapsed ? 'collapsed' : 'removed',
+  };
   for (const [file, text] of regeneratedFrom(newRegistryText, registry.file, generated)) {
     changes.set(file, text);
     report.regenerated.push(display(file));
   }
 
   // 8. The diff of every change, and how much each file changed.
-  const diffs = new Map([...changes].map(([file, text]) => [file, new LineDiff(file === registryPath ? registryText : original.get(file) ?? '', text)]));
+  const diffs = new Map(
+    [...changes].map(([file, text]) => [
+      file,
+      new LineDiff(file === registryPath ? registryText : (original.get(file) ?? ''), text),
+    ]),
+  );
   for (const file of changes.keys()) {
     if (file === registryPath || !original.has(file)) continue;
     report.changedFiles.push({
@@ -141,7 +179,16 @@ export async function removeFlag(options: RemoveFlagOptions): Promise<RemovalRep
   report.diff = [...diffs].map(([file, diff]) => diff.unified(display(file))).join('');
 
   // 9. Verification: a change that breaks the build is never written.
-  const check = await checkChanges({ changes, registryPath, results: rewrite.results, current, diffs, cwd, typeCheck: options.verify !== false, display });
+  const check = await checkChanges({
+    changes,
+    registryPath,
+    results: rewrite.results,
+    current,
+    diffs,
+    cwd,
+    typeCheck: options.verify !== false,
+    display,
+  });
   report.verification = check.verification;
   report.unresolved.push(...check.blockers);
   const verified = check.blockers.length === 0;
@@ -153,8 +200,26 @@ export async function removeFlag(options: RemoveFlagOptions): Promise<RemovalRep
 
   // 10. Write, source files in groups that must change together, the registry and typed modules last.
   const sourceWrites = codeFiles.filter((f) => !generated.has(f));
-  const registryWrites = (text: string): Map<string, string> => new Map([...regeneratedFrom(text, registry.file, generated), ...(text !== registryText ? [[registryPath, text] as const] : [])]);
-  return writeChanges({ report, fail, cwd, display, journal, registryPath, generated, inputs: input.inputs, originalBytes: read.originalBytes, groups: importGroups(sourceWrites, original, current), current, complete: registryWrites(newRegistryText), partial: registryWrites(partialRegistryText) });
+  const registryWrites = (text: string): Map<string, string> =>
+    new Map([
+      ...regeneratedFrom(text, registry.file, generated),
+      ...(text !== registryText ? [[registryPath, text] as const] : []),
+    ]);
+  return writeChanges({
+    report,
+    fail,
+    cwd,
+    display,
+    journal,
+    registryPath,
+    generated,
+    inputs: input.inputs,
+    originalBytes: read.originalBytes,
+    groups: importGroups(sourceWrites, original, current),
+    current,
+    complete: registryWrites(newRegistryText),
+    partial: registryWrites(partialRegistryText),
+  });
 }
 
 /**
@@ -170,22 +235,48 @@ async function finishInterruptedRun(
   display: Display,
 ): Promise<{ finished?: RemovalReport; errors?: InputError[] } | undefined> {
   if (!existsSync(journal)) return undefined;
-  if (options.dryRun) return { errors: [{ file: display(journal), message: `${display(journal)} is left by a remove-flag run that was interrupted while writing: run the command again without --dry-run to finish it` }] };
+  if (options.dryRun)
+    return {
+      errors: [
+        {
+          file: display(journal),
+          message: `${display(journal)} is left by a remove-flag run that was interrupted while writing: run the command again without --dry-run to finish it`,
+        },
+      ],
+    };
   let recovery: Recovery | undefined;
   try {
     recovery = recoverJournal(journal);
   } catch (error) {
-    return { errors: [{ file: display(journal), message: (error as Error).message.replaceAll(journal, display(journal)) }] };
+    return {
+      errors: [{ file: display(journal), message: (error as Error).message.replaceAll(journal, display(journal)) }],
+    };
   }
   if (!recovery) return undefined;
-  report.recovered = { journal: display(journal), finished: recovery.finished.map(display), notWritten: recovery.notWritten.map((n) => displayed(n, display)) };
+  report.recovered = {
+    journal: display(journal),
+    finished: recovery.finished.map(display),
+    notWritten: recovery.notWritten.map((n) => displayed(n, display)),
+  };
   const interrupted = recovery.summary as RemovalReport;
-  const sameCommand = Array.isArray(interrupted?.flags) && interrupted.flags.length === options.flags.length && interrupted.flags.every((f, i) => f.flag === options.flags[i]!.flag && String(f.kept) === options.flags[i]!.keep);
+  const sameCommand =
+    Array.isArray(interrupted?.flags) &&
+    interrupted.flags.length === options.flags.length &&
+    interrupted.flags.every((f, i) => f.flag === options.flags[i]!.flag && String(f.kept) === options.flags[i]!.keep);
   if (!sameCommand) return undefined;
   const finished: RemovalReport = { ...interrupted, recovered: report.recovered };
   if (recovery.notWritten.length > 0) {
     finished.notWritten = [...finished.notWritten, ...report.recovered.notWritten];
-    finished.unresolved = [...finished.unresolved, ...report.recovered.notWritten.map((n) => ({ file: n.file, line: 1, column: 1, flag: undefined, reason: n.reason }))];
+    finished.unresolved = [
+      ...finished.unresolved,
+      ...report.recovered.notWritten.map((n) => ({
+        file: n.file,
+        line: 1,
+        column: 1,
+        flag: undefined,
+        reason: n.reason,
+      })),
+    ];
     if (!recovery.complete && finished.registry) finished.registry = { ...finished.registry, action: 'collapsed' };
     finished.exitCode = 1;
   }
@@ -198,12 +289,25 @@ function displayed(n: { path: string; reason: string }, display: Display): { fil
 }
 
 /** A file neither read nor written; when it names a key, a read may be in it, so the entry must stay. */
-function reportSkipped(report: RemovalReport, file: string, bytes: Buffer | undefined, reason: string, keys: readonly string[]): void {
+function reportSkipped(
+  report: RemovalReport,
+  file: string,
+  bytes: Buffer | undefined,
+  reason: string,
+  keys: readonly string[],
+): void {
   report.skipped.push({ file, reason });
   const text = bytes?.toString('latin1') ?? '';
   for (const flag of keys) {
     const at = text.indexOf(flag);
-    if (at >= 0) report.unresolved.push({ file, line: text.slice(0, at).split('\n').length, column: 1, flag, reason: `${reason}; it names ${flag}, so the entry was kept` });
+    if (at >= 0)
+      report.unresolved.push({
+        file,
+        line: text.slice(0, at).split('\n').length,
+        column: 1,
+        flag,
+        reason: `${reason}; it names ${flag}, so the entry was kept`,
+      });
   }
 }
 
@@ -226,11 +330,19 @@ function removeTableEntries(
   };
   for (const [file, text] of current) {
     if (isGenerated(text)) continue;
-    const { output, removed } = removeKeyTableEntries(file, text, new Set(decisions.keys()), registryKeys, isReferenced);
+    const { output, removed } = removeKeyTableEntries(
+      file,
+      text,
+      new Set(decisions.keys()),
+      registryKeys,
+      isReferenced,
+    );
     if (removed.length === 0) continue;
     current.set(file, output);
     removedPerFile.set(file, removed.length);
-    report.rewritten.push(...removed.map((r) => ({ file: display(file), line: r.line, column: r.column, flag: r.flag })));
+    report.rewritten.push(
+      ...removed.map((r) => ({ file: display(file), line: r.line, column: r.column, flag: r.flag })),
+    );
   }
   return removedPerFile;
 }
@@ -253,12 +365,23 @@ async function writeChanges(w: {
   partial: ReadonlyMap<string, string>;
 }): Promise<RemovalReport> {
   const { report, registryPath, display } = w;
-  const planned = (file: string, text: string): PlannedWrite => ({ path: file, original: file === registryPath ? w.inputs.registryBytes : w.originalBytes.get(file)!, text });
+  const planned = (file: string, text: string): PlannedWrite => ({
+    path: file,
+    original: file === registryPath ? w.inputs.registryBytes : w.originalBytes.get(file)!,
+    text,
+  });
   const reportWritten = (outcome: WriteResult): RemovalReport => {
     const written = new Set(outcome.written);
     const notWritten = outcome.notWritten.map((n) => displayed(n, display));
-    const unresolved: Site[] = [...report.unresolved, ...notWritten.map((n) => ({ file: n.file, line: 1, column: 1, flag: undefined, reason: n.reason }))];
-    const registryAction = !written.has(registryPath) ? 'unchanged' : outcome.complete ? report.registry!.action : 'collapsed';
+    const unresolved: Site[] = [
+      ...report.unresolved,
+      ...notWritten.map((n) => ({ file: n.file, line: 1, column: 1, flag: undefined, reason: n.reason })),
+    ];
+    const registryAction = !written.has(registryPath)
+      ? 'unchanged'
+      : outcome.complete
+        ? report.registry!.action
+        : 'collapsed';
     return {
       ...report,
       written: written.size > 0,

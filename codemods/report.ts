@@ -72,20 +72,30 @@ export function formatReport(report: RemovalReport, options: { dryRun?: boolean 
   if (report.recovered) {
     const { journal, finished, notWritten } = report.recovered;
     const refused = notWritten.length > 0 ? `; ${notWritten.length} could not be (under "Not written")` : '';
-    lines.push(`Finished a remove-flag run that was interrupted while writing (${journal}): ${finished.length} file(s) written now${refused}.`);
+    lines.push(
+      `Finished a remove-flag run that was interrupted while writing (${journal}): ${finished.length} file(s) written now${refused}.`,
+    );
   }
   if (report.errors.length > 0) {
-    for (const e of report.errors) lines.push(e.message.startsWith(`${e.file}:`) || !e.file ? e.message : `${e.file}${e.line ? `:${e.line}:${e.column ?? 1}` : ''}: ${e.message}`);
+    for (const e of report.errors)
+      lines.push(
+        e.message.startsWith(`${e.file}:`) || !e.file
+          ? e.message
+          : `${e.file}${e.line ? `:${e.line}:${e.column ?? 1}` : ''}: ${e.message}`,
+      );
     lines.push(report.recovered ? 'Nothing else was changed.' : 'Nothing was changed.');
     return lines.join('\n') + '\n';
   }
   const decided = report.flags.map((f) => `${f.flag} → ${JSON.stringify(f.kept)}`).join(', ');
   if (options.dryRun && report.diff) lines.push(report.diff.trimEnd(), '');
   const verb = report.written ? 'Changed' : options.dryRun ? 'Would change' : 'Did not change';
-  lines.push(`remove-flag ${decided}: ${report.rewritten.length} read(s) rewritten in ${report.changedFiles.length} file(s).`);
+  lines.push(
+    `remove-flag ${decided}: ${report.rewritten.length} read(s) rewritten in ${report.changedFiles.length} file(s).`,
+  );
   if (report.changedFiles.length > 0) {
     lines.push(`${verb}:`);
-    for (const f of report.changedFiles) lines.push(`  ${f.file} (${f.sitesRewritten} site(s), ${f.linesRemoved} line(s) removed)`);
+    for (const f of report.changedFiles)
+      lines.push(`  ${f.file} (${f.sitesRewritten} site(s), ${f.linesRemoved} line(s) removed)`);
   }
   if (report.notWritten.length > 0) {
     lines.push(`Not written (${report.notWritten.length}), as they are on disk:`);
@@ -97,7 +107,11 @@ export function formatReport(report: RemovalReport, options: { dryRun?: boolean 
   }
   if (report.registry && report.registry.action !== 'unchanged') {
     const would = options.dryRun ? 'would be ' : '';
-    lines.push(report.registry.action === 'removed' ? `Registry: ${would}removed from ${report.registry.file}.` : `Registry: ${would}collapsed in ${report.registry.file} to serve the kept value to everyone; run remove-flag again once the sites below are fixed.`);
+    lines.push(
+      report.registry.action === 'removed'
+        ? `Registry: ${would}removed from ${report.registry.file}.`
+        : `Registry: ${would}collapsed in ${report.registry.file} to serve the kept value to everyone; run remove-flag again once the sites below are fixed.`,
+    );
   }
   for (const g of report.regenerated) lines.push(`${options.dryRun ? 'Would regenerate' : 'Regenerated'} ${g}.`);
   if (report.notes.length > 0) {
@@ -108,7 +122,8 @@ export function formatReport(report: RemovalReport, options: { dryRun?: boolean 
     lines.push(`Needs a human (${report.unresolved.length}):`);
     for (const s of report.unresolved) lines.push(`  ${s.file}:${s.line}:${s.column}: ${s.reason ?? ''}`);
   }
-  if (report.verification.typeChecked && report.verification.errors.length === 0) lines.push('Type check: no new errors.');
+  if (report.verification.typeChecked && report.verification.errors.length === 0)
+    lines.push('Type check: no new errors.');
   return lines.join('\n') + '\n';
 }
 

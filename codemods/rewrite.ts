@@ -9,9 +9,24 @@ import type { FlagValue } from 'modelflags/registry';
 import { findFlagReads, type CustomReader, type ProjectView } from 'eslint-plugin-modelflags/detection';
 import { allowsJsx, parseForDetection, SourceSyntaxError } from 'eslint-plugin-modelflags/detection';
 import { referenceCounts, type AstNode } from './ast.js';
-import { collectKeyExports, constantExportsOf, inlineImportedConstants, markRemovableExports, type ConstantExport } from './constant-exports.js';
+import {
+  collectKeyExports,
+  constantExportsOf,
+  inlineImportedConstants,
+  markRemovableExports,
+  type ConstantExport,
+} from './constant-exports.js';
 import { blankHeader, restoreHeader } from './header.js';
-import { exportedDefinitionName, importedRoot, importMap, indexByRange, isShadowedReceiver, removeDefinition, replaceRead, resolveImportedKey } from './read-replacement.js';
+import {
+  exportedDefinitionName,
+  importedRoot,
+  importMap,
+  indexByRange,
+  isShadowedReceiver,
+  removeDefinition,
+  replaceRead,
+  resolveImportedKey,
+} from './read-replacement.js';
 import { parseForRewrite } from './recast-lists.js';
 import { isTestFile, removeUnused, simplify, Simplifier, testOverrideEdits } from './simplify/index.js';
 import { applyEdits, keyListEdits } from './text-edits.js';
@@ -86,7 +101,12 @@ function windowFrom(): number {
   return value !== undefined && /^\d+$/.test(value) ? Number(value) : WINDOW_FROM;
 }
 
-export function rewriteSource(file: string, text: string, context: RewriteContext, useWindow = text.length >= windowFrom()): RewriteResult {
+export function rewriteSource(
+  file: string,
+  text: string,
+  context: RewriteContext,
+  useWindow = text.length >= windowFrom(),
+): RewriteResult {
   if (text.charCodeAt(0) === 0xfeff) {
     // The byte order mark belongs to the encoding, not the code (and editors do not count it as a
     // column): the code after it is rewritten, and the mark put back.
@@ -95,17 +115,18 @@ export function rewriteSource(file: string, text: string, context: RewriteContex
     if (result.syntaxCheckText !== undefined) result.syntaxCheckText = `\uFEFF${result.syntaxCheckText}`;
     return result;
   }
-  const plan = useWindow && !isTestFile(file)
-    ? planWindow({
-        text,
-        file,
-        registryKeys: context.registryKeys,
-        readers: context.readers ?? [],
-        terms: [...context.decisions.keys(), ...(context.removableExports ?? [])],
-        minLeftOut: windowFrom() === 0 ? 0 : WINDOW_MIN_LEFT_OUT,
-        isConstantImport: (from, name) => context.importedConstant?.(from, name) !== undefined,
-      })
-    : undefined;
+  const plan =
+    useWindow && !isTestFile(file)
+      ? planWindow({
+          text,
+          file,
+          registryKeys: context.registryKeys,
+          readers: context.readers ?? [],
+          terms: [...context.decisions.keys(), ...(context.removableExports ?? [])],
+          minLeftOut: windowFrom() === 0 ? 0 : WINDOW_MIN_LEFT_OUT,
+          isConstantImport: (from, name) => context.importedConstant?.(from, name) !== undefined,
+        })
+      : undefined;
   if (!plan) return rewriteWhole(file, text, context, undefined);
   const result = rewriteWhole(file, plan.text, context, plan);
   if (result.output === plan.text) return { ...result, output: text };
@@ -124,14 +145,28 @@ export function rewriteSource(file: string, text: string, context: RewriteContex
  * 6. simplify to a fixed point, drop what lost its last use, note this module's constant exports;
  * 7. print, and put the header back.
  */
-function rewriteWhole(file: string, text: string, context: RewriteContext, plan: WindowPlan | undefined): RewriteResult {
-  const result: RewriteResult = { output: text, rewritten: [], unresolved: [], constantExports: new Map(), keyExports: new Map() };
+function rewriteWhole(
+  file: string,
+  text: string,
+  context: RewriteContext,
+  plan: WindowPlan | undefined,
+): RewriteResult {
+  const result: RewriteResult = {
+    output: text,
+    rewritten: [],
+    unresolved: [],
+    constantExports: new Map(),
+    keyExports: new Map(),
+  };
   let detection = parseOrThrow(text, file);
   const header = blankHeader(text, detection.ast);
   let source = header.blanked;
   let edited = false;
 
-  const edits = [...keyListEdits(detection.ast, flagClients(file, detection, context), context.decisions), ...(isTestFile(file) ? testOverrideEdits(detection.ast, header.blanked, context.decisions) : [])];
+  const edits = [
+    ...keyListEdits(detection.ast, flagClients(file, detection, context), context.decisions),
+    ...(isTestFile(file) ? testOverrideEdits(detection.ast, header.blanked, context.decisions) : []),
+  ];
   if (edits.length > 0) {
     source = applyEdits(header.blanked, edits);
     detection = parseForDetection(source, file);
@@ -139,7 +174,11 @@ function rewriteWhole(file: string, text: string, context: RewriteContext, plan:
   }
 
   const importsByLocal = importMap(detection.ast);
-  const reads = findFlagReads(detection.ast, detection.scopeManager, { registryKeys: context.registryKeys, ...(context.readers ? { readers: context.readers } : {}), ...(context.project ? { file, project: context.project } : {}) });
+  const reads = findFlagReads(detection.ast, detection.scopeManager, {
+    registryKeys: context.registryKeys,
+    ...(context.readers ? { readers: context.readers } : {}),
+    ...(context.project ? { file, project: context.project } : {}),
+  });
   const site = (node: TSESTree.Node, flag: string | undefined, reason?: string): Site => ({
     file,
     line: node.loc.start.line,
@@ -150,7 +189,11 @@ function rewriteWhole(file: string, text: string, context: RewriteContext, plan:
   const root = parseForRewrite(parserFor(file), source);
   const program = (root.get().node as AstNode).program as AstNode;
   // Uses are counted on the file as written, so imports only test set-up needed still count as used before.
-  const usesBefore = referenceCounts(source === header.blanked ? program : ((parseForRewrite(parserFor(file), header.blanked).get().node as AstNode).program as AstNode));
+  const usesBefore = referenceCounts(
+    source === header.blanked
+      ? program
+      : ((parseForRewrite(parserFor(file), header.blanked).get().node as AstNode).program as AstNode),
+  );
   const marked = new WeakSet<object>();
   const quotes = countQuotes(program, { ...(plan?.quotes ?? { single: 0, double: 0 }) });
   const simplifier = new Simplifier(program, {
@@ -161,7 +204,11 @@ function rewriteWhole(file: string, text: string, context: RewriteContext, plan:
   });
   const byRange = indexByRange(
     program,
-    reads.flatMap((r) => [...(r.valueNode ? [r.valueNode] : []), r.call, ...(r.call.parent?.type === 'AwaitExpression' ? [r.call.parent] : [])]),
+    reads.flatMap((r) => [
+      ...(r.valueNode ? [r.valueNode] : []),
+      r.call,
+      ...(r.call.parent?.type === 'AwaitExpression' ? [r.call.parent] : []),
+    ]),
   );
 
   for (const read of reads) {
@@ -169,11 +216,23 @@ function rewriteWhole(file: string, text: string, context: RewriteContext, plan:
     const key = read.key ?? resolveImportedKey(read, importsByLocal, context);
     if (key === undefined) {
       if (read.keyKind === 'dynamic' && context.decisions.size > 0) {
-        result.unresolved.push(site(read.call, undefined, `dynamic flag key: cannot tell whether this ${read.method}() reads ${[...context.decisions.keys()].join(', ')}; use a literal key or a constant`));
+        result.unresolved.push(
+          site(
+            read.call,
+            undefined,
+            `dynamic flag key: cannot tell whether this ${read.method}() reads ${[...context.decisions.keys()].join(', ')}; use a literal key or a constant`,
+          ),
+        );
       }
       const imported = read.keyKind === 'constant' ? importedRoot(read.keyNode, importsByLocal) : undefined;
       if (imported && context.decisions.size > 0) {
-        result.unresolved.push(site(read.call, undefined, `the key of this ${read.method}() is imported from ${imported.source}, where remove-flag cannot read its value: it may read ${[...context.decisions.keys()].join(', ')}; use a literal key or a constant remove-flag can follow`));
+        result.unresolved.push(
+          site(
+            read.call,
+            undefined,
+            `the key of this ${read.method}() is imported from ${imported.source}, where remove-flag cannot read its value: it may read ${[...context.decisions.keys()].join(', ')}; use a literal key or a constant remove-flag can follow`,
+          ),
+        );
       }
       continue;
     }
@@ -200,16 +259,26 @@ function rewriteWhole(file: string, text: string, context: RewriteContext, plan:
 
   if (context.importedConstant) {
     const inlined = inlineImportedConstants(program, context.importedConstant, simplifier);
-    for (const left of inlined.left) result.unresolved.push({ file, line: left.line, column: left.column, flag: undefined, reason: left.reason });
+    for (const left of inlined.left)
+      result.unresolved.push({ file, line: left.line, column: left.column, flag: undefined, reason: left.reason });
     if (inlined.count > 0) edited = true;
   }
   collectKeyExports(program, context.decisions, result.keyExports);
-  if (context.removableExports && context.removableExports.size > 0 && markRemovableExports(program, context.removableExports, result.keyExports, marked, simplifier.readLiterals)) edited = true;
+  if (
+    context.removableExports &&
+    context.removableExports.size > 0 &&
+    markRemovableExports(program, context.removableExports, result.keyExports, marked, simplifier.readLiterals)
+  )
+    edited = true;
   if (!edited) return result;
 
   simplify(simplifier);
-  removeUnused(program, usesBefore, { isTestFile: simplifier.options.isTestFile, externalUses: plan?.externalUses ?? new Set() });
-  for (const [name, constant] of constantExportsOf(program, marked, simplifier.readLiterals)) result.constantExports.set(name, constant);
+  removeUnused(program, usesBefore, {
+    isTestFile: simplifier.options.isTestFile,
+    externalUses: plan?.externalUses ?? new Set(),
+  });
+  for (const [name, constant] of constantExportsOf(program, marked, simplifier.readLiterals))
+    result.constantExports.set(name, constant);
 
   const printed = root.toSource({
     quote: simplifier.options.quote === "'" ? 'single' : 'double',
@@ -231,11 +300,23 @@ function parseOrThrow(text: string, file: string): ReturnType<typeof parseForDet
 }
 
 /** Names of the flag clients the file reads through (`flags` in `flags.get(...)`), whose key lists lose retired keys. */
-function flagClients(file: string, detection: ReturnType<typeof parseForDetection>, context: RewriteContext): Set<string> {
+function flagClients(
+  file: string,
+  detection: ReturnType<typeof parseForDetection>,
+  context: RewriteContext,
+): Set<string> {
   const clients = new Set<string>();
   // With the same options as the reads in rewriteWhole: detection caches its answer per tree and key set.
-  for (const read of findFlagReads(detection.ast, detection.scopeManager, { registryKeys: context.registryKeys, ...(context.project ? { file, project: context.project } : {}) })) {
-    if (read.call.type === 'CallExpression' && read.call.callee.type === 'MemberExpression' && read.call.callee.object.type === 'Identifier') clients.add(read.call.callee.object.name);
+  for (const read of findFlagReads(detection.ast, detection.scopeManager, {
+    registryKeys: context.registryKeys,
+    ...(context.project ? { file, project: context.project } : {}),
+  })) {
+    if (
+      read.call.type === 'CallExpression' &&
+      read.call.callee.type === 'MemberExpression' &&
+      read.call.callee.object.type === 'Identifier'
+    )
+      clients.add(read.call.callee.object.name);
   }
   return clients;
 }

@@ -13,15 +13,27 @@ export interface TextEdit {
 }
 
 /** `flags.record(ctx, ['inference_model', 'system_prompt_version'])`: a retired key in a key list of a flags call. */
-export function keyListEdits(ast: TSESTree.Program, clients: ReadonlySet<string>, decisions: ReadonlyMap<string, FlagValue>): TextEdit[] {
+export function keyListEdits(
+  ast: TSESTree.Program,
+  clients: ReadonlySet<string>,
+  decisions: ReadonlyMap<string, FlagValue>,
+): TextEdit[] {
   const edits: TextEdit[] = [];
   if (clients.size === 0) return edits;
   forEachNode(ast, (node) => {
-    if (node.type !== 'CallExpression' || node.callee.type !== 'MemberExpression' || node.callee.object.type !== 'Identifier' || !clients.has(node.callee.object.name)) return;
+    if (
+      node.type !== 'CallExpression' ||
+      node.callee.type !== 'MemberExpression' ||
+      node.callee.object.type !== 'Identifier' ||
+      !clients.has(node.callee.object.name)
+    )
+      return;
     for (const arg of node.arguments) {
       if (arg.type !== 'ArrayExpression') continue;
       const elements = arg.elements.filter((e): e is TSESTree.Expression | TSESTree.SpreadElement => e !== null);
-      const doomed = elements.filter((e) => e.type === 'Literal' && typeof e.value === 'string' && decisions.has(e.value));
+      const doomed = elements.filter(
+        (e) => e.type === 'Literal' && typeof e.value === 'string' && decisions.has(e.value),
+      );
       if (doomed.length > 0 && doomed.length < elements.length) edits.push(...listItemEdits(arg, elements, doomed));
     }
   });
@@ -29,7 +41,11 @@ export function keyListEdits(ast: TSESTree.Program, clients: ReadonlySet<string>
 }
 
 /** Removes items from a comma-separated list, taking one separator with each and keeping the layout. */
-export function listItemEdits(container: TSESTree.Node, items: readonly TSESTree.Node[], doomed: readonly TSESTree.Node[]): TextEdit[] {
+export function listItemEdits(
+  container: TSESTree.Node,
+  items: readonly TSESTree.Node[],
+  doomed: readonly TSESTree.Node[],
+): TextEdit[] {
   if (doomed.length === items.length) return [{ start: container.range[0] + 1, end: container.range[1] - 1 }];
   const edits: TextEdit[] = [];
   for (const item of doomed) {

@@ -20,11 +20,23 @@ export default function transform(file: FileInfo, api: API, options: Options): s
   const def = registry.byKey.get(flag);
   if (!def) throw new Error(`--flag=${flag}: not a flag in ${registry.file}`);
   const kept = parseKeep(def, keep);
-  if (kept === undefined) throw new Error(`--keep=${keep} is not a variant of ${flag}; variants are ${def.variants.map((v) => JSON.stringify(v)).join(', ')}`);
-  const result = rewriteSource(file.path, file.source, { decisions: new Map([[flag, kept]]), registryKeys: new Set(registry.byKey.keys()) });
+  if (kept === undefined)
+    throw new Error(
+      `--keep=${keep} is not a variant of ${flag}; variants are ${def.variants.map((v) => JSON.stringify(v)).join(', ')}`,
+    );
+  const result = rewriteSource(file.path, file.source, {
+    decisions: new Map([[flag, kept]]),
+    registryKeys: new Set(registry.byKey.keys()),
+  });
   for (const site of result.unresolved) api.report(`${site.file}:${site.line}:${site.column}: ${site.reason ?? ''}`);
   // Members named by the key go as with remove-flag; a table entry holding the key is kept, since
   // one file cannot tell whether other files still use its name.
-  const { output } = removeKeyTableEntries(file.path, result.output, new Set([flag]), new Set(registry.byKey.keys()), () => true);
+  const { output } = removeKeyTableEntries(
+    file.path,
+    result.output,
+    new Set([flag]),
+    new Set(registry.byKey.keys()),
+    () => true,
+  );
   return output === file.source ? undefined : output;
 }

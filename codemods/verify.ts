@@ -40,7 +40,11 @@ const FALLBACK_OPTIONS: TS.CompilerOptions = {
 export function compilerOptionsFor(directory: string): TS.CompilerOptions {
   const configPath = ts.findConfigFile(directory, (f) => ts.sys.fileExists(f));
   if (!configPath) return FALLBACK_OPTIONS;
-  const parsed = ts.getParsedCommandLineOfConfigFile(configPath, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    configPath,
+    {},
+    { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined },
+  );
   return parsed ? { ...parsed.options, noEmit: true, skipLibCheck: true } : FALLBACK_OPTIONS;
 }
 
@@ -55,7 +59,11 @@ type Found = Map<string, { count: number; first: NewTypeError }>;
  * built reusing the first program's unchanged source files, and only the roots with errors after
  * are checked in it.
  */
-export function newTypeErrors(roots: readonly string[], changes: ReadonlyMap<string, string>, options: TS.CompilerOptions): NewTypeError[] {
+export function newTypeErrors(
+  roots: readonly string[],
+  changes: ReadonlyMap<string, string>,
+  options: TS.CompilerOptions,
+): NewTypeError[] {
   // Unchanged files (lib files above all) are parsed once and shared by both programs.
   const unchanged = new Map<string, TS.SourceFile>();
   const createHost = (overlay: ReadonlyMap<string, string> | undefined): TS.CompilerHost => {
@@ -88,10 +96,15 @@ export function newTypeErrors(roots: readonly string[], changes: ReadonlyMap<str
         const message = ts.flattenDiagnosticMessageText(d.messageText, '\n');
         // Positions move when lines are deleted, so errors are matched by file, code and text.
         const key = `${root}\u0000${d.code}\u0000${message}`;
-        const { line, character } = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : { line: 0, character: 0 };
+        const { line, character } =
+          d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start) : { line: 0, character: 0 };
         const entry = found.get(key);
         if (entry) entry.count++;
-        else found.set(key, { count: 1, first: { file: root, line: line + 1, column: character + 1, message: `TS${d.code}: ${message}` } });
+        else
+          found.set(key, {
+            count: 1,
+            first: { file: root, line: line + 1, column: character + 1, message: `TS${d.code}: ${message}` },
+          });
       }
     }
     return found;
@@ -100,7 +113,12 @@ export function newTypeErrors(roots: readonly string[], changes: ReadonlyMap<str
   const after = diagnose(afterProgram, roots);
   if (after.size === 0) return [];
   const failing = roots.filter((root) => [...after.values()].some((e) => e.first.file === root));
-  const beforeProgram = ts.createProgram({ rootNames: [...roots], options, host: createHost(undefined), oldProgram: afterProgram });
+  const beforeProgram = ts.createProgram({
+    rootNames: [...roots],
+    options,
+    host: createHost(undefined),
+    oldProgram: afterProgram,
+  });
   const before = diagnose(beforeProgram, failing);
   const errors: NewTypeError[] = [];
   for (const [key, entry] of after) {

@@ -79,7 +79,12 @@ export function planWindow(input: WindowInput): WindowPlan | undefined {
   // The first statement stays: the rewrite keeps the file's header with it.
   add(0);
   const keys = [...input.registryKeys];
-  const words = [...input.readers.map((r) => r.callee.slice(r.callee.lastIndexOf('.') + 1)), ...keys, ...keys.map(camelCase), ...input.terms];
+  const words = [
+    ...input.readers.map((r) => r.callee.slice(r.callee.lastIndexOf('.') + 1)),
+    ...keys,
+    ...keys.map(camelCase),
+    ...input.terms,
+  ];
   if (words.includes('')) return undefined;
   const seeds = new RegExp([TRIGGER.source, ...words.map(escape)].join('|'), 'gi');
   for (let match = seeds.exec(text); match; match = seeds.exec(text)) {
@@ -87,7 +92,13 @@ export function planWindow(input: WindowInput): WindowPlan | undefined {
     if (match[0] === '') seeds.lastIndex++;
   }
   for (const [i, s] of body.entries()) {
-    if (s.type === 'ImportDeclaration' || s.type === 'TSImportEqualsDeclaration' || s.type === 'ExportAllDeclaration' || (s.type === 'ExportNamedDeclaration' && s.source)) add(i);
+    if (
+      s.type === 'ImportDeclaration' ||
+      s.type === 'TSImportEqualsDeclaration' ||
+      s.type === 'ExportAllDeclaration' ||
+      (s.type === 'ExportNamedDeclaration' && s.source)
+    )
+      add(i);
   }
 
   // Names tie statements together: what a window statement declares at the top level may be
@@ -98,7 +109,8 @@ export function planWindow(input: WindowInput): WindowPlan | undefined {
   const names = scans.map((scanned) => scanned.names);
   const topLevel = body.map(topLevelNames);
   const declaredAt = new Map<string, number[]>();
-  for (const [i, declared] of topLevel.entries()) for (const name of declared) (declaredAt.get(name) ?? declaredAt.set(name, []).get(name)!).push(i);
+  for (const [i, declared] of topLevel.entries())
+    for (const name of declared) (declaredAt.get(name) ?? declaredAt.set(name, []).get(name)!).push(i);
   const pulling = new Set<string>();
   const usersOf = new Map<string, number[]>();
   for (const [i, s] of body.entries()) {
@@ -106,14 +118,19 @@ export function planWindow(input: WindowInput): WindowPlan | undefined {
     if (s.type !== 'ImportDeclaration') continue;
     const clientImport = TRIGGER.test(text.slice(s.start as number, s.end as number));
     for (const specifier of s.specifiers as AstNode[]) {
-      const imported = specifier.type === 'ImportSpecifier' ? ((specifier.imported.name ?? specifier.imported.value) as string) : undefined;
-      if (clientImport || (imported !== undefined && input.isConstantImport(s.source.value as string, imported))) pulling.add(specifier.local.name as string);
+      const imported =
+        specifier.type === 'ImportSpecifier'
+          ? ((specifier.imported.name ?? specifier.imported.value) as string)
+          : undefined;
+      if (clientImport || (imported !== undefined && input.isConstantImport(s.source.value as string, imported)))
+        pulling.add(specifier.local.name as string);
     }
   }
   while (queue.length > 0) {
     const index = queue.pop()!;
     const s = body[index]!;
-    for (const name of topLevel[index]!) if (s.type !== 'ImportDeclaration' || pulling.has(name)) for (const user of usersOf.get(name) ?? []) add(user);
+    for (const name of topLevel[index]!)
+      if (s.type !== 'ImportDeclaration' || pulling.has(name)) for (const user of usersOf.get(name) ?? []) add(user);
     for (const name of names[index]!) for (const declaring of declaredAt.get(name) ?? []) add(declaring);
   }
 
@@ -143,11 +160,14 @@ export function planWindow(input: WindowInput): WindowPlan | undefined {
   }
   const shared = [...windowNames].filter((name) => outsideNames.has(name));
   const declaredInside = new Map<string, number>();
-  for (const [i, s] of body.entries()) if (inWindow[i] && shared.some((name) => scans[i]!.names.has(name))) for (const name of declaredNamesWithin(s)) declaredInside.set(name, (declaredInside.get(name) ?? 0) + 1);
+  for (const [i, s] of body.entries())
+    if (inWindow[i] && shared.some((name) => scans[i]!.names.has(name)))
+      for (const name of declaredNamesWithin(s)) declaredInside.set(name, (declaredInside.get(name) ?? 0) + 1);
   const imports = new Set(body.flatMap((s, i) => (inWindow[i] && s.type === 'ImportDeclaration' ? topLevel[i]! : [])));
   const externalUses = new Set<string>();
   const declaredBy = new Map<number, Set<string>>();
-  const declaresName = (i: number, name: string): boolean => (declaredBy.get(i) ?? declaredBy.set(i, new Set(declaredNamesWithin(body[i]!))).get(i)!).has(name);
+  const declaresName = (i: number, name: string): boolean =>
+    (declaredBy.get(i) ?? declaredBy.set(i, new Set(declaredNamesWithin(body[i]!))).get(i)!).has(name);
   for (const name of shared) {
     const outside = (usersOf.get(name) ?? []).filter((i) => !inWindow[i]);
     if (outside.some((i) => declaresName(i, name))) return undefined;
@@ -170,7 +190,10 @@ export function planWindow(input: WindowInput): WindowPlan | undefined {
     // Lines inside the run hold nothing; its last line keeps its length, so what follows the run
     // on that line keeps its column.
     const lastLine = original.length - Math.max(original.lastIndexOf('\n'), original.lastIndexOf('\r')) - 1;
-    run.placeholder = breaks.length === 0 ? ident + ' '.repeat(original.length - ident.length - 1) + ';' : ident + breaks.join('') + ' '.repeat(lastLine - 1) + ';';
+    run.placeholder =
+      breaks.length === 0
+        ? ident + ' '.repeat(original.length - ident.length - 1) + ';'
+        : ident + breaks.join('') + ' '.repeat(lastLine - 1) + ';';
     parts.push(text.slice(at, run.start), run.placeholder);
     at = run.end;
   }
@@ -206,16 +229,21 @@ function scan(node: AstNode): { names: Set<string>; single: number; double: numb
 /** The names a top-level statement binds in the module (imports, declarations, exported ones). */
 function topLevelNames(statement: AstNode): string[] {
   let s = statement;
-  if ((s.type === 'ExportNamedDeclaration' || s.type === 'ExportDefaultDeclaration') && isNode(s.declaration)) s = s.declaration as AstNode;
+  if ((s.type === 'ExportNamedDeclaration' || s.type === 'ExportDefaultDeclaration') && isNode(s.declaration))
+    s = s.declaration as AstNode;
   if (s.type === 'ImportDeclaration') return (s.specifiers as AstNode[]).map((sp) => sp.local.name as string);
-  if (s.type === 'VariableDeclaration') return (s.declarations as AstNode[]).flatMap((d) => boundNames(d.id as AstNode));
+  if (s.type === 'VariableDeclaration')
+    return (s.declarations as AstNode[]).flatMap((d) => boundNames(d.id as AstNode));
   if (isNode(s.id) && typeof s.id.name === 'string') return [s.id.name as string];
   if (s.type === 'TSImportEqualsDeclaration' && isNode(s.id)) return [s.id.name as string];
   return [];
 }
 
 /** String literals by quote, for the quote of new literals (outside JSX attributes, as {@link scan}). */
-export function countQuotes(node: AstNode, into: { single: number; double: number }): { single: number; double: number } {
+export function countQuotes(
+  node: AstNode,
+  into: { single: number; double: number },
+): { single: number; double: number } {
   walk(node, (n) => {
     if (n.type === 'StringLiteral' && typeof n.extra?.raw === 'string') {
       if ((n.extra.raw as string).startsWith("'")) into.single++;

@@ -25,7 +25,16 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { globby } from 'globby';
-import { checkWritable, commitStagedFile, FileWriteError, isProcessGone, isStaleTempFile, stageFileWrites, writeFileAtomic, type StagedWrite } from 'modelflags/io';
+import {
+  checkWritable,
+  commitStagedFile,
+  FileWriteError,
+  isProcessGone,
+  isStaleTempFile,
+  stageFileWrites,
+  writeFileAtomic,
+  type StagedWrite,
+} from 'modelflags/io';
 
 export interface PlannedWrite {
   path: string;
@@ -100,13 +109,28 @@ export async function applyWritePlan(plan: WritePlan): Promise<WriteResult> {
       continue;
     }
     const [culprit, problem] = refused;
-    for (const w of group) result.notWritten.push(w === culprit ? { path: w.path, ...problem! } : { path: w.path, failure: 'depends', reason: `not written because ${culprit.path} was not, and this change depends on it` });
+    for (const w of group)
+      result.notWritten.push(
+        w === culprit
+          ? { path: w.path, ...problem! }
+          : {
+              path: w.path,
+              failure: 'depends',
+              reason: `not written because ${culprit.path} was not, and this change depends on it`,
+            },
+      );
   }
   result.complete = writable.length === plan.groups.length;
   const last = result.complete ? plan.complete : plan.partial;
   for (const w of last) {
     const problem = precheck(w);
-    if (problem) return { ...result, written: [], notWritten: [], abort: problem.reason.replace('it was not written', 'nothing was written') };
+    if (problem)
+      return {
+        ...result,
+        written: [],
+        notWritten: [],
+        abort: problem.reason.replace('it was not written', 'nothing was written'),
+      };
   }
 
   const staged = new Map<PlannedWrite, StagedWrite>();
@@ -115,26 +139,43 @@ export async function applyWritePlan(plan: WritePlan): Promise<WriteResult> {
   };
   const toStage = [...writable.flat(), ...last];
   try {
-    for (const [i, s] of (await stageFileWrites(toStage.map((w) => ({ path: w.path, data: w.text })))).entries()) staged.set(toStage[i]!, s);
+    for (const [i, s] of (await stageFileWrites(toStage.map((w) => ({ path: w.path, data: w.text })))).entries())
+      staged.set(toStage[i]!, s);
   } catch (error) {
     return { ...result, notWritten: [], abort: `${(error as Error).message}; nothing was written` };
   }
-  const entry = (w: PlannedWrite): JournalEntry => ({ path: w.path, target: staged.get(w)!.target, temp: staged.get(w)!.temp, original: sha256(w.original), new: sha256(Buffer.from(w.text, 'utf8')) });
+  const entry = (w: PlannedWrite): JournalEntry => ({
+    path: w.path,
+    target: staged.get(w)!.target,
+    temp: staged.get(w)!.temp,
+    original: sha256(w.original),
+    new: sha256(Buffer.from(w.text, 'utf8')),
+  });
   const journal: Journal = {
     version: 1,
     pid: process.pid,
-    summary: plan.summary({ written: [...writable.flat(), ...last].map((w) => w.path), notWritten: result.notWritten, complete: result.complete }),
+    summary: plan.summary({
+      written: [...writable.flat(), ...last].map((w) => w.path),
+      notWritten: result.notWritten,
+      complete: result.complete,
+    }),
     groups: writable.map((g) => g.map(entry)),
     last: last.map(entry),
     lastIsComplete: result.complete,
-    partial: result.complete ? plan.partial.map((w) => ({ path: w.path, original: sha256(w.original), text: w.text })) : [],
+    partial: result.complete
+      ? plan.partial.map((w) => ({ path: w.path, original: sha256(w.original), text: w.text }))
+      : [],
   };
   await pauseForTest(-1);
   try {
     writeFileAtomic(plan.journal, JSON.stringify(journal), { expected: null });
   } catch (error) {
     discardAll();
-    return { ...result, notWritten: [], abort: `cannot write the journal: ${(error as Error).message}; nothing was written` };
+    return {
+      ...result,
+      notWritten: [],
+      abort: `cannot write the journal: ${(error as Error).message}; nothing was written`,
+    };
   }
 
   let renames = 0;
@@ -151,8 +192,14 @@ export async function applyWritePlan(plan: WritePlan): Promise<WriteResult> {
         for (const d of done) restore(d, result);
         for (const rest of group.slice(i + 1)) staged.get(rest)!.discard();
         for (const other of group) {
-          if (other === w) result.notWritten.push({ path: w.path, failure: failureOf(error), reason: (error as Error).message });
-          else if (!result.notWritten.some((n) => n.path === other.path)) result.notWritten.push({ path: other.path, failure: 'depends', reason: `not written because ${w.path} was not, and this change depends on it` });
+          if (other === w)
+            result.notWritten.push({ path: w.path, failure: failureOf(error), reason: (error as Error).message });
+          else if (!result.notWritten.some((n) => n.path === other.path))
+            result.notWritten.push({
+              path: other.path,
+              failure: 'depends',
+              reason: `not written because ${w.path} was not, and this change depends on it`,
+            });
         }
         break;
       }
@@ -201,14 +248,29 @@ export function recoverJournal(journalPath: string): Recovery | undefined {
   let journal: Journal;
   try {
     journal = JSON.parse(readFileSync(journalPath, 'utf8')) as Journal;
-    if (journal.version !== 1 || !Array.isArray(journal.groups) || !Array.isArray(journal.last)) throw new Error('not a journal of this version');
+    if (journal.version !== 1 || !Array.isArray(journal.groups) || !Array.isArray(journal.last))
+      throw new Error('not a journal of this version');
   } catch (error) {
-    throw new FileWriteError(journalPath, 'io', `${journalPath} is left from an interrupted remove-flag run but cannot be read (${(error as Error).message}); check the files it names, then delete it and run again`);
+    throw new FileWriteError(
+      journalPath,
+      'io',
+      `${journalPath} is left from an interrupted remove-flag run but cannot be read (${(error as Error).message}); check the files it names, then delete it and run again`,
+    );
   }
   if (typeof journal.pid === 'number' && !isProcessGone(journal.pid)) {
-    throw new FileWriteError(journalPath, 'changed', `another remove-flag run (process ${journal.pid}) is writing this project (${journalPath}): wait for it to finish, then run again (if no such run exists, check the files the journal names and delete it)`);
+    throw new FileWriteError(
+      journalPath,
+      'changed',
+      `another remove-flag run (process ${journal.pid}) is writing this project (${journalPath}): wait for it to finish, then run again (if no such run exists, check the files the journal names and delete it)`,
+    );
   }
-  const recovery: Recovery = { journal: journalPath, summary: journal.summary, finished: [], notWritten: [], complete: journal.lastIsComplete };
+  const recovery: Recovery = {
+    journal: journalPath,
+    summary: journal.summary,
+    finished: [],
+    notWritten: [],
+    complete: journal.lastIsComplete,
+  };
   const finish = (e: JournalEntry): boolean => {
     const current = readIfExists(e.target);
     const hash = current && sha256(current);
@@ -223,12 +285,17 @@ export function recoverJournal(journalPath: string): Recovery | undefined {
         return false;
       }
     }
-    const reason = hash === e.original ? 'its new contents, staged by the interrupted run, are gone' : 'it was edited after the interrupted run read it';
+    const reason =
+      hash === e.original
+        ? 'its new contents, staged by the interrupted run, are gone'
+        : 'it was edited after the interrupted run read it';
     recovery.notWritten.push({ path: e.path, failure: 'changed', reason: `${e.path} was not written: ${reason}` });
     return false;
   };
   // The registry goes last: when it holds its new bytes, every other rename had happened.
-  const registryDone = journal.last.length > 0 && sha256(readIfExists(journal.last.at(-1)!.target) ?? Buffer.alloc(0)) === journal.last.at(-1)!.new;
+  const registryDone =
+    journal.last.length > 0 &&
+    sha256(readIfExists(journal.last.at(-1)!.target) ?? Buffer.alloc(0)) === journal.last.at(-1)!.new;
   if (!registryDone) {
     let allGroups = true;
     for (const group of journal.groups) for (const e of group) allGroups = finish(e) && allGroups;
@@ -240,7 +307,12 @@ export function recoverJournal(journalPath: string): Recovery | undefined {
         const current = readIfExists(p.path);
         if (current && sha256(current) === sha256(Buffer.from(p.text, 'utf8'))) continue;
         try {
-          if (!current || sha256(current) !== p.original) throw new FileWriteError(p.path, 'changed', `${p.path} was edited after the interrupted run read it; it was not written`);
+          if (!current || sha256(current) !== p.original)
+            throw new FileWriteError(
+              p.path,
+              'changed',
+              `${p.path} was edited after the interrupted run read it; it was not written`,
+            );
           writeFileAtomic(p.path, p.text, { expected: current });
           recovery.finished.push(p.path);
         } catch (error) {
@@ -256,7 +328,13 @@ export function recoverJournal(journalPath: string): Recovery | undefined {
 
 /** Removes temporary files of this project's writer left by killed processes; returns them. */
 export async function removeStaleTempFiles(root: string): Promise<string[]> {
-  const temps = await globby(['**/.*.mf-tmp', '**/.*.remove-flag.tmp'], { cwd: root, absolute: true, dot: true, ignore: ['**/node_modules/**'], suppressErrors: true });
+  const temps = await globby(['**/.*.mf-tmp', '**/.*.remove-flag.tmp'], {
+    cwd: root,
+    absolute: true,
+    dot: true,
+    ignore: ['**/node_modules/**'],
+    suppressErrors: true,
+  });
   return temps.filter((t) => {
     if (!isStaleTempFile(basename(t))) return false;
     try {
@@ -277,7 +355,10 @@ function precheck(w: PlannedWrite): Omit<NotWritten, 'path'> | undefined {
   }
   const current = readIfExists(w.path);
   if (!current || !Buffer.from(w.original).equals(current)) {
-    return { failure: 'changed', reason: `${w.path} changed on disk after it was read (saved in an editor?); it was not written, run again` };
+    return {
+      failure: 'changed',
+      reason: `${w.path} changed on disk after it was read (saved in an editor?); it was not written, run again`,
+    };
   }
   return undefined;
 }
@@ -286,7 +367,11 @@ function restore(w: PlannedWrite, result: WriteResult): void {
   try {
     writeFileAtomic(w.path, w.original, { expected: w.text });
   } catch (error) {
-    result.notWritten.push({ path: w.path, failure: failureOf(error), reason: `written, but could not be put back as it was (${(error as Error).message}): its group is half written` });
+    result.notWritten.push({
+      path: w.path,
+      failure: failureOf(error),
+      reason: `written, but could not be put back as it was (${(error as Error).message}): its group is half written`,
+    });
   }
 }
 

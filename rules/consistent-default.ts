@@ -1,4 +1,12 @@
-import { createRule, formatValue, keysOfRead, literalValue, NO_REGISTRY_MESSAGE, registryAndReads, valueSource } from './support.js';
+import {
+  createRule,
+  formatValue,
+  keysOfRead,
+  literalValue,
+  NO_REGISTRY_MESSAGE,
+  registryAndReads,
+  valueSource,
+} from './support.js';
 
 type MessageId = 'inconsistentDefault' | 'useRegistryDefault' | 'noRegistry';
 
@@ -30,13 +38,20 @@ export default createRule<[], MessageId>({
           const node = read.defaultNode!;
           const literal = literalValue(node);
           // A fallback that is not a variant at all is no-unknown-variant's report.
-          if (!flag || !literal || literal.value === flag.defaultValue || !flag.variants.includes(literal.value)) continue;
+          if (!flag || !literal || literal.value === flag.defaultValue || !flag.variants.includes(literal.value))
+            continue;
           const expected = formatValue(flag.defaultValue);
           context.report({
             node,
             messageId: 'inconsistentDefault',
             data: { value: formatValue(literal.value), expected, flag: flag.key },
-            suggest: [{ messageId: 'useRegistryDefault', data: { expected }, fix: (fixer) => fixer.replaceText(node, valueSource(flag.defaultValue, node, context.sourceCode)) }],
+            suggest: [
+              {
+                messageId: 'useRegistryDefault',
+                data: { expected },
+                fix: (fixer) => fixer.replaceText(node, valueSource(flag.defaultValue, node, context.sourceCode)),
+              },
+            ],
           });
         }
       },

@@ -18,7 +18,21 @@ export function isFunction(node: TSESTree.Node): node is FunctionNode {
 }
 
 /** Array and promise callbacks run when the surrounding code runs, not later per request. */
-const IMMEDIATE_CALLBACK_METHODS = new Set(['map', 'forEach', 'filter', 'reduce', 'flatMap', 'find', 'findIndex', 'some', 'every', 'sort', 'then', 'catch', 'finally']);
+const IMMEDIATE_CALLBACK_METHODS = new Set([
+  'map',
+  'forEach',
+  'filter',
+  'reduce',
+  'flatMap',
+  'find',
+  'findIndex',
+  'some',
+  'every',
+  'sort',
+  'then',
+  'catch',
+  'finally',
+]);
 
 /** Callbacks that run again whenever flags change: keeping a value there is how refresh is done. */
 const LISTENER_METHOD = /^(on|once|addListener|addEventListener|subscribe|watch|observe|setInterval)$|change|update/i;
@@ -36,7 +50,11 @@ function isImmediatelyInvoked(fn: FunctionNode): boolean {
   if (parent?.type === AST_NODE_TYPES.CallExpression && parent.callee === node) return true;
   if (parent?.type === AST_NODE_TYPES.NewExpression && parent.callee === node) return true;
   // `(function () {}).call(this)`
-  if (parent?.type === AST_NODE_TYPES.MemberExpression && parent.object === node && ['call', 'apply'].includes(memberName(parent) ?? '')) {
+  if (
+    parent?.type === AST_NODE_TYPES.MemberExpression &&
+    parent.object === node &&
+    ['call', 'apply'].includes(memberName(parent) ?? '')
+  ) {
     return parent.parent?.type === AST_NODE_TYPES.CallExpression && parent.parent.callee === parent;
   }
   return false;
@@ -47,7 +65,11 @@ function isImmediateCallback(fn: FunctionNode): boolean {
   if (parent?.type === AST_NODE_TYPES.NewExpression && parent.arguments[0] === node) {
     return parent.callee.type === AST_NODE_TYPES.Identifier && parent.callee.name === 'Promise';
   }
-  if (parent?.type !== AST_NODE_TYPES.CallExpression || !parent.arguments.includes(node as TSESTree.CallExpressionArgument)) return false;
+  if (
+    parent?.type !== AST_NODE_TYPES.CallExpression ||
+    !parent.arguments.includes(node as TSESTree.CallExpressionArgument)
+  )
+    return false;
   const callee = unwrapExpression(parent.callee);
   return callee.type === AST_NODE_TYPES.MemberExpression && IMMEDIATE_CALLBACK_METHODS.has(memberName(callee) ?? '');
 }
@@ -79,7 +101,8 @@ export function executionSite(node: TSESTree.Node): ExecutionSite {
       if (p.static) where = 'in a static field initialiser, which runs once when the module loads';
       else return { kind: 'construction', cls: p.parent.parent, fn: undefined };
     }
-    if (p.type === AST_NODE_TYPES.AccessorProperty && p.value === n && !p.static) return { kind: 'construction', cls: p.parent.parent, fn: undefined };
+    if (p.type === AST_NODE_TYPES.AccessorProperty && p.value === n && !p.static)
+      return { kind: 'construction', cls: p.parent.parent, fn: undefined };
   }
   if (where === 'at the top level of the module') {
     if (sawAwait) where = 'in a top-level await, which runs once when the module loads';
@@ -93,10 +116,23 @@ export function isInsideListener(node: TSESTree.Node): boolean {
   for (let p = node.parent; p; p = p.parent) {
     if (!isFunction(p)) continue;
     const { node: outer, parent } = outerParent(p);
-    if (parent?.type === AST_NODE_TYPES.CallExpression && parent.arguments.includes(outer as TSESTree.CallExpressionArgument)) {
+    if (
+      parent?.type === AST_NODE_TYPES.CallExpression &&
+      parent.arguments.includes(outer as TSESTree.CallExpressionArgument)
+    ) {
       const callee = unwrapExpression(parent.callee);
-      const name = callee.type === AST_NODE_TYPES.Identifier ? callee.name : callee.type === AST_NODE_TYPES.MemberExpression ? memberName(callee) : undefined;
-      if (name !== undefined && LISTENER_METHOD.test(name) && !(callee.type === AST_NODE_TYPES.Identifier && MEMO_WRAPPERS.has(name))) return true;
+      const name =
+        callee.type === AST_NODE_TYPES.Identifier
+          ? callee.name
+          : callee.type === AST_NODE_TYPES.MemberExpression
+            ? memberName(callee)
+            : undefined;
+      if (
+        name !== undefined &&
+        LISTENER_METHOD.test(name) &&
+        !(callee.type === AST_NODE_TYPES.Identifier && MEMO_WRAPPERS.has(name))
+      )
+        return true;
     }
   }
   return false;
@@ -107,13 +143,19 @@ export function memoWrapper(node: TSESTree.Node): string | undefined {
   for (let p = node.parent; p; p = p.parent) {
     if (!isFunction(p)) continue;
     const { node: outer, parent } = outerParent(p);
-    if (parent?.type !== AST_NODE_TYPES.CallExpression || !parent.arguments.includes(outer as TSESTree.CallExpressionArgument)) continue;
+    if (
+      parent?.type !== AST_NODE_TYPES.CallExpression ||
+      !parent.arguments.includes(outer as TSESTree.CallExpressionArgument)
+    )
+      continue;
     // `once(fn)` / `_.memoize(fn)`; `emitter.once('change', fn)` is a listener, not a memo.
     const callee = unwrapExpression(parent.callee);
     const name =
       callee.type === AST_NODE_TYPES.Identifier
         ? callee.name
-        : callee.type === AST_NODE_TYPES.MemberExpression && callee.object.type === AST_NODE_TYPES.Identifier && /^(_|lodash|R)$/.test(callee.object.name)
+        : callee.type === AST_NODE_TYPES.MemberExpression &&
+            callee.object.type === AST_NODE_TYPES.Identifier &&
+            /^(_|lodash|R)$/.test(callee.object.name)
           ? memberName(callee)
           : undefined;
     if (name !== undefined && MEMO_WRAPPERS.has(name)) return name;
@@ -121,12 +163,21 @@ export function memoWrapper(node: TSESTree.Node): string | undefined {
   return undefined;
 }
 
-export type Resolve = (id: TSESTree.Identifier) => { scope: Scope; references: readonly { identifier: TSESTree.Node; isWrite(): boolean; isRead(): boolean }[]; defs: readonly { node: TSESTree.Node; name: TSESTree.Node }[] } | undefined;
+export type Resolve = (id: TSESTree.Identifier) =>
+  | {
+      scope: Scope;
+      references: readonly { identifier: TSESTree.Node; isWrite(): boolean; isRead(): boolean }[];
+      defs: readonly { node: TSESTree.Node; name: TSESTree.Node }[];
+    }
+  | undefined;
 
 const GLOBAL_OBJECTS = new Set(['globalThis', 'global', 'window', 'self']);
 
 /** Where the expression's result is stored beyond the current call: a module variable, a module object, a singleton field. */
-export function storedIn(expression: TSESTree.Node, resolve: Resolve): { target: string; kind: 'module' | 'this' } | undefined {
+export function storedIn(
+  expression: TSESTree.Node,
+  resolve: Resolve,
+): { target: string; kind: 'module' | 'this' } | undefined {
   let n: TSESTree.Node = expression;
   for (let p = n.parent; p && !isFunction(p); n = p, p = p.parent) {
     if (p.type === AST_NODE_TYPES.AssignmentExpression && p.right === n) {
@@ -141,19 +192,28 @@ export function storedIn(expression: TSESTree.Node, resolve: Resolve): { target:
       }
       return undefined;
     }
-    if (p.type === AST_NODE_TYPES.ExpressionStatement || p.type === AST_NODE_TYPES.ReturnStatement || p.type === AST_NODE_TYPES.VariableDeclaration) return undefined;
+    if (
+      p.type === AST_NODE_TYPES.ExpressionStatement ||
+      p.type === AST_NODE_TYPES.ReturnStatement ||
+      p.type === AST_NODE_TYPES.VariableDeclaration
+    )
+      return undefined;
   }
   return undefined;
 }
 
-function assignmentTarget(left: TSESTree.Node, resolve: Resolve): { target: string; kind: 'module' | 'this' } | undefined {
+function assignmentTarget(
+  left: TSESTree.Node,
+  resolve: Resolve,
+): { target: string; kind: 'module' | 'this' } | undefined {
   let root = unwrapExpression(left);
   const path: string[] = [];
   while (root.type === AST_NODE_TYPES.MemberExpression) {
     path.unshift(memberName(root) ?? '[…]');
     root = unwrapExpression(root.object);
   }
-  if (root.type === AST_NODE_TYPES.ThisExpression) return path.length > 0 ? { target: `this.${path.join('.')}`, kind: 'this' } : undefined;
+  if (root.type === AST_NODE_TYPES.ThisExpression)
+    return path.length > 0 ? { target: `this.${path.join('.')}`, kind: 'this' } : undefined;
   if (root.type !== AST_NODE_TYPES.Identifier) return undefined;
   const variable = resolve(root);
   const text = [root.name, ...path].join('.');
@@ -168,17 +228,30 @@ export function describeFunction(fn: TSESTree.Node | undefined): string | undefi
   if (fn.type === AST_NODE_TYPES.FunctionDeclaration && fn.id) return `\`${fn.id.name}()\``;
   const { node, parent } = outerParent(fn);
   if (!parent) return undefined;
-  if (parent.type === AST_NODE_TYPES.VariableDeclarator && parent.id.type === AST_NODE_TYPES.Identifier) return `\`${parent.id.name}()\``;
-  if (parent.type === AST_NODE_TYPES.MethodDefinition || parent.type === AST_NODE_TYPES.Property || parent.type === AST_NODE_TYPES.PropertyDefinition) {
+  if (parent.type === AST_NODE_TYPES.VariableDeclarator && parent.id.type === AST_NODE_TYPES.Identifier)
+    return `\`${parent.id.name}()\``;
+  if (
+    parent.type === AST_NODE_TYPES.MethodDefinition ||
+    parent.type === AST_NODE_TYPES.Property ||
+    parent.type === AST_NODE_TYPES.PropertyDefinition
+  ) {
     const key = parent.key.type === AST_NODE_TYPES.Identifier ? parent.key.name : undefined;
     if (key !== undefined) return `\`${key}()\``;
   }
   if (parent.type === AST_NODE_TYPES.ExportDefaultDeclaration) return 'the default-exported handler';
-  if (parent.type === AST_NODE_TYPES.CallExpression && parent.arguments.includes(node as TSESTree.CallExpressionArgument)) {
+  if (
+    parent.type === AST_NODE_TYPES.CallExpression &&
+    parent.arguments.includes(node as TSESTree.CallExpressionArgument)
+  ) {
     const callee = unwrapExpression(parent.callee);
     const method = callee.type === AST_NODE_TYPES.MemberExpression ? memberName(callee) : undefined;
     const route = parent.arguments[0];
-    if (method && /^(get|post|put|patch|delete|all|use|route)$/.test(method) && route?.type === AST_NODE_TYPES.Literal && typeof route.value === 'string') {
+    if (
+      method &&
+      /^(get|post|put|patch|delete|all|use|route)$/.test(method) &&
+      route?.type === AST_NODE_TYPES.Literal &&
+      typeof route.value === 'string'
+    ) {
       return `the ${method.toUpperCase()} ${route.value} handler`;
     }
   }
@@ -196,9 +269,20 @@ export function enclosingFunction(node: TSESTree.Node): FunctionNode | undefined
 export type Dimension = 'model' | 'prompt';
 
 const MODEL_KEYS = new Set(['model', 'modelId', 'modelName', 'model_id', 'model_name']);
-const PROMPT_KEYS = new Set(['system', 'systemPrompt', 'system_prompt', 'instructions', 'prompt', 'messages', 'systemInstruction', 'system_instruction', 'preamble']);
+const PROMPT_KEYS = new Set([
+  'system',
+  'systemPrompt',
+  'system_prompt',
+  'instructions',
+  'prompt',
+  'messages',
+  'systemInstruction',
+  'system_instruction',
+  'preamble',
+]);
 /** Provider factories of the Vercel AI SDK and similar: `model: openai(flag)` still selects the model. */
-const MODEL_FACTORY = /^(openai|anthropic|bedrock|google|vertex|mistral|azure|groq|cohere|xai|deepseek|perplexity|ollama|fireworks|togetherai|createOpenAI|languageModel|chat)$/;
+const MODEL_FACTORY =
+  /^(openai|anthropic|bedrock|google|vertex|mistral|azure|groq|cohere|xai|deepseek|perplexity|ollama|fireworks|togetherai|createOpenAI|languageModel|chat)$/;
 const PROMPT_CLASS = /^(SystemMessage|SystemMessagePromptTemplate|PromptTemplate|ChatPromptTemplate)$/;
 
 export interface Sink {
@@ -252,13 +336,21 @@ export function sinkOf(use: TSESTree.Node, resolve: Resolve, follow?: FollowCall
         if (!p.arguments.includes(n as TSESTree.CallExpressionArgument)) return [];
         const name = calleeName(p.callee);
         if (name !== undefined && MODEL_FACTORY.test(name)) continue;
-        if (name !== undefined && (PROMPT_CLASS.test(name) || /^(get|load|select|pick|render|build)[A-Za-z]*Prompt/.test(name) || name === 'fromTemplate')) {
+        if (
+          name !== undefined &&
+          (PROMPT_CLASS.test(name) ||
+            /^(get|load|select|pick|render|build)[A-Za-z]*Prompt/.test(name) ||
+            name === 'fromTemplate')
+        ) {
           return [{ dimension: 'prompt', node: p, via: `\`${name}(…)\`` }];
         }
-        const inside = follow && depth <= 3 ? follow(p, p.arguments.indexOf(n as TSESTree.CallExpressionArgument)) : undefined;
+        const inside =
+          follow && depth <= 3 ? follow(p, p.arguments.indexOf(n as TSESTree.CallExpressionArgument)) : undefined;
         if (!inside) return [];
         const call = p;
-        return inside.uses.flatMap((u) => sinkOf(u, inside.resolve, follow, depth + 1)).map((sink) => ({ dimension: sink.dimension, node: call, via: `${sink.via} ${inside.describe(sink)}` }));
+        return inside.uses
+          .flatMap((u) => sinkOf(u, inside.resolve, follow, depth + 1))
+          .map((sink) => ({ dimension: sink.dimension, node: call, via: `${sink.via} ${inside.describe(sink)}` }));
       }
       case AST_NODE_TYPES.Property: {
         if (p.value !== n) return [];
@@ -309,7 +401,11 @@ export function usesOfPattern(pattern: TSESTree.Node, resolve: Resolve): TSESTre
 
 function isSystemMessage(object: TSESTree.ObjectExpression): boolean {
   return object.properties.some(
-    (prop) => prop.type === AST_NODE_TYPES.Property && propertyKey(prop) === 'role' && prop.value.type === AST_NODE_TYPES.Literal && (prop.value.value === 'system' || prop.value.value === 'developer'),
+    (prop) =>
+      prop.type === AST_NODE_TYPES.Property &&
+      propertyKey(prop) === 'role' &&
+      prop.value.type === AST_NODE_TYPES.Literal &&
+      (prop.value.value === 'system' || prop.value.value === 'developer'),
   );
 }
 
@@ -337,16 +433,28 @@ function textOfObject(node: TSESTree.Node): string {
  * Statements and expressions whose outcome depends on a comparison of the value: `if (model ===
  * 'x')`, `model === 'x' ? a : b`, `switch (model)`.
  */
-export function branchesOn(use: TSESTree.Node): TSESTree.IfStatement | TSESTree.ConditionalExpression | TSESTree.SwitchStatement | undefined {
+export function branchesOn(
+  use: TSESTree.Node,
+): TSESTree.IfStatement | TSESTree.ConditionalExpression | TSESTree.SwitchStatement | undefined {
   let n: TSESTree.Node = use;
   for (let p = n.parent; p; n = p, p = p.parent) {
     if (p.type === AST_NODE_TYPES.SwitchStatement) return p.discriminant === n ? p : undefined;
     if (p.type === AST_NODE_TYPES.IfStatement) return p.test === n ? p : undefined;
     if (p.type === AST_NODE_TYPES.ConditionalExpression) return p.test === n ? p : undefined;
-    if (p.type === AST_NODE_TYPES.BinaryExpression || p.type === AST_NODE_TYPES.LogicalExpression || p.type === AST_NODE_TYPES.UnaryExpression) continue;
+    if (
+      p.type === AST_NODE_TYPES.BinaryExpression ||
+      p.type === AST_NODE_TYPES.LogicalExpression ||
+      p.type === AST_NODE_TYPES.UnaryExpression
+    )
+      continue;
     if (p.type === AST_NODE_TYPES.MemberExpression && p.object === n) continue;
     if (p.type === AST_NODE_TYPES.CallExpression && p.callee === n) continue;
-    if (p.type === AST_NODE_TYPES.TSAsExpression || p.type === AST_NODE_TYPES.TSNonNullExpression || p.type === AST_NODE_TYPES.ChainExpression) continue;
+    if (
+      p.type === AST_NODE_TYPES.TSAsExpression ||
+      p.type === AST_NODE_TYPES.TSNonNullExpression ||
+      p.type === AST_NODE_TYPES.ChainExpression
+    )
+      continue;
     return undefined;
   }
   return undefined;
@@ -367,7 +475,12 @@ export function choosesPrompt(branch: TSESTree.Node): boolean {
         break;
       case AST_NODE_TYPES.AssignmentExpression: {
         const left = unwrapExpression(node.left);
-        const name = left.type === AST_NODE_TYPES.Identifier ? left.name : left.type === AST_NODE_TYPES.MemberExpression ? memberName(left) : undefined;
+        const name =
+          left.type === AST_NODE_TYPES.Identifier
+            ? left.name
+            : left.type === AST_NODE_TYPES.MemberExpression
+              ? memberName(left)
+              : undefined;
         if (name !== undefined && /prompt|system|instruction/i.test(name)) found = true;
         break;
       }

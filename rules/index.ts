@@ -86,7 +86,11 @@ export interface ModelflagsPlugin {
   configs: Record<ConfigName, CompatibleConfig[]>;
 }
 
-function makeConfig(name: ConfigName, ruleSettings: RuleSettings, typeChecked: boolean): TSESLint.FlatConfig.ConfigArray {
+function makeConfig(
+  name: ConfigName,
+  ruleSettings: RuleSettings,
+  typeChecked: boolean,
+): TSESLint.FlatConfig.ConfigArray {
   const registryRules: RuleSettings = {};
   for (const [id, entry] of Object.entries(ruleSettings) as [`modelflags/${RuleId}`, RuleEntry][]) {
     if (REGISTRY_FILE_RULES.includes(id.slice('modelflags/'.length) as RuleId)) registryRules[id] = entry;
@@ -120,7 +124,11 @@ function makeConfig(name: ConfigName, ruleSettings: RuleSettings, typeChecked: b
 }
 
 const plugin = {
-  meta: { name: 'eslint-plugin-modelflags', version: packageVersion(import.meta.url, 'eslint-plugin-modelflags'), namespace: 'modelflags' },
+  meta: {
+    name: 'eslint-plugin-modelflags',
+    version: packageVersion(import.meta.url, 'eslint-plugin-modelflags'),
+    namespace: 'modelflags',
+  },
   rules,
   // Filled in below: each config registers the plugin object itself.
   configs: {} as Record<ConfigName, TSESLint.FlatConfig.ConfigArray>,

@@ -42,12 +42,17 @@ export default createRule<Options, MessageId>({
   name: 'no-expired-flag',
   meta: {
     type: 'problem',
-    docs: { description: 'Report flags past their `cleanup_by` date, in the registry and at every read, with the command that removes them' },
+    docs: {
+      description:
+        'Report flags past their `cleanup_by` date, in the registry and at every read, with the command that removes them',
+    },
     messages: {
       expired: '`{{flag}}` passed its cleanup date {{date}} ({{ago}}). Remove it: `{{command}}` ({{why}}).',
       expiring: '`{{flag}}` reaches its cleanup date {{date}} {{when}}. Plan its removal: `{{command}}` ({{why}}).',
-      expiredRead: 'Flag `{{flag}}` passed its cleanup date {{date}} ({{ago}}); this read should go. Run `{{command}}` to inline {{variant}} everywhere ({{why}}).',
-      expiringRead: 'Flag `{{flag}}` reaches its cleanup date {{date}} {{when}}; this read will be removed by `{{command}}` ({{why}}).',
+      expiredRead:
+        'Flag `{{flag}}` passed its cleanup date {{date}} ({{ago}}); this read should go. Run `{{command}}` to inline {{variant}} everywhere ({{why}}).',
+      expiringRead:
+        'Flag `{{flag}}` reaches its cleanup date {{date}} {{when}}; this read will be removed by `{{command}}` ({{why}}).',
       noRegistry: NO_REGISTRY_MESSAGE,
     },
     schema: [DATE_OPTION_SCHEMA],
@@ -58,7 +63,11 @@ export default createRule<Options, MessageId>({
     const status = (date: string, today: string): { expired: boolean; data: Record<string, string> } | undefined => {
       const days = daysBetween(today, date);
       if (days < 0) return { expired: true, data: { date, ago: days === -1 ? 'yesterday' : `${-days} days ago` } };
-      if (days <= warnWithin) return { expired: false, data: { date, when: days === 0 ? 'today' : days === 1 ? 'tomorrow' : `in ${days} days` } };
+      if (days <= warnWithin)
+        return {
+          expired: false,
+          data: { date, when: days === 0 ? 'today' : days === 1 ? 'tomorrow' : `in ${days} days` },
+        };
       return undefined;
     };
     if (isJsonDocument(context)) {
@@ -78,7 +87,12 @@ export default createRule<Options, MessageId>({
                 ...s.data,
                 ...(entry.definition
                   ? removal(entry.definition)
-                  : removalData(entry.key, undefined, 'the registry has problems, so which variant everyone gets is unknown; name the one that won', removeFlagCommand(entry.key, undefined))),
+                  : removalData(
+                      entry.key,
+                      undefined,
+                      'the registry has problems, so which variant everyone gets is unknown; name the one that won',
+                      removeFlagCommand(entry.key, undefined),
+                    )),
               },
             });
           }
@@ -97,7 +111,11 @@ export default createRule<Options, MessageId>({
             if (!flag?.cleanupBy) continue;
             const s = status(flag.cleanupBy, today);
             if (!s) continue;
-            context.report({ node: read.keyNode ?? read.call, messageId: s.expired ? 'expiredRead' : 'expiringRead', data: { ...s.data, ...removalOf(flag) } });
+            context.report({
+              node: read.keyNode ?? read.call,
+              messageId: s.expired ? 'expiredRead' : 'expiringRead',
+              data: { ...s.data, ...removalOf(flag) },
+            });
           }
         }
       },

@@ -11,8 +11,10 @@ export default createRule<[], MessageId>({
     hasSuggestions: true,
     docs: { description: 'Disallow flag keys that are not in the registry', usesTypeInformation: true },
     messages: {
-      unknownFlag: '`{{key}}` is not a flag in {{file}}, so every read silently gets the SDK fallback. Add it to the registry or fix the key.',
-      unknownFlagDidYouMean: '`{{key}}` is not a flag in {{file}}; did you mean `{{suggestion}}`? Unknown keys silently get the SDK fallback.',
+      unknownFlag:
+        '`{{key}}` is not a flag in {{file}}, so every read silently gets the SDK fallback. Add it to the registry or fix the key.',
+      unknownFlagDidYouMean:
+        '`{{key}}` is not a flag in {{file}}; did you mean `{{suggestion}}`? Unknown keys silently get the SDK fallback.',
       replaceKey: 'Replace with `{{suggestion}}`.',
       noRegistry: NO_REGISTRY_MESSAGE,
     },
@@ -42,7 +44,13 @@ export default createRule<[], MessageId>({
               data: { key, file, suggestion: suggestion ?? '' },
               suggest:
                 suggestion !== undefined && replaceable
-                  ? [{ messageId: 'replaceKey', data: { suggestion }, fix: (fixer) => fixer.replaceText(node, valueSource(suggestion, node, context.sourceCode)) }]
+                  ? [
+                      {
+                        messageId: 'replaceKey',
+                        data: { suggestion },
+                        fix: (fixer) => fixer.replaceText(node, valueSource(suggestion, node, context.sourceCode)),
+                      },
+                    ]
                   : [],
             });
           }

@@ -15,7 +15,8 @@ import {
 } from './support.js';
 import type { ParameterUses } from './typed-flow.js';
 
-type MessageId = 'unknownVariant' | 'unknownVariantDidYouMean' | 'unknownVariantInCallee' | 'replaceVariant' | 'noRegistry';
+type MessageId =
+  'unknownVariant' | 'unknownVariantDidYouMean' | 'unknownVariantInCallee' | 'replaceVariant' | 'noRegistry';
 
 const EQUALITY = new Set(['===', '!==', '==', '!=']);
 
@@ -24,10 +25,16 @@ export default createRule<[], MessageId>({
   meta: {
     type: 'problem',
     hasSuggestions: true,
-    docs: { description: "Disallow comparing, switching on or defaulting a flag's value to something that is not one of its variants", usesTypeInformation: true },
+    docs: {
+      description:
+        "Disallow comparing, switching on or defaulting a flag's value to something that is not one of its variants",
+      usesTypeInformation: true,
+    },
     messages: {
-      unknownVariant: '{{value}} is {{how}} `{{flag}}`, but it is not one of its variants ({{variants}}), so this code can never see it. Use a declared variant or add it to the registry.',
-      unknownVariantDidYouMean: '{{value}} is {{how}} `{{flag}}`, but it is not one of its variants ({{variants}}); did you mean {{suggestion}}?',
+      unknownVariant:
+        '{{value}} is {{how}} `{{flag}}`, but it is not one of its variants ({{variants}}), so this code can never see it. Use a declared variant or add it to the registry.',
+      unknownVariantDidYouMean:
+        '{{value}} is {{how}} `{{flag}}`, but it is not one of its variants ({{variants}}); did you mean {{suggestion}}?',
       unknownVariantInCallee:
         '`{{flag}}` is passed to `{{callee}}()`, which checks it against {{value}} ({{where}}), but that is not one of its variants ({{variants}}), so that code can never see it. Use a declared variant there or add it to the registry.',
       replaceVariant: 'Replace with {{suggestion}}.',
@@ -45,11 +52,23 @@ export default createRule<[], MessageId>({
       context.report({
         node,
         messageId: suggestion === undefined ? 'unknownVariant' : 'unknownVariantDidYouMean',
-        data: { value: formatValue(literal.value), how, flag: flag.key, variants: formatVariants(flag), suggestion: suggestion === undefined ? '' : formatValue(suggestion) },
+        data: {
+          value: formatValue(literal.value),
+          how,
+          flag: flag.key,
+          variants: formatVariants(flag),
+          suggestion: suggestion === undefined ? '' : formatValue(suggestion),
+        },
         suggest:
           suggestion === undefined
             ? []
-            : [{ messageId: 'replaceVariant', data: { suggestion: formatValue(suggestion) }, fix: (fixer) => fixer.replaceText(node, valueSource(suggestion, node, context.sourceCode)) }],
+            : [
+                {
+                  messageId: 'replaceVariant',
+                  data: { suggestion: formatValue(suggestion) },
+                  fix: (fixer) => fixer.replaceText(node, valueSource(suggestion, node, context.sourceCode)),
+                },
+              ],
       });
     };
 
@@ -61,7 +80,13 @@ export default createRule<[], MessageId>({
           context.report({
             node: argument,
             messageId: 'unknownVariantInCallee',
-            data: { flag: flag.key, callee: inner.callee.name, value: formatValue(literal.value), where: `${inner.callee.path}:${node.loc.start.line}`, variants: formatVariants(flag) },
+            data: {
+              flag: flag.key,
+              callee: inner.callee.name,
+              value: formatValue(literal.value),
+              where: `${inner.callee.path}:${node.loc.start.line}`,
+              variants: formatVariants(flag),
+            },
           });
         }
       }
@@ -105,14 +130,20 @@ function comparedWith(use: TSESTree.Node): { node: TSESTree.Node; how: string }[
   if (parent?.type === 'SwitchStatement' && parent.discriminant === node) {
     return parent.cases.flatMap((c) => (c.test ? [{ node: c.test, how: 'a `case` of a switch on' }] : []));
   }
-  if (parent?.type === 'LogicalExpression' && parent.left === node && (parent.operator === '??' || parent.operator === '||')) {
+  if (
+    parent?.type === 'LogicalExpression' &&
+    parent.left === node &&
+    (parent.operator === '??' || parent.operator === '||')
+  ) {
     return [{ node: parent.right, how: 'the fallback for' }];
   }
   if (parent?.type === 'CallExpression' && parent.arguments[0] === node && parent.callee.type === 'MemberExpression') {
     const list = parent.callee.object;
     const method = parent.callee.property;
     if (list.type === 'ArrayExpression' && method.type === 'Identifier' && method.name === 'includes') {
-      return list.elements.flatMap((element) => (element && element.type !== 'SpreadElement' ? [{ node: element, how: 'compared with' }] : []));
+      return list.elements.flatMap((element) =>
+        element && element.type !== 'SpreadElement' ? [{ node: element, how: 'compared with' }] : [],
+      );
     }
   }
   return [];

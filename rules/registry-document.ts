@@ -56,6 +56,7 @@ export function readRegistryDocument(text: string, file: string): RegistryDocume
 
 /** ESLint location for a JSON pointer: the value, else the member key, else the start. */
 export function jsonLoc(json: LocatedJson, pointer: string, atKey = false): { line: number; column: number } {
-  const pos: SourcePosition | undefined = (atKey ? json.keyPositionOf(pointer) : undefined) ?? json.positionOf(pointer) ?? json.positionOf('');
+  const pos: SourcePosition | undefined =
+    (atKey ? json.keyPositionOf(pointer) : undefined) ?? json.positionOf(pointer) ?? json.positionOf('');
   return { line: pos?.line ?? 1, column: pos?.column ?? 1 };
 }

@@ -33,9 +33,17 @@ export default createRule<Options, MessageId>({
         for (const entry of doc.entries) {
           const { cleanupBy: raw, key: flag } = entry;
           if (raw === undefined) {
-            context.report({ loc: jsonLoc(doc.json, `${entry.pointer}/flag`), messageId: 'missing', data: { flag, horizon: String(horizon), example: latest } });
+            context.report({
+              loc: jsonLoc(doc.json, `${entry.pointer}/flag`),
+              messageId: 'missing',
+              data: { flag, horizon: String(horizon), example: latest },
+            });
           } else if (typeof raw !== 'string' || !isValidDate(raw)) {
-            context.report({ loc: jsonLoc(doc.json, `${entry.pointer}/cleanup_by`), messageId: 'invalid', data: { flag, value: JSON.stringify(raw) } });
+            context.report({
+              loc: jsonLoc(doc.json, `${entry.pointer}/cleanup_by`),
+              messageId: 'invalid',
+              data: { flag, value: JSON.stringify(raw) },
+            });
           } else if (daysBetween(today, raw) > horizon) {
             context.report({
               loc: jsonLoc(doc.json, `${entry.pointer}/cleanup_by`),

@@ -10,7 +10,8 @@ type MessageId = 'missingContext' | 'emptyContext' | 'noRegistry';
  * OpenFeature can carry the context per request without passing it at the call: a transaction
  * context, or the NestJS SDK, whose module builds one per request from its `contextFactory`.
  */
-const TRANSACTION_CONTEXT = /\b(setTransactionContext|runWithTransactionContext|setTransactionContextPropagator|setContext)\b|['"]@openfeature\/nestjs-sdk['"]/;
+const TRANSACTION_CONTEXT =
+  /\b(setTransactionContext|runWithTransactionContext|setTransactionContextPropagator|setContext)\b|['"]@openfeature\/nestjs-sdk['"]/;
 
 export default createRule<[], MessageId>({
   name: 'require-context',
@@ -19,7 +20,7 @@ export default createRule<[], MessageId>({
     docs: { description: 'Require an evaluation context when reading a flag that has targeting rules' },
     messages: {
       missingContext:
-        '`{{flag}}` is targeted ({{targeting}}), but this read passes no evaluation context, so every request silently gets the default {{default}}. Pass the request\'s context, e.g. `{ {{attributes}} }`.',
+        "`{{flag}}` is targeted ({{targeting}}), but this read passes no evaluation context, so every request silently gets the default {{default}}. Pass the request's context, e.g. `{ {{attributes}} }`.",
       emptyContext:
         '`{{flag}}` is targeted ({{targeting}}), but this read passes an empty evaluation context, so every request silently gets the default {{default}}. Fill in {{attributes}} from the request.',
       noRegistry: NO_REGISTRY_MESSAGE,
@@ -49,7 +50,10 @@ export default createRule<[], MessageId>({
                 flag: key,
                 targeting: `${flag.rules.length} rule${flag.rules.length === 1 ? '' : 's'} on ${attributes.join(', ')}`,
                 default: formatValue(flag.defaultValue),
-                attributes: problem === 'missingContext' ? attributes.map((a) => `${a}: …`).join(', ') : attributes.map((a) => `"${a}"`).join(', '),
+                attributes:
+                  problem === 'missingContext'
+                    ? attributes.map((a) => `${a}: …`).join(', ')
+                    : attributes.map((a) => `"${a}"`).join(', '),
               },
             });
           }

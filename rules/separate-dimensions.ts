@@ -13,10 +13,13 @@ export default createRule<Options, MessageId>({
   name: 'separate-dimensions',
   meta: {
     type: 'problem',
-    docs: { description: 'Keep model and prompt behind separate flags so quality changes can be attributed', usesTypeInformation: true },
+    docs: {
+      description: 'Keep model and prompt behind separate flags so quality changes can be attributed',
+      usesTypeInformation: true,
+    },
     messages: {
       bothDimensions:
-        "{{flag}} drives both the model ({{modelVia}}, line {{modelLine}}) and the prompt ({{promptVia}}, line {{promptLine}}). When quality moves nobody can tell which change caused it: split it into a model flag (e.g. `inference_model`) and a prompt flag (e.g. `system_prompt_version`).",
+        '{{flag}} drives both the model ({{modelVia}}, line {{modelLine}}) and the prompt ({{promptVia}}, line {{promptLine}}). When quality moves nobody can tell which change caused it: split it into a model flag (e.g. `inference_model`) and a prompt flag (e.g. `system_prompt_version`).',
       promptBranch:
         '{{flag}} selects the model, and this code picks a prompt by branching on it, so every model change silently changes the prompt too. Give the prompt its own flag (dimension "prompt") and read it here instead.',
       dimensionMismatch:
@@ -28,7 +31,12 @@ export default createRule<Options, MessageId>({
       {
         type: 'object',
         properties: {
-          reportAiConfigs: { type: 'boolean', default: false, description: 'Also report LaunchDarkly AI Configs, which bundle model and prompt by design (on in `strict`).' },
+          reportAiConfigs: {
+            type: 'boolean',
+            default: false,
+            description:
+              'Also report LaunchDarkly AI Configs, which bundle model and prompt by design (on in `strict`).',
+          },
         },
         additionalProperties: false,
       },
@@ -45,7 +53,8 @@ export default createRule<Options, MessageId>({
         const byFlag = new Map<string, { read: FlagRead; sinks: Sink[] }[]>();
         for (const read of reads) {
           if (read.valueKind === 'bundle' && read.sdk === 'launchdarkly') {
-            if (options.reportAiConfigs) context.report({ node: read.call, messageId: 'aiConfig', data: { flag: label(read) } });
+            if (options.reportAiConfigs)
+              context.report({ node: read.call, messageId: 'aiConfig', data: { flag: label(read) } });
             continue;
           }
           const sinks = valueUses(read, resolve).flatMap((use) => sinkOf(use, resolve, follow));
@@ -64,13 +73,23 @@ export default createRule<Options, MessageId>({
             context.report({
               node: at.call,
               messageId: 'bothDimensions',
-              data: { flag: label(first), modelVia: model.via, modelLine: String(model.node.loc.start.line), promptVia: prompt.via, promptLine: String(prompt.node.loc.start.line) },
+              data: {
+                flag: label(first),
+                modelVia: model.via,
+                modelLine: String(model.node.loc.start.line),
+                promptVia: prompt.via,
+                promptLine: String(prompt.node.loc.start.line),
+              },
             });
             continue;
           }
           const used = model ?? prompt;
           if (declared !== undefined && used && declared !== 'other' && EXPECTED[declared] !== used.dimension) {
-            context.report({ node: used.node, messageId: 'dimensionMismatch', data: { flag: label(first), declared, used: used.dimension, via: used.via } });
+            context.report({
+              node: used.node,
+              messageId: 'dimensionMismatch',
+              data: { flag: label(first), declared, used: used.dimension, via: used.via },
+            });
             continue;
           }
           if (declared === 'model' || (declared === undefined && model)) {
@@ -78,10 +97,17 @@ export default createRule<Options, MessageId>({
               for (const use of valueUses(read, resolve)) {
                 const branch = branchesOn(use);
                 if (!branch || reportedBranches.has(branch)) continue;
-                const arms = branch.type === 'SwitchStatement' ? branch.cases : [branch.consequent, branch.alternate].filter((a): a is NonNullable<typeof a> => a != null);
+                const arms =
+                  branch.type === 'SwitchStatement'
+                    ? branch.cases
+                    : [branch.consequent, branch.alternate].filter((a): a is NonNullable<typeof a> => a != null);
                 if (arms.some(choosesPrompt)) {
                   reportedBranches.add(branch);
-                  context.report({ node: branch.type === 'SwitchStatement' ? branch.discriminant : branch.test, messageId: 'promptBranch', data: { flag: label(read) } });
+                  context.report({
+                    node: branch.type === 'SwitchStatement' ? branch.discriminant : branch.test,
+                    messageId: 'promptBranch',
+                    data: { flag: label(read) },
+                  });
                 }
               }
             }

@@ -9,8 +9,25 @@ import { fileURLToPath } from 'node:url';
 import { ESLintUtils, type TSESLint, type TSESTree } from '@typescript-eslint/utils';
 import type { ScopeManager } from '@typescript-eslint/scope-manager';
 import { describeErrno } from 'modelflags/io';
-import { CLEANUP_HORIZON_DAYS, formatIssue, isValidDate, parseRegistry, readerProblems, type FlagDefinition, type FlagValue, type Registry, type RegistryIssue } from 'modelflags/registry';
-import { diskProject, findFlagReads, forEachNode, variablesOf, type CustomReader, type FlagRead } from './detection/index.js';
+import {
+  CLEANUP_HORIZON_DAYS,
+  formatIssue,
+  isValidDate,
+  parseRegistry,
+  readerProblems,
+  type FlagDefinition,
+  type FlagValue,
+  type Registry,
+  type RegistryIssue,
+} from 'modelflags/registry';
+import {
+  diskProject,
+  findFlagReads,
+  forEachNode,
+  variablesOf,
+  type CustomReader,
+  type FlagRead,
+} from './detection/index.js';
 import type { FollowCall, Resolve } from './flow.js';
 import { typedFlowOf, type ParameterUses } from './typed-flow.js';
 
@@ -20,7 +37,9 @@ export interface ModelflagsDocs {
   usesTypeInformation?: boolean;
 }
 
-const namedRule = ESLintUtils.RuleCreator<ModelflagsDocs>((name) => `https://github.com/modelflags/modelflags/blob/main/docs/rules/${name}.md`);
+const namedRule = ESLintUtils.RuleCreator<ModelflagsDocs>(
+  (name) => `https://github.com/modelflags/modelflags/blob/main/docs/rules/${name}.md`,
+);
 
 /**
  * `RuleCreator`, except that options are merged with the defaults once per configuration rather
@@ -44,7 +63,12 @@ export function createRule<Options extends readonly unknown[], MessageIds extend
       const options = context.options;
       const previous = configured;
       let current = merged;
-      if (current === undefined || previous === undefined || options.length !== previous.length || options.some((o, i) => o !== previous[i])) {
+      if (
+        current === undefined ||
+        previous === undefined ||
+        options.length !== previous.length ||
+        options.some((o, i) => o !== previous[i])
+      ) {
         current = ESLintUtils.applyDefault<Options, Options>(defaults, options);
         merged = current;
         configured = options;
@@ -94,7 +118,9 @@ function checkSettings(context: AnyContext): CheckedSettings {
   const settings = { ...(raw as ModelflagsSettings) };
   const problems: string[] = [];
   if (settings.today !== undefined && (typeof settings.today !== 'string' || !isValidDate(settings.today))) {
-    problems.push(`settings.modelflags.today must be a UTC date written YYYY-MM-DD, for example "2026-01-31"; got ${JSON.stringify(settings.today)}, so today's date is used`);
+    problems.push(
+      `settings.modelflags.today must be a UTC date written YYYY-MM-DD, for example "2026-01-31"; got ${JSON.stringify(settings.today)}, so today's date is used`,
+    );
     delete settings.today;
   }
   if (settings.readers !== undefined) {
@@ -148,14 +174,21 @@ function loadRegistryFile(file: string, named: boolean): LoadedRegistry {
   try {
     stats = statSync(file, { throwIfNoEntry: false });
   } catch (error) {
-    return { stamp: '', registry: undefined, problem: `${file}:1:1: cannot read the registry: ${describeErrno(error)}` };
+    return {
+      stamp: '',
+      registry: undefined,
+      problem: `${file}:1:1: cannot read the registry: ${describeErrno(error)}`,
+    };
   }
   if (!stats) {
-    const problem = named ? `${file}:1:1: cannot read the registry: no such file; fix settings.modelflags.registry in eslint.config.js` : undefined;
+    const problem = named
+      ? `${file}:1:1: cannot read the registry: no such file; fix settings.modelflags.registry in eslint.config.js`
+      : undefined;
     return { stamp: '', registry: undefined, problem };
   }
   // A FIFO or a device would hang the lint, or never end.
-  if (!stats.isFile()) return { stamp: '', registry: undefined, problem: `${file}:1:1: cannot read the registry: not a regular file` };
+  if (!stats.isFile())
+    return { stamp: '', registry: undefined, problem: `${file}:1:1: cannot read the registry: not a regular file` };
   const stamp = stampOf(stats);
   const previous = loadedRegistries.get(file);
   if (previous?.stamp === stamp) return previous;
@@ -175,7 +208,8 @@ const ISSUES_SHOWN = 5;
 
 function summarizeIssues(issues: readonly RegistryIssue[]): string {
   const shown = issues.slice(0, ISSUES_SHOWN).map(formatIssue);
-  if (issues.length > ISSUES_SHOWN) shown.push(`… and ${issues.length - ISSUES_SHOWN} more (\`npx modelflags check\` lists them all)`);
+  if (issues.length > ISSUES_SHOWN)
+    shown.push(`… and ${issues.length - ISSUES_SHOWN} more (\`npx modelflags check\` lists them all)`);
   return shown.join('\n');
 }
 
@@ -224,7 +258,10 @@ export const CACHE_KEY_SETTINGS: object = Object.freeze({
     const registry = settings['registry'];
     let stamp = 'none';
     try {
-      const file = registryPath(typeof registry === 'string' || registry instanceof URL ? registry : undefined, process.cwd());
+      const file = registryPath(
+        typeof registry === 'string' || registry instanceof URL ? registry : undefined,
+        process.cwd(),
+      );
       const stats = statSync(file, { throwIfNoEntry: false });
       if (stats) stamp = stampOf(stats);
     } catch {
@@ -306,13 +343,20 @@ export function flowOf(context: AnyContext, registry: Registry | undefined): Fil
 function computeFlow(context: AnyContext, registry: Registry | undefined): FileFlow {
   const reads = readsOf(context, registry);
   // Most files read no flag: without type information there is nothing to follow and no bindings to build.
-  if (reads.length === 0 && !context.sourceCode.parserServices?.program) return { reads, resolve: () => undefined, follow: undefined, parameterUses: undefined };
+  if (reads.length === 0 && !context.sourceCode.parserServices?.program)
+    return { reads, resolve: () => undefined, follow: undefined, parameterUses: undefined };
   const resolve = resolverOf(context);
   const typed = typedFlowOf(context, reads, resolve, registryKeysOf(registry), readersOf(context, registry));
   if (!typed) return { reads, resolve, follow: undefined, parameterUses: undefined };
   const calls = callsFromTraversal(context.sourceCode)?.() ?? allCalls(context.sourceCode.ast);
   return {
-    reads: [...reads, ...typed.wrapperReads(calls.filter((c): c is TSESTree.CallExpression => c.type === 'CallExpression'), reads)].sort((a, b) => a.call.range[0] - b.call.range[0]),
+    reads: [
+      ...reads,
+      ...typed.wrapperReads(
+        calls.filter((c): c is TSESTree.CallExpression => c.type === 'CallExpression'),
+        reads,
+      ),
+    ].sort((a, b) => a.call.range[0] - b.call.range[0]),
     resolve,
     follow: typed.follow,
     parameterUses: typed.parameterUses.bind(typed),
@@ -325,7 +369,8 @@ type CallLike = TSESTree.CallExpression | TSESTree.NewExpression | TSESTree.JSXO
 function allCalls(ast: TSESTree.Program): CallLike[] {
   const calls: CallLike[] = [];
   forEachNode(ast, (node) => {
-    if (node.type === 'CallExpression' || node.type === 'NewExpression' || node.type === 'JSXOpeningElement') calls.push(node);
+    if (node.type === 'CallExpression' || node.type === 'NewExpression' || node.type === 'JSXOpeningElement')
+      calls.push(node);
   });
   return calls;
 }
@@ -350,7 +395,8 @@ function callsFromTraversal(sourceCode: AnyContext['sourceCode']): (() => CallLi
     for (const step of withSteps.traverse!()) {
       if (step.kind !== 1 || step.phase !== 1) continue;
       const node = step.target as TSESTree.Node;
-      if (node.type === 'CallExpression' || node.type === 'NewExpression' || node.type === 'JSXOpeningElement') calls.push(node);
+      if (node.type === 'CallExpression' || node.type === 'NewExpression' || node.type === 'JSXOpeningElement')
+        calls.push(node);
     }
     return calls;
   };
@@ -398,7 +444,11 @@ export function registryAndReads(
   const { registry, problem } = loadedRegistryOf(context);
   if (registry) return { registry, reads: readsOf(context, registry).filter(keep) };
   if (problem !== undefined) {
-    reportOncePerRun(context, problem, `the registry in the config cannot be used, so the rules that need it check nothing until it is fixed:\n${problem}`);
+    reportOncePerRun(
+      context,
+      problem,
+      `the registry in the config cannot be used, so the rules that need it check nothing until it is fixed:\n${problem}`,
+    );
     return undefined;
   }
   const first = readsOf(context, registry).find(keep);
@@ -412,7 +462,13 @@ export const NO_REGISTRY_MESSAGE = 'This rule needs the flag registry: {{hint}}.
  * The rules that need the registry, in the order in which they volunteer to report that it cannot
  * be used: the first is an error in every config, so a broken registry fails the run.
  */
-const REGISTRY_PROBLEM_REPORTERS = ['no-unknown-flag', 'no-unknown-variant', 'consistent-default', 'require-context', 'no-expired-flag'];
+const REGISTRY_PROBLEM_REPORTERS = [
+  'no-unknown-flag',
+  'no-unknown-variant',
+  'consistent-default',
+  'require-context',
+  'no-expired-flag',
+];
 
 /** The modelflags rules enabled on a file, as their `create` runs (before any of them visits a node). */
 const enabledRules = new WeakMap<object, Set<string>>();
@@ -458,9 +514,23 @@ function reportOncePerRun(
 export const DATE_OPTION_SCHEMA = {
   type: 'object',
   properties: {
-    maxHorizonDays: { type: 'integer', minimum: 1, default: CLEANUP_HORIZON_DAYS, description: 'Longest allowed time from today to `cleanup_by`, in days.' },
-    warnWithinDays: { type: 'integer', minimum: 0, default: 14, description: 'Days before `cleanup_by` from which the rule warns.' },
-    today: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'Fixed UTC date (`YYYY-MM-DD`) for reproducible builds.' },
+    maxHorizonDays: {
+      type: 'integer',
+      minimum: 1,
+      default: CLEANUP_HORIZON_DAYS,
+      description: 'Longest allowed time from today to `cleanup_by`, in days.',
+    },
+    warnWithinDays: {
+      type: 'integer',
+      minimum: 0,
+      default: 14,
+      description: 'Days before `cleanup_by` from which the rule warns.',
+    },
+    today: {
+      type: 'string',
+      pattern: '^\\d{4}-\\d{2}-\\d{2}$',
+      description: 'Fixed UTC date (`YYYY-MM-DD`) for reproducible builds.',
+    },
   },
   additionalProperties: false,
 } as const;
@@ -488,15 +558,25 @@ export function literalValue(node: TSESTree.Node | undefined): { value: FlagValu
     if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return { value: v };
     return undefined;
   }
-  if (node.type === 'TemplateLiteral' && node.expressions.length === 0) return { value: node.quasis[0]?.value.cooked ?? '' };
-  if (node.type === 'UnaryExpression' && node.operator === '-' && node.argument.type === 'Literal' && typeof node.argument.value === 'number') {
+  if (node.type === 'TemplateLiteral' && node.expressions.length === 0)
+    return { value: node.quasis[0]?.value.cooked ?? '' };
+  if (
+    node.type === 'UnaryExpression' &&
+    node.operator === '-' &&
+    node.argument.type === 'Literal' &&
+    typeof node.argument.value === 'number'
+  ) {
     return { value: -node.argument.value };
   }
   return undefined;
 }
 
 /** Source text for a value, in the quote style of the literal it replaces. */
-export function valueSource(value: FlagValue, replacing: TSESTree.Node, sourceCode: Readonly<TSESLint.SourceCode>): string {
+export function valueSource(
+  value: FlagValue,
+  replacing: TSESTree.Node,
+  sourceCode: Readonly<TSESLint.SourceCode>,
+): string {
   if (typeof value !== 'string') return String(value);
   const original = sourceCode.getText(replacing);
   const quote = original.startsWith("'") ? "'" : original.startsWith('`') ? '`' : '"';

@@ -11,7 +11,17 @@ import { relative } from 'node:path';
 import type * as ts from 'typescript';
 import { AST_NODE_TYPES, type TSESLint, type TSESTree } from '@typescript-eslint/utils';
 import type { ScopeManager } from '@typescript-eslint/scope-manager';
-import { bindingOf, findFlagReads, forEachNode, outerParent, parseForDetection, unwrapExpression, variablesOf, type CustomReader, type FlagRead } from './detection/index.js';
+import {
+  bindingOf,
+  findFlagReads,
+  forEachNode,
+  outerParent,
+  parseForDetection,
+  unwrapExpression,
+  variablesOf,
+  type CustomReader,
+  type FlagRead,
+} from './detection/index.js';
 import { enclosingFunction, isFunction, usesOfPattern, type FollowCall, type Resolve } from './flow.js';
 
 type FunctionNode = TSESTree.ArrowFunctionExpression | TSESTree.FunctionDeclaration | TSESTree.FunctionExpression;
@@ -53,7 +63,10 @@ function tsApi(): typeof ts {
 
 // Other files' parses, per version of the file (a new SourceFile after every edit) and of the
 // registry and readers their reads were found with (an edited flags.json keeps the SourceFiles).
-const parsedFiles = new WeakMap<ts.SourceFile, { registryKeys: ReadonlySet<string>; readers: string; file: FlowFile | null }>();
+const parsedFiles = new WeakMap<
+  ts.SourceFile,
+  { registryKeys: ReadonlySet<string>; readers: string; file: FlowFile | null }
+>();
 const filesByTree = new WeakMap<TSESTree.Program, FlowFile>();
 
 function fileOf(node: TSESTree.Node): FlowFile | undefined {
@@ -116,7 +129,11 @@ class TypedFlow {
   readonly follow: FollowCall = (call, index) => {
     const inner = this.parameterUses(call, index);
     if (!inner) return undefined;
-    return { uses: inner.uses, resolve: inner.resolve, describe: (sink) => `in \`${inner.callee.name}()\` at ${inner.callee.path}:${sink.node.loc.start.line}` };
+    return {
+      uses: inner.uses,
+      resolve: inner.resolve,
+      describe: (sink) => `in \`${inner.callee.name}()\` at ${inner.callee.path}:${sink.node.loc.start.line}`,
+    };
   };
 
   /**
@@ -146,7 +163,9 @@ class TypedFlow {
     let keyNode: TSESTree.Node | undefined;
     // A generic wrapper (`(key: FlagKey, ctx) => flags.get(key, ctx)`) reads the key it is given.
     if (key === undefined && inner.keyNode?.type === AST_NODE_TYPES.Identifier) {
-      const index = callee.fn.params.findIndex((p) => p.type === AST_NODE_TYPES.Identifier && p.name === (inner.keyNode as TSESTree.Identifier).name);
+      const index = callee.fn.params.findIndex(
+        (p) => p.type === AST_NODE_TYPES.Identifier && p.name === (inner.keyNode as TSESTree.Identifier).name,
+      );
       const argument = index >= 0 ? call.arguments[index] : undefined;
       if (argument) {
         keyNode = argument;
@@ -181,14 +200,19 @@ class TypedFlow {
     let found: FlagRead | undefined;
     for (const read of callee.file.reads) {
       if (!read.valueNode || read.valueKind === 'definition' || enclosingFunction(read.call) !== callee.fn) continue;
-      if (this.isReturned(read.valueNode, callee) || (read.valueBinding && this.isBindingReturned(read.valueBinding, callee))) {
+      if (
+        this.isReturned(read.valueNode, callee) ||
+        (read.valueBinding && this.isBindingReturned(read.valueBinding, callee))
+      ) {
         found = read;
         break;
       }
     }
     if (!found) {
       for (const returned of returnedExpressions(callee.fn)) {
-        const expression = unwrapExpression(returned.type === AST_NODE_TYPES.AwaitExpression ? returned.argument : returned);
+        const expression = unwrapExpression(
+          returned.type === AST_NODE_TYPES.AwaitExpression ? returned.argument : returned,
+        );
         if (expression.type !== AST_NODE_TYPES.CallExpression) continue;
         found = this.readThroughCall(expression, callee.file, depth + 1);
         if (found) break;
@@ -214,7 +238,12 @@ class TypedFlow {
   /** The function a call runs, when the checker can see its declaration in a source file of the program. */
   private calledFunction(call: TSESTree.CallExpression, file: FlowFile): CalledFunction | undefined {
     const callee = unwrapExpression(call.callee);
-    const nameNode = callee.type === AST_NODE_TYPES.Identifier ? callee : callee.type === AST_NODE_TYPES.MemberExpression && !callee.computed ? callee.property : undefined;
+    const nameNode =
+      callee.type === AST_NODE_TYPES.Identifier
+        ? callee
+        : callee.type === AST_NODE_TYPES.MemberExpression && !callee.computed
+          ? callee.property
+          : undefined;
     if (!nameNode) return undefined;
     const cached = this.calledFunctions.get(nameNode);
     if (cached !== undefined) return cached ?? undefined;
@@ -224,7 +253,10 @@ class TypedFlow {
   }
 
   private resolveCallee(nameNode: TSESTree.Node, file: FlowFile): CalledFunction | undefined {
-    const tsName = file === this.current && this.nodeMap ? this.nodeMap.get(nameNode as never) : tsNodeAt(file.sourceFile, nameNode.range[0], nameNode.range[1]);
+    const tsName =
+      file === this.current && this.nodeMap
+        ? this.nodeMap.get(nameNode as never)
+        : tsNodeAt(file.sourceFile, nameNode.range[0], nameNode.range[1]);
     if (!tsName) return undefined;
     let symbol = this.checker.getSymbolAtLocation(tsName);
     if (symbol && symbol.flags & ALIAS) symbol = this.checker.getAliasedSymbol(symbol);
@@ -245,11 +277,16 @@ class TypedFlow {
   private flowFile(sourceFile: ts.SourceFile): FlowFile | undefined {
     if (sourceFile === this.current.sourceFile) return this.current;
     const cached = parsedFiles.get(sourceFile);
-    if (cached && cached.registryKeys === this.registryKeys && cached.readers === this.readersKey) return cached.file ?? undefined;
+    if (cached && cached.registryKeys === this.registryKeys && cached.readers === this.readersKey)
+      return cached.file ?? undefined;
     let parsed: FlowFile | null = null;
     try {
       const { ast, scopeManager } = parseForDetection(sourceFile.text, sourceFile.fileName);
-      parsed = { sourceFile, ast, ...resolveAndReads(ast, scopeManager, sourceFile.text, this.registryKeys, this.readers) };
+      parsed = {
+        sourceFile,
+        ast,
+        ...resolveAndReads(ast, scopeManager, sourceFile.text, this.registryKeys, this.readers),
+      };
       filesByTree.set(ast, parsed);
     } catch {
       // A file the checker accepted but Babel cannot parse: values are not followed into it.
@@ -259,9 +296,18 @@ class TypedFlow {
   }
 }
 
-function resolveAndReads(ast: TSESTree.Program, scopeManager: ScopeManager, text: string, registryKeys: ReadonlySet<string>, readers: readonly CustomReader[]): { resolve: Resolve; reads: FlagRead[] } {
+function resolveAndReads(
+  ast: TSESTree.Program,
+  scopeManager: ScopeManager,
+  text: string,
+  registryKeys: ReadonlySet<string>,
+  readers: readonly CustomReader[],
+): { resolve: Resolve; reads: FlagRead[] } {
   const variables = variablesOf(scopeManager);
-  return { resolve: (id) => variables.get(id), reads: findFlagReads(ast, scopeManager, { registryKeys, readers, text }) };
+  return {
+    resolve: (id) => variables.get(id),
+    reads: findFlagReads(ast, scopeManager, { registryKeys, readers, text }),
+  };
 }
 
 /**
@@ -269,12 +315,25 @@ function resolveAndReads(ast: TSESTree.Program, scopeManager: ScopeManager, text
  * the file's own reads and `resolve` its bindings, as the rules computed them; `flowOf` in
  * support.ts keeps the result for the file.
  */
-export function typedFlowOf(context: AnyContext, reads: FlagRead[], resolve: Resolve, registryKeys: ReadonlySet<string>, readers: readonly CustomReader[]): TypedFlow | undefined {
+export function typedFlowOf(
+  context: AnyContext,
+  reads: FlagRead[],
+  resolve: Resolve,
+  registryKeys: ReadonlySet<string>,
+  readers: readonly CustomReader[],
+): TypedFlow | undefined {
   const services = context.sourceCode.parserServices;
   const program = services?.program as ts.Program | null | undefined;
   const sourceFile = program?.getSourceFile(context.physicalFilename);
   if (!program || !sourceFile) return undefined;
-  return new TypedFlow(program, { sourceFile, ast: context.sourceCode.ast, resolve, reads }, registryKeys, readers, context.cwd, services?.esTreeNodeToTSNodeMap as never);
+  return new TypedFlow(
+    program,
+    { sourceFile, ast: context.sourceCode.ast, resolve, reads },
+    registryKeys,
+    readers,
+    context.cwd,
+    services?.esTreeNodeToTSNodeMap as never,
+  );
 }
 
 /** The innermost TypeScript node spanning exactly [start, end), as typescript-estree ranges do. */
@@ -308,10 +367,20 @@ function identifierAt(file: FlowFile, start: number): TSESTree.Identifier | unde
 function functionNamedBy(id: TSESTree.Identifier): FunctionNode | undefined {
   const parent = id.parent;
   if (!parent) return undefined;
-  if ((parent.type === AST_NODE_TYPES.FunctionDeclaration || parent.type === AST_NODE_TYPES.FunctionExpression) && parent.id === id) return parent;
+  if (
+    (parent.type === AST_NODE_TYPES.FunctionDeclaration || parent.type === AST_NODE_TYPES.FunctionExpression) &&
+    parent.id === id
+  )
+    return parent;
   let value: TSESTree.Node | null | undefined;
   if (parent.type === AST_NODE_TYPES.VariableDeclarator && parent.id === id) value = parent.init;
-  else if ((parent.type === AST_NODE_TYPES.MethodDefinition || parent.type === AST_NODE_TYPES.PropertyDefinition || parent.type === AST_NODE_TYPES.Property) && parent.key === id) value = parent.value;
+  else if (
+    (parent.type === AST_NODE_TYPES.MethodDefinition ||
+      parent.type === AST_NODE_TYPES.PropertyDefinition ||
+      parent.type === AST_NODE_TYPES.Property) &&
+    parent.key === id
+  )
+    value = parent.value;
   const fn = value ? unwrapExpression(value) : undefined;
   return fn && isFunction(fn) ? fn : undefined;
 }

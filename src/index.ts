@@ -44,7 +44,17 @@ export type { HttpSourceOptions } from './runtime/sources/http.js';
 export { compileRegistry, MAX_BUCKETING_VALUE_LENGTH } from './runtime/evaluate/evaluator.js';
 export type { ErrorCode, EvaluationContext, Reason, Snapshot } from './runtime/evaluate/evaluator.js';
 export { CONDITION_OPERATORS, DIMENSIONS } from './registry/model.js';
-export type { AttributeTest, ConditionOperator, Dimension, FlagDefinition, FlagValue, FlagValueType, Registry, RuleDefinition, SplitEntry } from './registry/model.js';
+export type {
+  AttributeTest,
+  ConditionOperator,
+  Dimension,
+  FlagDefinition,
+  FlagValue,
+  FlagValueType,
+  Registry,
+  RuleDefinition,
+  SplitEntry,
+} from './registry/model.js';
 export { formatIssue, parseRegistry, parseRegistryOrThrow, RegistryError } from './registry/validate.js';
 export type { RegistryIssue } from './registry/validate.js';
 export { loadRegistryFile } from './registry/load.js';

@@ -32,7 +32,10 @@ export interface KillPoint {
 export function generateProject(dir: string, files: number): void {
   writeFileSync(join(dir, 'flags.json'), SHARED_REGISTRY);
   mkdirSync(join(dir, 'src'), { recursive: true });
-  writeFileSync(join(dir, 'src/flags.ts'), "import { createFlags, fileSource } from 'modelflags';\n\nexport const flags = createFlags({ source: fileSource('flags.json') });\n");
+  writeFileSync(
+    join(dir, 'src/flags.ts'),
+    "import { createFlags, fileSource } from 'modelflags';\n\nexport const flags = createFlags({ source: fileSource('flags.json') });\n",
+  );
   for (let i = 0; i < files; i++) {
     const folder = join(dir, 'src', `m${Math.floor(i / 100)}`);
     if (i % 100 === 0) mkdirSync(folder, { recursive: true });
@@ -53,7 +56,11 @@ export function killPoints(renames: number, count: number): number[] {
   return [...points].sort((a, b) => a - b);
 }
 
-export async function runKillSoak(files: number, count: number, log: (line: string) => void = () => {}): Promise<{ renames: number; points: KillPoint[] }> {
+export async function runKillSoak(
+  files: number,
+  count: number,
+  log: (line: string) => void = () => {},
+): Promise<{ renames: number; points: KillPoint[] }> {
   const scratch = mkdtempSync(join(tmpdir(), 'remove-flag-kill-soak-'));
   try {
     const pristine = join(scratch, 'pristine');
@@ -81,7 +88,8 @@ export async function runKillSoak(files: number, count: number, log: (line: stri
       const rerun = await runBin(work, ARGS);
       const rerunSeconds = (performance.now() - started) / 1000;
       const after = snapshotTree(work);
-      const same = (a: Map<string, string>, b: Map<string, string>): boolean => a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
+      const same = (a: Map<string, string>, b: Map<string, string>): boolean =>
+        a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
       const point: KillPoint = {
         pauseAt,
         writtenAtKill: changed.filter((f) => atKill.get(f) === reference.get(f)).length,
@@ -93,7 +101,9 @@ export async function runKillSoak(files: number, count: number, log: (line: stri
         rerunSeconds,
       };
       points.push(point);
-      log(`kill after ${String(pauseAt).padStart(4)} renames: ${String(point.writtenAtKill).padStart(4)} written at kill, ${String(point.tempFilesAtKill).padStart(4)} temp files, journal ${point.journalAtKill ? 'yes' : 'no '}; rerun exit ${point.rerunExitCode} in ${rerunSeconds.toFixed(1)} s, final ${point.finalState}, leftovers ${point.leftoversAfter}`);
+      log(
+        `kill after ${String(pauseAt).padStart(4)} renames: ${String(point.writtenAtKill).padStart(4)} written at kill, ${String(point.tempFilesAtKill).padStart(4)} temp files, journal ${point.journalAtKill ? 'yes' : 'no '}; rerun exit ${point.rerunExitCode} in ${rerunSeconds.toFixed(1)} s, final ${point.finalState}, leftovers ${point.leftoversAfter}`,
+      );
       rmSync(work, { recursive: true, force: true });
     }
     return { renames, points };
@@ -107,6 +117,10 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const count = Number(process.argv[3] ?? 20);
   const { points } = await runKillSoak(files, count, (line) => console.log(line));
   const bad = points.filter((p) => p.rerunExitCode !== 0 || p.finalState !== 'reference' || p.leftoversAfter > 0);
-  console.log(bad.length === 0 ? `all ${points.length} kill points: rerun exit 0, tree as the uninterrupted run leaves it, no leftovers` : `${bad.length} kill point(s) FAILED`);
+  console.log(
+    bad.length === 0
+      ? `all ${points.length} kill points: rerun exit 0, tree as the uninterrupted run leaves it, no leftovers`
+      : `${bad.length} kill point(s) FAILED`,
+  );
   process.exitCode = bad.length === 0 ? 0 : 1;
 }

@@ -25,12 +25,46 @@ function generate(dir: string, files: number): void {
   // so remove-flag (which honours .gitignore) scans it like a project of its own.
   mkdirSync(join(dir, '.git'), { recursive: true });
   writeFileSync(join(dir, '.gitignore'), 'node_modules/\ndist/\n*.log\n');
-  writeFileSync(join(dir, 'flags.json'), JSON.stringify({ flags: [
-    { flag: 'inference_model', variants: ['claude-3-haiku', 'claude-sonnet-4-6', 'claude-opus-4-6'], default: 'claude-3-haiku', rules: [{ condition: { user_segment: 'internal' }, value: 'claude-opus-4-6' }] },
-    { flag: 'system_prompt_version', variants: ['v3', 'v4'], default: 'v3' },
-  ] }, null, 2) + '\n');
-  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', strict: true, noEmit: true, skipLibCheck: true, types: [] } }, null, 2));
-  writeFileSync(join(dir, 'src', 'flags.ts'), "export const flags = {\n  get(flag: string, ctx: { userId: string }): string {\n    return flag + ctx.userId;\n  },\n};\n");
+  writeFileSync(
+    join(dir, 'flags.json'),
+    JSON.stringify(
+      {
+        flags: [
+          {
+            flag: 'inference_model',
+            variants: ['claude-3-haiku', 'claude-sonnet-4-6', 'claude-opus-4-6'],
+            default: 'claude-3-haiku',
+            rules: [{ condition: { user_segment: 'internal' }, value: 'claude-opus-4-6' }],
+          },
+          { flag: 'system_prompt_version', variants: ['v3', 'v4'], default: 'v3' },
+        ],
+      },
+      null,
+      2,
+    ) + '\n',
+  );
+  writeFileSync(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify(
+      {
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'ESNext',
+          moduleResolution: 'Bundler',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+          types: [],
+        },
+      },
+      null,
+      2,
+    ),
+  );
+  writeFileSync(
+    join(dir, 'src', 'flags.ts'),
+    'export const flags = {\n  get(flag: string, ctx: { userId: string }): string {\n    return flag + ctx.userId;\n  },\n};\n',
+  );
   for (let i = 0; i < files; i++) {
     // Files import the first file of their group of 50, a shallow graph like a real project's.
     const dep = i % 50 === 0 ? undefined : i - (i % 50);
@@ -49,14 +83,17 @@ function generate(dir: string, files: number): void {
 
 if (build) {
   const npm = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
-  if (npm.status !== 0) throw new Error('the build failed; fix it or pass --no-build to measure the existing codemods/dist/');
+  if (npm.status !== 0)
+    throw new Error('the build failed; fix it or pass --no-build to measure the existing codemods/dist/');
 }
 
 const cli = join(ROOT, 'codemods', 'dist', 'bin.js');
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const summary: string[] = [];
 console.log(`node ${process.version}, ${runs} run(s) per configuration`);
-console.log('| files | verification | wall (s) | files/s | CPU user+sys (s) | peak RSS (MB) | load avg (1 min) | exit |');
+console.log(
+  '| files | verification | wall (s) | files/s | CPU user+sys (s) | peak RSS (MB) | load avg (1 min) | exit |',
+);
 console.log('|---:|---|---:|---:|---:|---:|---:|---:|');
 for (const size of sizes.length > 0 ? sizes : [2000, 10000]) {
   const template = join(ROOT, 'bench', 'corpus', `codemod-${size}`);
@@ -70,19 +107,38 @@ for (const size of sizes.length > 0 ? sizes : [2000, 10000]) {
       cpSync(template, dir, { recursive: true });
       const load = loadavg()[0]!;
       // GNU time reports the child's wall time, user and system CPU, and maximum RSS (KB) on stderr.
-      const child = spawnSync('/usr/bin/time', ['-f', 'TIME %e %U %S %M', process.execPath, cli, 'inference_model', '--keep', 'claude-sonnet-4-6', ...(verify ? [] : ['--no-verify'])], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 28 });
+      const child = spawnSync(
+        '/usr/bin/time',
+        [
+          '-f',
+          'TIME %e %U %S %M',
+          process.execPath,
+          cli,
+          'inference_model',
+          '--keep',
+          'claude-sonnet-4-6',
+          ...(verify ? [] : ['--no-verify']),
+        ],
+        { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 28 },
+      );
       const match = /TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(child.stderr);
       if (!match) throw new Error(child.stderr);
       const wall = Number(match[1]);
       const cpu = Number(match[2]) + Number(match[3]);
       walls.push(wall);
       cpus.push(cpu);
-      console.log(`| ${size} | ${verify ? 'yes' : 'no'} | ${wall.toFixed(2)} | ${Math.round(size / wall)} | ${cpu.toFixed(2)} | ${Math.round(Number(match[4]) / 1024)} | ${load.toFixed(2)} | ${child.status} |`);
+      console.log(
+        `| ${size} | ${verify ? 'yes' : 'no'} | ${wall.toFixed(2)} | ${Math.round(size / wall)} | ${cpu.toFixed(2)} | ${Math.round(Number(match[4]) / 1024)} | ${load.toFixed(2)} | ${child.status} |`,
+      );
       if (child.status !== 0) process.stderr.write(child.stdout.slice(-2000) + child.stderr.slice(-2000));
       rmSync(dir, { recursive: true, force: true });
     }
-    summary.push(`| ${size} | ${verify ? 'yes' : 'no'} | ${median(walls).toFixed(2)} | ${Math.round(size / median(walls))} | ${median(cpus).toFixed(2)} | ${Math.round(size / median(cpus))} |`);
+    summary.push(
+      `| ${size} | ${verify ? 'yes' : 'no'} | ${median(walls).toFixed(2)} | ${Math.round(size / median(walls))} | ${median(cpus).toFixed(2)} | ${Math.round(size / median(cpus))} |`,
+    );
   }
 }
-console.log('\nMedians:\n\n| files | verification | wall (s) | files/s (wall) | CPU (s) | files per CPU second |\n|---:|---|---:|---:|---:|---:|');
+console.log(
+  '\nMedians:\n\n| files | verification | wall (s) | files/s (wall) | CPU (s) | files per CPU second |\n|---:|---|---:|---:|---:|---:|',
+);
 for (const line of summary) console.log(line);

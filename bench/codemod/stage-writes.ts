@@ -25,7 +25,9 @@ try {
     const oneByOne = performance.now() - t;
     t = performance.now();
     for (const s of await stageFileWrites(files.map((f) => ({ path: f, data: 'export const x = 1;\n' })))) s.discard();
-    console.log(`${files.length} files staged: one by one ${oneByOne.toFixed(0)} ms, batched ${(performance.now() - t).toFixed(0)} ms`);
+    console.log(
+      `${files.length} files staged: one by one ${oneByOne.toFixed(0)} ms, batched ${(performance.now() - t).toFixed(0)} ms`,
+    );
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -24,14 +24,21 @@ import { createFlags, parseRegistryOrThrow, staticSource } from '../../src/index
 import { benchContexts, type BenchContext } from './contexts.js';
 
 const { values: args } = parseArgs({
-  options: { contexts: { type: 'string', default: '1000000' }, rounds: { type: 'string', default: '7' }, chunk: { type: 'string', default: '10000' } },
+  options: {
+    contexts: { type: 'string', default: '1000000' },
+    rounds: { type: 'string', default: '7' },
+    chunk: { type: 'string', default: '10000' },
+  },
 });
 const N = Number(args.contexts);
 const ROUNDS = Number(args.rounds);
 const CHUNK = Number(args.chunk);
 const RESIDENT = 1000;
 
-const text = readFileSync(fileURLToPath(new URL('../../examples/inference-service/flags.json', import.meta.url)), 'utf8');
+const text = readFileSync(
+  fileURLToPath(new URL('../../examples/inference-service/flags.json', import.meta.url)),
+  'utf8',
+);
 const flags = createFlags({ source: staticSource(text) });
 const flag = compileRegistry(parseRegistryOrThrow(text)).flags.get('inference_model')!;
 const interpreted = compileRegistry(parseRegistryOrThrow(text)).flags.get('inference_model')!;
@@ -42,7 +49,13 @@ function handWritten(ctx: BenchContext): string {
   if (customer === 'acme' || customer === 'globex') return 'claude-3-haiku';
   if (ctx.user_segment === 'internal') return 'claude-opus-4-6';
   const id = ctx.targetingKey;
-  if (typeof id === 'string' && id.length > 0 && id.length <= 4096 && bucketOf(murmurWithPrefix(prefix, id), 10000) < 1000) return 'claude-sonnet-4-6';
+  if (
+    typeof id === 'string' &&
+    id.length > 0 &&
+    id.length <= 4096 &&
+    bucketOf(murmurWithPrefix(prefix, id), 10000) < 1000
+  )
+    return 'claude-sonnet-4-6';
   return 'claude-3-haiku';
 }
 
@@ -51,15 +64,62 @@ const resident = Array.from({ length: N }, (_, i) => all[i % RESIDENT]!);
 
 /** One loop per line, so every call site stays monomorphic, as it is in a service's request path. */
 const lines: [string, (c: BenchContext[], from: number, to: number) => number][] = [
-  ['flags.get', (c, from, to) => { let acc = 0; for (let i = from; i < to; i++) acc += (flags.get('inference_model', c[i]!) as string).length; return acc; }],
-  ['generated', (c, from, to) => { let acc = 0; for (let i = from; i < to; i++) acc += resolve(flag, c[i]!) + (outcome.value as string).length; return acc; }],
-  ['interpreted', (c, from, to) => { let acc = 0; for (let i = from; i < to; i++) acc += interpret(interpreted, c[i]!) + (outcome.value as string).length; return acc; }],
-  ['hand-written', (c, from, to) => { let acc = 0; for (let i = from; i < to; i++) acc += handWritten(c[i]!).length; return acc; }],
-  ['murmur', (c, from, to) => { let acc = 0; for (let i = from; i < to; i++) acc += murmurWithPrefix(prefix, c[i]!.targetingKey) & 7; return acc; }],
-  ['read', (c, from, to) => { let acc = 0; for (let i = from; i < to; i++) { const s = c[i]!.targetingKey; for (let j = 0; j < s.length; j++) acc += s.charCodeAt(j); } return acc; }],
+  [
+    'flags.get',
+    (c, from, to) => {
+      let acc = 0;
+      for (let i = from; i < to; i++) acc += (flags.get('inference_model', c[i]!) as string).length;
+      return acc;
+    },
+  ],
+  [
+    'generated',
+    (c, from, to) => {
+      let acc = 0;
+      for (let i = from; i < to; i++) acc += resolve(flag, c[i]!) + (outcome.value as string).length;
+      return acc;
+    },
+  ],
+  [
+    'interpreted',
+    (c, from, to) => {
+      let acc = 0;
+      for (let i = from; i < to; i++) acc += interpret(interpreted, c[i]!) + (outcome.value as string).length;
+      return acc;
+    },
+  ],
+  [
+    'hand-written',
+    (c, from, to) => {
+      let acc = 0;
+      for (let i = from; i < to; i++) acc += handWritten(c[i]!).length;
+      return acc;
+    },
+  ],
+  [
+    'murmur',
+    (c, from, to) => {
+      let acc = 0;
+      for (let i = from; i < to; i++) acc += murmurWithPrefix(prefix, c[i]!.targetingKey) & 7;
+      return acc;
+    },
+  ],
+  [
+    'read',
+    (c, from, to) => {
+      let acc = 0;
+      for (let i = from; i < to; i++) {
+        const s = c[i]!.targetingKey;
+        for (let j = 0; j < s.length; j++) acc += s.charCodeAt(j);
+      }
+      return acc;
+    },
+  ],
 ];
 
-const results = new Map<string, { distinct: number[]; resident: number[] }>(lines.map(([name]) => [name, { distinct: [], resident: [] }]));
+const results = new Map<string, { distinct: number[]; resident: number[] }>(
+  lines.map(([name]) => [name, { distinct: [], resident: [] }]),
+);
 let checksum = 0;
 for (const [, pass] of lines) checksum = (checksum + pass(all, 0, N) + pass(resident, 0, N)) % 1e9; // warm-up
 for (let r = 0; r < ROUNDS; r++) {
@@ -84,7 +144,10 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length
 const fmt = (n: number): string => `${(n / 1e6).toFixed(2)}M`;
 console.log(`inference_model, ${N.toLocaleString('en')} contexts, ${ROUNDS} rounds; node ${process.version}`);
 console.log(`${''.padEnd(14)}${'distinct'.padStart(10)}${`${RESIDENT} repeated`.padStart(16)}   ops/s (median)`);
-for (const [name, { distinct, resident: cached }] of results) console.log(`${name.padEnd(14)}${fmt(median(distinct)).padStart(10)}${fmt(median(cached)).padStart(16)}`);
+for (const [name, { distinct, resident: cached }] of results)
+  console.log(`${name.padEnd(14)}${fmt(median(distinct)).padStart(10)}${fmt(median(cached)).padStart(16)}`);
 const m = (name: string): number => median(results.get(name)!.distinct);
-console.log(`\ngenerated / interpreted ${(m('generated') / m('interpreted')).toFixed(2)}×; generated / hand-written ${(m('generated') / m('hand-written')).toFixed(2)}×`);
+console.log(
+  `\ngenerated / interpreted ${(m('generated') / m('interpreted')).toFixed(2)}×; generated / hand-written ${(m('generated') / m('hand-written')).toFixed(2)}×`,
+);
 console.log(`checksum ${checksum}`);

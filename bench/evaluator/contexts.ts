@@ -17,7 +17,10 @@ export function benchContexts(n: number): BenchContext[] {
   const customers = ['acme', 'globex', 'initech', 'umbrella', 'hooli', 'stark', 'wayne', 'tyrell'];
   const generated: BenchContext[] = new Array(n);
   for (let i = 0; i < n; i++) {
-    const b: BenchContext = { targetingKey: `user-${Math.floor(rnd() * 1e9).toString(36)}-${i}`, user_segment: segments[Math.floor(rnd() * segments.length)]! };
+    const b: BenchContext = {
+      targetingKey: `user-${Math.floor(rnd() * 1e9).toString(36)}-${i}`,
+      user_segment: segments[Math.floor(rnd() * segments.length)]!,
+    };
     if (rnd() < 0.3) b.customer_id = customers[Math.floor(rnd() * customers.length)]!;
     generated[i] = b;
   }

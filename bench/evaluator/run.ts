@@ -46,14 +46,22 @@ const OPUS = 'claude-opus-4-6';
 const PINNED = ['acme', 'globex'];
 const ROLLOUT = 10;
 
-const registryText = readFileSync(fileURLToPath(new URL('../../examples/inference-service/flags.json', import.meta.url)), 'utf8');
+const registryText = readFileSync(
+  fileURLToPath(new URL('../../examples/inference-service/flags.json', import.meta.url)),
+  'utf8',
+);
 
 // ---------------------------------------------------------------------------------------------
 // Contexts
 
 const bases = benchContexts(N);
 /** What the targeting rules (not the rollout) decide, or undefined when the rollout decides. */
-const ruled = (b: BenchContext): string | undefined => (b.customer_id !== undefined && PINNED.includes(b.customer_id) ? HAIKU : b.user_segment === 'internal' ? OPUS : undefined);
+const ruled = (b: BenchContext): string | undefined =>
+  b.customer_id !== undefined && PINNED.includes(b.customer_id)
+    ? HAIKU
+    : b.user_segment === 'internal'
+      ? OPUS
+      : undefined;
 const rolloutEligible = bases.filter((b) => ruled(b) === undefined).length;
 
 // ---------------------------------------------------------------------------------------------
@@ -84,12 +92,14 @@ function agreement(sdk: string, served: (i: number) => string): void {
     const v = served(i);
     const expected = ruled(bases[i]!);
     if (expected !== undefined) {
-      if (v !== expected) throw new Error(`${sdk}: context ${i} ${JSON.stringify(bases[i])} got ${v}, the segment rules say ${expected}`);
+      if (v !== expected)
+        throw new Error(`${sdk}: context ${i} ${JSON.stringify(bases[i])} got ${v}, the segment rules say ${expected}`);
     } else if (v === SONNET) sonnet++;
     else if (v !== HAIKU) throw new Error(`${sdk}: context ${i} got ${v}, expected ${SONNET} or ${HAIKU}`);
   }
   const share = (100 * sonnet) / rolloutEligible;
-  if (Math.abs(share - ROLLOUT) > 0.5) throw new Error(`${sdk}: rollout share ${share.toFixed(2)}%, expected ${ROLLOUT}%`);
+  if (Math.abs(share - ROLLOUT) > 0.5)
+    throw new Error(`${sdk}: rollout share ${share.toFixed(2)}%, expected ${ROLLOUT}%`);
   console.log(`  ${sdk.padEnd(12)} agrees on ${N - rolloutEligible} rule results; rollout share ${share.toFixed(2)}%`);
 }
 
@@ -113,7 +123,10 @@ async function runRounds(): Promise<void> {
     }
     operations.forEach((o, k) => o.opsPerSec.push(N / (ns[k]! / 1e9)));
   }
-  for (const o of operations) console.log(`  ${o.sdk.padEnd(12)} ${o.op.padEnd(22)} ${fmt(median(o.opsPerSec)).padStart(7)} ops/s  (rounds: ${o.opsPerSec.map(fmt).join(', ')})`);
+  for (const o of operations)
+    console.log(
+      `  ${o.sdk.padEnd(12)} ${o.op.padEnd(22)} ${fmt(median(o.opsPerSec)).padStart(7)} ops/s  (rounds: ${o.opsPerSec.map(fmt).join(', ')})`,
+    );
 }
 
 function fmt(n: number): string {
@@ -169,10 +182,25 @@ async function benchLaunchDarkly(): Promise<void> {
     offVariation: 0,
     salt: FLAG,
     rules: [
-      { id: 'pin', variation: 0, clauses: [{ contextKind: 'user', attribute: 'customer_id', op: 'in', values: PINNED, negate: false }] },
-      { id: 'segment', variation: 2, clauses: [{ contextKind: 'user', attribute: 'user_segment', op: 'in', values: ['internal'], negate: false }] },
+      {
+        id: 'pin',
+        variation: 0,
+        clauses: [{ contextKind: 'user', attribute: 'customer_id', op: 'in', values: PINNED, negate: false }],
+      },
+      {
+        id: 'segment',
+        variation: 2,
+        clauses: [{ contextKind: 'user', attribute: 'user_segment', op: 'in', values: ['internal'], negate: false }],
+      },
     ],
-    fallthrough: { rollout: { variations: [{ variation: 1, weight: ROLLOUT * 1000 }, { variation: 0, weight: (100 - ROLLOUT) * 1000 }] } },
+    fallthrough: {
+      rollout: {
+        variations: [
+          { variation: 1, weight: ROLLOUT * 1000 },
+          { variation: 0, weight: (100 - ROLLOUT) * 1000 },
+        ],
+      },
+    },
   });
   const client = ldInit('sdk-key-offline-bench', {
     updateProcessor: td.getFactory(),
@@ -224,7 +252,9 @@ async function benchGrowthBook(): Promise<void> {
       },
     },
   });
-  const ctxs = bases.map((b) => ({ attributes: { id: b.targetingKey, user_segment: b.user_segment, customer_id: b.customer_id } }));
+  const ctxs = bases.map((b) => ({
+    attributes: { id: b.targetingKey, user_segment: b.user_segment, customer_id: b.customer_id },
+  }));
   agreement('GrowthBook', (i) => gb.getFeatureValue(FLAG, HAIKU, ctxs[i]!));
   operation('GrowthBook', 'getFeatureValue', (from, to) => {
     let acc = 0;
@@ -253,7 +283,15 @@ async function benchUnleash(): Promise<void> {
     name: 'flexibleRollout',
     parameters: { rollout: String(rollout), stickiness: 'userId', groupId: FLAG },
     constraints,
-    variants: [{ name: variant, weight: 1000, weightType: 'variable', stickiness: 'userId', payload: { type: 'string', value: variant } }],
+    variants: [
+      {
+        name: variant,
+        weight: 1000,
+        weightType: 'variable',
+        stickiness: 'userId',
+        payload: { type: 'string', value: variant },
+      },
+    ],
     id: name,
   });
   const unleash = new Unleash({
@@ -270,8 +308,26 @@ async function benchUnleash(): Promise<void> {
           enabled: true,
           project: 'default',
           strategies: [
-            strategy('pin', 100, [{ contextName: 'customer_id', operator: 'IN', values: PINNED, caseInsensitive: false, inverted: false }], HAIKU),
-            strategy('segment', 100, [{ contextName: 'user_segment', operator: 'IN', values: ['internal'], caseInsensitive: false, inverted: false }], OPUS),
+            strategy(
+              'pin',
+              100,
+              [{ contextName: 'customer_id', operator: 'IN', values: PINNED, caseInsensitive: false, inverted: false }],
+              HAIKU,
+            ),
+            strategy(
+              'segment',
+              100,
+              [
+                {
+                  contextName: 'user_segment',
+                  operator: 'IN',
+                  values: ['internal'],
+                  caseInsensitive: false,
+                  inverted: false,
+                },
+              ],
+              OPUS,
+            ),
             strategy('rollout', ROLLOUT, [], SONNET),
           ],
         },
@@ -282,7 +338,13 @@ async function benchUnleash(): Promise<void> {
     throw new Error(`Unleash reported an error (it must stay offline): ${String(e)}`);
   });
   await new Promise<void>((resolve) => unleash.once('synchronized', () => resolve()));
-  const ctxs: UnleashContext[] = bases.map((b) => ({ userId: b.targetingKey, properties: b.customer_id === undefined ? { user_segment: b.user_segment } : { user_segment: b.user_segment, customer_id: b.customer_id } }));
+  const ctxs: UnleashContext[] = bases.map((b) => ({
+    userId: b.targetingKey,
+    properties:
+      b.customer_id === undefined
+        ? { user_segment: b.user_segment }
+        : { user_segment: b.user_segment, customer_id: b.customer_id },
+  }));
   const value = (i: number): string => {
     const v = unleash.getVariant(FLAG, ctxs[i]!);
     return v.enabled ? v.name : HAIKU;
@@ -302,13 +364,17 @@ async function benchUnleash(): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 
 const started = Date.now();
-console.log(`inference_model over ${N.toLocaleString('en')} contexts (${(N - rolloutEligible).toLocaleString('en')} decided by rules); node ${process.version}`);
+console.log(
+  `inference_model over ${N.toLocaleString('en')} contexts (${(N - rolloutEligible).toLocaleString('en')} decided by rules); node ${process.version}`,
+);
 await benchModelflags();
 await benchFlagd();
 await benchLaunchDarkly();
 await benchGrowthBook();
 await benchUnleash();
-console.log(`\nmedian throughput (${ROUNDS} rounds, operations interleaved every ${CHUNK.toLocaleString('en')} contexts), after an untimed warm-up pass each`);
+console.log(
+  `\nmedian throughput (${ROUNDS} rounds, operations interleaved every ${CHUNK.toLocaleString('en')} contexts), after an untimed warm-up pass each`,
+);
 await runRounds();
 for (const close of closers) close();
 
@@ -338,9 +404,12 @@ let missed = 0;
 for (const [label, a, b, target] of ratios) {
   const r = ratio(a, b);
   const worst = Math.min(r.ofMedians, r.perRound);
-  const verdict = target === undefined ? '' : worst >= target ? `  target ≥ ${target}×: met` : `  target ≥ ${target}×: MISSED`;
+  const verdict =
+    target === undefined ? '' : worst >= target ? `  target ≥ ${target}×: met` : `  target ≥ ${target}×: MISSED`;
   if (target !== undefined && worst < target) missed++;
-  console.log(`  ${label.padEnd(38)} ${r.ofMedians.toFixed(1).padStart(6)}× | ${r.perRound.toFixed(1).padStart(6)}×${verdict}`);
+  console.log(
+    `  ${label.padEnd(38)} ${r.ofMedians.toFixed(1).padStart(6)}× | ${r.perRound.toFixed(1).padStart(6)}×${verdict}`,
+  );
 }
 console.log(`\nchecksum ${checksum}; ${((Date.now() - started) / 1000).toFixed(0)} s`);
 process.exitCode = missed > 0 ? 1 : 0;

@@ -50,7 +50,14 @@ export interface Scenario {
 const CANARY_SHARE = 0.05;
 const FLAG = 'inference_model';
 const REGISTRY = JSON.stringify({
-  flags: [{ flag: FLAG, variants: ['control-model', 'canary-model'], default: 'control-model', rules: [{ condition: { rollout_percentage: 5 }, value: 'canary-model' }] }],
+  flags: [
+    {
+      flag: FLAG,
+      variants: ['control-model', 'canary-model'],
+      default: 'control-model',
+      rules: [{ condition: { rollout_percentage: 5 }, value: 'canary-model' }],
+    },
+  ],
 });
 
 export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
@@ -117,7 +124,11 @@ class Moments {
 }
 
 /** The difference "canary worse than control" and its standard error, or undefined before both arms have a variance. */
-function difference(canary: Moments, control: Moments, better: 'lower' | 'higher'): { estimate: number; se: number } | undefined {
+function difference(
+  canary: Moments,
+  control: Moments,
+  better: 'lower' | 'higher',
+): { estimate: number; se: number } | undefined {
   if (canary.n < 2 || control.n < 2) return undefined;
   const se2 = canary.variance / canary.n + control.variance / control.n;
   if (!(se2 > 0)) return undefined;
@@ -128,13 +139,17 @@ function difference(canary: Moments, control: Moments, better: 'lower' | 'higher
 const GROWTHBOOK_ALPHA = 0.05;
 const GROWTHBOOK_TUNING = 5000;
 /** gbstats `sequentialRho(alpha, N*, twoSided = false)`. */
-const GROWTHBOOK_RHO = Math.sqrt((-2 * Math.log(2 * GROWTHBOOK_ALPHA) + Math.log(-2 * Math.log(2 * GROWTHBOOK_ALPHA) + 1)) / GROWTHBOOK_TUNING);
+const GROWTHBOOK_RHO = Math.sqrt(
+  (-2 * Math.log(2 * GROWTHBOOK_ALPHA) + Math.log(-2 * Math.log(2 * GROWTHBOOK_ALPHA) + 1)) / GROWTHBOOK_TUNING,
+);
 
 /** gbstats `sequentialIntervalHalfwidthOneSided`: s2 is the variance of one unit, n the total sample size. */
 export function growthbookHalfwidth(se: number, n: number): number {
   const s2 = se * se * n;
   const r2n = n * GROWTHBOOK_RHO * GROWTHBOOK_RHO;
-  return Math.sqrt(((s2 * 2 * (r2n + 1)) / (n * GROWTHBOOK_RHO) ** 2) * Math.log(1 + Math.sqrt(r2n + 1) / (2 * GROWTHBOOK_ALPHA)));
+  return Math.sqrt(
+    ((s2 * 2 * (r2n + 1)) / (n * GROWTHBOOK_RHO) ** 2) * Math.log(1 + Math.sqrt(r2n + 1) / (2 * GROWTHBOOK_ALPHA)),
+  );
 }
 
 const NAIVE_Z = normalQuantile(0.95);
@@ -155,11 +170,25 @@ export function runScenario(scenario: Scenario, seed: number, deciders: readonly
   const watching = new Set(deciders);
 
   const flags = createFlags({ source: staticSource(REGISTRY, 'flags.json') });
-  const store = createMetrics({ flags: [FLAG], metrics: [scenario.metric], windowSamples: 1000, definitions: { [scenario.metric]: scenario.definition } });
+  const store = createMetrics({
+    flags: [FLAG],
+    metrics: [scenario.metric],
+    windowSamples: 1000,
+    definitions: { [scenario.metric]: scenario.definition },
+  });
   const guardrail = watching.has('modelflags')
-    ? createGuardrail({ flags, flag: FLAG, metrics: store, checks: [scenario.check], definitions: { [scenario.metric]: scenario.definition } })
+    ? createGuardrail({
+        flags,
+        flag: FLAG,
+        metrics: store,
+        checks: [scenario.check],
+        definitions: { [scenario.metric]: scenario.definition },
+      })
     : undefined;
-  const sampler = scenario.judgeBudget === undefined ? undefined : createJudgeSampler({ budget: scenario.judgeBudget, control: 'control-model' });
+  const sampler =
+    scenario.judgeBudget === undefined
+      ? undefined
+      : createJudgeSampler({ budget: scenario.judgeBudget, control: 'control-model' });
   const arms = { canary: new Moments(), control: new Moments() };
   let canarySeen = 0;
   let at = 0;

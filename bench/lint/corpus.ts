@@ -22,7 +22,14 @@ export const CORPUS_DIRS: Record<CorpusKind, string> = {
 /** The flag-heavy corpus, which the never-crash run also lints. */
 export const CORPUS_DIR = CORPUS_DIRS['flag-heavy'];
 
-const KEYS = ['inference_model', 'system_prompt_version', 'retrieval_top_k', 'response_format', 'embedding_model', 'rerank_enabled'];
+const KEYS = [
+  'inference_model',
+  'system_prompt_version',
+  'retrieval_top_k',
+  'response_format',
+  'embedding_model',
+  'rerank_enabled',
+];
 const TYPOS = ['inferense_model', 'system_prompt_versoin', 'retreival_top_k'];
 
 /** mulberry32: small, seedable, good enough to vary templates reproducibly. */
@@ -38,7 +45,7 @@ function random(seed: number): () => number {
 
 type Template = (r: () => number, i: number) => { ext: string; code: string };
 
-const pick = <T,>(r: () => number, list: readonly T[]): T => list[Math.floor(r() * list.length)]!;
+const pick = <T>(r: () => number, list: readonly T[]): T => list[Math.floor(r() * list.length)]!;
 const key = (r: () => number): string => (r() < 0.05 ? pick(r, TYPOS) : pick(r, KEYS));
 
 function filler(r: () => number, i: number, lines: number): string {
@@ -46,22 +53,34 @@ function filler(r: () => number, i: number, lines: number): string {
   for (let j = 0; j < lines; j++) {
     switch (Math.floor(r() * 6)) {
       case 0:
-        out.push(`export function helper${i}_${j}(xs: number[]): number {\n  let total = 0;\n  for (const x of xs) total += x * ${j + 1};\n  return total / Math.max(1, xs.length);\n}`);
+        out.push(
+          `export function helper${i}_${j}(xs: number[]): number {\n  let total = 0;\n  for (const x of xs) total += x * ${j + 1};\n  return total / Math.max(1, xs.length);\n}`,
+        );
         break;
       case 1:
-        out.push(`export const table${j} = new Map<string, number>([['a', ${j}], ['b', ${j * 2}]]);\nexport const look${j} = (k: string) => table${j}.get(k) ?? 0;`);
+        out.push(
+          `export const table${j} = new Map<string, number>([['a', ${j}], ['b', ${j * 2}]]);\nexport const look${j} = (k: string) => table${j}.get(k) ?? 0;`,
+        );
         break;
       case 2:
-        out.push(`export class Store${j} {\n  private items: string[] = [];\n  add(item: string) { this.items.push(item); return this; }\n  get size() { return this.items.length; }\n}`);
+        out.push(
+          `export class Store${j} {\n  private items: string[] = [];\n  add(item: string) { this.items.push(item); return this; }\n  get size() { return this.items.length; }\n}`,
+        );
         break;
       case 3:
-        out.push(`export async function fetch${j}(url: string): Promise<unknown> {\n  const res = await fetch(url, { headers: { 'x-id': '${i}' } });\n  if (!res.ok) throw new Error('status ' + res.status);\n  return res.json();\n}`);
+        out.push(
+          `export async function fetch${j}(url: string): Promise<unknown> {\n  const res = await fetch(url, { headers: { 'x-id': '${i}' } });\n  if (!res.ok) throw new Error('status ' + res.status);\n  return res.json();\n}`,
+        );
         break;
       case 4:
-        out.push(`export interface Shape${j} { id: string; tags?: string[]; score: number }\nexport type Keyed${j} = Record<string, Shape${j}>;`);
+        out.push(
+          `export interface Shape${j} { id: string; tags?: string[]; score: number }\nexport type Keyed${j} = Record<string, Shape${j}>;`,
+        );
         break;
       default:
-        out.push(`export const format${j} = (s: string) => s.trim().toLowerCase().replace(/\\s+/g, '-');\nconsole.log('inference_model', format${j}('  A b  '));`);
+        out.push(
+          `export const format${j} = (s: string) => s.trim().toLowerCase().replace(/\\s+/g, '-');\nconsole.log('inference_model', format${j}('  A b  '));`,
+        );
     }
   }
   return out.join('\n\n');
@@ -70,7 +89,12 @@ function filler(r: () => number, i: number, lines: number): string {
 const flagHeavyTemplates: Template[] = [
   // Plain utility modules (each still mentions a registry key in a log line, so the pre-filter never skips one).
   (r, i) => ({ ext: 'ts', code: filler(r, i, 6 + Math.floor(r() * 8)) }),
-  (r, i) => ({ ext: 'js', code: filler(r, i, 5).replace(/: number\[\]|: number|: string\[\]|: string|: Promise<unknown>|<string, number>|private /g, '').replace(/export interface[^\n]*\nexport type[^\n]*/g, '') }),
+  (r, i) => ({
+    ext: 'js',
+    code: filler(r, i, 5)
+      .replace(/: number\[\]|: number|: string\[\]|: string|: Promise<unknown>|<string, number>|private /g, '')
+      .replace(/export interface[^\n]*\nexport type[^\n]*/g, ''),
+  }),
   (r, i) => ({
     ext: 'ts',
     code: `import { createFlags, fileSource } from 'modelflags';
@@ -205,7 +229,12 @@ const cap = (s: string): string => s[0]!.toUpperCase() + s.slice(1);
 
 function plain(code: string, jsx: boolean): string {
   return ts.transpileModule(code, {
-    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, jsx: ts.JsxEmit.Preserve, removeComments: false },
+    compilerOptions: {
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.ESNext,
+      jsx: ts.JsxEmit.Preserve,
+      removeComments: false,
+    },
     fileName: jsx ? 'block.tsx' : 'block.ts',
   }).outputText;
 }
@@ -227,7 +256,11 @@ export function is${N}${j}(value: unknown): value is ${N}${j} {
   return typeof value === 'object' && value !== null && 'id' in value && 'status' in value;
 }`;
   },
-  (r, noun, j) => `export function summarise${cap(noun)}s${j}(items: { amount: number; currency: string }[]): Record<string, number> {
+  (
+    r,
+    noun,
+    j,
+  ) => `export function summarise${cap(noun)}s${j}(items: { amount: number; currency: string }[]): Record<string, number> {
   const totals: Record<string, number> = {};
   for (const item of items) {
     totals[item.currency] = (totals[item.currency] ?? 0) + item.amount;
@@ -259,7 +292,11 @@ export function is${N}${j}(value: unknown): value is ${N}${j} {
   }
 }`;
   },
-  (r, noun, j) => `export async function retry${j}<T>(fn: () => Promise<T>, attempts = ${2 + Math.floor(r() * 4)}, delayMs = 100): Promise<T> {
+  (
+    r,
+    noun,
+    j,
+  ) => `export async function retry${j}<T>(fn: () => Promise<T>, attempts = ${2 + Math.floor(r() * 4)}, delayMs = 100): Promise<T> {
   let last: unknown;
   for (let attempt = 0; attempt < attempts; attempt++) {
     try {
@@ -317,7 +354,11 @@ export function message${j}(key: keyof typeof ${noun}Messages${j}, name?: string
   plural: (n: number, word: string) => \`\${n} \${word}\${n === 1 ? '' : 's'}\`,
   slug: (s: string) => s.normalize('NFKD').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, ''),
 };`,
-  (r, noun, j) => `export function paginate${j}<T>(items: readonly T[], page: number, size = ${10 * (1 + Math.floor(r() * 5))}): { items: T[]; page: number; pages: number } {
+  (
+    r,
+    noun,
+    j,
+  ) => `export function paginate${j}<T>(items: readonly T[], page: number, size = ${10 * (1 + Math.floor(r() * 5))}): { items: T[]; page: number; pages: number } {
   const pages = Math.max(1, Math.ceil(items.length / size));
   const current = Math.min(Math.max(1, page), pages);
   return { items: items.slice((current - 1) * size, current * size), page: current, pages };
@@ -346,7 +387,11 @@ export function groupBy${j}<T, K extends string>(items: readonly T[], key: (item
 
 /** Blocks that mention what the flag pre-filter looks for, as ordinary code sometimes does. */
 const incidentalBlocks: Block[] = [
-  (r, noun, j) => `export function parseFlags${j}(argv: string[]): { verbose: boolean; dryRun: boolean; rest: string[] } {
+  (
+    r,
+    noun,
+    j,
+  ) => `export function parseFlags${j}(argv: string[]): { verbose: boolean; dryRun: boolean; rest: string[] } {
   const flags = { verbose: false, dryRun: false, rest: [] as string[] };
   for (const arg of argv) {
     if (arg === '--verbose') flags.verbose = true;
@@ -366,15 +411,54 @@ const incidentalBlocks: Block[] = [
 }`,
 ];
 
-const ordinaryHeaders: ((r: () => number, noun: string, i: number) => { ext: string; head: string; tail: string; js: boolean })[] = [
+const ordinaryHeaders: ((
+  r: () => number,
+  noun: string,
+  i: number,
+) => { ext: string; head: string; tail: string; js: boolean })[] = [
   () => ({ ext: 'ts', head: '', tail: '', js: false }),
-  (r, noun) => ({ ext: 'ts', head: `import { Router, type Request, type Response } from 'express';\nimport { z } from 'zod';\n\nconst router = Router();\nconst Body = z.object({ name: z.string().min(1), limit: z.number().int().optional() });\n`, tail: `\nrouter.get('/${noun}s/:id', async (req: Request, res: Response) => {\n  const id = req.params.id;\n  if (!id) return res.status(400).json({ error: 'id is required' });\n  res.json({ id, fetchedAt: new Date().toISOString() });\n});\n\nrouter.post('/${noun}s', async (req: Request, res: Response) => {\n  const parsed = Body.safeParse(req.body);\n  if (!parsed.success) return res.status(422).json({ errors: parsed.error.issues });\n  res.status(201).json(parsed.data);\n});\n\nexport default router;\n`, js: false }),
-  (r, noun, i) => ({ ext: 'tsx', head: `import { useEffect, useMemo, useState } from 'react';\n`, tail: `\nexport function ${cap(noun)}List${i}({ items, onSelect }: { items: { id: string; name: string }[]; onSelect: (id: string) => void }) {\n  const [query, setQuery] = useState('');\n  const [page, setPage] = useState(1);\n  const visible = useMemo(() => items.filter((item) => item.name.toLowerCase().includes(query.toLowerCase())), [items, query]);\n  useEffect(() => setPage(1), [query]);\n  return (\n    <div className="${noun}-list">\n      <input value={query} onChange={(e) => setQuery(e.target.value)} placeholder="Search ${noun}s" />\n      <ul>\n        {visible.slice((page - 1) * 20, page * 20).map((item) => (\n          <li key={item.id} onClick={() => onSelect(item.id)}>{item.name}</li>\n        ))}\n      </ul>\n      <button disabled={page === 1} onClick={() => setPage(page - 1)}>Previous</button>\n      <button onClick={() => setPage(page + 1)}>Next</button>\n    </div>\n  );\n}\n`, js: false }),
-  (r, noun, i) => ({ ext: 'js', head: `import { readFile } from 'node:fs/promises';\n`, tail: `\nexport async function load${cap(noun)}s${i}(path) {\n  const text = await readFile(path, 'utf8');\n  return text.split('\\n').filter(Boolean).map((line) => JSON.parse(line));\n}\n`, js: true }),
-  (r, noun, i) => ({ ext: 'cjs', head: `'use strict';\nconst path = require('node:path');\nconst { EventEmitter } = require('node:events');\n`, tail: `\nmodule.exports = { name: '${noun}-${i}', root: path.resolve(__dirname, '..'), events: new EventEmitter() };\n`, js: true }),
-  (r, noun, i) => ({ ext: 'ts', head: `import { describe, expect, it } from 'vitest';\n`, tail: `\ndescribe('${noun} ${i}', () => {\n  it('formats dates', () => {\n    expect(new Date(0).toISOString().slice(0, 10)).toBe('1970-01-01');\n  });\n  it('sorts ${noun}s by name', () => {\n    const list = ['b', 'a', 'c'].map((name) => ({ name }));\n    expect(list.sort((x, y) => x.name.localeCompare(y.name)).map((x) => x.name)).toEqual(['a', 'b', 'c']);\n  });\n});\n`, js: false }),
-  (r, noun, i) => ({ ext: 'ts', head: `import OpenAI from 'openai';\n\nconst openai = new OpenAI();\n`, tail: `\nexport async function summarise${i}(text: string): Promise<string> {\n  const completion = await openai.chat.completions.create({\n    model: 'gpt-4o-mini',\n    messages: [\n      { role: 'system', content: 'Summarise the ${noun} in two sentences.' },\n      { role: 'user', content: text },\n    ],\n  });\n  return completion.choices[0]?.message.content ?? '';\n}\n`, js: false }),
-  (r, noun, i) => ({ ext: 'jsx', head: `import React from 'react';\n`, tail: `\nexport default function ${cap(noun)}Card${i}({ ${noun}, onArchive }) {\n  if (!${noun}) return null;\n  return (\n    <article className="card">\n      <h2>{${noun}.name}</h2>\n      <p>{${noun}.description}</p>\n      <button onClick={() => onArchive(${noun}.id)}>Archive</button>\n    </article>\n  );\n}\n`, js: true }),
+  (r, noun) => ({
+    ext: 'ts',
+    head: `import { Router, type Request, type Response } from 'express';\nimport { z } from 'zod';\n\nconst router = Router();\nconst Body = z.object({ name: z.string().min(1), limit: z.number().int().optional() });\n`,
+    tail: `\nrouter.get('/${noun}s/:id', async (req: Request, res: Response) => {\n  const id = req.params.id;\n  if (!id) return res.status(400).json({ error: 'id is required' });\n  res.json({ id, fetchedAt: new Date().toISOString() });\n});\n\nrouter.post('/${noun}s', async (req: Request, res: Response) => {\n  const parsed = Body.safeParse(req.body);\n  if (!parsed.success) return res.status(422).json({ errors: parsed.error.issues });\n  res.status(201).json(parsed.data);\n});\n\nexport default router;\n`,
+    js: false,
+  }),
+  (r, noun, i) => ({
+    ext: 'tsx',
+    head: `import { useEffect, useMemo, useState } from 'react';\n`,
+    tail: `\nexport function ${cap(noun)}List${i}({ items, onSelect }: { items: { id: string; name: string }[]; onSelect: (id: string) => void }) {\n  const [query, setQuery] = useState('');\n  const [page, setPage] = useState(1);\n  const visible = useMemo(() => items.filter((item) => item.name.toLowerCase().includes(query.toLowerCase())), [items, query]);\n  useEffect(() => setPage(1), [query]);\n  return (\n    <div className="${noun}-list">\n      <input value={query} onChange={(e) => setQuery(e.target.value)} placeholder="Search ${noun}s" />\n      <ul>\n        {visible.slice((page - 1) * 20, page * 20).map((item) => (\n          <li key={item.id} onClick={() => onSelect(item.id)}>{item.name}</li>\n        ))}\n      </ul>\n      <button disabled={page === 1} onClick={() => setPage(page - 1)}>Previous</button>\n      <button onClick={() => setPage(page + 1)}>Next</button>\n    </div>\n  );\n}\n`,
+    js: false,
+  }),
+  (r, noun, i) => ({
+    ext: 'js',
+    head: `import { readFile } from 'node:fs/promises';\n`,
+    tail: `\nexport async function load${cap(noun)}s${i}(path) {\n  const text = await readFile(path, 'utf8');\n  return text.split('\\n').filter(Boolean).map((line) => JSON.parse(line));\n}\n`,
+    js: true,
+  }),
+  (r, noun, i) => ({
+    ext: 'cjs',
+    head: `'use strict';\nconst path = require('node:path');\nconst { EventEmitter } = require('node:events');\n`,
+    tail: `\nmodule.exports = { name: '${noun}-${i}', root: path.resolve(__dirname, '..'), events: new EventEmitter() };\n`,
+    js: true,
+  }),
+  (r, noun, i) => ({
+    ext: 'ts',
+    head: `import { describe, expect, it } from 'vitest';\n`,
+    tail: `\ndescribe('${noun} ${i}', () => {\n  it('formats dates', () => {\n    expect(new Date(0).toISOString().slice(0, 10)).toBe('1970-01-01');\n  });\n  it('sorts ${noun}s by name', () => {\n    const list = ['b', 'a', 'c'].map((name) => ({ name }));\n    expect(list.sort((x, y) => x.name.localeCompare(y.name)).map((x) => x.name)).toEqual(['a', 'b', 'c']);\n  });\n});\n`,
+    js: false,
+  }),
+  (r, noun, i) => ({
+    ext: 'ts',
+    head: `import OpenAI from 'openai';\n\nconst openai = new OpenAI();\n`,
+    tail: `\nexport async function summarise${i}(text: string): Promise<string> {\n  const completion = await openai.chat.completions.create({\n    model: 'gpt-4o-mini',\n    messages: [\n      { role: 'system', content: 'Summarise the ${noun} in two sentences.' },\n      { role: 'user', content: text },\n    ],\n  });\n  return completion.choices[0]?.message.content ?? '';\n}\n`,
+    js: false,
+  }),
+  (r, noun, i) => ({
+    ext: 'jsx',
+    head: `import React from 'react';\n`,
+    tail: `\nexport default function ${cap(noun)}Card${i}({ ${noun}, onArchive }) {\n  if (!${noun}) return null;\n  return (\n    <article className="card">\n      <h2>{${noun}.name}</h2>\n      <p>{${noun}.description}</p>\n      <button onClick={() => onArchive(${noun}.id)}>Archive</button>\n    </article>\n  );\n}\n`,
+    js: true,
+  }),
 ];
 
 function ordinaryFile(r: () => number, i: number): { ext: string; code: string } {
@@ -413,13 +497,35 @@ export function generateCorpus(count: number, kind: CorpusKind = 'flag-heavy'): 
     flag: k,
     default: n === 2 ? 5 : n === 5 ? false : k === 'inference_model' ? 'claude-3-haiku' : 'v3',
     cleanup_by: n % 2 === 0 ? '2026-09-30' : '2026-05-01',
-    ...(n === 0 ? { variants: ['claude-3-haiku', 'claude-sonnet-4-6', 'claude-opus-4-6'], rules: [{ condition: { user_segment: 'internal' }, value: 'claude-opus-4-6' }] } : {}),
+    ...(n === 0
+      ? {
+          variants: ['claude-3-haiku', 'claude-sonnet-4-6', 'claude-opus-4-6'],
+          rules: [{ condition: { user_segment: 'internal' }, value: 'claude-opus-4-6' }],
+        }
+      : {}),
     ...(n === 1 ? { variants: ['v3', 'v4'], rules: [{ condition: { rollout_percentage: 10 }, value: 'v4' }] } : {}),
   }));
   writeFileSync(join(dir, 'flags.json'), JSON.stringify({ flags }, null, 2) + '\n');
   writeFileSync(
     join(dir, 'tsconfig.json'),
-    JSON.stringify({ compilerOptions: { target: 'ES2023', module: 'NodeNext', moduleResolution: 'NodeNext', jsx: 'react-jsx', allowJs: true, checkJs: false, strict: true, noEmit: true, skipLibCheck: true }, include: ['**/*'] }, null, 2),
+    JSON.stringify(
+      {
+        compilerOptions: {
+          target: 'ES2023',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          jsx: 'react-jsx',
+          allowJs: true,
+          checkJs: false,
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+        },
+        include: ['**/*'],
+      },
+      null,
+      2,
+    ),
   );
   return count;
 }

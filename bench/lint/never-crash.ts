@@ -35,9 +35,17 @@ function sourcesUnder(dir: string): string[] {
   return out;
 }
 
-async function lintTree(dir: string, registry: string): Promise<{ files: number; crashes: string[]; unparsable: number }> {
+async function lintTree(
+  dir: string,
+  registry: string,
+): Promise<{ files: number; crashes: string[]; unparsable: number }> {
   process.chdir(dir);
-  const eslint = new ESLint({ cwd: dir, overrideConfigFile: true, overrideConfig: benchConfig('strict', registry, true), ignore: false });
+  const eslint = new ESLint({
+    cwd: dir,
+    overrideConfigFile: true,
+    overrideConfig: benchConfig('strict', registry, true),
+    ignore: false,
+  });
   const crashes: string[] = [];
   let unparsable = 0;
   const files = sourcesUnder(dir);
@@ -63,7 +71,11 @@ const registry = join(CORPUS_DIR, 'flags.json');
 
 const corpus = await lintTree(CORPUS_DIR, registry);
 const packages = await lintTree(PACKAGES_DIR, registry);
-console.log(`generated corpus: ${corpus.files} files, ${corpus.crashes.length} rule crashes, ${corpus.unparsable} unparsable`);
-console.log(`package sources (${PACKAGES.join(', ')}): ${packages.files} files, ${packages.crashes.length} rule crashes, ${packages.unparsable} unparsable`);
+console.log(
+  `generated corpus: ${corpus.files} files, ${corpus.crashes.length} rule crashes, ${corpus.unparsable} unparsable`,
+);
+console.log(
+  `package sources (${PACKAGES.join(', ')}): ${packages.files} files, ${packages.crashes.length} rule crashes, ${packages.unparsable} unparsable`,
+);
 for (const crash of [...corpus.crashes, ...packages.crashes]) console.log(`  CRASH ${crash}`);
 process.exitCode = corpus.crashes.length + packages.crashes.length > 0 ? 1 : 0;

@@ -39,7 +39,11 @@ interface Sample {
   cpu: number;
 }
 
-async function lintOnce(dir: string, name: ConfigName, variant: Variant): Promise<Sample & { reports: Map<string, number> }> {
+async function lintOnce(
+  dir: string,
+  name: ConfigName,
+  variant: Variant,
+): Promise<Sample & { reports: Map<string, number> }> {
   const config = benchConfig(name, join(dir, 'flags.json'), variant === 'on', variant !== 'bare');
   const eslint = new ESLint({ cwd: dir, overrideConfigFile: true, overrideConfig: config, cache: false });
   const cpu0 = process.cpuUsage();
@@ -77,7 +81,9 @@ async function compare(kind: CorpusKind, name: ConfigName, times: number, varian
     }
     load.push(loadavg()[0]!);
   }
-  console.log(`\n${name} on the ${kind} corpus: ${fileCount} files, ${times} interleaved runs of each variant; 1-min load ${load.map((l) => l.toFixed(1)).join(' → ')} on ${cpus().length} CPUs`);
+  console.log(
+    `\n${name} on the ${kind} corpus: ${fileCount} files, ${times} interleaved runs of each variant; 1-min load ${load.map((l) => l.toFixed(1)).join(' → ')} on ${cpus().length} CPUs`,
+  );
   for (const variant of variants) {
     const s = samples.get(variant)!;
     console.log(
@@ -91,7 +97,12 @@ async function compare(kind: CorpusKind, name: ConfigName, times: number, varian
     const cpu = median(on.map((x) => x.cpu)) / median(b.map((x) => x.cpu));
     console.log(`  on / ${base}: wall ${wall.toFixed(3)}x, cpu ${cpu.toFixed(3)}x`);
   }
-  console.log(`  reports: ${[...reports].sort().map(([id, n]) => `${id} ${n}`).join(', ')}`);
+  console.log(
+    `  reports: ${[...reports]
+      .sort()
+      .map(([id, n]) => `${id} ${n}`)
+      .join(', ')}`,
+  );
   const shares: number[] = [];
   for (let i = 0; i < times; i++) shares.push(await pluginShare(dir, name));
   const share = median(shares);
@@ -102,7 +113,13 @@ async function compare(kind: CorpusKind, name: ConfigName, times: number, varian
 
 /** Time in the plugin's rules (create and listeners) over ESLint's total time for the files (parse, rules, fixes). */
 async function pluginShare(dir: string, name: ConfigName): Promise<number> {
-  const eslint = new ESLint({ cwd: dir, overrideConfigFile: true, overrideConfig: benchConfig(name, join(dir, 'flags.json'), true, true), cache: false, stats: true });
+  const eslint = new ESLint({
+    cwd: dir,
+    overrideConfigFile: true,
+    overrideConfig: benchConfig(name, join(dir, 'flags.json'), true, true),
+    cache: false,
+    stats: true,
+  });
   let plugin = 0;
   let total = 0;
   for (const result of await eslint.lintFiles(['.'])) {

@@ -22,7 +22,16 @@
  *   report  <rule>  <path>:<line>  TP|FP  <reason; "intended: ..." for a true report on code that
  *                                         means to evaluate any flag, which a human suppresses>
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,13 +70,21 @@ const root = option('--root') ?? '/tmp/real';
 const only = option('--only')?.split(',');
 const details = args.includes('--details');
 
-const repos = (JSON.parse(readFileSync(join(here, 'repos.json'), 'utf8')) as RepoEntry[]).filter((r) => !only || only.includes(r.name));
+const repos = (JSON.parse(readFileSync(join(here, 'repos.json'), 'utf8')) as RepoEntry[]).filter(
+  (r) => !only || only.includes(r.name),
+);
 
 /** The registry a repository gets: every flag it reads, targeted by a 50% rollout unless listed as untargeted. */
 function registryFor(repo: RepoEntry): string {
   const flags = Object.entries(repo.flags).map(([key, declared]) => {
     const def = Array.isArray(declared) ? declared[0]! : declared;
-    const other = Array.isArray(declared) ? declared[1]! : typeof def === 'boolean' ? !def : typeof def === 'number' ? def + 1 : `${def}-next`;
+    const other = Array.isArray(declared)
+      ? declared[1]!
+      : typeof def === 'boolean'
+        ? !def
+        : typeof def === 'number'
+          ? def + 1
+          : `${def}-next`;
     return {
       flag: key,
       ...(repo.dimensions?.[key] ? { dimension: repo.dimensions[key] } : {}),
@@ -96,7 +113,11 @@ function loadReview(name: string): Review {
     if (line === '' || line.startsWith('#')) continue;
     const [kind, ...cells] = line.split('\t');
     if (kind === 'read') review.reads.set(cells[0]!, cells[1] ?? '');
-    else if (kind === 'report') review.labels.set(`${cells[0]} ${cells[1]}`, { verdict: cells[2] === 'TP' ? 'TP' : 'FP', reason: cells[3] ?? '' });
+    else if (kind === 'report')
+      review.labels.set(`${cells[0]} ${cells[1]}`, {
+        verdict: cells[2] === 'TP' ? 'TP' : 'FP',
+        reason: cells[3] ?? '',
+      });
   }
   return review;
 }
@@ -117,7 +138,9 @@ function renamed(configs: Linter.Config[], namespace: string): Linter.Config[] {
     .map((c) => ({
       ...c,
       plugins: { [namespace]: plugin as unknown as NonNullable<Linter.Config['plugins']>[string] },
-      rules: Object.fromEntries(Object.entries(c.rules!).map(([id, entry]) => [id.replace(/^modelflags\//, `${namespace}/`), entry])),
+      rules: Object.fromEntries(
+        Object.entries(c.rules!).map(([id, entry]) => [id.replace(/^modelflags\//, `${namespace}/`), entry]),
+      ),
     }));
 }
 
@@ -151,18 +174,43 @@ async function lintRepo(repo: RepoEntry, dir: string): Promise<void> {
   try {
     const recommended = [
       // The parser a TypeScript project configures (the plugin's configs set none).
-      { files: ['**/*.{js,mjs,cjs,jsx,ts,mts,cts,tsx}'], languageOptions: { parser: tsParser as Linter.Parser, parserOptions: { ecmaFeatures: { jsx: true } } } },
+      {
+        files: ['**/*.{js,mjs,cjs,jsx,ts,mts,cts,tsx}'],
+        languageOptions: { parser: tsParser as Linter.Parser, parserOptions: { ecmaFeatures: { jsx: true } } },
+      },
       ...(plugin.configs.recommended as unknown as Linter.Config[]).filter((c) => !('language' in c && c.language)),
       { settings: { modelflags: { registry, today: TODAY } } },
     ];
     const strict = renamed(plugin.configs.strict as unknown as Linter.Config[], 'strict');
     const config: Linter.Config[] = [
-      { ignores: ['**/node_modules/**', '**/dist/**', '**/build/**', '**/.next/**', '**/out/**', '**/coverage/**', '**/*.min.js', '**/*.d.ts', ...(repo.ignores ?? [])] },
+      {
+        ignores: [
+          '**/node_modules/**',
+          '**/dist/**',
+          '**/build/**',
+          '**/.next/**',
+          '**/out/**',
+          '**/coverage/**',
+          '**/*.min.js',
+          '**/*.d.ts',
+          ...(repo.ignores ?? []),
+        ],
+      },
       ...recommended,
       ...strict,
-      { files: ['**/*.{js,mjs,cjs,jsx,ts,mts,cts,tsx}'], plugins: { bench: { rules: { reads: readsRule } } }, rules: { 'bench/reads': 'error' } },
+      {
+        files: ['**/*.{js,mjs,cjs,jsx,ts,mts,cts,tsx}'],
+        plugins: { bench: { rules: { reads: readsRule } } },
+        rules: { 'bench/reads': 'error' },
+      },
     ];
-    const eslint = new ESLint({ cwd: dir, overrideConfigFile: true, overrideConfig: config, cache: false, errorOnUnmatchedPattern: false });
+    const eslint = new ESLint({
+      cwd: dir,
+      overrideConfigFile: true,
+      overrideConfig: config,
+      cache: false,
+      errorOnUnmatchedPattern: false,
+    });
     const start = performance.now();
     const results = await eslint.lintFiles(['.']);
     const seconds = (performance.now() - start) / 1000;
@@ -181,7 +229,13 @@ interface Totals {
 }
 const totals: Totals = { files: 0, found: 0, recognised: 0, reports: new Map() };
 
-function report(repo: RepoEntry, dir: string, results: ESLint.LintResult[], reads: RecognisedRead[], seconds: number): void {
+function report(
+  repo: RepoEntry,
+  dir: string,
+  results: ESLint.LintResult[],
+  reads: RecognisedRead[],
+  seconds: number,
+): void {
   const review = loadReview(repo.name);
   let unparsed = 0;
   const counts = new Map<string, { recommended: number; strict: number }>();
@@ -220,7 +274,9 @@ function report(repo: RepoEntry, dir: string, results: ESLint.LintResult[], read
   totals.recognised += recognised.length;
   console.log(`\n## ${repo.name} (${repo.repo} @ ${repo.commit.slice(0, 12)}, ${repo.sdk})`);
   console.log(`files linted: ${results.length} (${unparsed} not parsed), ${seconds.toFixed(1)} s`);
-  console.log(`reads recognised: ${reads.length} (${reads.filter((r) => r.keyKind === 'dynamic').length} with a dynamic key); found by reading: ${found.length}, recognised ${recognised.length}`);
+  console.log(
+    `reads recognised: ${reads.length} (${reads.filter((r) => r.keyKind === 'dynamic').length} with a dynamic key); found by reading: ${found.length}, recognised ${recognised.length}`,
+  );
   console.log('rule                      recommended  strict   TP  FP  unreviewed');
   for (const rule of Object.keys(rules)) {
     const c = counts.get(rule) ?? { recommended: 0, strict: 0 };
@@ -228,7 +284,9 @@ function report(repo: RepoEntry, dir: string, results: ESLint.LintResult[], read
     const labels = mine.map((f) => review.labels.get(`${f.rule} ${f.at}`));
     const tp = labels.filter((l) => l?.verdict === 'TP').length;
     const fp = labels.filter((l) => l?.verdict === 'FP').length;
-    const reviewed = (FOUR_RULES as readonly string[]).includes(rule) ? `${String(tp).padStart(4)}${String(fp).padStart(4)}${String(mine.length - tp - fp).padStart(6)}` : '';
+    const reviewed = (FOUR_RULES as readonly string[]).includes(rule)
+      ? `${String(tp).padStart(4)}${String(fp).padStart(4)}${String(mine.length - tp - fp).padStart(6)}`
+      : '';
     const t = totals.reports.get(rule) ?? { recommended: 0, strict: 0, tp: 0, fp: 0, intended: 0 };
     t.recommended += c.recommended;
     t.strict += c.strict;
@@ -246,7 +304,9 @@ function report(repo: RepoEntry, dir: string, results: ESLint.LintResult[], read
   console.log('\nreports of the four rules:');
   for (const f of four) {
     const label = review.labels.get(`${f.rule} ${f.at}`);
-    console.log(`  ${f.rule}\t${f.at}\t[${[...f.configs].join('+')}]\t${label ? `${label.verdict} ${label.reason}` : 'UNREVIEWED'}\n      ${f.message}`);
+    console.log(
+      `  ${f.rule}\t${f.at}\t[${[...f.configs].join('+')}]\t${label ? `${label.verdict} ${label.reason}` : 'UNREVIEWED'}\n      ${f.message}`,
+    );
   }
 }
 
@@ -254,7 +314,8 @@ function report(repo: RepoEntry, dir: string, results: ESLint.LintResult[], read
 async function removeInCopy(spec: string): Promise<number> {
   const [name, flag, keep] = spec.split(':');
   const repo = repos.find((r) => r.name === name);
-  if (!repo || !flag || keep === undefined) throw new Error(`--remove <name>:<flag>:<keep>, with <name> one of ${repos.map((r) => r.name).join(', ')}`);
+  if (!repo || !flag || keep === undefined)
+    throw new Error(`--remove <name>:<flag>:<keep>, with <name> one of ${repos.map((r) => r.name).join(', ')}`);
   const source = join(root, repo.name);
   const copy = mkdtempSync(join(tmpdir(), `remove-flag-real-${repo.name}-`));
   cpSync(source, copy, { recursive: true, filter: (path) => !/[/\\](node_modules|\.git)$/.test(path) });
@@ -270,14 +331,21 @@ async function removeInCopy(spec: string): Promise<number> {
   writeFileSync(join(copy, 'flags.json'), registryFor(repo));
   const ignore = args.flatMap((a, i) => (a === '--ignore' && args[i + 1] ? [args[i + 1]!] : []));
   const write = args.includes('--write');
-  const run = () => removeFlag({ flags: [{ flag, keep }], cwd: copy, dryRun: !write, ...(ignore.length > 0 ? { ignore } : {}) });
+  const run = () =>
+    removeFlag({ flags: [{ flag, keep }], cwd: copy, dryRun: !write, ...(ignore.length > 0 ? { ignore } : {}) });
   const first = await run();
-  console.log(`# remove-flag ${flag} --keep ${keep}${ignore.map((g) => ` --ignore ${g}`).join('')}${write ? '' : ' --dry-run'} in ${copy} (${repo.repo} @ ${repo.commit.slice(0, 12)})\n`);
+  console.log(
+    `# remove-flag ${flag} --keep ${keep}${ignore.map((g) => ` --ignore ${g}`).join('')}${write ? '' : ' --dry-run'} in ${copy} (${repo.repo} @ ${repo.commit.slice(0, 12)})\n`,
+  );
   console.log(formatReport(first, { dryRun: !write }));
-  console.log(`sites rewritten: ${first.rewritten.length}; files: ${first.changedFiles.length}; lines removed: ${first.changedFiles.reduce((n, f) => n + f.linesRemoved, 0)}; left for a human: ${first.unresolved.length}; notes: ${first.notes.length}; registry: ${first.registry?.action ?? 'unchanged'}; exit ${first.exitCode}`);
+  console.log(
+    `sites rewritten: ${first.rewritten.length}; files: ${first.changedFiles.length}; lines removed: ${first.changedFiles.reduce((n, f) => n + f.linesRemoved, 0)}; left for a human: ${first.unresolved.length}; notes: ${first.notes.length}; registry: ${first.registry?.action ?? 'unchanged'}; exit ${first.exitCode}`,
+  );
   if (!write) return first.exitCode;
   const second = await run();
-  console.log(`second run: exit ${second.exitCode}, ${second.written ? `changed ${second.changedFiles.length} file(s)` : 'changed nothing'}${second.errors.length > 0 ? ` (${second.errors[0]!.message})` : ''}`);
+  console.log(
+    `second run: exit ${second.exitCode}, ${second.written ? `changed ${second.changedFiles.length} file(s)` : 'changed nothing'}${second.errors.length > 0 ? ` (${second.errors[0]!.message})` : ''}`,
+  );
   return first.exitCode;
 }
 
@@ -294,7 +362,9 @@ for (const repo of repos) {
 }
 
 const percent = (a: number, b: number): string => (b === 0 ? 'n/a' : `${((100 * a) / b).toFixed(1)}%`);
-console.log(`\n## all repositories: ${totals.files} files; reads found by reading ${totals.found}, recognised ${totals.recognised} (${percent(totals.recognised, totals.found)})`);
+console.log(
+  `\n## all repositories: ${totals.files} files; reads found by reading ${totals.found}, recognised ${totals.recognised} (${percent(totals.recognised, totals.found)})`,
+);
 console.log('rule                      recommended  strict   TP  FP  (TP of them "intended")');
 let tp4 = 0;
 let fp4 = 0;
@@ -306,6 +376,10 @@ for (const [rule, t] of totals.reports) {
     fp4 += t.fp;
     intended4 += t.intended;
   }
-  console.log(`${rule.padEnd(26)}${String(t.recommended).padStart(11)}${String(t.strict).padStart(8)} ${four ? `${String(t.tp).padStart(4)}${String(t.fp).padStart(4)}  (${t.intended})` : ''}`);
+  console.log(
+    `${rule.padEnd(26)}${String(t.recommended).padStart(11)}${String(t.strict).padStart(8)} ${four ? `${String(t.tp).padStart(4)}${String(t.fp).padStart(4)}  (${t.intended})` : ''}`,
+  );
 }
-console.log(`four syntax rules: precision ${percent(tp4, tp4 + fp4)} (${tp4} of ${tp4 + fp4}); counting "intended" reports as false: ${percent(tp4 - intended4, tp4 + fp4)}`);
+console.log(
+  `four syntax rules: precision ${percent(tp4, tp4 + fp4)} (${tp4} of ${tp4 + fp4}); counting "intended" reports as false: ${percent(tp4 - intended4, tp4 + fp4)}`,
+);

@@ -16,7 +16,11 @@ import { registryFile, UPDATE_KINDS, type UpdateKind } from '../../test/src/runt
 import { seededRandom as prng } from '../../test/support/random.js';
 
 const { values: args } = parseArgs({
-  options: { trials: { type: 'string', default: '25' }, flags: { type: 'string', default: '1000' }, 'change-all': { type: 'boolean', default: false } },
+  options: {
+    trials: { type: 'string', default: '25' },
+    flags: { type: 'string', default: '1000' },
+    'change-all': { type: 'boolean', default: false },
+  },
 });
 const TRIALS = Number(args.trials);
 const FLAG_COUNT = Number(args.flags);
@@ -29,12 +33,18 @@ function bigRegistry(count: number, probeDefault: string): string {
   // Each trial changes the probe flag only, unless --change-all: then the two versions draw their
   // rules from different seeds, so nearly every flag changes and has to be compiled again.
   const rnd = prng(args['change-all'] && probeDefault === 'b' ? 8 : 7);
-  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const flags: object[] = [];
   for (let i = 0; i < count; i++) {
     const kind = i % 4;
     const variants: (string | number | boolean)[] =
-      kind === 0 ? ['claude-3-haiku', 'claude-sonnet-4-6', 'claude-opus-4-6'] : kind === 1 ? ['v1', 'v2', 'v3', 'v4'] : kind === 2 ? [3, 5, 10, 20] : [true, false];
+      kind === 0
+        ? ['claude-3-haiku', 'claude-sonnet-4-6', 'claude-opus-4-6']
+        : kind === 1
+          ? ['v1', 'v2', 'v3', 'v4']
+          : kind === 2
+            ? [3, 5, 10, 20]
+            : [true, false];
     const rules: object[] = [];
     const ruleCount = Math.floor(rnd() * 5);
     for (let r = 0; r < ruleCount; r++) {
@@ -45,7 +55,11 @@ function bigRegistry(count: number, probeDefault: string): string {
       if (shape === 2) condition['seats'] = { gte: Math.floor(rnd() * 100) };
       if (shape === 3) condition['app_version'] = { semver_gte: '2.1.0' };
       if (shape === 4 || rnd() < 0.3) condition['rollout_percentage'] = Math.floor(rnd() * 10000) / 100;
-      if (rnd() < 0.3) rules.push({ condition, split: Object.fromEntries(variants.slice(0, 2).map((v) => [String(v), 1 + Math.floor(rnd() * 99)])) });
+      if (rnd() < 0.3)
+        rules.push({
+          condition,
+          split: Object.fromEntries(variants.slice(0, 2).map((v) => [String(v), 1 + Math.floor(rnd() * 99)])),
+        });
       else rules.push({ condition, value: pick(variants) });
     }
     flags.push({
@@ -60,7 +74,14 @@ function bigRegistry(count: number, probeDefault: string): string {
     });
   }
   // The probe flag is what each trial changes and what `get` watches for.
-  flags.push({ flag: 'probe', dimension: 'other', owner: 'bench', cleanup_by: '2027-06-30', variants: ['a', 'b'], default: probeDefault });
+  flags.push({
+    flag: 'probe',
+    dimension: 'other',
+    owner: 'bench',
+    cleanup_by: '2027-06-30',
+    variants: ['a', 'b'],
+    default: probeDefault,
+  });
   return JSON.stringify({ $schema: '../schema/flags.schema.json', flags }, null, 2);
 }
 
@@ -92,7 +113,9 @@ function timed(source: FlagSource, record: (ms: number) => void): FlagSource {
 }
 
 async function main(): Promise<void> {
-  console.log(`registry: ${FLAG_COUNT} flags + 1 probe, ${(versions[0]!.length / 1024).toFixed(0)} KiB; ${TRIALS} trials each; node ${process.version}`);
+  console.log(
+    `registry: ${FLAG_COUNT} flags + 1 probe, ${(versions[0]!.length / 1024).toFixed(0)} KiB; ${TRIALS} trials each; node ${process.version}`,
+  );
 
   // Cold start, for reference: read + parse + validate + compile.
   const cold: number[] = [];
@@ -107,7 +130,9 @@ async function main(): Promise<void> {
     file.cleanup();
   }
 
-  const results: { label: string; values: number[] }[] = [{ label: 'cold createFlags (read + parse + validate + compile)', values: cold }];
+  const results: { label: string; values: number[] }[] = [
+    { label: 'cold createFlags (read + parse + validate + compile)', values: cold },
+  ];
   for (const kind of UPDATE_KINDS) {
     const { reload, visible } = await trialsFor(kind);
     results.push({ label: `reload on change, ${kind} (parse + validate + compile + swap)`, values: reload });
@@ -116,12 +141,18 @@ async function main(): Promise<void> {
   console.log('');
   for (const { label, values } of results) {
     const s = stats(values);
-    console.log(`${label.padEnd(66)} median ${ms(s.median).padStart(10)}  p95 ${ms(s.p95).padStart(10)}  max ${ms(s.max).padStart(10)}  (n=${values.length})`);
+    console.log(
+      `${label.padEnd(66)} median ${ms(s.median).padStart(10)}  p95 ${ms(s.p95).padStart(10)}  max ${ms(s.max).padStart(10)}  (n=${values.length})`,
+    );
   }
   const reloads = results.filter((r) => r.label.startsWith('reload')).flatMap((r) => r.values);
   const visibles = results.filter((r) => r.label.startsWith('write')).map((r) => stats(r.values).p95);
-  console.log(`\nreload p95 ${ms(stats(reloads).p95)} (target ≤ 50 ms): ${stats(reloads).p95 <= 50 ? 'met' : 'MISSED'}`);
-  console.log(`visibility p95, worst kind ${ms(Math.max(...visibles))} (target ≤ 100 ms): ${Math.max(...visibles) <= 100 ? 'met' : 'MISSED'}`);
+  console.log(
+    `\nreload p95 ${ms(stats(reloads).p95)} (target ≤ 50 ms): ${stats(reloads).p95 <= 50 ? 'met' : 'MISSED'}`,
+  );
+  console.log(
+    `visibility p95, worst kind ${ms(Math.max(...visibles))} (target ≤ 100 ms): ${Math.max(...visibles) <= 100 ? 'met' : 'MISSED'}`,
+  );
 }
 
 async function trialsFor(kind: UpdateKind): Promise<{ reload: number[]; visible: number[] }> {

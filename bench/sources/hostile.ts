@@ -18,7 +18,11 @@ import { createFlags, httpSource } from '../../src/index.js';
 import { parseJsonLazily } from '../../src/registry/json.js';
 
 const { values: args } = parseArgs({
-  options: { polls: { type: 'string', default: '5' }, 'body-mb': { type: 'string', default: '100' }, 'max-bytes': { type: 'string' } },
+  options: {
+    polls: { type: 'string', default: '5' },
+    'body-mb': { type: 'string', default: '100' },
+    'max-bytes': { type: 'string' },
+  },
 });
 const POLLS = Number(args.polls);
 const BODY = Number(args['body-mb']) * 1024 * 1024;
@@ -47,7 +51,14 @@ async function memory(): Promise<void> {
   const before = process.memoryUsage().rss;
   let peak = before;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
-  const flags = createFlags({ source: httpSource(url, { pollIntervalMs: 1, maxBackoffMs: 1, timeoutMs: 120_000, ...(maxBytes !== undefined ? { maxBytes } : {}) }) });
+  const flags = createFlags({
+    source: httpSource(url, {
+      pollIntervalMs: 1,
+      maxBackoffMs: 1,
+      timeoutMs: 120_000,
+      ...(maxBytes !== undefined ? { maxBytes } : {}),
+    }),
+  });
   let failures = 0;
   await new Promise<void>((resolve) =>
     flags.on('error', () => {
@@ -59,7 +70,9 @@ async function memory(): Promise<void> {
   server.closeAllConnections();
   server.close();
   console.log(`httpSource, ${POLLS} polls of a ${mb(BODY)} body, maxBytes ${maxBytes ?? 'default (8 MiB)'}:`);
-  console.log(`  RSS before ${mb(before)}, peak ${mb(peak)} (+${mb(peak - before)}); sent per poll before the client hung up: ${sent.map(mb).join(', ')}`);
+  console.log(
+    `  RSS before ${mb(before)}, peak ${mb(peak)} (+${mb(peak - before)}); sent per poll before the client hung up: ${sent.map(mb).join(', ')}`,
+  );
 }
 
 function time(): void {
@@ -88,10 +101,14 @@ function time(): void {
     parseJsonLazily(text);
     samples.parseJsonLazily.push(performance.now() - start);
   }
-  console.log(`parsing a 1,000-flag registry (${(text.length / 1024).toFixed(0)} KiB), 300 interleaved runs after 50 warm-up:`);
+  console.log(
+    `parsing a 1,000-flag registry (${(text.length / 1024).toFixed(0)} KiB), 300 interleaved runs after 50 warm-up:`,
+  );
   for (const [name, xs] of Object.entries(samples)) {
     const s = xs.slice(50).sort((a, b) => a - b);
-    console.log(`  ${name.padEnd(16)} median ${s[s.length >> 1]!.toFixed(2)} ms, p90 ${s[Math.floor(s.length * 0.9)]!.toFixed(2)} ms`);
+    console.log(
+      `  ${name.padEnd(16)} median ${s[s.length >> 1]!.toFixed(2)} ms, p90 ${s[Math.floor(s.length * 0.9)]!.toFixed(2)} ms`,
+    );
   }
   const deep = '['.repeat(512 * 1024) + ']'.repeat(512 * 1024);
   let start = performance.now();
@@ -103,7 +120,9 @@ function time(): void {
   const refused = performance.now() - start;
   start = performance.now();
   JSON.parse(deep);
-  console.log(`1 MB of nesting: refused in ${refused.toFixed(2)} ms; JSON.parse alone takes ${(performance.now() - start).toFixed(0)} ms`);
+  console.log(
+    `1 MB of nesting: refused in ${refused.toFixed(2)} ms; JSON.parse alone takes ${(performance.now() - start).toFixed(0)} ms`,
+  );
 }
 
 time();

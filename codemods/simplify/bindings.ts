@@ -1,5 +1,14 @@
 /** Bindings that now hold the kept value: `const`s (and `let`s never reassigned), class fields. */
-import { boundNames, declaredNamesWithin, exportedByName, isReference, replaceWithin, unwrapTypeWrappers, walk, type AstNode } from '../ast.js';
+import {
+  boundNames,
+  declaredNamesWithin,
+  exportedByName,
+  isReference,
+  replaceWithin,
+  unwrapTypeWrappers,
+  walk,
+  type AstNode,
+} from '../ast.js';
 import type { ContainerPass, Scalar, Simplifier, StatementPass } from './context.js';
 
 /**
@@ -11,7 +20,11 @@ import type { ContainerPass, Scalar, Simplifier, StatementPass } from './context
 export const bindingOfConstant: StatementPass = {
   name: 'binding-of-constant',
   apply(statement, list, index, owner, s) {
-    if (statement.type !== 'VariableDeclaration' && !(statement.type === 'ExportNamedDeclaration' && statement.declaration?.type === 'VariableDeclaration')) return undefined;
+    if (
+      statement.type !== 'VariableDeclaration' &&
+      !(statement.type === 'ExportNamedDeclaration' && statement.declaration?.type === 'VariableDeclaration')
+    )
+      return undefined;
     const exported = statement.type === 'ExportNamedDeclaration';
     const declaration = (exported ? statement.declaration : statement) as AstNode;
     const declarators = declaration.declarations as AstNode[];
@@ -28,7 +41,8 @@ export const bindingOfConstant: StatementPass = {
       const value = s.constant(declarator.init)!;
       const isRead = s.readLiterals.has(unwrapTypeWrappers(declarator.init as AstNode));
       for (const n of region) replaceReferences(n, name, value, isRead, s);
-      const keep = owner.type === 'Program' && (exported || exportedByName(list, name)) && !s.options.removableExports.has(name);
+      const keep =
+        owner.type === 'Program' && (exported || exportedByName(list, name)) && !s.options.removableExports.has(name);
       if (keep) continue;
       declarators.splice(declarators.indexOf(declarator), 1);
       removedAny = true;
@@ -63,16 +77,23 @@ export const classFieldOfConstant: ContainerPass = {
         n.type === 'MemberExpression' &&
         n.object.type === 'ThisExpression' &&
         !n.computed &&
-        (isPrivateName ? n.property.type === 'PrivateName' && n.property.id.name === name : n.property.type === 'Identifier' && n.property.name === name);
+        (isPrivateName
+          ? n.property.type === 'PrivateName' && n.property.id.name === name
+          : n.property.type === 'Identifier' && n.property.name === name);
       let written = false;
       walk(body, (n) => {
-        if ((n.type === 'AssignmentExpression' && matches(n.left as AstNode)) || (n.type === 'UpdateExpression' && matches(n.argument as AstNode))) written = true;
+        if (
+          (n.type === 'AssignmentExpression' && matches(n.left as AstNode)) ||
+          (n.type === 'UpdateExpression' && matches(n.argument as AstNode))
+        )
+          written = true;
       });
       if (written) continue;
       const value = s.constant(member.value)!;
       for (const m of members) {
         if (m === member) continue;
-        for (const parent of replaceWithin(m, (child) => (matches(child) ? s.literal(value) : undefined))) s.touched.add(parent);
+        for (const parent of replaceWithin(m, (child) => (matches(child) ? s.literal(value) : undefined)))
+          s.touched.add(parent);
       }
       members.splice(members.indexOf(member), 1);
       s.changed = true;
@@ -96,7 +117,12 @@ function writes(node: AstNode, name: string): boolean {
   walk(node, (n) => {
     if (n.type === 'AssignmentExpression' && boundNames(n.left as AstNode).includes(name)) found = true;
     if (n.type === 'UpdateExpression' && n.argument.type === 'Identifier' && n.argument.name === name) found = true;
-    if ((n.type === 'ForInStatement' || n.type === 'ForOfStatement') && n.left.type === 'Identifier' && n.left.name === name) found = true;
+    if (
+      (n.type === 'ForInStatement' || n.type === 'ForOfStatement') &&
+      n.left.type === 'Identifier' &&
+      n.left.name === name
+    )
+      found = true;
   });
   return found;
 }
@@ -106,7 +132,8 @@ function usedInTypeOrExport(node: AstNode, name: string): boolean {
   walk(node, (n) => {
     if (n.type === 'TSTypeQuery' && n.exprName.type === 'Identifier' && n.exprName.name === name) found = true;
     if (n.type === 'ExportSpecifier' && n.local.name === name) found = true;
-    if (n.type === 'ExportDefaultDeclaration' && n.declaration.type === 'Identifier' && n.declaration.name === name) found = true;
+    if (n.type === 'ExportDefaultDeclaration' && n.declaration.type === 'Identifier' && n.declaration.name === name)
+      found = true;
   });
   return found;
 }

@@ -42,7 +42,8 @@ export const logicalOfConstantRight: ExpressionPass = {
     const r = s.constant(node.right);
     if (r === undefined || !(isTestPosition(parent, key) || isBooleanValued(node.left as AstNode))) return undefined;
     if ((node.operator === '&&' && r) || (node.operator === '||' && !r)) return node.left as AstNode;
-    if (isPure(node.left) && ((node.operator === '&&' && !r) || (node.operator === '||' && r))) return s.literal(Boolean(r));
+    if (isPure(node.left) && ((node.operator === '&&' && !r) || (node.operator === '||' && r)))
+      return s.literal(Boolean(r));
     return undefined;
   },
 };
@@ -54,7 +55,14 @@ export const booleanOfConstant: ExpressionPass = {
   fold(node, _parent, _key, s) {
     const callee = node.callee as AstNode;
     const args = node.arguments as AstNode[];
-    if (callee.type !== 'Identifier' || callee.name !== 'Boolean' || args.length !== 1 || !s.isMarked(args[0]) || s.topLevel.has('Boolean')) return undefined;
+    if (
+      callee.type !== 'Identifier' ||
+      callee.name !== 'Boolean' ||
+      args.length !== 1 ||
+      !s.isMarked(args[0]) ||
+      s.topLevel.has('Boolean')
+    )
+      return undefined;
     const v = s.operand(args[0]!);
     return v === undefined ? undefined : s.literal(Boolean(v));
   },
@@ -63,13 +71,19 @@ export const booleanOfConstant: ExpressionPass = {
 /** An expression whose value is always a boolean, so `x || false` and `x && true` are `x` anywhere. */
 function isBooleanValued(node: AstNode): boolean {
   if (node.type === 'UnaryExpression') return node.operator === '!';
-  if (node.type === 'BinaryExpression') return ['===', '!==', '==', '!=', '<', '>', '<=', '>=', 'instanceof', 'in'].includes(node.operator as string);
+  if (node.type === 'BinaryExpression')
+    return ['===', '!==', '==', '!=', '<', '>', '<=', '>=', 'instanceof', 'in'].includes(node.operator as string);
   return node.type === 'BooleanLiteral';
 }
 
 function isTestPosition(parent: AstNode, key: string): boolean {
   return (
-    (key === 'test' && (parent.type === 'IfStatement' || parent.type === 'ConditionalExpression' || parent.type === 'WhileStatement' || parent.type === 'ForStatement' || parent.type === 'DoWhileStatement')) ||
+    (key === 'test' &&
+      (parent.type === 'IfStatement' ||
+        parent.type === 'ConditionalExpression' ||
+        parent.type === 'WhileStatement' ||
+        parent.type === 'ForStatement' ||
+        parent.type === 'DoWhileStatement')) ||
     (parent.type === 'UnaryExpression' && parent.operator === '!')
   );
 }

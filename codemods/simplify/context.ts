@@ -41,8 +41,15 @@ export class Simplifier {
       const raw = q === '"' ? JSON.stringify(value) : `'${body.replace(/'/g, "\\'")}'`;
       node = { type: 'StringLiteral', value, extra: { raw, rawValue: value } };
     } else if (typeof value === 'number') {
-      const abs: AstNode = { type: 'NumericLiteral', value: Math.abs(value), extra: { raw: String(Math.abs(value)), rawValue: Math.abs(value) } };
-      node = value < 0 || Object.is(value, -0) ? { type: 'UnaryExpression', operator: '-', prefix: true, argument: abs } : abs;
+      const abs: AstNode = {
+        type: 'NumericLiteral',
+        value: Math.abs(value),
+        extra: { raw: String(Math.abs(value)), rawValue: Math.abs(value) },
+      };
+      node =
+        value < 0 || Object.is(value, -0)
+          ? { type: 'UnaryExpression', operator: '-', prefix: true, argument: abs }
+          : abs;
     } else if (typeof value === 'boolean') {
       node = { type: 'BooleanLiteral', value };
     } else {
@@ -124,10 +131,14 @@ export function collectTopLevel(program: AstNode): Map<string, AstNode> {
   const counts = new Map<string, number>();
   for (const name of declaredNamesWithin(program)) counts.set(name, (counts.get(name) ?? 0) + 1);
   for (const statement of program.body as AstNode[]) {
-    const s = statement.type === 'ExportNamedDeclaration' && statement.declaration ? (statement.declaration as AstNode) : statement;
+    const s =
+      statement.type === 'ExportNamedDeclaration' && statement.declaration
+        ? (statement.declaration as AstNode)
+        : statement;
     if (s.type === 'VariableDeclaration' && s.kind === 'const') {
       for (const d of s.declarations as AstNode[]) {
-        if (d.id.type === 'Identifier' && counts.get(d.id.name as string) === 1) map.set(d.id.name as string, { ...d, kind: 'const' });
+        if (d.id.type === 'Identifier' && counts.get(d.id.name as string) === 1)
+          map.set(d.id.name as string, { ...d, kind: 'const' });
       }
     } else if (s.type === 'FunctionDeclaration' && s.id && counts.get(s.id.name as string) === 1) {
       map.set(s.id.name as string, s);
@@ -135,7 +146,12 @@ export function collectTopLevel(program: AstNode): Map<string, AstNode> {
   }
   // Variable declarators stand in for arrow helpers too.
   for (const [name, node] of map) {
-    if (node.type === 'VariableDeclarator' && node.init && (node.init.type === 'ArrowFunctionExpression' || node.init.type === 'FunctionExpression')) map.set(name, node.init as AstNode);
+    if (
+      node.type === 'VariableDeclarator' &&
+      node.init &&
+      (node.init.type === 'ArrowFunctionExpression' || node.init.type === 'FunctionExpression')
+    )
+      map.set(name, node.init as AstNode);
   }
   return map;
 }

@@ -17,7 +17,14 @@ import { isNode, isStatementList, isTerminator, type AstNode } from '../ast.js';
 import { classFieldOfConstant, bindingOfConstant } from './bindings.js';
 import { booleanOfConstant, logicalOfConstantLeft, logicalOfConstantRight, notOfConstant } from './booleans.js';
 import { binaryOfConstants, typeofConstant } from './comparisons.js';
-import { collectTopLevel, Simplifier, type ContainerPass, type ExpressionPass, type StatementOutcome, type StatementPass } from './context.js';
+import {
+  collectTopLevel,
+  Simplifier,
+  type ContainerPass,
+  type ExpressionPass,
+  type StatementOutcome,
+  type StatementPass,
+} from './context.js';
 import { attributeOfConstant, constantChildren } from './jsx.js';
 import { listIncludes, tableLookup } from './lookups.js';
 import { constantStatement, ifAsSingleStatement, ifOfConstant, ternaryOfConstant } from './statements.js';
@@ -49,12 +56,20 @@ const EXPRESSION_PASSES: readonly ExpressionPass[] = [
   attributeOfConstant,
 ];
 
-const STATEMENT_PASSES: readonly StatementPass[] = [ifOfConstant, switchOnConstant, constantStatement, flagAssertion, bindingOfConstant, wrapperCalls];
+const STATEMENT_PASSES: readonly StatementPass[] = [
+  ifOfConstant,
+  switchOnConstant,
+  constantStatement,
+  flagAssertion,
+  bindingOfConstant,
+  wrapperCalls,
+];
 
 const CONTAINER_PASSES: readonly ContainerPass[] = [constantChildren, classFieldOfConstant];
 
 const PASSES_BY_TYPE = new Map<string, ExpressionPass[]>();
-for (const pass of EXPRESSION_PASSES) for (const type of pass.types) PASSES_BY_TYPE.set(type, [...(PASSES_BY_TYPE.get(type) ?? []), pass]);
+for (const pass of EXPRESSION_PASSES)
+  for (const type of pass.types) PASSES_BY_TYPE.set(type, [...(PASSES_BY_TYPE.get(type) ?? []), pass]);
 
 /** Bounds the fixed point; every round that changes something removes or replaces nodes, so it is never reached in practice. */
 const MAX_ROUNDS = 100;
@@ -145,5 +160,10 @@ function simplifyStatements(list: AstNode[], owner: AstNode, s: Simplifier): voi
 }
 
 function isHoisted(node: AstNode): boolean {
-  return node.type === 'FunctionDeclaration' || node.type === 'TSTypeAliasDeclaration' || node.type === 'TSInterfaceDeclaration' || node.type === 'TSDeclareFunction';
+  return (
+    node.type === 'FunctionDeclaration' ||
+    node.type === 'TSTypeAliasDeclaration' ||
+    node.type === 'TSInterfaceDeclaration' ||
+    node.type === 'TSDeclareFunction'
+  );
 }

@@ -20,7 +20,9 @@ export const tableLookup: ExpressionPass = {
       table = unwrapTypeWrappers(decl.init as AstNode);
     }
     if (table.type !== 'ObjectExpression') return undefined;
-    const property = (table.properties as AstNode[]).find((p) => p.type === 'ObjectProperty' && propertyKeyName(p) === String(key));
+    const property = (table.properties as AstNode[]).find(
+      (p) => p.type === 'ObjectProperty' && propertyKeyName(p) === String(key),
+    );
     if (!property) return undefined;
     const v = literalValue(property.value as AstNode);
     return v === undefined ? undefined : s.literal(v);
@@ -37,7 +39,14 @@ export const listIncludes: ExpressionPass = {
   fold(node, _parent, _key, s) {
     const callee = node.callee as AstNode;
     const args = node.arguments as AstNode[];
-    if (callee.type !== 'MemberExpression' || callee.computed || callee.property.type !== 'Identifier' || callee.property.name !== 'includes' || args.length !== 1) return undefined;
+    if (
+      callee.type !== 'MemberExpression' ||
+      callee.computed ||
+      callee.property.type !== 'Identifier' ||
+      callee.property.name !== 'includes' ||
+      args.length !== 1
+    )
+      return undefined;
     const needle = s.constant(args[0]);
     const list = s.literalArray(callee.object as AstNode);
     return needle !== undefined && list ? s.literal(list.includes(needle)) : undefined;

@@ -13,7 +13,9 @@ export const templateOfConstant: ExpressionPass = {
     const expressions = node.expressions as AstNode[];
     if (!expressions.some((e) => s.constant(e) !== undefined)) return undefined;
     const quasis = node.quasis as AstNode[];
-    const newQuasis: { raw: string; cooked: string }[] = [{ raw: quasis[0]!.value.raw as string, cooked: quasis[0]!.value.cooked as string }];
+    const newQuasis: { raw: string; cooked: string }[] = [
+      { raw: quasis[0]!.value.raw as string, cooked: quasis[0]!.value.cooked as string },
+    ];
     const newExpressions: AstNode[] = [];
     expressions.forEach((e, i) => {
       const v = s.constant(e);
@@ -48,7 +50,8 @@ export const stringMethodOfConstant: ExpressionPass = {
   fold(node, _parent, _key, s) {
     const callee = node.callee as AstNode;
     const args = node.arguments as AstNode[];
-    if (callee.type !== 'MemberExpression' || callee.computed || callee.property.type !== 'Identifier') return undefined;
+    if (callee.type !== 'MemberExpression' || callee.computed || callee.property.type !== 'Identifier')
+      return undefined;
     const method = callee.property.name as string;
     const receiver = s.constant(callee.object);
     if (typeof receiver !== 'string' || !args.every((a) => literalValue(a) !== undefined)) return undefined;
@@ -70,7 +73,14 @@ export const stringOfConstant: ExpressionPass = {
   fold(node, _parent, _key, s) {
     const callee = node.callee as AstNode;
     const args = node.arguments as AstNode[];
-    if (callee.type !== 'Identifier' || callee.name !== 'String' || args.length !== 1 || !s.isMarked(args[0]) || s.topLevel.has('String')) return undefined;
+    if (
+      callee.type !== 'Identifier' ||
+      callee.name !== 'String' ||
+      args.length !== 1 ||
+      !s.isMarked(args[0]) ||
+      s.topLevel.has('String')
+    )
+      return undefined;
     const v = s.operand(args[0]!);
     return v === undefined ? undefined : s.literal(String(v));
   },

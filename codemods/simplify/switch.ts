@@ -28,7 +28,9 @@ export const switchOnConstant: StatementPass = {
     if (start < 0) return { replace: [], keepComments: true };
     const collected: AstNode[] = [];
     for (let i = start; i < cases.length; i++) {
-      const consequent = (cases[i]!.consequent as AstNode[]).flatMap((c) => (c.type === 'BlockStatement' && cases[i]!.consequent.length === 1 ? (c.body as AstNode[]) : [c]));
+      const consequent = (cases[i]!.consequent as AstNode[]).flatMap((c) =>
+        c.type === 'BlockStatement' && cases[i]!.consequent.length === 1 ? (c.body as AstNode[]) : [c],
+      );
       const end = consequent.findIndex((c) => isTerminator(c));
       if (end >= 0) {
         const last = consequent[end]!;
@@ -54,7 +56,15 @@ function containsBreakOutOf(statement: AstNode): boolean {
       return false;
     }
     // A `break` inside these belongs to them.
-    return !(isFunctionNode(n) || n.type === 'SwitchStatement' || n.type === 'ForStatement' || n.type === 'ForInStatement' || n.type === 'ForOfStatement' || n.type === 'WhileStatement' || n.type === 'DoWhileStatement');
+    return !(
+      isFunctionNode(n) ||
+      n.type === 'SwitchStatement' ||
+      n.type === 'ForStatement' ||
+      n.type === 'ForInStatement' ||
+      n.type === 'ForOfStatement' ||
+      n.type === 'WhileStatement' ||
+      n.type === 'DoWhileStatement'
+    );
   });
   return found;
 }

@@ -20,9 +20,14 @@ export function isTestFile(file: string): boolean {
  * set-up that pins a retired flag has nothing left to configure. Runs first, on the text (so the
  * lists keep their exact layout), before any read is replaced.
  */
-export function testOverrideEdits(ast: TSESTree.Program, text: string, decisions: ReadonlyMap<string, FlagValue>): TextEdit[] {
+export function testOverrideEdits(
+  ast: TSESTree.Program,
+  text: string,
+  decisions: ReadonlyMap<string, FlagValue>,
+): TextEdit[] {
   const edits: TextEdit[] = [];
-  const namesFlag = (n: TSESTree.Node | null | undefined): boolean => n?.type === 'Literal' && typeof n.value === 'string' && decisions.has(n.value);
+  const namesFlag = (n: TSESTree.Node | null | undefined): boolean =>
+    n?.type === 'Literal' && typeof n.value === 'string' && decisions.has(n.value);
   const propertyName = (p: TSESTree.Node): string | undefined => {
     if (p.type !== 'Property' || p.computed) return undefined;
     if (p.key.type === 'Identifier') return p.key.name;
@@ -43,7 +48,10 @@ export function testOverrideEdits(ast: TSESTree.Program, text: string, decisions
     if (node.type === 'ArrayExpression') {
       const doomed = node.elements.filter(
         (e): e is TSESTree.ObjectExpression =>
-          e?.type === 'ObjectExpression' && e.properties.some((p) => p.type === 'Property' && ['flag', 'key'].includes(propertyName(p) ?? '') && namesFlag(p.value)),
+          e?.type === 'ObjectExpression' &&
+          e.properties.some(
+            (p) => p.type === 'Property' && ['flag', 'key'].includes(propertyName(p) ?? '') && namesFlag(p.value),
+          ),
       );
       if (doomed.length > 0) {
         const elements = node.elements.filter((e): e is TSESTree.Expression | TSESTree.SpreadElement => e !== null);
@@ -64,11 +72,13 @@ export function testOverrideEdits(ast: TSESTree.Program, text: string, decisions
 /** Whether the statement's own call chain (not functions inside it) passes a retired key. */
 function callsWithFlagKey(expression: TSESTree.Node, namesFlag: (n: TSESTree.Node) => boolean): boolean {
   let n: TSESTree.Node = expression;
-  while (n.type === 'AwaitExpression' || n.type === 'ChainExpression') n = n.type === 'AwaitExpression' ? n.argument : n.expression;
+  while (n.type === 'AwaitExpression' || n.type === 'ChainExpression')
+    n = n.type === 'AwaitExpression' ? n.argument : n.expression;
   if (n.type !== 'CallExpression' && n.type !== 'NewExpression') return false;
   const args = n.arguments as TSESTree.Node[];
   if (args.some(namesFlag)) return true;
-  if (args.some((a) => (a.type === 'CallExpression' || a.type === 'NewExpression') && callsWithFlagKey(a, namesFlag))) return true;
+  if (args.some((a) => (a.type === 'CallExpression' || a.type === 'NewExpression') && callsWithFlagKey(a, namesFlag)))
+    return true;
   return n.callee.type === 'MemberExpression' && callsWithFlagKey(n.callee.object, namesFlag);
 }
 
@@ -105,6 +115,14 @@ export function isEmptyTestCase(statement: AstNode): boolean {
   let callee = call.callee as AstNode;
   while (callee.type === 'MemberExpression') callee = callee.object as AstNode;
   if (callee.type !== 'Identifier' || !TEST_FUNCTIONS.has(callee.name as string)) return false;
-  const fn = (call.arguments as AstNode[]).find((a) => a.type === 'ArrowFunctionExpression' || a.type === 'FunctionExpression');
-  return fn !== undefined && fn.body.type === 'BlockStatement' && fn.body.body.length === 0 && (fn.body.comments?.length ?? 0) === 0 && (fn.body.innerComments?.length ?? 0) === 0;
+  const fn = (call.arguments as AstNode[]).find(
+    (a) => a.type === 'ArrowFunctionExpression' || a.type === 'FunctionExpression',
+  );
+  return (
+    fn !== undefined &&
+    fn.body.type === 'BlockStatement' &&
+    fn.body.body.length === 0 &&
+    (fn.body.comments?.length ?? 0) === 0 &&
+    (fn.body.innerComments?.length ?? 0) === 0
+  );
 }

@@ -11,10 +11,15 @@ import { isEmptyTestCase } from './test-setup.js';
  * uses (the rewrite's window leaves it out). Runs after the fixed point of the other passes, to
  * its own fixed point.
  */
-export function removeUnused(program: AstNode, usesBefore: ReadonlyMap<string, number>, options: { isTestFile: boolean; externalUses?: ReadonlySet<string> }): void {
+export function removeUnused(
+  program: AstNode,
+  usesBefore: ReadonlyMap<string, number>,
+  options: { isTestFile: boolean; externalUses?: ReadonlySet<string> },
+): void {
   for (let round = 0; round < 20; round++) {
     const uses = referenceCounts(program);
-    const gone = (name: string): boolean => (usesBefore.get(name) ?? 0) > 0 && (uses.get(name) ?? 0) === 0 && options.externalUses?.has(name) !== true;
+    const gone = (name: string): boolean =>
+      (usesBefore.get(name) ?? 0) > 0 && (uses.get(name) ?? 0) === 0 && options.externalUses?.has(name) !== true;
     let removed = false;
     const prune = (list: AstNode[], topLevel: boolean): void => {
       for (let i = list.length - 1; i >= 0; i--) {
@@ -28,13 +33,24 @@ export function removeUnused(program: AstNode, usesBefore: ReadonlyMap<string, n
           else s.specifiers = kept;
         } else if (s.type === 'VariableDeclaration' && !s.declare) {
           const declarators = s.declarations as AstNode[];
-          const kept = declarators.filter((d) => !(d.id.type === 'Identifier' && gone(d.id.name as string) && removableInitializer(d.init as AstNode | null)));
+          const kept = declarators.filter(
+            (d) =>
+              !(
+                d.id.type === 'Identifier' &&
+                gone(d.id.name as string) &&
+                removableInitializer(d.init as AstNode | null)
+              ),
+          );
           if (kept.length === declarators.length) continue;
           removed = true;
           if (kept.length === 0) list.splice(i, 1);
           else s.declarations = kept;
         } else if (
-          (s.type === 'FunctionDeclaration' || s.type === 'ClassDeclaration' || s.type === 'TSTypeAliasDeclaration' || s.type === 'TSInterfaceDeclaration' || s.type === 'TSEnumDeclaration') &&
+          (s.type === 'FunctionDeclaration' ||
+            s.type === 'ClassDeclaration' ||
+            s.type === 'TSTypeAliasDeclaration' ||
+            s.type === 'TSInterfaceDeclaration' ||
+            s.type === 'TSEnumDeclaration') &&
           s.id &&
           gone(s.id.name as string)
         ) {
@@ -48,7 +64,8 @@ export function removeUnused(program: AstNode, usesBefore: ReadonlyMap<string, n
     };
     const lists: { list: AstNode[]; topLevel: boolean }[] = [];
     walk(program, (node) => {
-      for (const key of ['body', 'consequent']) if (isStatementList(node, key)) lists.push({ list: node[key] as AstNode[], topLevel: node.type === 'Program' });
+      for (const key of ['body', 'consequent'])
+        if (isStatementList(node, key)) lists.push({ list: node[key] as AstNode[], topLevel: node.type === 'Program' });
     });
     // Innermost lists first, so a test case emptied by pruning its body goes in the same round.
     for (const { list, topLevel } of lists.reverse()) prune(list, topLevel);
@@ -61,7 +78,13 @@ function removableInitializer(init: AstNode | null): boolean {
   if (!init) return true;
   let found = false;
   walk(init, (n) => {
-    if (n.type === 'AwaitExpression' || n.type === 'AssignmentExpression' || n.type === 'UpdateExpression' || n.type === 'YieldExpression') found = true;
+    if (
+      n.type === 'AwaitExpression' ||
+      n.type === 'AssignmentExpression' ||
+      n.type === 'UpdateExpression' ||
+      n.type === 'YieldExpression'
+    )
+      found = true;
     return !isFunctionNode(n);
   });
   return !found;

@@ -1,5 +1,16 @@
 /** Functions of a single `return`: helpers called with the kept value, and wrappers returning it. */
-import { declaredNamesWithin, exportedByName, isCallOf, isFunctionNode, isPure, literalValue, referenceCounts, replaceWithin, unwrapTypeWrappers, type AstNode } from '../ast.js';
+import {
+  declaredNamesWithin,
+  exportedByName,
+  isCallOf,
+  isFunctionNode,
+  isPure,
+  literalValue,
+  referenceCounts,
+  replaceWithin,
+  unwrapTypeWrappers,
+  type AstNode,
+} from '../ast.js';
 import { evaluateBinary } from './comparisons.js';
 import type { ExpressionPass, Scalar, Simplifier, StatementPass } from './context.js';
 
@@ -46,7 +57,13 @@ export const wrapperCalls: StatementPass = {
     if (region.some((n) => declaredNamesWithin(n).includes(name))) return undefined;
     for (const n of region) {
       const parents = replaceWithin(n, (child) => {
-        const call = fn.async ? (child.type === 'AwaitExpression' && isCallOf(child.argument as AstNode, name) ? (child.argument as AstNode) : undefined) : isCallOf(child, name) ? child : undefined;
+        const call = fn.async
+          ? child.type === 'AwaitExpression' && isCallOf(child.argument as AstNode, name)
+            ? (child.argument as AstNode)
+            : undefined
+          : isCallOf(child, name)
+            ? child
+            : undefined;
         return call && (call.arguments as AstNode[]).every(isPure) ? s.literal(value) : undefined;
       });
       for (const parent of parents) s.touched.add(parent);
@@ -94,7 +111,12 @@ function evaluate(node: AstNode, env: ReadonlyMap<string, Scalar>, s: Simplifier
     }
     case 'CallExpression': {
       const callee = n.callee as AstNode;
-      if (callee.type === 'MemberExpression' && !callee.computed && callee.property.name === 'includes' && n.arguments.length === 1) {
+      if (
+        callee.type === 'MemberExpression' &&
+        !callee.computed &&
+        callee.property.name === 'includes' &&
+        n.arguments.length === 1
+      ) {
         const list = s.literalArray(callee.object as AstNode);
         const needle = evaluate(n.arguments[0], env, s);
         return list && needle !== undefined ? list.includes(needle) : undefined;
@@ -124,7 +146,10 @@ interface Wrapper {
 
 /** `function f(...) { return X; }` or `const f = (...) => X`, as a statement (maybe exported). */
 function wrapperFunction(statement: AstNode): Wrapper | undefined {
-  const s = statement.type === 'ExportNamedDeclaration' && statement.declaration ? (statement.declaration as AstNode) : statement;
+  const s =
+    statement.type === 'ExportNamedDeclaration' && statement.declaration
+      ? (statement.declaration as AstNode)
+      : statement;
   let fn: AstNode | undefined;
   let name: string | undefined;
   if (s.type === 'FunctionDeclaration' && s.id) {
@@ -132,7 +157,11 @@ function wrapperFunction(statement: AstNode): Wrapper | undefined {
     name = s.id.name as string;
   } else if (s.type === 'VariableDeclaration' && s.kind === 'const' && s.declarations.length === 1) {
     const d = s.declarations[0] as AstNode;
-    if (d.id.type === 'Identifier' && d.init && (d.init.type === 'ArrowFunctionExpression' || d.init.type === 'FunctionExpression')) {
+    if (
+      d.id.type === 'Identifier' &&
+      d.init &&
+      (d.init.type === 'ArrowFunctionExpression' || d.init.type === 'FunctionExpression')
+    ) {
       fn = d.init as AstNode;
       name = d.id.name as string;
     }
@@ -144,7 +173,10 @@ function wrapperFunction(statement: AstNode): Wrapper | undefined {
 }
 
 /** A function that does nothing but return the flag value: callers elsewhere can inline it. */
-export function wrapperOf(statement: AstNode, readLiterals: WeakSet<object>): { name: string; kind: 'call' | 'await'; returned: AstNode } | undefined {
+export function wrapperOf(
+  statement: AstNode,
+  readLiterals: WeakSet<object>,
+): { name: string; kind: 'call' | 'await'; returned: AstNode } | undefined {
   const fn = wrapperFunction(statement);
   if (!fn || !readLiterals.has(unwrapTypeWrappers(fn.returned))) return undefined;
   return { name: fn.name, kind: fn.async ? 'await' : 'call', returned: fn.returned };

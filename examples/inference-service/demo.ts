@@ -36,8 +36,13 @@ async function main(): Promise<void> {
       const query = new URLSearchParams({ user: u.user, q: 'Summarise my last invoice' });
       if (u.segment) query.set('segment', u.segment);
       if (u.customer) query.set('customer', u.customer);
-      const body = (await (await fetch(`http://127.0.0.1:${port}/chat?${query}`)).json()) as { model: string; promptVersion: string };
-      const who = [u.user, u.segment && `segment=${u.segment}`, u.customer && `customer=${u.customer}`].filter(Boolean).join(' ');
+      const body = (await (await fetch(`http://127.0.0.1:${port}/chat?${query}`)).json()) as {
+        model: string;
+        promptVersion: string;
+      };
+      const who = [u.user, u.segment && `segment=${u.segment}`, u.customer && `customer=${u.customer}`]
+        .filter(Boolean)
+        .join(' ');
       console.log(`  ${who.padEnd(28)} model=${body.model.padEnd(18)} prompt=${body.promptVersion}`);
     }
   };
@@ -45,7 +50,9 @@ async function main(): Promise<void> {
   await round('Before: internal users on opus, acme pinned to haiku, 10% canary on sonnet');
 
   // Roll the canary out to 100%, written the way deploy tools do: a temp file renamed over the original.
-  const registry = JSON.parse(readFileSync(registryPath, 'utf8')) as { flags: { flag: string; rules: { condition: Record<string, unknown> }[] }[] };
+  const registry = JSON.parse(readFileSync(registryPath, 'utf8')) as {
+    flags: { flag: string; rules: { condition: Record<string, unknown> }[] }[];
+  };
   const model = registry.flags.find((f) => f.flag === 'inference_model')!;
   model.rules[2]!.condition['rollout_percentage'] = 100;
   const seen = new Promise<string[]>((resolve) => {
@@ -58,7 +65,9 @@ async function main(): Promise<void> {
   writeFileSync(`${registryPath}.tmp`, JSON.stringify(registry, null, 2));
   renameSync(`${registryPath}.tmp`, registryPath);
   const flagsChanged = await seen;
-  console.log(`\nEdited flags.json: rollout_percentage 10 → 100. Reloaded ${flagsChanged.join(', ')} in ${(performance.now() - started).toFixed(0)} ms, no restart.`);
+  console.log(
+    `\nEdited flags.json: rollout_percentage 10 → 100. Reloaded ${flagsChanged.join(', ')} in ${(performance.now() - started).toFixed(0)} ms, no restart.`,
+  );
 
   await round('After: everyone outside the pins and the internal segment on sonnet');
 

@@ -63,7 +63,8 @@ export function variablesOf(scopeManager: ScopeManager): ReadonlyMap<TSESTree.No
   map = new Map();
   for (const scope of scopeManager.scopes) {
     for (const ref of scope.references) if (ref.resolved) map.set(ref.identifier, ref.resolved);
-    for (const variable of scope.variables) for (const id of variable.identifiers) if (!map.has(id)) map.set(id, variable);
+    for (const variable of scope.variables)
+      for (const id of variable.identifiers) if (!map.has(id)) map.set(id, variable);
   }
   variableMaps.set(scopeManager, map);
   return map;
@@ -73,14 +74,18 @@ export function variablesOf(scopeManager: ScopeManager): ReadonlyMap<TSESTree.No
 export function staticString(node: TSESTree.Node): string | undefined {
   const n = unwrapExpression(node);
   if (n.type === AST_NODE_TYPES.Literal && typeof n.value === 'string') return n.value;
-  if (n.type === AST_NODE_TYPES.TemplateLiteral && n.expressions.length === 0) return n.quasis[0]?.value.cooked ?? undefined;
+  if (n.type === AST_NODE_TYPES.TemplateLiteral && n.expressions.length === 0)
+    return n.quasis[0]?.value.cooked ?? undefined;
   return undefined;
 }
 
 export function findProperty(object: TSESTree.ObjectExpression, name: string): TSESTree.Property | undefined {
   for (const property of object.properties) {
     if (property.type !== AST_NODE_TYPES.Property) continue;
-    const key = !property.computed && property.key.type === AST_NODE_TYPES.Identifier ? property.key.name : staticString(property.key);
+    const key =
+      !property.computed && property.key.type === AST_NODE_TYPES.Identifier
+        ? property.key.name
+        : staticString(property.key);
     if (key === name) return property;
   }
   return undefined;
@@ -89,7 +94,12 @@ export function findProperty(object: TSESTree.ObjectExpression, name: string): T
 /** `const model = <value>` → `model`. */
 export function bindingOf(value: TSESTree.Node): TSESTree.Identifier | undefined {
   const { node, parent } = outerParent(value);
-  if (parent?.type === AST_NODE_TYPES.VariableDeclarator && parent.init === node && parent.id.type === AST_NODE_TYPES.Identifier) return parent.id;
+  if (
+    parent?.type === AST_NODE_TYPES.VariableDeclarator &&
+    parent.init === node &&
+    parent.id.type === AST_NODE_TYPES.Identifier
+  )
+    return parent.id;
   return undefined;
 }
 
@@ -111,6 +121,12 @@ export function typeAnnotationOf(node: TSESTree.Node): TSESTree.TSTypeAnnotation
   return undefined;
 }
 
-export function isFunctionNode(node: TSESTree.Node): node is TSESTree.ArrowFunctionExpression | TSESTree.FunctionExpression | TSESTree.FunctionDeclaration {
-  return node.type === AST_NODE_TYPES.ArrowFunctionExpression || node.type === AST_NODE_TYPES.FunctionExpression || node.type === AST_NODE_TYPES.FunctionDeclaration;
+export function isFunctionNode(
+  node: TSESTree.Node,
+): node is TSESTree.ArrowFunctionExpression | TSESTree.FunctionExpression | TSESTree.FunctionDeclaration {
+  return (
+    node.type === AST_NODE_TYPES.ArrowFunctionExpression ||
+    node.type === AST_NODE_TYPES.FunctionExpression ||
+    node.type === AST_NODE_TYPES.FunctionDeclaration
+  );
 }

@@ -10,7 +10,19 @@
  */
 import { AST_NODE_TYPES, type TSESTree } from '@typescript-eslint/types';
 import { DefinitionType, type ScopeManager } from '@typescript-eslint/scope-manager';
-import { bindingOf, calleeChain, camelCase, findProperty, isFunctionNode, memberName, outerParent, staticString, typeAnnotationOf, unwrapExpression, type Variable } from './ast.js';
+import {
+  bindingOf,
+  calleeChain,
+  camelCase,
+  findProperty,
+  isFunctionNode,
+  memberName,
+  outerParent,
+  staticString,
+  typeAnnotationOf,
+  unwrapExpression,
+  type Variable,
+} from './ast.js';
 import { KeyResolver, type Owned } from './keys.js';
 import { mightContainReads, MENTIONS_SDK } from './prefilter.js';
 import { componentReaderProp, custom, readerCalledBy, readerSpec } from './sdks/custom.js';
@@ -39,18 +51,28 @@ interface CachedReads {
 
 const readCache = new WeakMap<TSESTree.Program, CachedReads>();
 
-const optionsKeyOf = (keys: Iterable<string>, readers: readonly CustomReader[]): string => JSON.stringify([[...keys].sort(), readers]);
+const optionsKeyOf = (keys: Iterable<string>, readers: readonly CustomReader[]): string =>
+  JSON.stringify([[...keys].sort(), readers]);
 
 /**
  * Every flag read in a file, in source order. Results are memoised per tree and options; most
  * trees are analysed once, so the options are only compared when a tree comes back.
  */
-export function findFlagReads(ast: TSESTree.Program, scopeManager: ScopeManager, options: DetectionOptions): FlagRead[] {
+export function findFlagReads(
+  ast: TSESTree.Program,
+  scopeManager: ScopeManager,
+  options: DetectionOptions,
+): FlagRead[] {
   const readers = options.readers ?? [];
   const cached = readCache.get(ast);
-  if (cached && optionsKeyOf(cached.keys, cached.readers) === optionsKeyOf(options.registryKeys, readers)) return cached.reads;
+  if (cached && optionsKeyOf(cached.keys, cached.readers) === optionsKeyOf(options.registryKeys, readers))
+    return cached.reads;
   const reads = mightContainReads(options) ? new Detector(ast, scopeManager, options).run() : [];
-  readCache.set(ast, { keys: [...options.registryKeys], readers: JSON.parse(JSON.stringify(readers)) as CustomReader[], reads });
+  readCache.set(ast, {
+    keys: [...options.registryKeys],
+    readers: JSON.parse(JSON.stringify(readers)) as CustomReader[],
+    reads,
+  });
   return reads;
 }
 
@@ -60,7 +82,14 @@ type Origin =
   | { kind: 'module'; source: string; path: readonly string[] }
   | { kind: 'client'; client: KnownClient }
   /** A flag definition (Vercel's `flag({ key })`): calling it reads the flag. */
-  | { kind: 'flag-definition'; sdk: SdkId; definitions: FlagDefinitions; key: string | undefined; keyNode: TSESTree.Node | undefined; keyKind: KeyKind }
+  | {
+      kind: 'flag-definition';
+      sdk: SdkId;
+      definitions: FlagDefinitions;
+      key: string | undefined;
+      keyNode: TSESTree.Node | undefined;
+      keyKind: KeyKind;
+    }
   /** A value that is certainly not a flag client (a `new Map()`, a literal, ...). */
   | { kind: 'other' };
 
@@ -99,7 +128,9 @@ class Detector extends KeyResolver {
     } else {
       forEachNode(this.ast, visit);
     }
-    this.reads.sort((a, b) => a.call.range[0] - b.call.range[0] || (a.keyNode?.range[0] ?? 0) - (b.keyNode?.range[0] ?? 0));
+    this.reads.sort(
+      (a, b) => a.call.range[0] - b.call.range[0] || (a.keyNode?.range[0] ?? 0) - (b.keyNode?.range[0] ?? 0),
+    );
     return this.reads;
   }
 
@@ -108,7 +139,12 @@ class Detector extends KeyResolver {
     if (!parsed) return undefined;
     let detector = fileDetectors.get(parsed.ast);
     if (!detector) {
-      detector = new Detector(parsed.ast, parsed.scopeManager, { registryKeys: this.options.registryKeys, file, project: this.options.project!, text: parsed.text });
+      detector = new Detector(parsed.ast, parsed.scopeManager, {
+        registryKeys: this.options.registryKeys,
+        file,
+        project: this.options.project!,
+        text: parsed.text,
+      });
       fileDetectors.set(parsed.ast, detector);
     }
     return detector as this;
@@ -122,7 +158,10 @@ class Detector extends KeyResolver {
       const name = clause.expression;
       if (name.type !== AST_NODE_TYPES.Identifier) return false;
       const origin = this.identifierOrigin(name, 0);
-      return origin?.kind === 'module' && PROVIDERS.some((p) => p.packages.test(origin.source) && p.typeName.test(lastOf(origin.path) ?? ''));
+      return (
+        origin?.kind === 'module' &&
+        PROVIDERS.some((p) => p.packages.test(origin.source) && p.typeName.test(lastOf(origin.path) ?? ''))
+      );
     });
   }
 
@@ -179,16 +218,30 @@ class Detector extends KeyResolver {
     let sdk: SdkId = custom.id;
     if (prop === undefined) {
       const def = this.variables.get(element.name)?.defs[0];
-      const source = def?.type === DefinitionType.ImportBinding && def.parent?.type === AST_NODE_TYPES.ImportDeclaration ? String(def.parent.source.value) : undefined;
-      const imported = def?.node.type === AST_NODE_TYPES.ImportSpecifier && def.node.imported.type === AST_NODE_TYPES.Identifier ? def.node.imported.name : undefined;
+      const source =
+        def?.type === DefinitionType.ImportBinding && def.parent?.type === AST_NODE_TYPES.ImportDeclaration
+          ? String(def.parent.source.value)
+          : undefined;
+      const imported =
+        def?.node.type === AST_NODE_TYPES.ImportSpecifier && def.node.imported.type === AST_NODE_TYPES.Identifier
+          ? def.node.imported.name
+          : undefined;
       const sdkImport = source === undefined ? undefined : sdkPackage(source);
       prop = sdkImport && imported !== undefined ? own(sdkImport.components, imported) : undefined;
       if (!sdkImport || prop === undefined) return;
       sdk = sdkImport.sdk;
     }
-    const attribute = element.attributes.find((a): a is TSESTree.JSXAttribute => a.type === AST_NODE_TYPES.JSXAttribute && a.name.type === AST_NODE_TYPES.JSXIdentifier && a.name.name === prop);
+    const attribute = element.attributes.find(
+      (a): a is TSESTree.JSXAttribute =>
+        a.type === AST_NODE_TYPES.JSXAttribute && a.name.type === AST_NODE_TYPES.JSXIdentifier && a.name.name === prop,
+    );
     const value = attribute?.value;
-    const keyNode = value?.type === AST_NODE_TYPES.JSXExpressionContainer ? (value.expression.type === AST_NODE_TYPES.JSXEmptyExpression ? undefined : value.expression) : (value ?? undefined);
+    const keyNode =
+      value?.type === AST_NODE_TYPES.JSXExpressionContainer
+        ? value.expression.type === AST_NODE_TYPES.JSXEmptyExpression
+          ? undefined
+          : value.expression
+        : (value ?? undefined);
     const resolved = keyNode ? this.resolveKey(keyNode) : { key: undefined, kind: 'none' as const };
     this.reads.push({
       sdk,
@@ -258,7 +311,8 @@ class Detector extends KeyResolver {
     if (!keyArg || keyArg.type === AST_NODE_TYPES.SpreadElement) return;
     const key = this.resolveKey(keyArg);
     // `headers.get('host')`, `cookies.get(name)`: a registry key read off a web API is a coincidence of names.
-    const isRegistryKey = key.key !== undefined && this.options.registryKeys.has(key.key) && !isWebApiReceiver(callee.object);
+    const isRegistryKey =
+      key.key !== undefined && this.options.registryKeys.has(key.key) && !isWebApiReceiver(callee.object);
     const importsSdk = this.importsAny(untraced.packages) || this.importsAny(untraced.browser?.packages ?? []);
     let evidence = isRegistryKey || (distinctive !== undefined && importsSdk);
     const localReceiver = ambiguous?.untraced?.localReceiver;
@@ -277,7 +331,9 @@ class Detector extends KeyResolver {
   /** With an SDK's browser package imported but not its server one, an untraced client is the browser client. */
   private browserFlavour(client: KnownClient): KnownClient {
     const browser = client.untraced?.browser;
-    return browser && this.importsAny(browser.packages) && !this.importsAny(client.untraced!.packages) ? clientNamed(browser.client) : client;
+    return browser && this.importsAny(browser.packages) && !this.importsAny(client.untraced!.packages)
+      ? clientNamed(browser.client)
+      : client;
   }
 
   /** `flags.get(...)` where `flags` is imported from a local module (the usual runtime set-up) under a name `pattern` matches. */
@@ -285,7 +341,11 @@ class Detector extends KeyResolver {
     const node = unwrapExpression(receiver);
     if (node.type !== AST_NODE_TYPES.Identifier || !pattern.test(node.name)) return false;
     const def = this.variables.get(node)?.defs[0];
-    return def?.type === DefinitionType.ImportBinding && def.parent?.type === AST_NODE_TYPES.ImportDeclaration && isLocalSpecifier(String(def.parent.source.value));
+    return (
+      def?.type === DefinitionType.ImportBinding &&
+      def.parent?.type === AST_NODE_TYPES.ImportDeclaration &&
+      isLocalSpecifier(String(def.parent.source.value))
+    );
   }
 
   /** A receiver declared in this file with a visible initialiser, so its origin was knowable and is not an SDK. */
@@ -293,7 +353,11 @@ class Detector extends KeyResolver {
     const node = unwrapExpression(receiver);
     if (node.type !== AST_NODE_TYPES.Identifier) return false;
     const def = this.variables.get(node)?.defs[0];
-    return def?.type === DefinitionType.Variable && def.node.type === AST_NODE_TYPES.VariableDeclarator && def.node.init !== null;
+    return (
+      def?.type === DefinitionType.Variable &&
+      def.node.type === AST_NODE_TYPES.VariableDeclarator &&
+      def.node.init !== null
+    );
   }
 
   private visitCustomReader(call: TSESTree.CallExpression, callee: TSESTree.Node): boolean {
@@ -309,7 +373,13 @@ class Detector extends KeyResolver {
       const object: TSESTree.Node | undefined = keyNode && unwrapExpression(keyNode);
       keyNode = object?.type === AST_NODE_TYPES.ObjectExpression ? findProperty(object, name)?.value : undefined;
     }
-    const read = this.addRead(custom.id, chain.slice(chain.lastIndexOf('.') + 1), call, spec, path.length > 0 ? { keyNode } : undefined);
+    const read = this.addRead(
+      custom.id,
+      chain.slice(chain.lastIndexOf('.') + 1),
+      call,
+      spec,
+      path.length > 0 ? { keyNode } : undefined,
+    );
     if (reader.returns === 'observable') {
       read.observable = true;
       // A stream is not the value: what the code does with it is up to the stream's operators.
@@ -327,7 +397,8 @@ class Detector extends KeyResolver {
     let url: string;
     if (arg.type === AST_NODE_TYPES.Literal && typeof arg.value === 'string') url = arg.value;
     // A hole in a template stands for an unknown part of the URL.
-    else if (arg.type === AST_NODE_TYPES.TemplateLiteral) url = arg.quasis.map((q) => q.value.cooked ?? q.value.raw).join('\u0000');
+    else if (arg.type === AST_NODE_TYPES.TemplateLiteral)
+      url = arg.quasis.map((q) => q.value.cooked ?? q.value.raw).join('\u0000');
     else return false;
     const urls = URL_READS.find((u) => u.pattern.test(url));
     if (!urls) return false;
@@ -350,7 +421,8 @@ class Detector extends KeyResolver {
     }
     for (const param of flagParams) {
       const raw = param.slice(urls.parameter.length + 1);
-      if (raw.includes('\u0000')) this.reads.push({ ...base, key: undefined, keyKind: 'dynamic', valueKind: 'details' });
+      if (raw.includes('\u0000'))
+        this.reads.push({ ...base, key: undefined, keyKind: 'dynamic', valueKind: 'details' });
       else this.reads.push({ ...base, key: safeDecode(raw), keyKind: 'literal', valueKind: 'details' });
     }
     return true;
@@ -359,7 +431,14 @@ class Detector extends KeyResolver {
   /** LaunchDarkly React: `useFlags().fooBar`, `const { fooBar } = useFlags()`, `const f = useFlags(); f.fooBar`. */
   private visitFlagObject(call: TSESTree.CallExpression, sdk: SdkId, method: string): void {
     const { node: outer, parent } = outerParent(call);
-    const push = (keyNode: TSESTree.Node, written: string | undefined, keyKind: KeyKind, valueNode: TSESTree.Expression | undefined, valueBinding: TSESTree.Identifier | undefined, defaultNode?: TSESTree.Node): void => {
+    const push = (
+      keyNode: TSESTree.Node,
+      written: string | undefined,
+      keyKind: KeyKind,
+      valueNode: TSESTree.Expression | undefined,
+      valueBinding: TSESTree.Identifier | undefined,
+      defaultNode?: TSESTree.Node,
+    ): void => {
       this.reads.push({
         sdk,
         method,
@@ -380,7 +459,13 @@ class Detector extends KeyResolver {
       if (name === undefined) {
         // `flags[FLAG_KEY]`, `flags[key]` with `key: FeatureKey`: a constant key is as good as a written one.
         const resolved = this.resolveKey(member.property);
-        push(member.property, resolved.key, resolved.kind === 'dynamic' ? 'dynamic' : 'constant', member, bindingOf(member));
+        push(
+          member.property,
+          resolved.key,
+          resolved.kind === 'dynamic' ? 'dynamic' : 'constant',
+          member,
+          bindingOf(member),
+        );
         return;
       }
       push(member.property, name, 'literal', member, bindingOf(member));
@@ -388,7 +473,10 @@ class Detector extends KeyResolver {
     const fromPattern = (pattern: TSESTree.ObjectPattern): void => {
       for (const property of pattern.properties) {
         if (property.type !== AST_NODE_TYPES.Property) continue;
-        const name = !property.computed && property.key.type === AST_NODE_TYPES.Identifier ? property.key.name : staticString(property.key);
+        const name =
+          !property.computed && property.key.type === AST_NODE_TYPES.Identifier
+            ? property.key.name
+            : staticString(property.key);
         const value = property.value.type === AST_NODE_TYPES.AssignmentPattern ? property.value.left : property.value;
         const binding = value.type === AST_NODE_TYPES.Identifier ? value : undefined;
         const defaultNode = property.value.type === AST_NODE_TYPES.AssignmentPattern ? property.value.right : undefined;
@@ -402,7 +490,8 @@ class Detector extends KeyResolver {
         const variable = this.variables.get(parent.id);
         for (const ref of variable?.references ?? []) {
           const { parent: refParent, node: refOuter } = outerParent(ref.identifier as TSESTree.Node);
-          if (refParent?.type === AST_NODE_TYPES.MemberExpression && refParent.object === refOuter) fromMember(refParent);
+          if (refParent?.type === AST_NODE_TYPES.MemberExpression && refParent.object === refOuter)
+            fromMember(refParent);
         }
       }
     }
@@ -443,11 +532,22 @@ class Detector extends KeyResolver {
     const keyProperty = findProperty(config, definitions.keyProperty);
     const defaultProperty = findProperty(config, definitions.defaultProperty);
     const resolved = keyProperty ? this.resolveKey(keyProperty.value) : { key: undefined, kind: 'none' as const };
-    return { key: resolved.key, keyNode: keyProperty?.value, keyKind: resolved.kind, defaultNode: defaultProperty?.value };
+    return {
+      key: resolved.key,
+      keyNode: keyProperty?.value,
+      keyKind: resolved.kind,
+      defaultNode: defaultProperty?.value,
+    };
   }
 
   /** `override.keyNode`: the key sits elsewhere than the spec's argument (inside an object argument). */
-  private addRead(sdk: SdkId, method: string, call: TSESTree.CallExpression, spec: MethodSpec, override?: { keyNode: TSESTree.Node | undefined }): FlagRead {
+  private addRead(
+    sdk: SdkId,
+    method: string,
+    call: TSESTree.CallExpression,
+    spec: MethodSpec,
+    override?: { keyNode: TSESTree.Node | undefined },
+  ): FlagRead {
     const arg = (index: number | undefined): TSESTree.Node | undefined => {
       if (index === undefined) return undefined;
       const a = call.arguments[index];
@@ -471,7 +571,14 @@ class Detector extends KeyResolver {
     return read;
   }
 
-  private valueOfRead(call: TSESTree.CallExpression, spec: MethodSpec): { valueNode: TSESTree.Expression | undefined; valueKind: ValueKind; valueBinding: TSESTree.Identifier | undefined } {
+  private valueOfRead(
+    call: TSESTree.CallExpression,
+    spec: MethodSpec,
+  ): {
+    valueNode: TSESTree.Expression | undefined;
+    valueKind: ValueKind;
+    valueBinding: TSESTree.Identifier | undefined;
+  } {
     let container: TSESTree.Expression | undefined = call;
     if (spec.async) {
       const { node, parent } = outerParent(call);
@@ -481,7 +588,10 @@ class Detector extends KeyResolver {
     if (container && spec.valueKind === 'details') {
       const { node, parent } = outerParent(container);
       const wanted = spec.valueMember ?? 'value';
-      valueNode = parent?.type === AST_NODE_TYPES.MemberExpression && parent.object === node && memberName(parent) === wanted ? parent : undefined;
+      valueNode =
+        parent?.type === AST_NODE_TYPES.MemberExpression && parent.object === node && memberName(parent) === wanted
+          ? parent
+          : undefined;
     }
     if (spec.valueKind === 'definition') valueNode = undefined;
     return { valueNode, valueKind: spec.valueKind, valueBinding: valueNode ? bindingOf(valueNode) : undefined };
@@ -517,7 +627,9 @@ class Detector extends KeyResolver {
         const callee = unwrapExpression(n.callee);
         if (callee.type === AST_NODE_TYPES.Identifier && callee.name === 'require' && !this.variables.has(callee)) {
           const source = n.arguments[0];
-          return source?.type === AST_NODE_TYPES.Literal && typeof source.value === 'string' ? { kind: 'module', source: source.value, path: [] } : undefined;
+          return source?.type === AST_NODE_TYPES.Literal && typeof source.value === 'string'
+            ? { kind: 'module', source: source.value, path: [] }
+            : undefined;
         }
         if (callee.type === AST_NODE_TYPES.MemberExpression) {
           const method = memberName(callee);
@@ -529,14 +641,21 @@ class Detector extends KeyResolver {
           }
         }
         const fn = this.originOf(callee, depth + 1);
-        if (fn?.kind === 'module' && sdkPackage(fn.source)) return this.factoryResult(fn, false) ?? this.definitionOrigin(n, fn);
-        return (fn?.kind === 'module' ? this.factoryResult(fn, false) : undefined) ?? this.returnedClient(callee, depth + 1);
+        if (fn?.kind === 'module' && sdkPackage(fn.source))
+          return this.factoryResult(fn, false) ?? this.definitionOrigin(n, fn);
+        return (
+          (fn?.kind === 'module' ? this.factoryResult(fn, false) : undefined) ?? this.returnedClient(callee, depth + 1)
+        );
       }
       case AST_NODE_TYPES.ConditionalExpression: {
         // `key ? new PostHog(key) : undefined`
-        const branches = [n.consequent, n.alternate].map((b) => (isNothing(b) ? undefined : this.originOf(b, depth + 1)));
+        const branches = [n.consequent, n.alternate].map((b) =>
+          isNothing(b) ? undefined : this.originOf(b, depth + 1),
+        );
         const client = branches.find((o) => o?.kind === 'client');
-        return client && branches.every((o, i) => o === client || isNothing([n.consequent, n.alternate][i]!)) ? client : undefined;
+        return client && branches.every((o, i) => o === client || isNothing([n.consequent, n.alternate][i]!))
+          ? client
+          : undefined;
       }
       case AST_NODE_TYPES.NewExpression: {
         const fn = this.originOf(n.callee, depth + 1);
@@ -560,8 +679,17 @@ class Detector extends KeyResolver {
     const def = this.variables.get(id)?.defs[0];
     let fn: Owned<this> | undefined;
     if (def?.type === DefinitionType.FunctionName) fn = { owner: this, node: def.node as TSESTree.Node };
-    else if (def?.type === DefinitionType.Variable && def.node.type === AST_NODE_TYPES.VariableDeclarator && def.node.init) fn = { owner: this, node: def.node.init };
-    else if (def?.type === DefinitionType.ImportBinding && this.options.project && !sdkPackage(String(def.parent?.type === AST_NODE_TYPES.ImportDeclaration ? def.parent.source.value : ''))) {
+    else if (
+      def?.type === DefinitionType.Variable &&
+      def.node.type === AST_NODE_TYPES.VariableDeclarator &&
+      def.node.init
+    )
+      fn = { owner: this, node: def.node.init };
+    else if (
+      def?.type === DefinitionType.ImportBinding &&
+      this.options.project &&
+      !sdkPackage(String(def.parent?.type === AST_NODE_TYPES.ImportDeclaration ? def.parent.source.value : ''))
+    ) {
       fn = this.importedValue(def, depth);
     }
     if (!fn || !isFunctionNode(fn.node)) return undefined;
@@ -569,7 +697,9 @@ class Detector extends KeyResolver {
     let returned: TSESTree.Node | undefined;
     if (body.type !== AST_NODE_TYPES.BlockStatement) returned = body;
     else {
-      const returns = body.body.filter((st): st is TSESTree.ReturnStatement => st.type === AST_NODE_TYPES.ReturnStatement);
+      const returns = body.body.filter(
+        (st): st is TSESTree.ReturnStatement => st.type === AST_NODE_TYPES.ReturnStatement,
+      );
       if (returns.length === 1) returned = returns[0]!.argument ?? undefined;
     }
     const origin = returned && fn.owner.originOf(returned, depth + 1);
@@ -577,13 +707,25 @@ class Detector extends KeyResolver {
   }
 
   /** A call of an SDK's flag-defining function (`flag({ key })`): what it returns reads that flag. */
-  private definitionOrigin(call: TSESTree.CallExpression, fn: { source: string; path: readonly string[] }): Origin | undefined {
+  private definitionOrigin(
+    call: TSESTree.CallExpression,
+    fn: { source: string; path: readonly string[] },
+  ): Origin | undefined {
     const sdkImport = sdkPackage(fn.source);
     const definitions = sdkImport?.definitions;
     const name = lastOf(fn.path);
     if (!sdkImport || !definitions || name === undefined || !definitions.functions.includes(name)) return undefined;
     const def = this.definitionOf(call, definitions);
-    return def ? { kind: 'flag-definition', sdk: sdkImport.sdk, definitions, key: def.key, keyNode: def.keyNode, keyKind: def.keyKind } : undefined;
+    return def
+      ? {
+          kind: 'flag-definition',
+          sdk: sdkImport.sdk,
+          definitions,
+          key: def.key,
+          keyNode: def.keyNode,
+          keyKind: def.keyKind,
+        }
+      : undefined;
   }
 
   /** The client a package's factory returns (or, `isNew`, its class constructs). */
@@ -601,7 +743,8 @@ class Detector extends KeyResolver {
     if (!variable || !def) return undefined;
     if (def.type === DefinitionType.ImportBinding) {
       const declaration = def.parent;
-      if (declaration?.type !== AST_NODE_TYPES.ImportDeclaration || typeof declaration.source.value !== 'string') return undefined;
+      if (declaration?.type !== AST_NODE_TYPES.ImportDeclaration || typeof declaration.source.value !== 'string')
+        return undefined;
       const source = declaration.source.value;
       const spec = def.node;
       if (spec.type === AST_NODE_TYPES.ImportNamespaceSpecifier) return { kind: 'module', source, path: [] };
@@ -611,7 +754,8 @@ class Detector extends KeyResolver {
         return { kind: 'module', source, path: ['default'] };
       }
       if (spec.type === AST_NODE_TYPES.ImportSpecifier) {
-        const imported = spec.imported.type === AST_NODE_TYPES.Identifier ? spec.imported.name : String(spec.imported.value);
+        const imported =
+          spec.imported.type === AST_NODE_TYPES.Identifier ? spec.imported.name : String(spec.imported.value);
         return this.projectOrigin(def, depth) ?? { kind: 'module', source, path: [imported] };
       }
       return undefined;
@@ -626,10 +770,16 @@ class Detector extends KeyResolver {
       if (declarator.id.type === AST_NODE_TYPES.ObjectPattern) {
         const base = this.originOf(declarator.init, depth + 1);
         const property = declarator.id.properties.find(
-          (p): p is TSESTree.Property => p.type === AST_NODE_TYPES.Property && (p.value === def.name || (p.value.type === AST_NODE_TYPES.AssignmentPattern && p.value.left === def.name)),
+          (p): p is TSESTree.Property =>
+            p.type === AST_NODE_TYPES.Property &&
+            (p.value === def.name || (p.value.type === AST_NODE_TYPES.AssignmentPattern && p.value.left === def.name)),
         );
-        const name = property && !property.computed && property.key.type === AST_NODE_TYPES.Identifier ? property.key.name : undefined;
-        if (base?.kind === 'module' && name !== undefined) return { kind: 'module', source: base.source, path: [...base.path, name] };
+        const name =
+          property && !property.computed && property.key.type === AST_NODE_TYPES.Identifier
+            ? property.key.name
+            : undefined;
+        if (base?.kind === 'module' && name !== undefined)
+          return { kind: 'module', source: base.source, path: [...base.path, name] };
       }
       return undefined;
     }
@@ -643,7 +793,12 @@ class Detector extends KeyResolver {
    */
   private projectOrigin(def: Variable['defs'][number], depth: number): Origin | undefined {
     const declaration = def.parent;
-    if (!this.options.project || declaration?.type !== AST_NODE_TYPES.ImportDeclaration || sdkPackage(String(declaration.source.value))) return undefined;
+    if (
+      !this.options.project ||
+      declaration?.type !== AST_NODE_TYPES.ImportDeclaration ||
+      sdkPackage(String(declaration.source.value))
+    )
+      return undefined;
     const target = this.importedValue(def, depth, MENTIONS_SDK);
     if (!target || !MENTIONS_SDK.test(target.owner.text)) return undefined;
     const origin = target.owner.originOf(target.node, depth + 1);
@@ -658,20 +813,37 @@ class Detector extends KeyResolver {
     while (n && n.type !== AST_NODE_TYPES.ClassBody) n = n.parent;
     if (!n) return undefined;
     for (const element of n.body) {
-      if (element.type === AST_NODE_TYPES.PropertyDefinition && !element.computed && element.key.type === AST_NODE_TYPES.Identifier && element.key.name === name) {
+      if (
+        element.type === AST_NODE_TYPES.PropertyDefinition &&
+        !element.computed &&
+        element.key.type === AST_NODE_TYPES.Identifier &&
+        element.key.name === name
+      ) {
         if (element.value) return this.originOf(element.value, depth + 1);
         return this.typedOrigin(element.typeAnnotation);
       }
       if (element.type === AST_NODE_TYPES.MethodDefinition && element.kind === 'constructor') {
         for (const param of element.value.params) {
-          if (param.type === AST_NODE_TYPES.TSParameterProperty && param.parameter.type === AST_NODE_TYPES.Identifier && param.parameter.name === name) {
+          if (
+            param.type === AST_NODE_TYPES.TSParameterProperty &&
+            param.parameter.type === AST_NODE_TYPES.Identifier &&
+            param.parameter.name === name
+          ) {
             return this.typedOrigin(param.parameter.typeAnnotation);
           }
         }
         for (const statement of element.value.body?.body ?? []) {
-          if (statement.type !== AST_NODE_TYPES.ExpressionStatement || statement.expression.type !== AST_NODE_TYPES.AssignmentExpression) continue;
+          if (
+            statement.type !== AST_NODE_TYPES.ExpressionStatement ||
+            statement.expression.type !== AST_NODE_TYPES.AssignmentExpression
+          )
+            continue;
           const { left, right } = statement.expression;
-          if (left.type === AST_NODE_TYPES.MemberExpression && left.object.type === AST_NODE_TYPES.ThisExpression && memberName(left) === name) {
+          if (
+            left.type === AST_NODE_TYPES.MemberExpression &&
+            left.object.type === AST_NODE_TYPES.ThisExpression &&
+            memberName(left) === name
+          ) {
             return this.originOf(right, depth + 1);
           }
         }
@@ -700,17 +872,26 @@ class Detector extends KeyResolver {
 }
 
 /** Receivers of standard `get` methods (Fetch, URL, Map-like stores) that are never a flag client. */
-const WEB_API_RECEIVERS = /^(headers|cookies|searchParams|params|query|formData|map|cache|storage|localStorage|sessionStorage|env)$/i;
+const WEB_API_RECEIVERS =
+  /^(headers|cookies|searchParams|params|query|formData|map|cache|storage|localStorage|sessionStorage|env)$/i;
 
 function isWebApiReceiver(receiver: TSESTree.Node): boolean {
   const n = unwrapExpression(receiver);
-  const name = n.type === AST_NODE_TYPES.Identifier ? n.name : n.type === AST_NODE_TYPES.MemberExpression ? memberName(n) : undefined;
+  const name =
+    n.type === AST_NODE_TYPES.Identifier
+      ? n.name
+      : n.type === AST_NODE_TYPES.MemberExpression
+        ? memberName(n)
+        : undefined;
   return name !== undefined && WEB_API_RECEIVERS.test(name);
 }
 
 function isNothing(node: TSESTree.Node): boolean {
   const n = unwrapExpression(node);
-  return (n.type === AST_NODE_TYPES.Identifier && n.name === 'undefined') || (n.type === AST_NODE_TYPES.Literal && n.value === null);
+  return (
+    (n.type === AST_NODE_TYPES.Identifier && n.name === 'undefined') ||
+    (n.type === AST_NODE_TYPES.Literal && n.value === null)
+  );
 }
 
 function lastOf<T>(list: readonly T[]): T | undefined {

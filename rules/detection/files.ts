@@ -23,7 +23,12 @@ export function toPosix(path: string): string {
  * source file is refused rather than skipped: scanning nothing would make every flag look unused.
  * The files of the other paths are listed all the same, for a caller that skips such paths.
  */
-export async function listSourceFiles(cwd: string, paths: readonly string[], verb = 'scan', ignore: readonly string[] = []): Promise<{ files: string[]; refused: string[] }> {
+export async function listSourceFiles(
+  cwd: string,
+  paths: readonly string[],
+  verb = 'scan',
+  ignore: readonly string[] = [],
+): Promise<{ files: string[]; refused: string[] }> {
   const patterns: string[] = [];
   const named: string[] = [];
   const exts = `{${SOURCE_EXTENSIONS.join(',')}}`;
@@ -33,11 +38,20 @@ export async function listSourceFiles(cwd: string, paths: readonly string[], ver
     const rel = toPosix(relative(cwd, abs)) || '.';
     const stats = statSync(abs, { throwIfNoEntry: false });
     if (!stats) refused.push(`${p}: path not found (paths are relative to ${cwd})`);
-    else if (stats.isDirectory()) patterns.push(rel === '.' ? `**/*.${exts}` : `${rel.replace(/\/$/, '')}/**/*.${exts}`);
+    else if (stats.isDirectory())
+      patterns.push(rel === '.' ? `**/*.${exts}` : `${rel.replace(/\/$/, '')}/**/*.${exts}`);
     else if (isSourceFile(rel)) named.push(abs);
-    else refused.push(`${p}: not a directory or a ${SOURCE_EXTENSIONS.map((e) => `.${e}`).join('/')} file, so there is nothing in it to ${verb}`);
+    else
+      refused.push(
+        `${p}: not a directory or a ${SOURCE_EXTENSIONS.map((e) => `.${e}`).join('/')} file, so there is nothing in it to ${verb}`,
+      );
   }
-  const options = { cwd, absolute: true, dot: false, ignore: ['**/node_modules/**', '**/*.d.ts', '**/*.d.mts', '**/*.d.cts', ...ignore] };
+  const options = {
+    cwd,
+    absolute: true,
+    dot: false,
+    ignore: ['**/node_modules/**', '**/*.d.ts', '**/*.d.mts', '**/*.d.cts', ...ignore],
+  };
   let found: string[] = [];
   if (patterns.length > 0 && (gitRootOf(cwd) ?? cwd) === cwd) {
     // globby's gitignore option stats every file found to rule out directories, several times

@@ -6,7 +6,16 @@
  */
 import { AST_NODE_TYPES, type TSESTree } from '@typescript-eslint/types';
 import { DefinitionType, type ScopeManager } from '@typescript-eslint/scope-manager';
-import { findProperty, isFunctionNode, memberName, outerParent, typeAnnotationOf, unwrapExpression, variablesOf, type Variable } from './ast.js';
+import {
+  findProperty,
+  isFunctionNode,
+  memberName,
+  outerParent,
+  typeAnnotationOf,
+  unwrapExpression,
+  variablesOf,
+  type Variable,
+} from './ast.js';
 import { sdkPackage } from './sdks/index.js';
 import type { DetectionOptions, KeyKind } from './types.js';
 
@@ -48,9 +57,11 @@ export abstract class KeyResolver {
     const n = unwrapExpression(node);
     const dynamic = { key: undefined, kind: 'dynamic' as const };
     if (depth > 8) return dynamic;
-    if (n.type === AST_NODE_TYPES.Literal) return typeof n.value === 'string' ? { key: n.value, kind: depth === 0 ? 'literal' : 'constant' } : dynamic;
+    if (n.type === AST_NODE_TYPES.Literal)
+      return typeof n.value === 'string' ? { key: n.value, kind: depth === 0 ? 'literal' : 'constant' } : dynamic;
     if (n.type === AST_NODE_TYPES.TemplateLiteral) {
-      if (n.expressions.length === 0) return { key: n.quasis[0]?.value.cooked ?? '', kind: depth === 0 ? 'literal' : 'constant' };
+      if (n.expressions.length === 0)
+        return { key: n.quasis[0]?.value.cooked ?? '', kind: depth === 0 ? 'literal' : 'constant' };
       let out = '';
       for (let i = 0; i < n.quasis.length; i++) {
         out += n.quasis[i]!.value.cooked ?? '';
@@ -78,17 +89,25 @@ export abstract class KeyResolver {
         const inner = target?.owner.resolveKey(target.node, depth + 1);
         return { key: inner?.kind === 'dynamic' ? undefined : inner?.key, kind: 'constant' };
       }
-      if (def.type === DefinitionType.Variable && def.node.type === AST_NODE_TYPES.VariableDeclarator && def.node.id === def.name && def.node.init) {
+      if (
+        def.type === DefinitionType.Variable &&
+        def.node.type === AST_NODE_TYPES.VariableDeclarator &&
+        def.node.id === def.name &&
+        def.node.init
+      ) {
         const writes = variable.references.filter((r) => r.isWrite()).length;
         if (def.parent?.type === AST_NODE_TYPES.VariableDeclaration && (def.parent.kind === 'const' || writes <= 1)) {
           const inner = this.resolveKey(def.node.init, depth + 1);
           return inner.kind === 'dynamic' ? dynamic : { key: inner.key, kind: 'constant' };
         }
       }
-      if (def.type === DefinitionType.Parameter && isNarrowKeyType(typeAnnotationOf(def.name))) return { key: undefined, kind: 'constant' };
-      if (def.type === DefinitionType.Parameter && isContextuallyTypedParameter(def.node, def.name)) return { key: undefined, kind: 'constant' };
+      if (def.type === DefinitionType.Parameter && isNarrowKeyType(typeAnnotationOf(def.name)))
+        return { key: undefined, kind: 'constant' };
+      if (def.type === DefinitionType.Parameter && isContextuallyTypedParameter(def.node, def.name))
+        return { key: undefined, kind: 'constant' };
       // A flag provider (OpenFeature's) evaluates whichever flag its caller names: its key is the caller's.
-      if (def.type === DefinitionType.Parameter && this.isInProvider(def.node)) return { key: undefined, kind: 'constant' };
+      if (def.type === DefinitionType.Parameter && this.isInProvider(def.node))
+        return { key: undefined, kind: 'constant' };
       if (this.iteratesConstants(def, depth)) return { key: undefined, kind: 'constant' };
       return dynamic;
     }
@@ -101,7 +120,8 @@ export abstract class KeyResolver {
       if (isNarrowKeyType(this.parameterMemberType(n))) return { key: undefined, kind: 'constant' };
       if (this.isConstantElementMember(n, depth)) return { key: undefined, kind: 'constant' };
       const member = this.memberOfConstant(n, depth);
-      if (member === undefined) return n.computed && this.isConstantTable(n.object, depth) ? { key: undefined, kind: 'constant' } : dynamic;
+      if (member === undefined)
+        return n.computed && this.isConstantTable(n.object, depth) ? { key: undefined, kind: 'constant' } : dynamic;
       if (member === IMPORTED) return { key: undefined, kind: 'constant' };
       const inner = member.owner.resolveKey(member.node, depth + 1);
       return inner.kind === 'dynamic' ? dynamic : { key: inner.key, kind: 'constant' };
@@ -115,7 +135,10 @@ export abstract class KeyResolver {
    * depth. {@link IMPORTED} when the namespace comes from another module (constant, value unseen);
    * undefined when the member is not a constant.
    */
-  private memberOfConstant(member: TSESTree.MemberExpression, depth: number): Owned<this> | typeof IMPORTED | undefined {
+  private memberOfConstant(
+    member: TSESTree.MemberExpression,
+    depth: number,
+  ): Owned<this> | typeof IMPORTED | undefined {
     if (depth > MAX_NAMESPACE_DEPTH) return undefined;
     const container = this.constantContainer(member.object, depth + 1);
     if (container === undefined) return undefined;
@@ -132,10 +155,14 @@ export abstract class KeyResolver {
   }
 
   /** The constant namespace an expression names, if it names one. */
-  private constantContainer(node: TSESTree.Node, depth: number): Owned<this, ConstantContainer> | typeof IMPORTED | undefined {
+  private constantContainer(
+    node: TSESTree.Node,
+    depth: number,
+  ): Owned<this, ConstantContainer> | typeof IMPORTED | undefined {
     if (depth > MAX_NAMESPACE_DEPTH) return undefined;
     let n = unwrapExpression(node);
-    if (n.type === AST_NODE_TYPES.CallExpression && isObjectFreeze(n.callee) && n.arguments[0]) n = unwrapExpression(n.arguments[0]);
+    if (n.type === AST_NODE_TYPES.CallExpression && isObjectFreeze(n.callee) && n.arguments[0])
+      n = unwrapExpression(n.arguments[0]);
     switch (n.type) {
       case AST_NODE_TYPES.ObjectExpression:
       case AST_NODE_TYPES.TSEnumDeclaration:
@@ -145,7 +172,9 @@ export abstract class KeyResolver {
         return { owner: this, node: n };
       case AST_NODE_TYPES.MemberExpression: {
         const member = this.memberOfConstant(n, depth + 1);
-        return member === undefined || member === IMPORTED ? member : member.owner.constantContainer(member.node, depth + 1);
+        return member === undefined || member === IMPORTED
+          ? member
+          : member.owner.constantContainer(member.node, depth + 1);
       }
       case AST_NODE_TYPES.Identifier: {
         const variable = this.variables.get(n);
@@ -155,7 +184,11 @@ export abstract class KeyResolver {
           const target = this.importedValue(def, depth);
           return (target && target.owner.constantContainer(target.node, depth + 1)) ?? IMPORTED;
         }
-        if (def.type === DefinitionType.TSEnumName || def.type === DefinitionType.ClassName || def.type === DefinitionType.TSModuleName) {
+        if (
+          def.type === DefinitionType.TSEnumName ||
+          def.type === DefinitionType.ClassName ||
+          def.type === DefinitionType.TSModuleName
+        ) {
           return this.constantContainer(def.node as TSESTree.Node, depth + 1);
         }
         if (
@@ -189,12 +222,20 @@ export abstract class KeyResolver {
     if (depth > MAX_NAMESPACE_DEPTH) return false;
     const n = unwrapExpression(node);
     if (n.type === AST_NODE_TYPES.ArrayExpression) {
-      return n.elements.every((e) => e !== null && e.type !== AST_NODE_TYPES.SpreadElement && this.resolveKey(e, depth + 1).kind !== 'dynamic');
+      return n.elements.every(
+        (e) =>
+          e !== null && e.type !== AST_NODE_TYPES.SpreadElement && this.resolveKey(e, depth + 1).kind !== 'dynamic',
+      );
     }
     if (n.type === AST_NODE_TYPES.CallExpression && n.arguments[0]) {
       const callee = unwrapExpression(n.callee);
       // `Object.values(FLAGS)`, `Object.keys(FLAGS)`
-      if (callee.type === AST_NODE_TYPES.MemberExpression && callee.object.type === AST_NODE_TYPES.Identifier && callee.object.name === 'Object' && ['values', 'keys'].includes(memberName(callee) ?? '')) {
+      if (
+        callee.type === AST_NODE_TYPES.MemberExpression &&
+        callee.object.type === AST_NODE_TYPES.Identifier &&
+        callee.object.name === 'Object' &&
+        ['values', 'keys'].includes(memberName(callee) ?? '')
+      ) {
         return this.constantContainer(n.arguments[0], depth + 1) !== undefined;
       }
       return false;
@@ -228,10 +269,23 @@ export abstract class KeyResolver {
   protected importedValue(def: Variable['defs'][number], depth: number, mentions?: RegExp): Owned<this> | undefined {
     const { file, project } = this.options;
     const declaration = def.parent;
-    if (!file || !project || depth > MAX_NAMESPACE_DEPTH || declaration?.type !== AST_NODE_TYPES.ImportDeclaration || typeof declaration.source.value !== 'string') return undefined;
+    if (
+      !file ||
+      !project ||
+      depth > MAX_NAMESPACE_DEPTH ||
+      declaration?.type !== AST_NODE_TYPES.ImportDeclaration ||
+      typeof declaration.source.value !== 'string'
+    )
+      return undefined;
     const spec = def.node;
     const name =
-      spec.type === AST_NODE_TYPES.ImportSpecifier ? (spec.imported.type === AST_NODE_TYPES.Identifier ? spec.imported.name : String(spec.imported.value)) : spec.type === AST_NODE_TYPES.ImportDefaultSpecifier ? 'default' : undefined;
+      spec.type === AST_NODE_TYPES.ImportSpecifier
+        ? spec.imported.type === AST_NODE_TYPES.Identifier
+          ? spec.imported.name
+          : String(spec.imported.value)
+        : spec.type === AST_NODE_TYPES.ImportDefaultSpecifier
+          ? 'default'
+          : undefined;
     if (name === undefined) return undefined;
     return this.exportFrom(declaration.source.value, name, depth + 1, mentions);
   }
@@ -257,32 +311,61 @@ export abstract class KeyResolver {
       const def = variable?.defs[0];
       if (!def) return undefined;
       if (def.type === DefinitionType.ImportBinding) return this.importedValue(def, depth + 1, mentions);
-      if (def.type === DefinitionType.Variable && def.node.type === AST_NODE_TYPES.VariableDeclarator && def.node.id === def.name && def.node.init) return { owner: this, node: def.node.init };
-      if (def.type === DefinitionType.TSEnumName || def.type === DefinitionType.ClassName || def.type === DefinitionType.TSModuleName) return { owner: this, node: def.node as TSESTree.Node };
+      if (
+        def.type === DefinitionType.Variable &&
+        def.node.type === AST_NODE_TYPES.VariableDeclarator &&
+        def.node.id === def.name &&
+        def.node.init
+      )
+        return { owner: this, node: def.node.init };
+      if (
+        def.type === DefinitionType.TSEnumName ||
+        def.type === DefinitionType.ClassName ||
+        def.type === DefinitionType.TSModuleName
+      )
+        return { owner: this, node: def.node as TSESTree.Node };
       return undefined;
     };
     for (const statement of this.ast.body) {
       if (statement.type === AST_NODE_TYPES.ExportNamedDeclaration) {
         const declaration = statement.declaration;
         if (declaration?.type === AST_NODE_TYPES.VariableDeclaration) {
-          for (const d of declaration.declarations) if (d.id.type === AST_NODE_TYPES.Identifier && d.id.name === name && d.init) return { owner: this, node: d.init };
-        } else if (declaration && 'id' in declaration && declaration.id?.type === AST_NODE_TYPES.Identifier && declaration.id.name === name) {
+          for (const d of declaration.declarations)
+            if (d.id.type === AST_NODE_TYPES.Identifier && d.id.name === name && d.init)
+              return { owner: this, node: d.init };
+        } else if (
+          declaration &&
+          'id' in declaration &&
+          declaration.id?.type === AST_NODE_TYPES.Identifier &&
+          declaration.id.name === name
+        ) {
           return { owner: this, node: declaration };
         }
         for (const specifier of statement.specifiers) {
-          const exportedName = specifier.exported.type === AST_NODE_TYPES.Identifier ? specifier.exported.name : String(specifier.exported.value);
+          const exportedName =
+            specifier.exported.type === AST_NODE_TYPES.Identifier
+              ? specifier.exported.name
+              : String(specifier.exported.value);
           if (exportedName !== name) continue;
-          const localName = specifier.local.type === AST_NODE_TYPES.Identifier ? specifier.local.name : String(specifier.local.value);
-          if (statement.source && typeof statement.source.value === 'string') return this.exportFrom(statement.source.value, localName, depth + 1, mentions);
+          const localName =
+            specifier.local.type === AST_NODE_TYPES.Identifier ? specifier.local.name : String(specifier.local.value);
+          if (statement.source && typeof statement.source.value === 'string')
+            return this.exportFrom(statement.source.value, localName, depth + 1, mentions);
           return local(localName);
         }
       } else if (statement.type === AST_NODE_TYPES.ExportDefaultDeclaration && name === 'default') {
         const declaration = statement.declaration;
-        return declaration.type === AST_NODE_TYPES.Identifier ? local(declaration.name) : { owner: this, node: declaration };
+        return declaration.type === AST_NODE_TYPES.Identifier
+          ? local(declaration.name)
+          : { owner: this, node: declaration };
       }
     }
     for (const statement of this.ast.body) {
-      if (statement.type === AST_NODE_TYPES.ExportAllDeclaration && statement.exported === null && typeof statement.source.value === 'string') {
+      if (
+        statement.type === AST_NODE_TYPES.ExportAllDeclaration &&
+        statement.exported === null &&
+        typeof statement.source.value === 'string'
+      ) {
         const found = this.exportFrom(statement.source.value, name, depth + 1, mentions);
         if (found) return found;
       }
@@ -314,7 +397,8 @@ export abstract class KeyResolver {
       list.node.elements.length > 0 &&
       list.node.elements.every((e) => {
         const element = e && unwrapExpression(e);
-        const value = element?.type === AST_NODE_TYPES.ObjectExpression ? findProperty(element, name)?.value : undefined;
+        const value =
+          element?.type === AST_NODE_TYPES.ObjectExpression ? findProperty(element, name)?.value : undefined;
         return value !== undefined && list.owner.resolveKey(value, depth + 1).kind !== 'dynamic';
       })
     );
@@ -331,7 +415,13 @@ export abstract class KeyResolver {
       const target = this.importedValue(def, depth);
       return target?.owner.constantArray(target.node, depth + 1);
     }
-    if (def?.type === DefinitionType.Variable && def.node.type === AST_NODE_TYPES.VariableDeclarator && def.node.init && def.parent?.type === AST_NODE_TYPES.VariableDeclaration && def.parent.kind === 'const') {
+    if (
+      def?.type === DefinitionType.Variable &&
+      def.node.type === AST_NODE_TYPES.VariableDeclarator &&
+      def.node.init &&
+      def.parent?.type === AST_NODE_TYPES.VariableDeclaration &&
+      def.parent.kind === 'const'
+    ) {
       return this.constantArray(def.node.init, depth + 1);
     }
     return undefined;
@@ -341,13 +431,18 @@ export abstract class KeyResolver {
   private iteratedCollection(def: Variable['defs'][number]): TSESTree.Node | undefined {
     if (def.type === DefinitionType.Variable) {
       const loop = def.parent?.parent;
-      return loop?.type === AST_NODE_TYPES.ForOfStatement && loop.left === def.parent && def.node.id === def.name ? loop.right : undefined;
+      return loop?.type === AST_NODE_TYPES.ForOfStatement && loop.left === def.parent && def.node.id === def.name
+        ? loop.right
+        : undefined;
     }
-    if (def.type !== DefinitionType.Parameter || !isFunctionNode(def.node) || def.node.params[0] !== def.name) return undefined;
+    if (def.type !== DefinitionType.Parameter || !isFunctionNode(def.node) || def.node.params[0] !== def.name)
+      return undefined;
     const { node, parent } = outerParent(def.node);
     if (parent?.type !== AST_NODE_TYPES.CallExpression || parent.arguments[0] !== node) return undefined;
     const callee = unwrapExpression(parent.callee);
-    return callee.type === AST_NODE_TYPES.MemberExpression && ELEMENT_CALLBACKS.has(memberName(callee) ?? '') ? callee.object : undefined;
+    return callee.type === AST_NODE_TYPES.MemberExpression && ELEMENT_CALLBACKS.has(memberName(callee) ?? '')
+      ? callee.object
+      : undefined;
   }
 
   /** `FLOW_FLAGS[flowId]`: a lookup, by any index, in a constant table whose every value is a constant key. */
@@ -355,10 +450,15 @@ export abstract class KeyResolver {
     const container = this.constantContainer(node, depth + 1);
     if (container === IMPORTED) return true;
     const table = container?.node;
-    const constant = (value: TSESTree.Node | undefined): boolean => value !== undefined && container!.owner.resolveKey(value, depth + 1).kind !== 'dynamic';
+    const constant = (value: TSESTree.Node | undefined): boolean =>
+      value !== undefined && container!.owner.resolveKey(value, depth + 1).kind !== 'dynamic';
     // `FeatureFlag[name as keyof typeof FeatureFlag]`: one of a string enum's values.
-    if (table?.type === AST_NODE_TYPES.TSEnumDeclaration) return (table.body?.members ?? []).every((m) => constant(m.initializer));
-    return table?.type === AST_NODE_TYPES.ObjectExpression && table.properties.every((p) => p.type === AST_NODE_TYPES.Property && constant(p.value));
+    if (table?.type === AST_NODE_TYPES.TSEnumDeclaration)
+      return (table.body?.members ?? []).every((m) => constant(m.initializer));
+    return (
+      table?.type === AST_NODE_TYPES.ObjectExpression &&
+      table.properties.every((p) => p.type === AST_NODE_TYPES.Property && constant(p.value))
+    );
   }
 
   /** `props.feature` where the parameter is declared `props: { feature: FeatureKey }`: the member's declared type. */
@@ -371,26 +471,44 @@ export abstract class KeyResolver {
     const type = typeAnnotationOf(def.name)?.typeAnnotation;
     if (type?.type !== AST_NODE_TYPES.TSTypeLiteral) return undefined;
     for (const m of type.members) {
-      if (m.type === AST_NODE_TYPES.TSPropertySignature && !m.computed && m.key.type === AST_NODE_TYPES.Identifier && m.key.name === name) return m.typeAnnotation;
+      if (
+        m.type === AST_NODE_TYPES.TSPropertySignature &&
+        !m.computed &&
+        m.key.type === AST_NODE_TYPES.Identifier &&
+        m.key.name === name
+      )
+        return m.typeAnnotation;
     }
     return undefined;
   }
 }
 
 /** A namespace of constants: an object literal, an enum, a class (its static fields) or a TypeScript namespace. */
-type ConstantContainer = TSESTree.ObjectExpression | TSESTree.TSEnumDeclaration | TSESTree.ClassDeclaration | TSESTree.ClassExpression | TSESTree.TSModuleDeclaration;
+type ConstantContainer =
+  | TSESTree.ObjectExpression
+  | TSESTree.TSEnumDeclaration
+  | TSESTree.ClassDeclaration
+  | TSESTree.ClassExpression
+  | TSESTree.TSModuleDeclaration;
 
 function memberOfContainer(container: ConstantContainer, name: string): TSESTree.Node | undefined {
   switch (container.type) {
     case AST_NODE_TYPES.ObjectExpression:
       return findProperty(container, name)?.value;
     case AST_NODE_TYPES.TSEnumDeclaration:
-      return container.body?.members.find((m) => (m.id.type === AST_NODE_TYPES.Identifier ? m.id.name : m.id.value) === name)?.initializer;
+      return container.body?.members.find(
+        (m) => (m.id.type === AST_NODE_TYPES.Identifier ? m.id.name : m.id.value) === name,
+      )?.initializer;
     case AST_NODE_TYPES.ClassDeclaration:
     case AST_NODE_TYPES.ClassExpression:
       return (
         container.body.body.find(
-          (e): e is TSESTree.PropertyDefinition => e.type === AST_NODE_TYPES.PropertyDefinition && e.static && !e.computed && e.key.type === AST_NODE_TYPES.Identifier && e.key.name === name,
+          (e): e is TSESTree.PropertyDefinition =>
+            e.type === AST_NODE_TYPES.PropertyDefinition &&
+            e.static &&
+            !e.computed &&
+            e.key.type === AST_NODE_TYPES.Identifier &&
+            e.key.name === name,
         )?.value ?? undefined
       );
     case AST_NODE_TYPES.TSModuleDeclaration:
@@ -416,9 +534,14 @@ const ELEMENT_CALLBACKS = new Set(['map', 'forEach', 'filter', 'flatMap', 'some'
  * type, which only the type-checked config can see; it is not evidence of a computed key.
  */
 function isContextuallyTypedParameter(fn: TSESTree.Node, name: TSESTree.Node): boolean {
-  if (!isFunctionNode(fn) || typeAnnotationOf(name) !== undefined || !fn.params.includes(name as TSESTree.Parameter)) return false;
+  if (!isFunctionNode(fn) || typeAnnotationOf(name) !== undefined || !fn.params.includes(name as TSESTree.Parameter))
+    return false;
   const { node, parent } = outerParent(fn);
-  return parent?.type === AST_NODE_TYPES.Property && parent.value === node && parent.parent?.type === AST_NODE_TYPES.ObjectExpression;
+  return (
+    parent?.type === AST_NODE_TYPES.Property &&
+    parent.value === node &&
+    parent.parent?.type === AST_NODE_TYPES.ObjectExpression
+  );
 }
 
 /** `namespace Settings { export const X = ...; export namespace Inner {...} }`: the initialiser or declaration named `name`. */
@@ -429,9 +552,12 @@ function namespaceMember(namespace: TSESTree.TSModuleDeclaration, name: string):
     const declaration = statement.type === AST_NODE_TYPES.ExportNamedDeclaration ? statement.declaration : undefined;
     if (!declaration) continue;
     if (declaration.type === AST_NODE_TYPES.VariableDeclaration && declaration.kind === 'const') {
-      for (const d of declaration.declarations) if (d.id.type === AST_NODE_TYPES.Identifier && d.id.name === name && d.init) return d.init;
+      for (const d of declaration.declarations)
+        if (d.id.type === AST_NODE_TYPES.Identifier && d.id.name === name && d.init) return d.init;
     } else if (
-      (declaration.type === AST_NODE_TYPES.TSEnumDeclaration || declaration.type === AST_NODE_TYPES.ClassDeclaration || declaration.type === AST_NODE_TYPES.TSModuleDeclaration) &&
+      (declaration.type === AST_NODE_TYPES.TSEnumDeclaration ||
+        declaration.type === AST_NODE_TYPES.ClassDeclaration ||
+        declaration.type === AST_NODE_TYPES.TSModuleDeclaration) &&
       declaration.id?.type === AST_NODE_TYPES.Identifier &&
       declaration.id.name === name
     ) {
@@ -466,7 +592,9 @@ function isNarrowKeyTypeNode(type: TSESTree.TypeNode): boolean {
     case AST_NODE_TYPES.TSIndexedAccessType:
       return true;
     case AST_NODE_TYPES.TSUnionType:
-      return type.types.every((t) => t.type === AST_NODE_TYPES.TSLiteralType || t.type === AST_NODE_TYPES.TSTypeReference);
+      return type.types.every(
+        (t) => t.type === AST_NODE_TYPES.TSLiteralType || t.type === AST_NODE_TYPES.TSTypeReference,
+      );
     case AST_NODE_TYPES.TSTypeReference:
       return true;
     default:
@@ -479,7 +607,11 @@ function isNarrowKeyArrayType(annotation: TSESTree.TSTypeAnnotation | undefined)
   let type = annotation?.typeAnnotation;
   if (type?.type === AST_NODE_TYPES.TSTypeOperator && type.operator === 'readonly') type = type.typeAnnotation;
   if (type?.type === AST_NODE_TYPES.TSArrayType) return isNarrowKeyTypeNode(type.elementType);
-  if (type?.type === AST_NODE_TYPES.TSTypeReference && type.typeName.type === AST_NODE_TYPES.Identifier && /^(Readonly)?Array$/.test(type.typeName.name)) {
+  if (
+    type?.type === AST_NODE_TYPES.TSTypeReference &&
+    type.typeName.type === AST_NODE_TYPES.Identifier &&
+    /^(Readonly)?Array$/.test(type.typeName.name)
+  ) {
     const element = type.typeArguments?.params[0];
     return element !== undefined && isNarrowKeyTypeNode(element);
   }

@@ -64,7 +64,11 @@ const PLUGINS = [
 
 function babelParse(text: string, filePath: string, estree: boolean): { program: unknown } {
   babel ??= createRequire(import.meta.url)('@babel/parser') as BabelParser;
-  const plugins = [...(allowsJsx(filePath) ? ['jsx' as const] : []), ...(estree ? [['estree', { classFeatures: true }] as const] : []), ...PLUGINS];
+  const plugins = [
+    ...(allowsJsx(filePath) ? ['jsx' as const] : []),
+    ...(estree ? [['estree', { classFeatures: true }] as const] : []),
+    ...PLUGINS,
+  ];
   // A byte order mark belongs to the encoding, not the program. Babel reads it as whitespace, which
   // leaves a `#!` line after it out of place: parse what follows it, at the same offsets.
   const bom = text.charCodeAt(0) === 0xfeff ? 1 : 0;
@@ -97,11 +101,17 @@ export function parseBabel(text: string, filePath: string): { body: unknown[] } 
 }
 
 /** The typescript-estree program of `text` with parent links, and its scope analysis. */
-export function parseForDetection(text: string, filePath: string): { ast: TSESTree.Program; scopeManager: ScopeManager } {
+export function parseForDetection(
+  text: string,
+  filePath: string,
+): { ast: TSESTree.Program; scopeManager: ScopeManager } {
   const ast = babelParse(text, filePath, true).program as Node;
   forEachNode<Node>(ast, (node, parent) => normalize(node, parent, text));
   const jsx = allowsJsx(filePath);
-  const scopeManager = analyze(ast as unknown as TSESTree.Program, { sourceType: 'module', jsxPragma: jsx ? 'React' : null });
+  const scopeManager = analyze(ast as unknown as TSESTree.Program, {
+    sourceType: 'module',
+    jsxPragma: jsx ? 'React' : null,
+  });
   return { ast: ast as unknown as TSESTree.Program, scopeManager };
 }
 
@@ -114,7 +124,13 @@ interface Node {
 }
 
 /** Babel's function types name their parameters and return type as its function nodes do not. */
-const SIGNATURES = new Set(['TSFunctionType', 'TSConstructorType', 'TSCallSignatureDeclaration', 'TSConstructSignatureDeclaration', 'TSMethodSignature']);
+const SIGNATURES = new Set([
+  'TSFunctionType',
+  'TSConstructorType',
+  'TSCallSignatureDeclaration',
+  'TSConstructSignatureDeclaration',
+  'TSMethodSignature',
+]);
 
 function isNode(value: unknown): value is Node {
   return typeof value === 'object' && value !== null && typeof (value as Node).type === 'string';
@@ -152,7 +168,10 @@ function normalize(node: Node, parent: Node | undefined, text: string): void {
         const word = new RegExp(`(?<![\\w$])${node.name.replace(/\$/g, '\\$')}(?![\\w$])`, 'g');
         word.lastIndex = node.range[0];
         const start = word.exec(text)?.index ?? node.range[0];
-        node.name = { ...syntheticNode('Identifier', node, { name: node.name }), range: [start, start + node.name.length] };
+        node.name = {
+          ...syntheticNode('Identifier', node, { name: node.name }),
+          range: [start, start + node.name.length],
+        };
       }
       break;
     case 'TSMappedType': {

@@ -74,7 +74,8 @@ function pathMapping(dir: string): PathMapping | undefined {
   let file: string | undefined = join(configDir, 'tsconfig.json');
   const merged: { baseUrl?: string; baseDir?: string; paths?: Record<string, string[]>; pathsDir?: string } = {};
   for (let hops = 0; file && hops < 5; hops++) {
-    const config = readJsonc(file) as { extends?: unknown; compilerOptions?: { baseUrl?: unknown; paths?: unknown } } | undefined;
+    const config = readJsonc(file) as
+      { extends?: unknown; compilerOptions?: { baseUrl?: unknown; paths?: unknown } } | undefined;
     const options = config?.compilerOptions;
     if (merged.baseUrl === undefined && typeof options?.baseUrl === 'string') {
       merged.baseUrl = options.baseUrl;
@@ -84,7 +85,10 @@ function pathMapping(dir: string): PathMapping | undefined {
       merged.paths = options.paths as Record<string, string[]>;
       merged.pathsDir = dirname(file);
     }
-    const parent: string | undefined = typeof config?.extends === 'string' && config.extends.startsWith('.') ? resolve(dirname(file), config.extends) : undefined;
+    const parent: string | undefined =
+      typeof config?.extends === 'string' && config.extends.startsWith('.')
+        ? resolve(dirname(file), config.extends)
+        : undefined;
     file = parent === undefined ? undefined : parent.endsWith('.json') ? parent : `${parent}.json`;
   }
   if (merged.baseUrl !== undefined || merged.paths !== undefined) {
@@ -103,7 +107,10 @@ const workspaces = new Map<string, ReadonlyMap<string, string> | undefined>();
 
 /** Package name → directory for the monorepo around `dir` (npm/yarn `workspaces`, `pnpm-workspace.yaml`). */
 function workspacePackages(dir: string): ReadonlyMap<string, string> | undefined {
-  const root = findUp(dir, (d) => existsSync(join(d, 'pnpm-workspace.yaml')) || hasWorkspacesField(join(d, 'package.json')));
+  const root = findUp(
+    dir,
+    (d) => existsSync(join(d, 'pnpm-workspace.yaml')) || hasWorkspacesField(join(d, 'package.json')),
+  );
   if (root === undefined) return undefined;
   if (workspaces.has(root)) return workspaces.get(root);
   const patterns = workspacePatterns(root);
@@ -124,7 +131,10 @@ function workspacePackages(dir: string): ReadonlyMap<string, string> | undefined
  * a test scratch directory) belongs to no monorepo, though a workspace root sits above it.
  */
 export function workspaceRootOf(dir: string): string | undefined {
-  const root = findUp(dir, (d) => existsSync(join(d, 'pnpm-workspace.yaml')) || hasWorkspacesField(join(d, 'package.json')));
+  const root = findUp(
+    dir,
+    (d) => existsSync(join(d, 'pnpm-workspace.yaml')) || hasWorkspacesField(join(d, 'package.json')),
+  );
   if (root === undefined) return undefined;
   if (resolve(dir) === resolve(root)) return root;
   const packages = workspacePackages(root);
@@ -196,15 +206,31 @@ function subdirectories(dir: string): string[] {
 
 /** A workspace package's entry, preferring its TypeScript sources over built output. */
 function packageEntry(packageDir: string, subpath: string): string | undefined {
-  if (subpath !== '') return withExtension(join(packageDir, subpath)) ?? withExtension(join(packageDir, 'src', subpath));
+  if (subpath !== '')
+    return withExtension(join(packageDir, subpath)) ?? withExtension(join(packageDir, 'src', subpath));
   const manifest = readJsonc(join(packageDir, 'package.json')) as Record<string, unknown> | undefined;
   const exported = manifest?.['exports'];
   const dot = typeof exported === 'string' ? exported : (exported as Record<string, unknown> | undefined)?.['.'];
-  const fromExports = typeof dot === 'string' ? [dot] : dot && typeof dot === 'object' ? Object.values(dot).filter((v): v is string => typeof v === 'string') : [];
-  const candidates = [manifest?.['source'], ...fromExports, manifest?.['types'], manifest?.['typings'], manifest?.['module'], manifest?.['main']].filter(
-    (v): v is string => typeof v === 'string',
-  );
-  for (const candidate of [...candidates.filter((c) => /\.[cm]?tsx?$/.test(c) && !c.endsWith('.d.ts')), 'src/index', 'index', ...candidates]) {
+  const fromExports =
+    typeof dot === 'string'
+      ? [dot]
+      : dot && typeof dot === 'object'
+        ? Object.values(dot).filter((v): v is string => typeof v === 'string')
+        : [];
+  const candidates = [
+    manifest?.['source'],
+    ...fromExports,
+    manifest?.['types'],
+    manifest?.['typings'],
+    manifest?.['module'],
+    manifest?.['main'],
+  ].filter((v): v is string => typeof v === 'string');
+  for (const candidate of [
+    ...candidates.filter((c) => /\.[cm]?tsx?$/.test(c) && !c.endsWith('.d.ts')),
+    'src/index',
+    'index',
+    ...candidates,
+  ]) {
     const found = withExtension(join(packageDir, candidate.replace(/\.d\.ts$/, '')));
     if (found) return found;
   }
@@ -225,7 +251,13 @@ function resolveSpecifier(fromFile: string, specifier: string): string | undefin
     for (const [pattern, targets] of mapping.paths) {
       const star = pattern.indexOf('*');
       const matched =
-        star < 0 ? (pattern === specifier ? '' : undefined) : specifier.startsWith(pattern.slice(0, star)) && specifier.endsWith(pattern.slice(star + 1)) ? specifier.slice(star, specifier.length - (pattern.length - star - 1)) : undefined;
+        star < 0
+          ? pattern === specifier
+            ? ''
+            : undefined
+          : specifier.startsWith(pattern.slice(0, star)) && specifier.endsWith(pattern.slice(star + 1))
+            ? specifier.slice(star, specifier.length - (pattern.length - star - 1))
+            : undefined;
       if (matched === undefined) continue;
       for (const target of targets) {
         const found = withExtension(resolve(mapping.pathsBase, target.replace('*', matched)));
@@ -249,7 +281,10 @@ function resolveSpecifier(fromFile: string, specifier: string): string | undefin
 
 const resolutions = new Map<string, string | undefined>();
 const texts = new Map<string, { mtime: number; text: string | undefined }>();
-const parsed = new Map<string, { text: string; result: { ast: TSESTree.Program; scopeManager: ScopeManager; text: string } | undefined }>();
+const parsed = new Map<
+  string,
+  { text: string; result: { ast: TSESTree.Program; scopeManager: ScopeManager; text: string } | undefined }
+>();
 
 /** The project around the files being linted, read from disk. One per process; see the module comment. */
 export const diskProject: ProjectView = {

@@ -30,7 +30,13 @@ export const scanFlagReads: DetectionEntry['scanFlagReads'] = async (options): P
       problems.push({ file: rel, line: 1, column: 1, message: `cannot be read (${describeErrno(error)})` });
       continue;
     }
-    const detection = { registryKeys, readers: options.readers, text: source, file: resolve(file), project: diskProject };
+    const detection = {
+      registryKeys,
+      readers: options.readers,
+      text: source,
+      file: resolve(file),
+      project: diskProject,
+    };
     // Parsing is the expensive part; most files mention neither an SDK nor a flag key.
     if (!mightContainReads(detection)) continue;
     let found: FlagRead[];
@@ -44,7 +50,16 @@ export const scanFlagReads: DetectionEntry['scanFlagReads'] = async (options): P
     }
     for (const read of found) {
       const { start, end } = (read.keyNode ?? read.call).loc;
-      reads.push({ file: rel, line: start.line, column: start.column + 1, endLine: end.line, endColumn: end.column + 1, method: read.method, key: read.key, dynamic: read.keyKind === 'dynamic' });
+      reads.push({
+        file: rel,
+        line: start.line,
+        column: start.column + 1,
+        endLine: end.line,
+        endColumn: end.column + 1,
+        method: read.method,
+        key: read.key,
+        dynamic: read.keyKind === 'dynamic',
+      });
     }
   }
   options.onProgress?.(files.length, files.length);

@@ -32,7 +32,9 @@ export const NON_CHILD_FIELDS: ReadonlySet<string> = new Set([
 ]);
 
 // A Map, since node types come from the tree and the keys object inherits `toString` and the like.
-const CHILD_KEYS: ReadonlyMap<string, readonly string[]> = new Map(Object.entries(visitorKeys).filter((entry): entry is [string, readonly string[]] => entry[1] !== undefined));
+const CHILD_KEYS: ReadonlyMap<string, readonly string[]> = new Map(
+  Object.entries(visitorKeys).filter((entry): entry is [string, readonly string[]] => entry[1] !== undefined),
+);
 
 type AnyNode = { type: string; [field: string]: unknown };
 
@@ -41,11 +43,22 @@ type AnyNode = { type: string; [field: string]: unknown };
  * false for. A node's children are looked up after `visit` returns, so `visit` may reshape the node
  * (the Babel parse does). Nodes are typescript-estree's unless the caller names another node type.
  */
-export function forEachNode<N extends { type: string } = TSESTree.Node>(node: NoInfer<N>, visit: (node: N, parent: N | undefined) => boolean | void): void {
-  walk(node as unknown as AnyNode, undefined, visit as unknown as (node: AnyNode, parent: AnyNode | undefined) => boolean | void);
+export function forEachNode<N extends { type: string } = TSESTree.Node>(
+  node: NoInfer<N>,
+  visit: (node: N, parent: N | undefined) => boolean | void,
+): void {
+  walk(
+    node as unknown as AnyNode,
+    undefined,
+    visit as unknown as (node: AnyNode, parent: AnyNode | undefined) => boolean | void,
+  );
 }
 
-function walk(node: AnyNode, parent: AnyNode | undefined, visit: (node: AnyNode, parent: AnyNode | undefined) => boolean | void): void {
+function walk(
+  node: AnyNode,
+  parent: AnyNode | undefined,
+  visit: (node: AnyNode, parent: AnyNode | undefined) => boolean | void,
+): void {
   if (visit(node, parent) === false) return;
   const keys = Array.isArray(node.range) ? CHILD_KEYS.get(node.type) : undefined;
   if (keys) {
@@ -55,7 +68,11 @@ function walk(node: AnyNode, parent: AnyNode | undefined, visit: (node: AnyNode,
   }
 }
 
-function visitField(node: AnyNode, value: unknown, visit: (node: AnyNode, parent: AnyNode | undefined) => boolean | void): void {
+function visitField(
+  node: AnyNode,
+  value: unknown,
+  visit: (node: AnyNode, parent: AnyNode | undefined) => boolean | void,
+): void {
   if (Array.isArray(value)) {
     for (const child of value) if (isAstNode(child)) walk(child, node, visit);
   } else if (isAstNode(value)) walk(value, node, visit);

@@ -29,14 +29,17 @@ export interface CommandSpec<O extends Readonly<Record<string, OptionSpec>> = Re
   readonly notes?: string;
 }
 
-type ValueOf<S extends OptionSpec> = S['type'] extends 'boolean' ? boolean : S extends { multiple: true } ? string[] : string;
+type ValueOf<S extends OptionSpec> = S['type'] extends 'boolean'
+  ? boolean
+  : S extends { multiple: true }
+    ? string[]
+    : string;
 export type ParsedValues<O extends Readonly<Record<string, OptionSpec>>> = {
   -readonly [K in keyof O]: O[K] extends { default: string | boolean } ? ValueOf<O[K]> : ValueOf<O[K]> | undefined;
 };
 
 export type Parsed<O extends Readonly<Record<string, OptionSpec>>> =
-  | { help: true }
-  | { help: false; values: ParsedValues<O>; positionals: string[] };
+  { help: true } | { help: false; values: ParsedValues<O>; positionals: string[] };
 
 const HELP: OptionSpec = { type: 'boolean', short: 'h', description: 'show this help' };
 
@@ -44,16 +47,29 @@ const HELP: OptionSpec = { type: 'boolean', short: 'h', description: 'show this 
  * Parses `argv` against the command's options, plus `--help`/`-h` on every command. A usage error
  * is one line naming the problem, then the command's usage line.
  */
-export function parseCommand<O extends Readonly<Record<string, OptionSpec>>>(spec: CommandSpec<O>, argv: readonly string[]): Parsed<O> {
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string; default?: string | boolean; multiple?: boolean }> = {};
+export function parseCommand<O extends Readonly<Record<string, OptionSpec>>>(
+  spec: CommandSpec<O>,
+  argv: readonly string[],
+): Parsed<O> {
+  const options: Record<
+    string,
+    { type: 'string' | 'boolean'; short?: string; default?: string | boolean; multiple?: boolean }
+  > = {};
   for (const [name, o] of Object.entries({ ...spec.options, help: HELP })) {
-    options[name] = { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.default !== undefined ? { default: o.default } : {}), ...(o.multiple ? { multiple: true } : {}) };
+    options[name] = {
+      type: o.type,
+      ...(o.short ? { short: o.short } : {}),
+      ...(o.default !== undefined ? { default: o.default } : {}),
+      ...(o.multiple ? { multiple: true } : {}),
+    };
   }
   let parsed;
   try {
     parsed = parseArgs({ args: [...argv], options, allowPositionals: spec.positionals !== undefined, strict: true });
   } catch (error) {
-    throw new UsageError(`${parseProblem(error, spec)}\n${usageLine(spec)}\nRun \`${spec.name} --help\` for the options.`);
+    throw new UsageError(
+      `${parseProblem(error, spec)}\n${usageLine(spec)}\nRun \`${spec.name} --help\` for the options.`,
+    );
   }
   if (parsed.values['help'] === true) return { help: true };
   const { help: _help, ...values } = parsed.values;

@@ -46,7 +46,13 @@ async function main(argv: string[], io: CliIO): Promise<number> {
     return 0;
   }
   const command = COMMANDS.find((c) => c.name === name);
-  if (!command) throw new UsageError(`unknown command "${name}"${didYouMean(name, COMMANDS.map((c) => c.name))}\n\n${PROGRAM_HELP}`);
+  if (!command)
+    throw new UsageError(
+      `unknown command "${name}"${didYouMean(
+        name,
+        COMMANDS.map((c) => c.name),
+      )}\n\n${PROGRAM_HELP}`,
+    );
   return command.main(rest, io);
 }
 

@@ -7,9 +7,22 @@ import { todayUtc } from '../registry/retire.js';
 import { formatIssue, isValidDate, parseRegistry } from '../registry/validate.js';
 import { UsageError, type OptionSpec } from './args.js';
 
-export const registryOption = { type: 'string', default: 'flags.json', value: 'file', description: 'the flag registry' } as const satisfies OptionSpec;
-export const outOption = { type: 'string', value: 'file', description: 'the generated typed module (default: flags.generated.ts beside the registry)' } as const satisfies OptionSpec;
-export const openFeatureOption = { type: 'boolean', default: false, description: "augment OpenFeature's flag-key types in the generated module" } as const satisfies OptionSpec;
+export const registryOption = {
+  type: 'string',
+  default: 'flags.json',
+  value: 'file',
+  description: 'the flag registry',
+} as const satisfies OptionSpec;
+export const outOption = {
+  type: 'string',
+  value: 'file',
+  description: 'the generated typed module (default: flags.generated.ts beside the registry)',
+} as const satisfies OptionSpec;
+export const openFeatureOption = {
+  type: 'boolean',
+  default: false,
+  description: "augment OpenFeature's flag-key types in the generated module",
+} as const satisfies OptionSpec;
 
 /** The registry is invalid; its problems are printed. `check` exits 1 on it, other commands 2. */
 export class InvalidRegistry extends Error {}
@@ -25,7 +38,9 @@ export function readRegistry(path: string, io: CliIO): Registry {
   const { registry, issues } = parseRegistry(text, path);
   if (!registry) {
     for (const issue of issues) io.err(formatIssue(issue));
-    throw new InvalidRegistry(`${path}: ${issues.length} problem${issues.length === 1 ? '' : 's'}; fix them and run again`);
+    throw new InvalidRegistry(
+      `${path}: ${issues.length} problem${issues.length === 1 ? '' : 's'}; fix them and run again`,
+    );
   }
   return registry;
 }

@@ -58,7 +58,12 @@ export interface RemoveFlagEntry {
 }
 
 export function loadDetection(command: string): Promise<DetectionEntry> {
-  return loadSibling<DetectionEntry>('eslint-plugin-modelflags', 'eslint-plugin-modelflags/detection', command, 'flag-read detection');
+  return loadSibling<DetectionEntry>(
+    'eslint-plugin-modelflags',
+    'eslint-plugin-modelflags/detection',
+    command,
+    'flag-read detection',
+  );
 }
 
 export function loadRemoveFlag(): Promise<RemoveFlagEntry> {
@@ -72,8 +77,12 @@ async function loadSibling<T>(pkg: string, specifier: string, command: string, w
     return (await import(specifier)) as T;
   } catch (error) {
     const code = (error as { code?: unknown } | null)?.code;
-    const missing = (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String((error as Error).message).includes(`'${pkg}`);
+    const missing =
+      (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') &&
+      String((error as Error).message).includes(`'${pkg}`);
     if (!missing) throw error;
-    throw new UsageError(`\`modelflags ${command}\` needs ${what} from the ${pkg} package, which is not installed here.\nInstall it beside modelflags (same version): npm install --save-dev ${pkg}`);
+    throw new UsageError(
+      `\`modelflags ${command}\` needs ${what} from the ${pkg} package, which is not installed here.\nInstall it beside modelflags (same version): npm install --save-dev ${pkg}`,
+    );
   }
 }

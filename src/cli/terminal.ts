@@ -10,7 +10,10 @@ type Format = Parameters<typeof styleText>[0];
 export type Paint = (format: Format, text: string) => string;
 
 /** Whether to colour what goes to `stream`, given the environment. */
-export function colorEnabled(stream: TerminalStream | undefined, env: Readonly<Record<string, string | undefined>> = {}): boolean {
+export function colorEnabled(
+  stream: TerminalStream | undefined,
+  env: Readonly<Record<string, string | undefined>> = {},
+): boolean {
   const force = env['FORCE_COLOR'];
   // As Node and chalk read it: set to anything but 0/false forces colour, even over NO_COLOR.
   if (force !== undefined) return force !== '0' && force !== 'false';
@@ -46,7 +49,13 @@ const count = new Intl.NumberFormat('en-US');
  * A one-line "scanning 1,234/5,000 files" counter on stderr, redrawn in place. Silent unless stderr
  * is a terminal, and when `quiet` (machine-readable output was asked for).
  */
-export function progressLine(io: CliIO, verb: string, noun: string, quiet: boolean, now: () => number = Date.now): Progress {
+export function progressLine(
+  io: CliIO,
+  verb: string,
+  noun: string,
+  quiet: boolean,
+  now: () => number = Date.now,
+): Progress {
   const stream = io.stderr;
   if (quiet || stream?.isTTY !== true) return NO_PROGRESS;
   let last = -Infinity;

@@ -4,7 +4,13 @@
  * rules become ordered multi-variant `_variants`, percentages and splits become `split` rules.
  */
 import { formatIssue, type RegistryIssue } from '../registry/validate.js';
-import { rolloutThreshold, type AttributeTest, type FlagDefinition, type FlagValue, type Registry } from '../registry/model.js';
+import {
+  rolloutThreshold,
+  type AttributeTest,
+  type FlagDefinition,
+  type FlagValue,
+  type Registry,
+} from '../registry/model.js';
 
 export interface AppConfigVariant {
   name: string;
@@ -20,7 +26,8 @@ export interface AppConfigFlagDefinition {
   attributes: { value: { description: string; constraints: Record<string, unknown> } };
 }
 
-export type AppConfigFlagValue = { enabled: boolean; value: FlagValue } | { enabled: boolean; _variants: AppConfigVariant[] };
+export type AppConfigFlagValue =
+  { enabled: boolean; value: FlagValue } | { enabled: boolean; _variants: AppConfigVariant[] };
 
 export interface AppConfigFeatureFlags {
   version: '1';
@@ -56,18 +63,33 @@ export function exportToAppConfig(registry: Registry): AppConfigFeatureFlags {
   const issues: RegistryIssue[] = [];
   const report = (def: FlagDefinition, pointer: string, message: string): void => {
     const pos = registry.json.positionOf(pointer) ?? registry.json.positionOf(def.pointer) ?? { line: 1, column: 1 };
-    issues.push({ file: registry.file, line: pos.line, column: pos.column, pointer, flag: def.key, message: `${def.key}: ${message}` });
+    issues.push({
+      file: registry.file,
+      line: pos.line,
+      column: pos.column,
+      pointer,
+      flag: def.key,
+      message: `${def.key}: ${message}`,
+    });
   };
   const flags: Record<string, AppConfigFlagDefinition> = {};
   const values: Record<string, AppConfigFlagValue> = {};
   for (const def of registry.flags) {
     if (!APPCONFIG_LIMITS.keyPattern.test(def.key)) {
-      report(def, `${def.pointer}/flag`, 'AppConfig flag keys are a lower-case letter followed by up to 63 letters, digits, "_" or "-"; rename the flag (no "." and at most 64 characters) to export it');
+      report(
+        def,
+        `${def.pointer}/flag`,
+        'AppConfig flag keys are a lower-case letter followed by up to 63 letters, digits, "_" or "-"; rename the flag (no "." and at most 64 characters) to export it',
+      );
       continue;
     }
     for (const [i, v] of def.variants.entries()) {
       if (typeof v === 'string' && [...v].length > APPCONFIG_LIMITS.stringValueLength) {
-        report(def, `${def.pointer}/variants/${i}`, `variant ${i + 1} is longer than the ${APPCONFIG_LIMITS.stringValueLength} characters an AppConfig attribute value may hold`);
+        report(
+          def,
+          `${def.pointer}/variants/${i}`,
+          `variant ${i + 1} is longer than the ${APPCONFIG_LIMITS.stringValueLength} characters an AppConfig attribute value may hold`,
+        );
       }
     }
     flags[def.key] = definitionOf(def);
@@ -80,10 +102,13 @@ export function exportToAppConfig(registry: Registry): AppConfigFeatureFlags {
 
 function definitionOf(def: FlagDefinition): AppConfigFlagDefinition {
   const constraints: Record<string, unknown> = { type: def.type, required: true };
-  if (def.type === 'string' && def.variants.length <= APPCONFIG_LIMITS.enumLength) constraints['enum'] = [...def.variants];
+  if (def.type === 'string' && def.variants.length <= APPCONFIG_LIMITS.enumLength)
+    constraints['enum'] = [...def.variants];
   const flag: AppConfigFlagDefinition = {
     name: def.key,
-    attributes: { value: { description: 'The variant served: read this attribute, not "enabled" (modelflags)', constraints } },
+    attributes: {
+      value: { description: 'The variant served: read this attribute, not "enabled" (modelflags)', constraints },
+    },
   };
   if (def.description !== undefined) flag.description = truncate(def.description, APPCONFIG_LIMITS.descriptionLength);
   if (def.cleanupBy !== undefined) flag._deprecation = { status: 'planned', date: def.cleanupBy };
@@ -94,7 +119,10 @@ function definitionOf(def: FlagDefinition): AppConfigFlagDefinition {
  * `enabled` is always true: a disabled AppConfig flag returns no attributes, while a disabled
  * registry flag (the kill switch) serves its `default`, so the kill switch drops the variants.
  */
-function valueOf(def: FlagDefinition, report: (pointer: string, message: string) => void): AppConfigFlagValue | undefined {
+function valueOf(
+  def: FlagDefinition,
+  report: (pointer: string, message: string) => void,
+): AppConfigFlagValue | undefined {
   let defaultValue = def.defaultValue;
   const variants: AppConfigVariant[] = [];
   let ok = true;
@@ -113,10 +141,14 @@ function valueOf(def: FlagDefinition, report: (pointer: string, message: string)
       }
       const bucketed = rule.rolloutPercentage !== undefined || rule.split !== undefined;
       if (bucketed && !CONTEXT_KEY_PATTERN.test(def.bucketBy)) {
-        report(`${def.pointer}/bucket_by`, `"bucket_by" ${JSON.stringify(def.bucketBy)} cannot be written as an AppConfig context key; use letters, digits and "_"`);
+        report(
+          `${def.pointer}/bucket_by`,
+          `"bucket_by" ${JSON.stringify(def.bucketBy)} cannot be written as an AppConfig context key; use letters, digits and "_"`,
+        );
         ok = false;
       }
-      const split = (pct: number): string => `(split pct::${pct} by::$${def.bucketBy} seed::${JSON.stringify(def.key)})`;
+      const split = (pct: number): string =>
+        `(split pct::${pct} by::$${def.bucketBy} seed::${JSON.stringify(def.key)})`;
       // Like ours, an AppConfig split needs the bucketing value; without one the rule must not match.
       if (bucketed) clauses.push(`(exists key::${JSON.stringify(def.bucketBy)})`);
       if (rule.rolloutPercentage !== undefined) clauses.push(split(rolloutThreshold(rule.rolloutPercentage) / 100));
@@ -126,7 +158,12 @@ function valueOf(def: FlagDefinition, report: (pointer: string, message: string)
           defaultValue = rule.value;
           break;
         }
-        variants.push({ name: variantName(`rule ${rule.index + 1}: `, rule.value), enabled: true, rule: and(clauses), attributeValues: { value: rule.value } });
+        variants.push({
+          name: variantName(`rule ${rule.index + 1}: `, rule.value),
+          enabled: true,
+          rule: and(clauses),
+          attributeValues: { value: rule.value },
+        });
         continue;
       }
       // Splits of one flag share the seed, so cumulative percentages carve one hash into disjoint ranges.
@@ -148,14 +185,24 @@ function valueOf(def: FlagDefinition, report: (pointer: string, message: string)
   }
   if (!ok) return undefined;
   if (variants.length === 0) return { enabled: true, value: defaultValue };
-  variants.push({ name: variantName('default: ', defaultValue), enabled: true, attributeValues: { value: defaultValue } });
+  variants.push({
+    name: variantName('default: ', defaultValue),
+    enabled: true,
+    attributeValues: { value: defaultValue },
+  });
   if (variants.length > APPCONFIG_LIMITS.variantsPerFlag) {
-    report(`${def.pointer}/rules`, `the rules need ${variants.length} AppConfig variants (one per rule and split entry, plus the default); AppConfig allows ${APPCONFIG_LIMITS.variantsPerFlag}`);
+    report(
+      `${def.pointer}/rules`,
+      `the rules need ${variants.length} AppConfig variants (one per rule and split entry, plus the default); AppConfig allows ${APPCONFIG_LIMITS.variantsPerFlag}`,
+    );
     return undefined;
   }
   for (const v of variants) {
     if (v.rule !== undefined && v.rule.length > APPCONFIG_LIMITS.ruleLength) {
-      report(`${def.pointer}/rules`, `variant "${v.name}" has a rule of ${v.rule.length} characters; AppConfig allows ${APPCONFIG_LIMITS.ruleLength}`);
+      report(
+        `${def.pointer}/rules`,
+        `variant "${v.name}" has a rule of ${v.rule.length} characters; AppConfig allows ${APPCONFIG_LIMITS.ruleLength}`,
+      );
       return undefined;
     }
   }
@@ -164,7 +211,9 @@ function valueOf(def: FlagDefinition, report: (pointer: string, message: string)
 
 function testExpression(test: AttributeTest): string | { error: string } {
   if (!CONTEXT_KEY_PATTERN.test(test.attribute)) {
-    return { error: `context attribute ${JSON.stringify(test.attribute)} cannot be written as an AppConfig context key; use letters, digits and "_"` };
+    return {
+      error: `context attribute ${JSON.stringify(test.attribute)} cannot be written as an AppConfig context key; use letters, digits and "_"`,
+    };
   }
   const attr = `$${test.attribute}`;
   const exists = `(exists key::${JSON.stringify(test.attribute)})`;
@@ -190,7 +239,9 @@ function testExpression(test: AttributeTest): string | { error: string } {
       return `(ends_with ${attr} ${literal(test.operand)})`;
     case 'semver_gte':
     case 'semver_lt':
-      return { error: `"${test.op}" on "${test.attribute}" has no AppConfig equivalent (its rules compare numbers and strings, not versions); target a numeric build attribute instead, or export to flagd` };
+      return {
+        error: `"${test.op}" on "${test.attribute}" has no AppConfig equivalent (its rules compare numbers and strings, not versions); target a numeric build attribute instead, or export to flagd`,
+      };
   }
 }
 

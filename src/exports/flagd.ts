@@ -3,7 +3,16 @@
  * JSON Logic `if` chain; percentages and splits become `fractional`, which hashes exactly as our
  * evaluator does, so every user lands in the same bucket in both.
  */
-import { DEFAULT_BUCKET_BY, rolloutThreshold, ROLLOUT_TOTAL_WEIGHT, type AttributeTest, type FlagDefinition, type FlagValue, type Registry, type RuleDefinition } from '../registry/model.js';
+import {
+  DEFAULT_BUCKET_BY,
+  rolloutThreshold,
+  ROLLOUT_TOTAL_WEIGHT,
+  type AttributeTest,
+  type FlagDefinition,
+  type FlagValue,
+  type Registry,
+  type RuleDefinition,
+} from '../registry/model.js';
 
 type JsonLogic = unknown;
 
@@ -63,13 +72,24 @@ function exportRule(def: FlagDefinition, rule: RuleDefinition): [JsonLogic, Json
   if (rule.rolloutPercentage !== undefined || rule.split !== undefined) clauses.push({ var: def.bucketBy });
   if (rule.rolloutPercentage !== undefined) {
     const inWeight = rolloutThreshold(rule.rolloutPercentage);
-    clauses.push({ '===': [fractional(def.bucketBy, [['in', inWeight], ['out', ROLLOUT_TOTAL_WEIGHT - inWeight]]), 'in'] });
+    clauses.push({
+      '===': [
+        fractional(def.bucketBy, [
+          ['in', inWeight],
+          ['out', ROLLOUT_TOTAL_WEIGHT - inWeight],
+        ]),
+        'in',
+      ],
+    });
   }
   let outcome: JsonLogic;
   if (rule.value !== undefined) {
     outcome = variantName(rule.value);
   } else {
-    outcome = fractional(def.bucketBy, (rule.split ?? []).map((s) => [variantName(s.variant), s.weight]));
+    outcome = fractional(
+      def.bucketBy,
+      (rule.split ?? []).map((s) => [variantName(s.variant), s.weight]),
+    );
   }
   const condition = clauses.length === 0 ? true : clauses.length === 1 ? clauses[0] : { and: clauses };
   return [condition, outcome];

@@ -5,7 +5,15 @@
  * users may land in a different bucket.
  */
 import { ExportError } from './appconfig.js';
-import { DEFAULT_BUCKET_BY, rolloutThreshold, ROLLOUT_TOTAL_WEIGHT, type AttributeTest, type FlagDefinition, type FlagValue, type Registry } from '../registry/model.js';
+import {
+  DEFAULT_BUCKET_BY,
+  rolloutThreshold,
+  ROLLOUT_TOTAL_WEIGHT,
+  type AttributeTest,
+  type FlagDefinition,
+  type FlagValue,
+  type Registry,
+} from '../registry/model.js';
 import { type RegistryIssue } from '../registry/validate.js';
 
 export const LAUNCHDARKLY_BUCKETING_NOTE =
@@ -79,8 +87,16 @@ export function exportToLaunchDarkly(registry: Registry): LaunchDarklyDocument {
       flags[def.key] = exportFlag(def);
     } catch (error) {
       if (!(error instanceof TooManyRules)) throw error;
-      const pos = registry.json.positionOf(`${def.pointer}/rules`) ?? registry.json.positionOf(def.pointer) ?? { line: 1, column: 1 };
-      issues.push({ file: registry.file, line: pos.line, column: pos.column, pointer: `${def.pointer}/rules`, flag: def.key, message: `${def.key}: ${error.message}` });
+      const pos = registry.json.positionOf(`${def.pointer}/rules`) ??
+        registry.json.positionOf(def.pointer) ?? { line: 1, column: 1 };
+      issues.push({
+        file: registry.file,
+        line: pos.line,
+        column: pos.column,
+        pointer: `${def.pointer}/rules`,
+        flag: def.key,
+        message: `${def.key}: ${error.message}`,
+      });
     }
   }
   if (issues.length > 0) throw new ExportError('LaunchDarkly', issues);
@@ -119,9 +135,16 @@ function exportFlag(def: FlagDefinition): LaunchDarklyFlag {
           fallthrough = compose(subset, buckets);
           return;
         }
-        rules.push({ id: `rule-${rules.length + 1}`, clauses, trackEvents: false, ...outcome(compose(subset, buckets)) });
+        rules.push({
+          id: `rule-${rules.length + 1}`,
+          clauses,
+          trackEvents: false,
+          ...outcome(compose(subset, buckets)),
+        });
         if (rules.length > MAX_RULES_PER_FLAG) {
-          throw new TooManyRules(`LaunchDarkly rules cannot fall through to the next rule, so each rule after a "rollout_percentage" rule is repeated per combination of those rules; this flag needs more than ${MAX_RULES_PER_FLAG}. Move percentage rules last or merge them`);
+          throw new TooManyRules(
+            `LaunchDarkly rules cannot fall through to the next rule, so each rule after a "rollout_percentage" rule is repeated per combination of those rules; this flag needs more than ${MAX_RULES_PER_FLAG}. Move percentage rules last or merge them`,
+          );
         }
       }
     }
@@ -150,7 +173,11 @@ function exportFlag(def: FlagDefinition): LaunchDarklyFlag {
           clipped.push([Math.min(end, upTo), value]);
           if (end >= upTo) break;
         }
-        partials.push({ alternatives: rule.split === undefined ? alternatives.map((a) => [...a, ...bucketGuard]) : alternatives, upTo, buckets: clipped });
+        partials.push({
+          alternatives: rule.split === undefined ? alternatives.map((a) => [...a, ...bucketGuard]) : alternatives,
+          upTo,
+          buckets: clipped,
+        });
         continue;
       }
       decide(alternatives, buckets);
@@ -183,7 +210,8 @@ function exportFlag(def: FlagDefinition): LaunchDarklyFlag {
 /** Each registry test as alternatives (any one may hold) of clause lists (all must hold). */
 function clausesFor(test: AttributeTest): LaunchDarklyClause[][] {
   const a = test.attribute;
-  const list = (v: AttributeTest['operand']): FlagValue[] => (Array.isArray(v) ? [...(v as readonly FlagValue[])] : [v as FlagValue]);
+  const list = (v: AttributeTest['operand']): FlagValue[] =>
+    Array.isArray(v) ? [...(v as readonly FlagValue[])] : [v as FlagValue];
   switch (test.op) {
     case 'eq':
     case 'in':
@@ -208,7 +236,10 @@ function clausesFor(test: AttributeTest): LaunchDarklyClause[][] {
     case 'semver_lt':
       return [[clause(a, 'semVerLessThan', [stripV(test.operand as string)])]];
     case 'semver_gte':
-      return [[clause(a, 'semVerEqual', [stripV(test.operand as string)])], [clause(a, 'semVerGreaterThan', [stripV(test.operand as string)])]];
+      return [
+        [clause(a, 'semVerEqual', [stripV(test.operand as string)])],
+        [clause(a, 'semVerGreaterThan', [stripV(test.operand as string)])],
+      ];
   }
 }
 

@@ -8,7 +8,23 @@
  * tool read the file is never overwritten (compare-and-swap against the bytes the tool read).
  */
 import { randomBytes } from 'node:crypto';
-import { accessSync, closeSync, constants, fchmodSync, fsync, fchownSync, fsyncSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  fchmodSync,
+  fsync,
+  fchownSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+  type Stats,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 export type FileWriteFailure = 'changed' | 'read-only' | 'not-a-file' | 'io';
@@ -102,7 +118,9 @@ export function stageFileWrite(path: string, data: string | Uint8Array, options:
  * loop, but the files are synced to disk concurrently, a batch at a time: one by one, each sync
  * waits for its own journal commit (about 1.5 s for 300 files on this project's machine).
  */
-export async function stageFileWrites(writes: readonly { path: string; data: string | Uint8Array }[]): Promise<StagedWrite[]> {
+export async function stageFileWrites(
+  writes: readonly { path: string; data: string | Uint8Array }[],
+): Promise<StagedWrite[]> {
   const staged: StagedWrite[] = [];
   try {
     for (let start = 0; start < writes.length; start += SYNC_BATCH) {
@@ -113,7 +131,12 @@ export async function stageFileWrites(writes: readonly { path: string; data: str
           batch.push(one);
           staged.push(one.staged);
         }
-        const synced = await Promise.allSettled(batch.map(({ fd }) => new Promise<void>((resolve, reject) => fsync(fd, (error) => (error ? reject(error) : resolve())))));
+        const synced = await Promise.allSettled(
+          batch.map(
+            ({ fd }) =>
+              new Promise<void>((resolve, reject) => fsync(fd, (error) => (error ? reject(error) : resolve()))),
+          ),
+        );
         const failed = synced.findIndex((r) => r.status === 'rejected');
         if (failed >= 0) throw ioFailure(batch[failed]!.staged.path, (synced[failed] as PromiseRejectedResult).reason);
       } finally {
@@ -130,7 +153,11 @@ export async function stageFileWrites(writes: readonly { path: string; data: str
 const SYNC_BATCH = 64;
 
 /** A staged write with its temporary file still open and not yet synced. */
-function stageUnsynced(path: string, data: string | Uint8Array, options: WriteOptions): { staged: StagedWrite; fd: number } {
+function stageUnsynced(
+  path: string,
+  data: string | Uint8Array,
+  options: WriteOptions,
+): { staged: StagedWrite; fd: number } {
   const target = realTarget(path);
   const existing = statIfExists(target);
   refuseUnwritable(path, existing, options.expected);
@@ -163,12 +190,21 @@ function stageUnsynced(path: string, data: string | Uint8Array, options: WriteOp
  * journal's): checks the target against `expected` and renames `temp` over it. On failure the
  * target is as it was and `temp` is removed.
  */
-export function commitStagedFile(path: string, temp: string, target: string, expected?: string | Uint8Array | null): void {
+export function commitStagedFile(
+  path: string,
+  temp: string,
+  target: string,
+  expected?: string | Uint8Array | null,
+): void {
   try {
     const existing = statIfExists(target);
     refuseUnwritable(path, existing, expected);
     if (expected !== undefined && expected !== null && !sameBytes(readIfExists(target), expected)) {
-      throw new FileWriteError(path, 'changed', `${path} changed on disk after it was read (saved in an editor?); it was not written, run again`);
+      throw new FileWriteError(
+        path,
+        'changed',
+        `${path} changed on disk after it was read (saved in an editor?); it was not written, run again`,
+      );
     }
     renameSync(temp, target);
   } catch (error) {
@@ -177,17 +213,32 @@ export function commitStagedFile(path: string, temp: string, target: string, exp
   }
 }
 
-function refuseUnwritable(path: string, existing: Stats | undefined, expected: string | Uint8Array | null | undefined): void {
-  if (existing && !existing.isFile()) throw new FileWriteError(path, 'not-a-file', `${path} is not a regular file; it was not written`);
+function refuseUnwritable(
+  path: string,
+  existing: Stats | undefined,
+  expected: string | Uint8Array | null | undefined,
+): void {
+  if (existing && !existing.isFile())
+    throw new FileWriteError(path, 'not-a-file', `${path} is not a regular file; it was not written`);
   // Root passes every permission check, so the mode bits are what say "do not touch this file".
-  if (existing && (existing.mode & 0o222) === 0) throw new FileWriteError(path, 'read-only', `${path} is read-only; it was not written (make it writable and run again)`);
-  if (expected === null && existing) throw new FileWriteError(path, 'changed', `${path} was created by someone else while this ran; it was not written`);
+  if (existing && (existing.mode & 0o222) === 0)
+    throw new FileWriteError(
+      path,
+      'read-only',
+      `${path} is read-only; it was not written (make it writable and run again)`,
+    );
+  if (expected === null && existing)
+    throw new FileWriteError(path, 'changed', `${path} was created by someone else while this ran; it was not written`);
 }
 
 function ioFailure(path: string, error: unknown): FileWriteError {
   if (error instanceof FileWriteError) return error;
   const code = (error as NodeJS.ErrnoException).code;
-  return new FileWriteError(path, code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'read-only' : 'io', `cannot write ${path}: ${describeErrno(error)}`);
+  return new FileWriteError(
+    path,
+    code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'read-only' : 'io',
+    `cannot write ${path}: ${describeErrno(error)}`,
+  );
 }
 
 /**
@@ -220,7 +271,8 @@ export function describeErrno(error: unknown): string {
   try {
     const e = error as NodeJS.ErrnoException;
     if (typeof e?.code === 'string') {
-      const reason = typeof e.message === 'string' ? e.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '') : e.code;
+      const reason =
+        typeof e.message === 'string' ? e.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '') : e.code;
       return `${e.code}: ${reason}`;
     }
     return String((error as Error)?.message ?? error);
@@ -241,7 +293,10 @@ function realTarget(path: string): string {
     try {
       return join(realpathSync(dirname(path)), basename(path));
     } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? `no such directory ${dirname(path)}` : describeErrno(error);
+      const reason =
+        (error as NodeJS.ErrnoException).code === 'ENOENT'
+          ? `no such directory ${dirname(path)}`
+          : describeErrno(error);
       throw new FileWriteError(path, 'io', `cannot write ${path}: ${reason}`);
     }
   }
@@ -269,7 +324,7 @@ function sameBytes(actual: Buffer | undefined, expected: string | Uint8Array): b
 }
 
 function writeAll(fd: number, bytes: Uint8Array): void {
-  for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+  for (let offset = 0; offset < bytes.length;) offset += writeSync(fd, bytes, offset, bytes.length - offset);
 }
 
 function keepOwner(fd: number, existing: Stats): void {

@@ -35,8 +35,16 @@ export function runAsProcess(name: string, command: (argv: string[], io: CliIO) 
     },
     (error: unknown) => {
       // A stack trace is for whoever fixes the bug, not whoever ran the command: only on request.
-      const detail = process.env['MODELFLAGS_DEBUG'] ? (error as Error)?.stack : error instanceof Error ? error.message : typeof error === 'string' ? error : undefined;
-      process.stderr.write(`${name}: internal error: ${detail ?? 'a non-error value was thrown'}\n(a bug in ${name}: run again with MODELFLAGS_DEBUG=1 for the stack trace, and report it)\n`);
+      const detail = process.env['MODELFLAGS_DEBUG']
+        ? (error as Error)?.stack
+        : error instanceof Error
+          ? error.message
+          : typeof error === 'string'
+            ? error
+            : undefined;
+      process.stderr.write(
+        `${name}: internal error: ${detail ?? 'a non-error value was thrown'}\n(a bug in ${name}: run again with MODELFLAGS_DEBUG=1 for the stack trace, and report it)\n`,
+      );
       process.exitCode = 2;
     },
   );

@@ -45,8 +45,10 @@ function removeMember(text: string, json: LocatedJson, objectPointer: string, me
   const keyStart = json.keyOffsetOf(`${objectPointer}/${member}`)!;
   const previousKey = keys[at - 1];
   const nextKey = keys[at + 1];
-  if (previousKey !== undefined) return text.slice(0, mustRange(json, `${objectPointer}/${previousKey}`)[1]) + text.slice(range[1]);
-  if (nextKey !== undefined) return text.slice(0, keyStart) + text.slice(json.keyOffsetOf(`${objectPointer}/${nextKey}`)!);
+  if (previousKey !== undefined)
+    return text.slice(0, mustRange(json, `${objectPointer}/${previousKey}`)[1]) + text.slice(range[1]);
+  if (nextKey !== undefined)
+    return text.slice(0, keyStart) + text.slice(json.keyOffsetOf(`${objectPointer}/${nextKey}`)!);
   const whole = mustRange(json, objectPointer);
   return `${text.slice(0, whole[0])}{}${text.slice(whole[1])}`;
 }
@@ -74,9 +76,14 @@ export function appendFlagEntry(text: string, entry: Readonly<Record<string, unk
   const json = parseJsonWithPositions(text);
   const array = json.rangeOf('/flags');
   const flags = (json.value as { flags?: unknown } | null)?.flags;
-  if (!array || !Array.isArray(flags)) throw new JsonSyntaxError('the registry has no "flags" array to add to', json.positionOf('') ?? { line: 1, column: 1, offset: 0 });
+  if (!array || !Array.isArray(flags))
+    throw new JsonSyntaxError(
+      'the registry has no "flags" array to add to',
+      json.positionOf('') ?? { line: 1, column: 1, offset: 0 },
+    );
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
-  const indentAt = (offset: number): string => /[ \t]*$/.exec(text.slice(text.lastIndexOf('\n', offset - 1) + 1, offset))![0];
+  const indentAt = (offset: number): string =>
+    /[ \t]*$/.exec(text.slice(text.lastIndexOf('\n', offset - 1) + 1, offset))![0];
   const last = flags.length - 1;
   const lastRange = last >= 0 ? json.rangeOf(`/flags/${last}`) : undefined;
   const lastEntry = last >= 0 ? (flags[last] as Record<string, unknown>) : undefined;
@@ -87,10 +94,21 @@ export function appendFlagEntry(text: string, entry: Readonly<Record<string, unk
   const oneLine = lastRange !== undefined && !text.slice(lastRange[0], lastRange[1]).includes('\n');
   const memberIndent = memberOffset !== undefined && !oneLine ? indentAt(memberOffset) : entryIndent + unit;
   const seen = lastEntry ? Object.keys(lastEntry) : [];
-  const order = [...seen.filter((k) => k in entry), ...NEW_ENTRY_ORDER.filter((k) => k in entry && !seen.includes(k)), ...Object.keys(entry).filter((k) => !seen.includes(k) && !NEW_ENTRY_ORDER.includes(k))];
-  const inline = (value: unknown): string => (Array.isArray(value) ? (value.length === 0 ? '[]' : `[${value.map((v) => JSON.stringify(v)).join(', ')}]`) : JSON.stringify(value));
+  const order = [
+    ...seen.filter((k) => k in entry),
+    ...NEW_ENTRY_ORDER.filter((k) => k in entry && !seen.includes(k)),
+    ...Object.keys(entry).filter((k) => !seen.includes(k) && !NEW_ENTRY_ORDER.includes(k)),
+  ];
+  const inline = (value: unknown): string =>
+    Array.isArray(value)
+      ? value.length === 0
+        ? '[]'
+        : `[${value.map((v) => JSON.stringify(v)).join(', ')}]`
+      : JSON.stringify(value);
   const members = order.map((k) => `${JSON.stringify(k)}: ${inline(entry[k])}`);
-  const rendered = oneLine ? `{ ${members.join(', ')} }` : `{${eol}${members.map((m) => memberIndent + m).join(`,${eol}`)}${eol}${entryIndent}}`;
+  const rendered = oneLine
+    ? `{ ${members.join(', ')} }`
+    : `{${eol}${members.map((m) => memberIndent + m).join(`,${eol}`)}${eol}${entryIndent}}`;
   if (lastRange) return `${text.slice(0, lastRange[1])},${eol}${entryIndent}${rendered}${text.slice(lastRange[1])}`;
   const closeIndent = indentAt(json.keyOffsetOf('/flags') ?? 0);
   return `${text.slice(0, array[0])}[${eol}${entryIndent}${rendered}${eol}${closeIndent}]${text.slice(array[1])}`;
@@ -102,13 +120,15 @@ export function setEnabledFalse(text: string, flag: string, file = 'flags.json')
   try {
     json = parseJsonWithPositions(text);
   } catch (error) {
-    if (error instanceof JsonSyntaxError) throw new Error(`${file}:${error.position.line}:${error.position.column}: ${error.message}`);
+    if (error instanceof JsonSyntaxError)
+      throw new Error(`${file}:${error.position.line}:${error.position.column}: ${error.message}`);
     throw error;
   }
   const doc = json.value as { flags?: unknown };
   const list = Array.isArray(doc?.flags) ? (doc.flags as unknown[]) : [];
   const index = list.findIndex((f) => typeof f === 'object' && f !== null && (f as { flag?: unknown }).flag === flag);
-  if (index < 0) throw new Error(`${file}: no flag "${flag}" to disable; the registry may have changed since it was loaded`);
+  if (index < 0)
+    throw new Error(`${file}: no flag "${flag}" to disable; the registry may have changed since it was loaded`);
   const enabledRange = json.rangeOf(`/flags/${index}/enabled`);
   if (enabledRange) return text.slice(0, enabledRange[0]) + 'false' + text.slice(enabledRange[1]);
   // No `enabled` member yet: add one right after `"flag": "..."`, on its own line if the object is

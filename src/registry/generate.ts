@@ -27,7 +27,9 @@ export function defaultGeneratedPath(registryPath: string): string {
 
 /** The header's registry path, relative to the module, written with forward slashes. */
 export function registryImportPath(generatedFile: string, registryPath: string): string {
-  const rel = relative(dirname(resolve(generatedFile)), resolve(registryPath)).split(sep).join('/');
+  const rel = relative(dirname(resolve(generatedFile)), resolve(registryPath))
+    .split(sep)
+    .join('/');
   return rel.startsWith('.') ? rel : `./${rel}`;
 }
 
@@ -49,7 +51,13 @@ function literal(v: FlagValue): string {
 
 /** Single-quoted TypeScript string literal (the style most formatters default to). */
 function quote(s: string): string {
-  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')}'`;
+  return `'${s
+    .replace(/\\/g, '\\\\')
+    .replace(/'/g, "\\'")
+    .replace(/\n/g, '\\n')
+    .replace(/\r/g, '\\r')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029')}'`;
 }
 
 function propertyName(name: string): string {
@@ -104,7 +112,9 @@ function contextAttributes(registry: Registry): Map<string, Set<string>> {
 export function generateTypedModule(registry: Registry, options: GenerateOptions): string {
   const runtime = options.runtimeModule ?? 'modelflags';
   const lines: string[] = [];
-  lines.push(`${GENERATED_MARKER} from ${JSON.stringify(options.registryImportPath)}; do not edit, run \`npx modelflags generate\` after changing the registry.`);
+  lines.push(
+    `${GENERATED_MARKER} from ${JSON.stringify(options.registryImportPath)}; do not edit, run \`npx modelflags generate\` after changing the registry.`,
+  );
   lines.push(`import { createFlags as createUntypedFlags } from ${quote(runtime)};`);
   lines.push(`import type { Flags, FlagsOptions } from ${quote(runtime)};`);
   lines.push('');
@@ -130,7 +140,8 @@ export function generateTypedModule(registry: Registry, options: GenerateOptions
   lines.push('');
   lines.push('/** The variants this code was compiled against; the runtime rejects reloads that break them. */');
   lines.push('export const flagContract = {');
-  for (const def of registry.flags) lines.push(`  ${propertyName(def.key)}: [${def.variants.map(literal).join(', ')}],`);
+  for (const def of registry.flags)
+    lines.push(`  ${propertyName(def.key)}: [${def.variants.map(literal).join(', ')}],`);
   lines.push('} as const;');
   lines.push('');
   lines.push('export function createFlags(options: FlagsOptions): Flags<FlagValues, FlagContext> {');
@@ -152,8 +163,14 @@ export function generateTypedModule(registry: Registry, options: GenerateOptions
     // the one in core's .d.ts needs `skipLibCheck`.
     lines.push('/** OpenFeature flag keys narrowed to the registry, so a misspelt key fails to compile. */');
     lines.push("declare module '@openfeature/core' {");
-    for (const [alias, type] of [['StringFlagKey', 'string'], ['NumberFlagKey', 'number'], ['BooleanFlagKey', 'boolean']] as const) {
-      lines.push('  // @ts-expect-error TS2300, @openfeature/core declares the alias unmergeable: see docs/openfeature.md');
+    for (const [alias, type] of [
+      ['StringFlagKey', 'string'],
+      ['NumberFlagKey', 'number'],
+      ['BooleanFlagKey', 'boolean'],
+    ] as const) {
+      lines.push(
+        '  // @ts-expect-error TS2300, @openfeature/core declares the alias unmergeable: see docs/openfeature.md',
+      );
       lines.push(`  export type ${alias} = ${keysOf(type)};`);
     }
     lines.push('}');

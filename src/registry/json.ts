@@ -84,7 +84,11 @@ export function valueAtPointer(root: unknown, pointer: string): unknown {
   for (const raw of pointer.split('/').slice(1)) {
     if (typeof node !== 'object' || node === null) return undefined;
     const segment = raw.replaceAll('~1', '/').replaceAll('~0', '~');
-    node = Array.isArray(node) ? node[Number(segment)] : Object.hasOwn(node, segment) ? (node as Record<string, unknown>)[segment] : undefined;
+    node = Array.isArray(node)
+      ? node[Number(segment)]
+      : Object.hasOwn(node, segment)
+        ? (node as Record<string, unknown>)[segment]
+        : undefined;
   }
   return node;
 }
@@ -154,14 +158,30 @@ export function parseJsonWithPositions(text: string, options: ParseOptions = {})
         out += text.slice(chunkStart, i);
         const e = text[i + 1];
         switch (e) {
-          case '"': out += '"'; break;
-          case '\\': out += '\\'; break;
-          case '/': out += '/'; break;
-          case 'b': out += '\b'; break;
-          case 'f': out += '\f'; break;
-          case 'n': out += '\n'; break;
-          case 'r': out += '\r'; break;
-          case 't': out += '\t'; break;
+          case '"':
+            out += '"';
+            break;
+          case '\\':
+            out += '\\';
+            break;
+          case '/':
+            out += '/';
+            break;
+          case 'b':
+            out += '\b';
+            break;
+          case 'f':
+            out += '\f';
+            break;
+          case 'n':
+            out += '\n';
+            break;
+          case 'r':
+            out += '\r';
+            break;
+          case 't':
+            out += '\t';
+            break;
           case 'u': {
             const hex = text.slice(i + 2, i + 6);
             if (!/^[0-9a-fA-F]{4}$/.test(hex)) fail('invalid \\u escape: expected four hex digits');
@@ -230,7 +250,8 @@ export function parseJsonWithPositions(text: string, options: ParseOptions = {})
         if (text[i] !== '"') fail(`expected a property name in double quotes, found ${describeHere()}`);
         const keyStart = i;
         const key = parseString();
-        if (!allowDuplicateKeys && Object.prototype.hasOwnProperty.call(obj, key)) fail(`duplicate key ${JSON.stringify(key)}: each key may appear once in an object`, keyStart);
+        if (!allowDuplicateKeys && Object.prototype.hasOwnProperty.call(obj, key))
+          fail(`duplicate key ${JSON.stringify(key)}: each key may appear once in an object`, keyStart);
         skipWhitespace();
         if (text[i] !== ':') fail(`expected ":" after property name ${JSON.stringify(key)}, found ${describeHere()}`);
         i++;
@@ -238,7 +259,8 @@ export function parseJsonWithPositions(text: string, options: ParseOptions = {})
         keys.push(key);
         offsets.push(keyStart, valueStart, i);
         // As JSON.parse does, "__proto__" becomes an ordinary own property, never the prototype.
-        if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+        if (key === '__proto__')
+          Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
         else obj[key] = value;
         skipWhitespace();
         if (text[i] === ',') {

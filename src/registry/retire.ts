@@ -48,7 +48,12 @@ export function retirementOf(def: FlagDefinition): Retirement {
   const served = servedToEveryone(def);
   // Suggesting the default for a flag still serving several variants would let a copied command
   // ship the variant that lost; the placeholder makes the reader choose.
-  if (!served) return { keep: undefined, why: 'no variant is served to everyone yet; name the one that won', command: removeFlagCommand(def.key, undefined) };
+  if (!served)
+    return {
+      keep: undefined,
+      why: 'no variant is served to everyone yet; name the one that won',
+      command: removeFlagCommand(def.key, undefined),
+    };
   return { keep: served.variant, why: served.why, command: removeFlagCommand(def.key, served.variant) };
 }
 
@@ -66,7 +71,8 @@ function servedToEveryone(def: FlagDefinition): { variant: FlagValue; why: strin
   // Whether a rule before the catch-all serves anyone: then more than one rule serves the variant.
   let servedEarlier = false;
   for (const rule of def.rules) {
-    const variants = rule.value !== undefined ? [rule.value] : (rule.split ?? []).filter((s) => s.weight > 0).map((s) => s.variant);
+    const variants =
+      rule.value !== undefined ? [rule.value] : (rule.split ?? []).filter((s) => s.weight > 0).map((s) => s.variant);
     // A 0% rollout or an all-zero split serves nobody.
     if (rule.rolloutPercentage === 0 || variants.length === 0) continue;
     // A 100% rollout or a one-variant split counts as everyone, although a request without a

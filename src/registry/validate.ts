@@ -2,8 +2,33 @@
  * Parsing and validating `flags.json` into the model, with every problem reported at its file,
  * line and column, all at once.
  */
-import { JsonSyntaxError, parseJsonLazily, parseJsonWithPositions, pointerOf, type LocatedJson, type SourcePosition } from './json.js';
-import { type AttributeTest, CONDITION_OPERATORS, type ConditionOperator, DEFAULT_BUCKET_BY, DIMENSIONS, type Dimension, FLAG_KEY_PATTERN, type FlagDefinition, type FlagValue, type FlagValueType, READER_RETURNS, ROLLOUT_PERCENTAGE, type Registry, type RegistryReader, type RuleDefinition, type SplitEntry, isScalar } from './model.js';
+import {
+  JsonSyntaxError,
+  parseJsonLazily,
+  parseJsonWithPositions,
+  pointerOf,
+  type LocatedJson,
+  type SourcePosition,
+} from './json.js';
+import {
+  type AttributeTest,
+  CONDITION_OPERATORS,
+  type ConditionOperator,
+  DEFAULT_BUCKET_BY,
+  DIMENSIONS,
+  type Dimension,
+  FLAG_KEY_PATTERN,
+  type FlagDefinition,
+  type FlagValue,
+  type FlagValueType,
+  READER_RETURNS,
+  ROLLOUT_PERCENTAGE,
+  type Registry,
+  type RegistryReader,
+  type RuleDefinition,
+  type SplitEntry,
+  isScalar,
+} from './model.js';
 import { parseSemver } from './semver.js';
 import { didYouMean } from './suggest.js';
 
@@ -83,12 +108,21 @@ export function parseRegistry(
   const root = json.value;
   const flags: FlagDefinition[] = [];
   if (!isPlainObject(root)) {
-    report('', undefined, 'the registry must be a JSON object with a "flags" array: { "flags": [ { "flag": "...", "default": ... } ] }');
+    report(
+      '',
+      undefined,
+      'the registry must be a JSON object with a "flags" array: { "flags": [ { "flag": "...", "default": ... } ] }',
+    );
     return { registry: undefined, issues };
   }
   for (const key of Object.keys(root)) {
     if (!(TOP_LEVEL_FIELDS as readonly string[]).includes(key)) {
-      report(pointerOf([key]), undefined, `unknown top-level field "${key}"${didYouMean(key, TOP_LEVEL_FIELDS)}; the registry has "$schema", "flags" and "readers"`, true);
+      report(
+        pointerOf([key]),
+        undefined,
+        `unknown top-level field "${key}"${didYouMean(key, TOP_LEVEL_FIELDS)}; the registry has "$schema", "flags" and "readers"`,
+        true,
+      );
     }
   }
   if (root['$schema'] !== undefined && typeof root['$schema'] !== 'string') {
@@ -109,7 +143,11 @@ export function parseRegistry(
     if (key === undefined) return;
     const previous = seen.get(key);
     if (previous !== undefined) {
-      report(`${pointer}/flag`, key, `${key}: duplicate flag key; it is already defined at flags[${previous}]. Keys must be unique`);
+      report(
+        `${pointer}/flag`,
+        key,
+        `${key}: duplicate flag key; it is already defined at flags[${previous}]. Keys must be unique`,
+      );
       return;
     }
     seen.set(key, index);
@@ -132,7 +170,11 @@ const READER_EXAMPLE = '{ "callee": "featureFlagProvider.evaluatedFeatureFlag", 
 function validateReaders(raw: unknown, report: Report): RegistryReader[] {
   if (raw === undefined) return [];
   if (!Array.isArray(raw)) {
-    report('/readers', undefined, `"readers" must be an array of in-house flag readers, for example [${READER_EXAMPLE}]`);
+    report(
+      '/readers',
+      undefined,
+      `"readers" must be an array of in-house flag readers, for example [${READER_EXAMPLE}]`,
+    );
     return [];
   }
   const readers: RegistryReader[] = [];
@@ -145,20 +187,35 @@ function validateReaders(raw: unknown, report: Report): RegistryReader[] {
     let ok = true;
     const problem = (field: string, message: string, atKey = false): void => {
       ok = false;
-      report(field === '' ? pointer : `${pointer}/${escapePointer(field)}`, undefined, `readers[${index}]: ${message}`, atKey);
+      report(
+        field === '' ? pointer : `${pointer}/${escapePointer(field)}`,
+        undefined,
+        `readers[${index}]: ${message}`,
+        atKey,
+      );
     };
     for (const field of Object.keys(entry)) {
-      if (!(READER_FIELDS as readonly string[]).includes(field)) problem(field, `unknown field "${field}"${didYouMean(field, READER_FIELDS)}`, true);
+      if (!(READER_FIELDS as readonly string[]).includes(field))
+        problem(field, `unknown field "${field}"${didYouMean(field, READER_FIELDS)}`, true);
     }
     const { callee, keyArgument, defaultArgument, contextArgument, returns } = entry;
     if (typeof callee !== 'string' || !/^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/.test(callee)) {
-      problem(callee === undefined ? '' : 'callee', '"callee" must be the dotted name the code calls, for example "featureFlagProvider.evaluatedFeatureFlag"');
+      problem(
+        callee === undefined ? '' : 'callee',
+        '"callee" must be the dotted name the code calls, for example "featureFlagProvider.evaluatedFeatureFlag"',
+      );
     }
     const isIndex = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
     if (!isIndex(keyArgument) && !(typeof keyArgument === 'string' && KEY_ARGUMENT_PATTERN.test(keyArgument))) {
-      problem(keyArgument === undefined ? '' : 'keyArgument', '"keyArgument" must be the index of the key argument (0) or a path into an object argument ("0.key")');
+      problem(
+        keyArgument === undefined ? '' : 'keyArgument',
+        '"keyArgument" must be the index of the key argument (0) or a path into an object argument ("0.key")',
+      );
     }
-    for (const [field, value] of [['defaultArgument', defaultArgument], ['contextArgument', contextArgument]] as const) {
+    for (const [field, value] of [
+      ['defaultArgument', defaultArgument],
+      ['contextArgument', contextArgument],
+    ] as const) {
       if (value !== undefined && !isIndex(value)) problem(field, `"${field}" must be an argument index (0, 1, ...)`);
     }
     if (returns !== undefined && !(READER_RETURNS as readonly unknown[]).includes(returns)) {
@@ -206,14 +263,24 @@ function validateFlag(raw: unknown, pointer: string, report: Report): FlagDefini
   };
   const keyRaw = raw['flag'];
   let key = typeof keyRaw === 'string' ? keyRaw : '<unnamed flag>';
-  if (keyRaw === undefined) r(pointer, undefined, `${key}: missing required field "flag" (the flag key, for example "inference_model")`);
+  if (keyRaw === undefined)
+    r(pointer, undefined, `${key}: missing required field "flag" (the flag key, for example "inference_model")`);
   else if (typeof keyRaw !== 'string' || !FLAG_KEY_PATTERN.test(keyRaw)) {
-    r(`${pointer}/flag`, undefined, `flag key ${JSON.stringify(keyRaw)} is invalid: use letters, digits, "_", "." and "-", starting with a letter or digit (for example "inference_model", "ai-model-upgrade" or "IS_V2_ENABLED")`);
+    r(
+      `${pointer}/flag`,
+      undefined,
+      `flag key ${JSON.stringify(keyRaw)} is invalid: use letters, digits, "_", "." and "-", starting with a letter or digit (for example "inference_model", "ai-model-upgrade" or "IS_V2_ENABLED")`,
+    );
     if (typeof keyRaw !== 'string') key = '<unnamed flag>';
   }
   for (const field of Object.keys(raw)) {
     if (!(FLAG_FIELDS as readonly string[]).includes(field)) {
-      r(`${pointer}/${escapePointer(field)}`, key, `${key}: unknown field "${field}"${didYouMean(field, FLAG_FIELDS)}`, true);
+      r(
+        `${pointer}/${escapePointer(field)}`,
+        key,
+        `${key}: unknown field "${field}"${didYouMean(field, FLAG_FIELDS)}`,
+        true,
+      );
     }
   }
   const optionalString = (field: string): string | undefined => {
@@ -232,34 +299,58 @@ function validateFlag(raw: unknown, pointer: string, report: Report): FlagDefini
   if (raw['dimension'] !== undefined) {
     const d = raw['dimension'];
     if (typeof d === 'string' && (DIMENSIONS as readonly string[]).includes(d)) dimension = d as Dimension;
-    else r(`${pointer}/dimension`, key, `${key}: "dimension" must be one of ${DIMENSIONS.map((x) => `"${x}"`).join(', ')}${typeof d === 'string' ? didYouMean(d, DIMENSIONS) : ''}`);
+    else
+      r(
+        `${pointer}/dimension`,
+        key,
+        `${key}: "dimension" must be one of ${DIMENSIONS.map((x) => `"${x}"`).join(', ')}${typeof d === 'string' ? didYouMean(d, DIMENSIONS) : ''}`,
+      );
   }
 
   let cleanupBy: string | undefined;
   if (raw['cleanup_by'] !== undefined) {
     const c = raw['cleanup_by'];
     if (typeof c === 'string' && isValidDate(c)) cleanupBy = c;
-    else r(`${pointer}/cleanup_by`, key, `${key}: "cleanup_by" must be a real calendar date written YYYY-MM-DD (UTC), for example "2027-03-31"; got ${JSON.stringify(c)}`);
+    else
+      r(
+        `${pointer}/cleanup_by`,
+        key,
+        `${key}: "cleanup_by" must be a real calendar date written YYYY-MM-DD (UTC), for example "2027-03-31"; got ${JSON.stringify(c)}`,
+      );
   }
 
   let enabled = true;
   if (raw['enabled'] !== undefined) {
     if (typeof raw['enabled'] === 'boolean') enabled = raw['enabled'];
-    else r(`${pointer}/enabled`, key, `${key}: "enabled" must be true or false (false is the kill switch: everyone gets "default")`);
+    else
+      r(
+        `${pointer}/enabled`,
+        key,
+        `${key}: "enabled" must be true or false (false is the kill switch: everyone gets "default")`,
+      );
   }
 
   let bucketBy = DEFAULT_BUCKET_BY;
   if (raw['bucket_by'] !== undefined) {
     const b = raw['bucket_by'];
     if (typeof b === 'string' && isUsableAttributeName(b)) bucketBy = b;
-    else r(`${pointer}/bucket_by`, key, `${key}: "bucket_by" must name a context attribute, for example "targetingKey", "organization_id" or "conversation_id"`);
+    else
+      r(
+        `${pointer}/bucket_by`,
+        key,
+        `${key}: "bucket_by" must name a context attribute, for example "targetingKey", "organization_id" or "conversation_id"`,
+      );
   }
 
   // The type of the flag is the type of its default; everything else must agree with it.
   const def = raw['default'];
   let type: FlagValueType | undefined;
   if (def === undefined) {
-    r(pointer, key, `${key}: missing required field "default" (served when no rule matches, when the flag is disabled and on any error)`);
+    r(
+      pointer,
+      key,
+      `${key}: missing required field "default" (served when no rule matches, when the flag is disabled and on any error)`,
+    );
   } else if (isScalar(def)) {
     type = typeof def as FlagValueType;
   } else {
@@ -273,7 +364,11 @@ function validateFlag(raw: unknown, pointer: string, report: Report): FlagDefini
       return undefined;
     }
     if (type !== undefined && typeof v !== type) {
-      r(p, key, `${key}: ${what} is ${describe(v)}, but the flag's default is a ${type}; a flag serves one type of value`);
+      r(
+        p,
+        key,
+        `${key}: ${what} is ${describe(v)}, but the flag's default is a ${type}; a flag serves one type of value`,
+      );
       return undefined;
     }
     values.push({ value: v, pointer: p, what });
@@ -290,7 +385,8 @@ function validateFlag(raw: unknown, pointer: string, report: Report): FlagDefini
       vs.forEach((v, i) => {
         const ok = checkValue(v, `${pointer}/variants/${i}`, `variant ${i + 1}`);
         if (ok === undefined) return;
-        if (declared!.includes(ok)) r(`${pointer}/variants/${i}`, key, `${key}: variant ${JSON.stringify(ok)} is listed twice`);
+        if (declared!.includes(ok))
+          r(`${pointer}/variants/${i}`, key, `${key}: variant ${JSON.stringify(ok)} is listed twice`);
         else declared!.push(ok);
       });
     }
@@ -299,7 +395,8 @@ function validateFlag(raw: unknown, pointer: string, report: Report): FlagDefini
   // Every value the flag serves, collected even from rules with other problems, so a misspelt
   // variant is reported alongside them rather than after the user fixes those.
   const served: ServedValue[] = [];
-  if (isScalar(def) && type !== undefined) served.push({ value: def, pointer: `${pointer}/default`, what: '"default" is', atKey: false });
+  if (isScalar(def) && type !== undefined)
+    served.push({ value: def, pointer: `${pointer}/default`, what: '"default" is', atKey: false });
   const rules: RuleDefinition[] = [];
   const rawRules = raw['rules'];
   if (rawRules !== undefined && !Array.isArray(rawRules)) {
@@ -314,15 +411,29 @@ function validateFlag(raw: unknown, pointer: string, report: Report): FlagDefini
   // Variants declared or inferred, then every served value must be among them.
   const variants: FlagValue[] = declared ?? [];
   // Variants are named by their value in flagd and in most SDKs, and a name cannot be empty.
-  const listed = Array.isArray(raw['variants']) ? raw['variants'].map((v: unknown, i) => ({ value: v, pointer: `${pointer}/variants/${i}` })) : [];
+  const listed = Array.isArray(raw['variants'])
+    ? raw['variants'].map((v: unknown, i) => ({ value: v, pointer: `${pointer}/variants/${i}` }))
+    : [];
   const empty = [...(declared ? [] : served), ...listed].find((s) => s.value === '');
-  if (empty) r(empty.pointer, key, `${key}: a variant cannot be the empty string; give that choice a name, for example "none"`);
+  if (empty)
+    r(empty.pointer, key, `${key}: a variant cannot be the empty string; give that choice a name, for example "none"`);
   if (declared) {
     for (const s of served) {
       if (!variants.includes(s.value)) {
         const list = variants.map((v) => JSON.stringify(v)).join(', ');
-        const hint = typeof s.value === 'string' ? didYouMean(s.value, variants.filter((v): v is string => typeof v === 'string')) : '';
-        r(s.pointer, key, `${key}: ${s.what} ${JSON.stringify(s.value)}, which is not a variant${hint}; variants are ${list}`, s.atKey);
+        const hint =
+          typeof s.value === 'string'
+            ? didYouMean(
+                s.value,
+                variants.filter((v): v is string => typeof v === 'string'),
+              )
+            : '';
+        r(
+          s.pointer,
+          key,
+          `${key}: ${s.what} ${JSON.stringify(s.value)}, which is not a variant${hint}; variants are ${list}`,
+          s.atKey,
+        );
       }
     }
   } else {
@@ -368,7 +479,12 @@ function validateRule(
   };
   for (const field of Object.keys(raw)) {
     if (!['condition', 'value', 'split'].includes(field)) {
-      fail(`${pointer}/${escapePointer(field)}`, key, `${label} has unknown field "${field}"${didYouMean(field, ['condition', 'value', 'split'])}; a rule has "condition" and either "value" or "split"`, true);
+      fail(
+        `${pointer}/${escapePointer(field)}`,
+        key,
+        `${label} has unknown field "${field}"${didYouMean(field, ['condition', 'value', 'split'])}; a rule has "condition" and either "value" or "split"`,
+        true,
+      );
     }
   }
   const cond = raw['condition'];
@@ -377,18 +493,37 @@ function validateRule(
   if (cond === undefined) {
     fail(pointer, key, `${label} is missing "condition" (use {} to match everyone)`);
   } else if (!isPlainObject(cond)) {
-    fail(`${pointer}/condition`, key, `${label}: "condition" must be an object of attribute tests, for example { "user_segment": "internal" }`);
+    fail(
+      `${pointer}/condition`,
+      key,
+      `${label}: "condition" must be an object of attribute tests, for example { "user_segment": "internal" }`,
+    );
   } else {
     for (const [attribute, test] of Object.entries(cond)) {
       const tp = `${pointer}/condition/${escapePointer(attribute)}`;
       if (attribute === ROLLOUT_PERCENTAGE) {
-        if (typeof test !== 'number' || !Number.isFinite(test) || test < 0 || test > 100 || !hasAtMostTwoDecimals(test)) {
-          fail(tp, key, `${label}: "rollout_percentage" must be a number from 0 to 100 with at most two decimals; got ${JSON.stringify(test)}`);
+        if (
+          typeof test !== 'number' ||
+          !Number.isFinite(test) ||
+          test < 0 ||
+          test > 100 ||
+          !hasAtMostTwoDecimals(test)
+        ) {
+          fail(
+            tp,
+            key,
+            `${label}: "rollout_percentage" must be a number from 0 to 100 with at most two decimals; got ${JSON.stringify(test)}`,
+          );
         } else rolloutPercentage = test;
         continue;
       }
       if (!isUsableAttributeName(attribute)) {
-        fail(tp, key, `${label}: ${JSON.stringify(attribute)} cannot be used as a context attribute name (an empty segment or a built-in object property); rename the attribute`, true);
+        fail(
+          tp,
+          key,
+          `${label}: ${JSON.stringify(attribute)} cannot be used as a context attribute name (an empty segment or a built-in object property); rename the attribute`,
+          true,
+        );
         continue;
       }
       const parsed = parseAttributeTest(attribute, test, tp, label, key, fail);
@@ -400,11 +535,20 @@ function validateRule(
   let value: FlagValue | undefined;
   let split: SplitEntry[] | undefined;
   if (hasValue === hasSplit) {
-    fail(pointer, key, `${label} must have exactly one of "value" (serve one variant) or "split" (variant → weight, for an A/B test)`);
+    fail(
+      pointer,
+      key,
+      `${label} must have exactly one of "value" (serve one variant) or "split" (variant → weight, for an A/B test)`,
+    );
   } else if (hasValue) {
     const v = raw['value'];
     if (!isScalar(v)) fail(`${pointer}/value`, key, describeBadValue(key, `rule ${index + 1} "value"`, v));
-    else if (type !== undefined && typeof v !== type) fail(`${pointer}/value`, key, `${label} serves ${describe(v)}, but the flag's default is a ${type}; a flag serves one type of value`);
+    else if (type !== undefined && typeof v !== type)
+      fail(
+        `${pointer}/value`,
+        key,
+        `${label} serves ${describe(v)}, but the flag's default is a ${type}; a flag serves one type of value`,
+      );
     else {
       value = v;
       served.push({ value: v, pointer: `${pointer}/value`, what: `rule ${index + 1} serves`, atKey: false });
@@ -412,16 +556,25 @@ function validateRule(
   } else {
     const s = raw['split'];
     if (!isPlainObject(s) || Object.keys(s).length === 0) {
-      fail(`${pointer}/split`, key, `${label}: "split" must be an object of variant → integer weight, for example { "v3": 50, "v4": 50 }`);
+      fail(
+        `${pointer}/split`,
+        key,
+        `${label}: "split" must be an object of variant → integer weight, for example { "v3": 50, "v4": 50 }`,
+      );
     } else {
       split = [];
       let total = 0;
       for (const [name, weight] of Object.entries(s)) {
         const wp = `${pointer}/split/${escapePointer(name)}`;
         const variant = splitKeyToValue(name, type);
-        if (variant !== undefined) served.push({ value: variant, pointer: wp, what: `rule ${index + 1} splits to`, atKey: true });
+        if (variant !== undefined)
+          served.push({ value: variant, pointer: wp, what: `rule ${index + 1} splits to`, atKey: true });
         if (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 0) {
-          fail(wp, key, `${label}: the weight of ${JSON.stringify(name)} must be a non-negative integer; got ${JSON.stringify(weight)}`);
+          fail(
+            wp,
+            key,
+            `${label}: the weight of ${JSON.stringify(name)} must be a non-negative integer; got ${JSON.stringify(weight)}`,
+          );
           continue;
         }
         if (variant === undefined) {
@@ -431,8 +584,14 @@ function validateRule(
         total += weight;
         split.push({ variant, weight });
       }
-      if (ok && total === 0) fail(`${pointer}/split`, key, `${label}: the split weights add up to 0; give at least one variant a positive weight`);
-      if (total > MAX_TOTAL_WEIGHT) fail(`${pointer}/split`, key, `${label}: the split weights add up to more than ${MAX_TOTAL_WEIGHT}`);
+      if (ok && total === 0)
+        fail(
+          `${pointer}/split`,
+          key,
+          `${label}: the split weights add up to 0; give at least one variant a positive weight`,
+        );
+      if (total > MAX_TOTAL_WEIGHT)
+        fail(`${pointer}/split`, key, `${label}: the split weights add up to more than ${MAX_TOTAL_WEIGHT}`);
     }
   }
   if (!ok) return undefined;
@@ -455,14 +614,23 @@ function parseAttributeTest(
   if (isPlainObject(test)) {
     const ops = Object.entries(test);
     if (ops.length === 0) {
-      fail(pointer, key, `${label}: the test for "${attribute}" is an empty object; write { "op": operand }, for example { "gte": 3 }`);
+      fail(
+        pointer,
+        key,
+        `${label}: the test for "${attribute}" is an empty object; write { "op": operand }, for example { "gte": 3 }`,
+      );
       return undefined;
     }
     const out: AttributeTest[] = [];
     for (const [op, operand] of ops) {
       const op_pointer = `${pointer}/${escapePointer(op)}`;
       if (!(CONDITION_OPERATORS as readonly string[]).includes(op)) {
-        fail(op_pointer, key, `${label}: unknown operator "${op}" for "${attribute}"${didYouMean(op, CONDITION_OPERATORS)}; operators are ${CONDITION_OPERATORS.join(', ')} (regular expressions are not supported in targeting)`, true);
+        fail(
+          op_pointer,
+          key,
+          `${label}: unknown operator "${op}" for "${attribute}"${didYouMean(op, CONDITION_OPERATORS)}; operators are ${CONDITION_OPERATORS.join(', ')} (regular expressions are not supported in targeting)`,
+          true,
+        );
         continue;
       }
       const typed = op as ConditionOperator;
@@ -477,20 +645,29 @@ function parseAttributeTest(
         if (!isScalar(operand)) fail(op_pointer, key, `${label}: "${op}" takes a string, number or boolean`);
         else out.push({ attribute, op: typed, operand });
       } else if (typed === 'gt' || typed === 'gte' || typed === 'lt' || typed === 'lte') {
-        if (typeof operand !== 'number' || !Number.isFinite(operand)) fail(op_pointer, key, `${label}: "${op}" takes a number`);
+        if (typeof operand !== 'number' || !Number.isFinite(operand))
+          fail(op_pointer, key, `${label}: "${op}" takes a number`);
         else out.push({ attribute, op: typed, operand });
       } else if (typed === 'starts_with' || typed === 'ends_with') {
         if (typeof operand !== 'string') fail(op_pointer, key, `${label}: "${op}" takes a string`);
         else out.push({ attribute, op: typed, operand });
       } else {
         if (typeof operand !== 'string' || parseSemver(operand) === undefined) {
-          fail(op_pointer, key, `${label}: "${op}" takes a semantic version such as "2.4.0"; got ${JSON.stringify(operand)}`);
+          fail(
+            op_pointer,
+            key,
+            `${label}: "${op}" takes a semantic version such as "2.4.0"; got ${JSON.stringify(operand)}`,
+          );
         } else out.push({ attribute, op: typed, operand });
       }
     }
     return out.length === ops.length ? out : undefined;
   }
-  fail(pointer, key, `${label}: the test for "${attribute}" must be a value, a list of values or { "op": operand }; got ${describe(test)}`);
+  fail(
+    pointer,
+    key,
+    `${label}: the test for "${attribute}" must be a value, a list of values or { "op": operand }; got ${describe(test)}`,
+  );
   return undefined;
 }
 
@@ -549,7 +726,6 @@ function escapePointer(segment: string): string {
   return segment.includes('~') || segment.includes('/') ? segment.replaceAll('~', '~0').replaceAll('/', '~1') : segment;
 }
 
-
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -580,4 +756,3 @@ export function isValidDate(s: string): boolean {
   const date = new Date(Date.UTC(y, mo - 1, d));
   return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
 }
-

@@ -98,7 +98,10 @@ export interface FlagsOptions {
 /** Flag key → the union of values it serves; the generated module's `FlagValues` interface. */
 type Values<V> = { [K in keyof V]: FlagValue };
 
-export interface Flags<V extends Values<V> = Record<string, FlagValue>, C extends EvaluationContext = EvaluationContext> {
+export interface Flags<
+  V extends Values<V> = Record<string, FlagValue>,
+  C extends EvaluationContext = EvaluationContext,
+> {
   /** The flag's value for this context; on any problem the flag's default, reported as an `error` event. */
   get<K extends keyof V & string>(flag: K, context?: C): V[K];
   /** The value with the variant, reason, rule and error code (OpenFeature's vocabulary). */
@@ -131,9 +134,10 @@ const FAILED = -3;
 
 const EMPTY_CONTEXT: EvaluationContext = Object.freeze(Object.create(null) as EvaluationContext);
 
-export function createFlags<V extends Values<V> = Record<string, FlagValue>, C extends EvaluationContext = EvaluationContext>(
-  options: FlagsOptions,
-): Flags<V, C> {
+export function createFlags<
+  V extends Values<V> = Record<string, FlagValue>,
+  C extends EvaluationContext = EvaluationContext,
+>(options: FlagsOptions): Flags<V, C> {
   const { source, contract } = options;
   const clock = options.clock ?? Date.now;
   let snapshot: Snapshot | undefined;
@@ -173,7 +177,11 @@ export function createFlags<V extends Values<V> = Record<string, FlagValue>, C e
     try {
       acceptDocument(doc);
     } catch (error) {
-      reject(`rejected ${String(doc.origin)}; still serving the last good registry: ${describeErrno(error)}`, [], error);
+      reject(
+        `rejected ${String(doc.origin)}; still serving the last good registry: ${describeErrno(error)}`,
+        [],
+        error,
+      );
     }
   };
 
@@ -181,12 +189,18 @@ export function createFlags<V extends Values<V> = Record<string, FlagValue>, C e
     if (doc.text === lastText) return;
     const { registry, issues } = parseRegistry(doc.text, doc.origin, { strict: false });
     if (!registry) {
-      reject(`rejected ${doc.origin}; still serving the last good registry:\n${issues.map(formatIssue).join('\n')}`, issues);
+      reject(
+        `rejected ${doc.origin}; still serving the last good registry:\n${issues.map(formatIssue).join('\n')}`,
+        issues,
+      );
       return;
     }
     const breaches = contract ? contractBreaches(registry, contract) : [];
     if (breaches.length > 0) {
-      reject(`rejected ${doc.origin}; still serving the last good registry:\n${breaches.map(formatIssue).join('\n')}`, breaches);
+      reject(
+        `rejected ${doc.origin}; still serving the last good registry:\n${breaches.map(formatIssue).join('\n')}`,
+        breaches,
+      );
       return;
     }
     const next = compileRegistry(registry, snapshot);
@@ -228,7 +242,13 @@ export function createFlags<V extends Values<V> = Record<string, FlagValue>, C e
     if (listeners.error.size > 0) emit('error', { code, message, flag, issues: [], error });
   };
 
-  const evaluationEvent = (flag: string, context: EvaluationContext, value: FlagValue | undefined, reason: Reason, errorCode: ErrorCode | undefined): void => {
+  const evaluationEvent = (
+    flag: string,
+    context: EvaluationContext,
+    value: FlagValue | undefined,
+    reason: Reason,
+    errorCode: ErrorCode | undefined,
+  ): void => {
     let id: string | undefined;
     try {
       const t = context['targetingKey'];
@@ -248,7 +268,8 @@ export function createFlags<V extends Values<V> = Record<string, FlagValue>, C e
     emit('evaluation', event);
   };
 
-  const lookup = (flag: string): CompiledFlag | undefined => (typeof flag === 'string' ? snapshot?.flags.get(flag) : undefined);
+  const lookup = (flag: string): CompiledFlag | undefined =>
+    typeof flag === 'string' ? snapshot?.flags.get(flag) : undefined;
 
   // The outcome of the last `evaluate`, in slots rather than a returned object, so `get` allocates nothing.
   let evaluatedValue: FlagValue | undefined;
@@ -267,7 +288,10 @@ export function createFlags<V extends Values<V> = Record<string, FlagValue>, C e
       // Untyped callers pass symbols, numbers and objects too; every message below must format them.
       const key = typeof flag === 'string' ? flag : describeErrno(flag);
       const code: ErrorCode = snapshot ? 'FLAG_NOT_FOUND' : 'PROVIDER_NOT_READY';
-      const message = typeof flag === 'string' ? notFoundMessage(flag, snapshot) : `${key}: not a flag key (keys are strings); served undefined`;
+      const message =
+        typeof flag === 'string'
+          ? notFoundMessage(flag, snapshot)
+          : `${key}: not a flag key (keys are strings); served undefined`;
       fail(key, code, message, undefined);
       if (listeners.evaluation.size > 0) evaluationEvent(key, EMPTY_CONTEXT, undefined, 'ERROR', code);
       return settle(undefined, undefined, { code, message });
@@ -279,7 +303,8 @@ export function createFlags<V extends Values<V> = Record<string, FlagValue>, C e
     } catch (error) {
       const message = `${flag}: reading the evaluation context threw (${describeErrno(error)}); served the default`;
       fail(flag, 'INVALID_CONTEXT', message, error);
-      if (listeners.evaluation.size > 0) evaluationEvent(flag, EMPTY_CONTEXT, compiled.defaultValue, 'ERROR', 'INVALID_CONTEXT');
+      if (listeners.evaluation.size > 0)
+        evaluationEvent(flag, EMPTY_CONTEXT, compiled.defaultValue, 'ERROR', 'INVALID_CONTEXT');
       return settle(compiled, compiled.defaultValue, { code: 'INVALID_CONTEXT', message });
     }
     const value = outcome.value;
@@ -289,7 +314,11 @@ export function createFlags<V extends Values<V> = Record<string, FlagValue>, C e
     return rule;
   };
 
-  const settle = (compiled: CompiledFlag | undefined, value: FlagValue | undefined, problem: { code: ErrorCode; message: string }): number => {
+  const settle = (
+    compiled: CompiledFlag | undefined,
+    value: FlagValue | undefined,
+    problem: { code: ErrorCode; message: string },
+  ): number => {
     evaluatedFlag = compiled;
     evaluatedValue = value;
     failure = problem;
@@ -306,7 +335,15 @@ export function createFlags<V extends Values<V> = Record<string, FlagValue>, C e
     const value = evaluatedValue as V[K];
     const variant = value === undefined ? undefined : String(value);
     if (rule === FAILED) {
-      return { flag, value, variant, reason: 'ERROR', ruleIndex: undefined, errorCode: failure!.code, errorMessage: failure!.message };
+      return {
+        flag,
+        value,
+        variant,
+        reason: 'ERROR',
+        ruleIndex: undefined,
+        errorCode: failure!.code,
+        errorMessage: failure!.message,
+      };
     }
     return {
       flag,
@@ -363,7 +400,11 @@ export function createFlags<V extends Values<V> = Record<string, FlagValue>, C e
     },
     record(context, keys) {
       const ctx = context !== null && typeof context === 'object' ? context : EMPTY_CONTEXT;
-      const served: EvaluationRecord = Object.freeze({ context: ctx, variants: Object.freeze(servedVariants(ctx, keys)), at: clock() });
+      const served: EvaluationRecord = Object.freeze({
+        context: ctx,
+        variants: Object.freeze(servedVariants(ctx, keys)),
+        at: clock(),
+      });
       records.add(served);
       return served;
     },
@@ -376,17 +417,31 @@ export function createFlags<V extends Values<V> = Record<string, FlagValue>, C e
       }
       const number = typeof value === 'boolean' ? (value ? 1 : 0) : value;
       if (typeof number !== 'number' || !Number.isFinite(number)) {
-        fail(metric, 'GENERAL', `track(${JSON.stringify(metric)}): the value must be a finite number or a boolean (got ${describeErrno(value)}); the sample was dropped`, undefined);
+        fail(
+          metric,
+          'GENERAL',
+          `track(${JSON.stringify(metric)}): the value must be a finite number or a boolean (got ${describeErrno(value)}); the sample was dropped`,
+          undefined,
+        );
         return;
       }
       const isRecord = records.has(request as object);
-      const ctx = isRecord ? (request as EvaluationRecord).context : request !== null && typeof request === 'object' ? (request as EvaluationContext) : EMPTY_CONTEXT;
+      const ctx = isRecord
+        ? (request as EvaluationRecord).context
+        : request !== null && typeof request === 'object'
+          ? (request as EvaluationContext)
+          : EMPTY_CONTEXT;
       const variants = isRecord ? (request as EvaluationRecord).variants : servedVariants(ctx, undefined);
       let at: number;
       try {
         at = clock();
       } catch (error) {
-        fail(metric, 'GENERAL', `track(${JSON.stringify(metric)}): the clock option threw (${describeErrno(error)}); the sample was dropped`, error);
+        fail(
+          metric,
+          'GENERAL',
+          `track(${JSON.stringify(metric)}): the clock option threw (${describeErrno(error)}); the sample was dropped`,
+          error,
+        );
         return;
       }
       emit('track', { metric, value: number, variants, at, context: ctx });
@@ -414,12 +469,20 @@ export function contractBreaches(registry: Registry, contract: RegistryContract)
   for (const [key, allowed] of Object.entries(contract)) {
     const def = registry.byKey.get(key);
     if (!def) {
-      at('/flags', key, `${key}: the flag was removed, but the running code was compiled against it; remove it with \`npx remove-flag ${key} --keep <variant>\` and deploy first`);
+      at(
+        '/flags',
+        key,
+        `${key}: the flag was removed, but the running code was compiled against it; remove it with \`npx remove-flag ${key} --keep <variant>\` and deploy first`,
+      );
       continue;
     }
     for (const v of def.variants) {
       if (!allowed.includes(v)) {
-        at(`${def.pointer}/variants`, key, `${key}: variant ${JSON.stringify(v)} is not among the variants the running code was compiled against (${allowed.map((a) => JSON.stringify(a)).join(', ')}); run \`modelflags generate\` and deploy before serving it`);
+        at(
+          `${def.pointer}/variants`,
+          key,
+          `${key}: variant ${JSON.stringify(v)} is not among the variants the running code was compiled against (${allowed.map((a) => JSON.stringify(a)).join(', ')}); run \`modelflags generate\` and deploy before serving it`,
+        );
       }
     }
   }

@@ -24,7 +24,9 @@ export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 export function durationOption(name: string, value: unknown, fallback: number, allowZero = false): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || (value === 0 && !allowZero)) {
-    throw new Error(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} number of milliseconds, got ${describeOption(value)}`);
+    throw new Error(
+      `${name} must be a ${allowZero ? 'non-negative' : 'positive'} number of milliseconds, got ${describeOption(value)}`,
+    );
   }
   return Math.min(Math.ceil(value), MAX_TIMER_DELAY_MS);
 }
@@ -39,5 +41,9 @@ export function sizeOption(name: string, value: unknown): number {
 }
 
 function describeOption(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : typeof value === 'number' ? String(value) : `a ${value === null ? 'null' : typeof value}`;
+  return typeof value === 'string'
+    ? JSON.stringify(value)
+    : typeof value === 'number'
+      ? String(value)
+      : `a ${value === null ? 'null' : typeof value}`;
 }

@@ -71,7 +71,10 @@ export class ModelFlagsProvider implements Provider {
           this.stale = false;
           this.events.emit(ProviderEvents.Ready, { message: `serving a new registry from ${origin}` });
         }
-        this.events.emit(ProviderEvents.ConfigurationChanged, { flagsChanged, message: `registry reloaded from ${origin}` });
+        this.events.emit(ProviderEvents.ConfigurationChanged, {
+          flagsChanged,
+          message: `registry reloaded from ${origin}`,
+        });
       }),
       this.flags.on('error', ({ flag, message }) => {
         // Evaluation errors are already reported in each resolution's details; only a rejected
@@ -86,7 +89,9 @@ export class ModelFlagsProvider implements Provider {
   async initialize(): Promise<void> {
     await this.flags.ready;
     if (this.flags.registry() === undefined) {
-      throw new Error('modelflags: no registry could be loaded from the source; see the flags client `error` events for why');
+      throw new Error(
+        'modelflags: no registry could be loaded from the source; see the flags client `error` events for why',
+      );
     }
   }
 
@@ -95,20 +100,36 @@ export class ModelFlagsProvider implements Provider {
     if (this.ownsFlags) this.flags.close();
   }
 
-  resolveBooleanEvaluation(flagKey: string, defaultValue: boolean, context: EvaluationContext): Promise<ResolutionDetails<boolean>> {
+  resolveBooleanEvaluation(
+    flagKey: string,
+    defaultValue: boolean,
+    context: EvaluationContext,
+  ): Promise<ResolutionDetails<boolean>> {
     return Promise.resolve(this.resolve(flagKey, defaultValue, context, 'boolean'));
   }
 
-  resolveStringEvaluation(flagKey: string, defaultValue: string, context: EvaluationContext): Promise<ResolutionDetails<string>> {
+  resolveStringEvaluation(
+    flagKey: string,
+    defaultValue: string,
+    context: EvaluationContext,
+  ): Promise<ResolutionDetails<string>> {
     return Promise.resolve(this.resolve(flagKey, defaultValue, context, 'string'));
   }
 
-  resolveNumberEvaluation(flagKey: string, defaultValue: number, context: EvaluationContext): Promise<ResolutionDetails<number>> {
+  resolveNumberEvaluation(
+    flagKey: string,
+    defaultValue: number,
+    context: EvaluationContext,
+  ): Promise<ResolutionDetails<number>> {
     return Promise.resolve(this.resolve(flagKey, defaultValue, context, 'number'));
   }
 
   /** Registry flags are strings, numbers or booleans, never objects: an existing flag is a type mismatch. */
-  resolveObjectEvaluation<T extends JsonValue>(flagKey: string, defaultValue: T, context: EvaluationContext): Promise<ResolutionDetails<T>> {
+  resolveObjectEvaluation<T extends JsonValue>(
+    flagKey: string,
+    defaultValue: T,
+    context: EvaluationContext,
+  ): Promise<ResolutionDetails<T>> {
     return Promise.resolve(this.resolve(flagKey, defaultValue, context, 'object'));
   }
 
@@ -121,7 +142,12 @@ export class ModelFlagsProvider implements Provider {
     this.flags.track?.(context as never, trackingEventName, details.value ?? 1);
   }
 
-  private resolve<T>(flagKey: string, defaultValue: T, context: EvaluationContext, expected: FlagValueType | 'object'): ResolutionDetails<T> {
+  private resolve<T>(
+    flagKey: string,
+    defaultValue: T,
+    context: EvaluationContext,
+    expected: FlagValueType | 'object',
+  ): ResolutionDetails<T> {
     const definition = this.flags.registry()?.byKey.get(flagKey);
     if (definition !== undefined && definition.type !== expected) {
       return {

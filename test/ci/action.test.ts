@@ -6,7 +6,17 @@
  * satisfy the SARIF 2.1.0 fields code scanning needs. The audit is this repository's real CLI.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -69,17 +79,31 @@ beforeEach(() => {
       2,
     )}\n`,
   );
-  write('src/flags.ts', "import { createFlags, fileSource } from 'modelflags';\nexport const flags = createFlags({ source: fileSource('flags.json') });\n");
-  write('src/chat.ts', "import { flags } from './flags.js';\nexport const answer = (ctx: { targetingKey: string }) => flags.get('inference_model', ctx);\n");
+  write(
+    'src/flags.ts',
+    "import { createFlags, fileSource } from 'modelflags';\nexport const flags = createFlags({ source: fileSource('flags.json') });\n",
+  );
+  write(
+    'src/chat.ts',
+    "import { flags } from './flags.js';\nexport const answer = (ctx: { targetingKey: string }) => flags.get('inference_model', ctx);\n",
+  );
   // Stands in for `npm ci`: this repository's CLI as the project's installed modelflags.
-  write('node_modules/.bin/modelflags', `#!/bin/sh\nexec ${JSON.stringify(join(root, 'node_modules/.bin/tsx'))} --conditions=modelflags-source ${JSON.stringify(join(root, 'src/cli/bin.ts'))} "$@"\n`, 0o755);
+  write(
+    'node_modules/.bin/modelflags',
+    `#!/bin/sh\nexec ${JSON.stringify(join(root, 'node_modules/.bin/tsx'))} --conditions=modelflags-source ${JSON.stringify(join(root, 'src/cli/bin.ts'))} "$@"\n`,
+    0o755,
+  );
   symlinkSync(join(root, 'src'), join(project, 'node_modules/modelflags'));
   symlinkSync(join(root, 'rules'), join(project, 'node_modules/eslint-plugin-modelflags'));
 });
 afterEach(() => rmSync(project, { recursive: true, force: true }));
 
 /** The value of one `${{ }}` expression: context lookups, string literals, ==, !=, && and always(). */
-function evaluate(expression: string, inputs: Record<string, string>, outputs: Record<string, Record<string, string>>): string | boolean {
+function evaluate(
+  expression: string,
+  inputs: Record<string, string>,
+  outputs: Record<string, Record<string, string>>,
+): string | boolean {
   const term = (t: string): string | boolean => {
     t = t.trim();
     if (t === 'always()') return true;
@@ -87,7 +111,8 @@ function evaluate(expression: string, inputs: Record<string, string>, outputs: R
     if (literal) return literal[1]!;
     const input = /^inputs\.([\w-]+)$/.exec(t);
     if (input) {
-      if (!(input[1]! in action.inputs)) throw new Error(`action.yml reads inputs.${input[1]}, which it does not declare`);
+      if (!(input[1]! in action.inputs))
+        throw new Error(`action.yml reads inputs.${input[1]}, which it does not declare`);
       return inputs[input[1]!] ?? '';
     }
     const output = /^steps\.([\w-]+)\.outputs\.([\w-]+)$/.exec(t);
@@ -103,7 +128,11 @@ function evaluate(expression: string, inputs: Record<string, string>, outputs: R
   return conjuncts.length === 1 ? conjuncts[0]! : conjuncts.every((c) => c === true);
 }
 
-function substitute(text: string, inputs: Record<string, string>, outputs: Record<string, Record<string, string>>): string {
+function substitute(
+  text: string,
+  inputs: Record<string, string>,
+  outputs: Record<string, Record<string, string>>,
+): string {
   return text.replace(/\$\{\{(.*?)\}\}/g, (_, e: string) => String(evaluate(e, inputs, outputs)));
 }
 
@@ -115,10 +144,15 @@ interface StepResult {
 }
 
 /** Runs the action's steps in order, as the runner does: a failed step ends the run except for `if: always()` steps. */
-function runAction(given: Record<string, string>): { steps: StepResult[]; outputs: Record<string, string>; uploaded: string[] } {
+function runAction(given: Record<string, string>): {
+  steps: StepResult[];
+  outputs: Record<string, string>;
+  uploaded: string[];
+} {
   const inputs: Record<string, string> = {};
   for (const [name, spec] of Object.entries(action.inputs)) inputs[name] = given[name] ?? spec.default ?? '';
-  for (const name of Object.keys(given)) if (!(name in action.inputs)) throw new Error(`the action has no input "${name}"`);
+  for (const name of Object.keys(given))
+    if (!(name in action.inputs)) throw new Error(`the action has no input "${name}"`);
   const outputs: Record<string, Record<string, string>> = {};
   const runnerTemp = mkdtempSync(join(tmpdir(), 'modelflags-runner-'));
   const steps: StepResult[] = [];
@@ -127,7 +161,8 @@ function runAction(given: Record<string, string>): { steps: StepResult[]; output
   try {
     for (const [i, step] of action.runs.steps.entries()) {
       const name = step.name ?? step.id ?? `step ${i}`;
-      const condition = step.if === undefined ? !failed : evaluate(step.if.replace(/^\$\{\{(.*)\}\}$/s, '$1'), inputs, outputs);
+      const condition =
+        step.if === undefined ? !failed : evaluate(step.if.replace(/^\$\{\{(.*)\}\}$/s, '$1'), inputs, outputs);
       if (condition !== true || (failed && !/always\(\)/.test(step.if ?? ''))) {
         steps.push({ step: name, result: 'skipped', log: '' });
         continue;
@@ -142,10 +177,19 @@ function runAction(given: Record<string, string>): { steps: StepResult[]; output
       expect(step.shell).toBe('bash');
       const outputFile = join(runnerTemp, `output-${i}`);
       writeFileSync(outputFile, '');
-      const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', GITHUB_OUTPUT: outputFile, RUNNER_TEMP: runnerTemp };
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        NO_COLOR: '1',
+        GITHUB_OUTPUT: outputFile,
+        RUNNER_TEMP: runnerTemp,
+      };
       for (const [k, v] of Object.entries(step.env ?? {})) env[k] = substitute(v, inputs, outputs);
       const cwd = resolve(project, substitute(step['working-directory'] ?? '.', inputs, outputs));
-      const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', step.run!], { cwd, env, encoding: 'utf8' });
+      const r = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', step.run!], {
+        cwd,
+        env,
+        encoding: 'utf8',
+      });
       if (step.id !== undefined) {
         outputs[step.id] = Object.fromEntries(
           readFileSync(outputFile, 'utf8')
@@ -157,7 +201,9 @@ function runAction(given: Record<string, string>): { steps: StepResult[]; output
       steps.push({ step: name, result: r.status ?? -1, log: `${r.stdout}${r.stderr}` });
       if (r.status !== 0) failed = true;
     }
-    const actionOutputs = Object.fromEntries(Object.entries(action.outputs).map(([k, o]) => [k, substitute(o.value, inputs, outputs)]));
+    const actionOutputs = Object.fromEntries(
+      Object.entries(action.outputs).map(([k, o]) => [k, substitute(o.value, inputs, outputs)]),
+    );
     // Read before the runner's temp directory goes, as the upload would.
     for (const file of uploaded) expectValidSarif(file);
     return { steps, outputs: actionOutputs, uploaded: uploaded.map((f) => readFileSync(f, 'utf8')) };
@@ -175,7 +221,8 @@ function expectValidSarif(file: string): void {
   expect(validate(JSON.parse(readFileSync(file, 'utf8'))) ? [] : validate.errors).toEqual([]);
 }
 
-const ruleIds = (sarif: string): string[] => (JSON.parse(sarif) as { runs: { results: { ruleId: string }[] }[] }).runs[0]!.results.map((r) => r.ruleId);
+const ruleIds = (sarif: string): string[] =>
+  (JSON.parse(sarif) as { runs: { results: { ruleId: string }[] }[] }).runs[0]!.results.map((r) => r.ruleId);
 const results = (steps: StepResult[]) => steps.map((s) => ({ step: s.step, result: s.result }));
 
 // Each run step starts the CLI in a fresh process: seconds each on a busy machine.
@@ -184,7 +231,14 @@ const SLOW = { timeout: 180_000 };
 describe('action.yml', () => {
   it('is a composite action with the documented inputs', () => {
     expect(action.runs.using).toBe('composite');
-    expect(Object.keys(action.inputs).sort()).toEqual(['category', 'fail-on', 'paths', 'registry', 'upload', 'working-directory']);
+    expect(Object.keys(action.inputs).sort()).toEqual([
+      'category',
+      'fail-on',
+      'paths',
+      'registry',
+      'upload',
+      'working-directory',
+    ]);
     for (const [name, input] of Object.entries(action.inputs)) expect(input.description, name).not.toBe('');
     // Inputs reach scripts through env only: an input spliced into `run:` could inject commands.
     for (const step of action.runs.steps) expect(step.run ?? '', step.name).not.toContain('${{');
@@ -194,7 +248,9 @@ describe('action.yml', () => {
     const doc = readFileSync(join(root, 'docs/ci.md'), 'utf8');
     const block = /```yaml title="\.github\/workflows\/flags-audit\.yml"\n([\s\S]*?)```/.exec(doc);
     expect(block, 'docs/ci.md has the flags-audit workflow').not.toBeNull();
-    const workflow = yaml.load(block![1]!) as { jobs: Record<string, { permissions: Record<string, string>; steps: Step[] }> };
+    const workflow = yaml.load(block![1]!) as {
+      jobs: Record<string, { permissions: Record<string, string>; steps: Step[] }>;
+    };
     const job = Object.values(workflow.jobs)[0]!;
     expect(job.permissions['security-events']).toBe('write');
     const at = job.steps.findIndex((s) => s.uses?.startsWith('modelflags/modelflags@'));
@@ -214,7 +270,10 @@ describe('action.yml', () => {
   });
 
   it('uploads the finding, then fails the job and prints it', SLOW, () => {
-    write('src/chat.ts', "import { flags } from './flags.js';\nexport const answer = (ctx: { targetingKey: string }) => flags.get('inference_modle', ctx);\n");
+    write(
+      'src/chat.ts',
+      "import { flags } from './flags.js';\nexport const answer = (ctx: { targetingKey: string }) => flags.get('inference_modle', ctx);\n",
+    );
     const { steps, uploaded } = runAction({ paths: 'src' });
     expect(results(steps)).toEqual([
       { step: 'Audit flags (SARIF)', result: 0 },
@@ -229,7 +288,11 @@ describe('action.yml', () => {
     // inference_model is read nowhere under src/other: an unused flag, a warning.
     write('src/other/noop.ts', 'export const noop = 1;\n');
     expect(results(runAction({ paths: 'src/other' }).steps).map((s) => s.result)).toEqual([0, 'uploaded', 0]);
-    expect(results(runAction({ paths: 'src/other', 'fail-on': 'warning' }).steps).map((s) => s.result)).toEqual([0, 'uploaded', 1]);
+    expect(results(runAction({ paths: 'src/other', 'fail-on': 'warning' }).steps).map((s) => s.result)).toEqual([
+      0,
+      'uploaded',
+      1,
+    ]);
   });
 
   it('stops with the CLI message and uploads nothing when the registry is missing', SLOW, () => {

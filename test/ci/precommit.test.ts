@@ -5,7 +5,16 @@
  * modelflags CLI are the real ones (this repository's), behind shims in node_modules/.bin.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -21,7 +30,9 @@ const ciDoc = readFileSync(join(root, 'docs/ci.md'), 'utf8');
 
 /** The fenced block of docs/ci.md whose info string has `title="<title>"`. */
 function docBlock(title: string): string {
-  const match = new RegExp('```\\w+ title="' + title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '"\\n([\\s\\S]*?)```').exec(ciDoc);
+  const match = new RegExp(
+    '```\\w+ title="' + title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') + '"\\n([\\s\\S]*?)```',
+  ).exec(ciDoc);
   if (!match) throw new Error(`docs/ci.md has no code block titled ${title}`);
   return match[1]!;
 }
@@ -105,7 +116,10 @@ process.exit(failed ? 1 : 0);
 `;
 
 beforeAll(() => {
-  if (!existsSync(builtPlugin)) throw new Error(`${builtPlugin} is missing: run \`npx tsc -p tsconfig.build.json\` (npm ci runs it through "prepare")`);
+  if (!existsSync(builtPlugin))
+    throw new Error(
+      `${builtPlugin} is missing: run \`npx tsc -p tsconfig.build.json\` (npm ci runs it through "prepare")`,
+    );
 });
 
 beforeEach(() => {
@@ -142,11 +156,22 @@ beforeEach(() => {
       2,
     )}\n`,
   );
-  write('src/flags.ts', "import { createFlags, fileSource } from 'modelflags';\nexport const flags = createFlags({ source: fileSource('flags.json') });\n");
+  write(
+    'src/flags.ts',
+    "import { createFlags, fileSource } from 'modelflags';\nexport const flags = createFlags({ source: fileSource('flags.json') });\n",
+  );
   write('src/chat.ts', GOOD_CHAT);
   // Stand-ins for `npm install`: this repository's ESLint and CLI, and the package itself.
-  write('node_modules/.bin/eslint', `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(root, 'node_modules/eslint/bin/eslint.js'))} "$@"\n`, 0o755);
-  write('node_modules/.bin/modelflags', `#!/bin/sh\nexec ${JSON.stringify(join(root, 'node_modules/.bin/tsx'))} --conditions=modelflags-source ${JSON.stringify(join(root, 'src/cli/bin.ts'))} "$@"\n`, 0o755);
+  write(
+    'node_modules/.bin/eslint',
+    `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(root, 'node_modules/eslint/bin/eslint.js'))} "$@"\n`,
+    0o755,
+  );
+  write(
+    'node_modules/.bin/modelflags',
+    `#!/bin/sh\nexec ${JSON.stringify(join(root, 'node_modules/.bin/tsx'))} --conditions=modelflags-source ${JSON.stringify(join(root, 'src/cli/bin.ts'))} "$@"\n`,
+    0o755,
+  );
   write('node_modules/.bin/lint-staged', LINT_STAGED_STAND_IN, 0o755);
   symlinkSync(join(root, 'src'), join(project, 'node_modules/modelflags'));
   symlinkSync(join(root, 'rules'), join(project, 'node_modules/eslint-plugin-modelflags'));
@@ -178,7 +203,21 @@ describe('.pre-commit-hooks.yaml', () => {
           name: { type: 'string' },
           description: { type: 'string' },
           entry: { type: 'string' },
-          language: { enum: ['system', 'node', 'script', 'python', 'docker', 'docker_image', 'golang', 'rust', 'ruby', 'fail', 'pygrep'] },
+          language: {
+            enum: [
+              'system',
+              'node',
+              'script',
+              'python',
+              'docker',
+              'docker_image',
+              'golang',
+              'rust',
+              'ruby',
+              'fail',
+              'pygrep',
+            ],
+          },
           files: { type: 'string' },
           exclude: { type: 'string' },
           types: { type: 'array', items: { type: 'string' } },
@@ -203,8 +242,15 @@ describe('.pre-commit-hooks.yaml', () => {
   function runHook(id: string): Run {
     const hook = hooks.find((h) => h.id === id)!;
     const tags: Record<string, string[]> = {
-      js: ['javascript'], mjs: ['javascript'], cjs: ['javascript'], jsx: ['jsx', 'javascript'],
-      ts: ['ts'], mts: ['ts'], cts: ['ts'], tsx: ['tsx'], json: ['json'],
+      js: ['javascript'],
+      mjs: ['javascript'],
+      cjs: ['javascript'],
+      jsx: ['jsx', 'javascript'],
+      ts: ['ts'],
+      mts: ['ts'],
+      cts: ['ts'],
+      tsx: ['tsx'],
+      json: ['json'],
     };
     const staged = git(project, 'diff', '--cached', '--name-only', '--diff-filter=ACMR').split('\n').filter(Boolean);
     const files = staged.filter(
@@ -227,7 +273,9 @@ describe('.pre-commit-hooks.yaml', () => {
     expect(lint.out).toContain('modelflags/no-unknown-flag');
     const audit = runHook('modelflags-audit');
     expect(audit.code).toBe(1);
-    expect(audit.out).toMatch(/src\/chat\.ts:4:\d+ {2}error {2}reads "inference_modle", which is not in flags\.json \(did you mean "inference_model"\?\)/);
+    expect(audit.out).toMatch(
+      /src\/chat\.ts:4:\d+ {2}error {2}reads "inference_modle", which is not in flags\.json \(did you mean "inference_model"\?\)/,
+    );
     expect(audit.out).not.toContain('\u001b[');
 
     write('src/chat.ts', GOOD_CHAT.replace('string {', 'string {\n  // per request'));
@@ -272,7 +320,10 @@ describe('husky + lint-staged (docs/ci.md)', () => {
 
     // A registry edit runs `modelflags check` too (without file arguments).
     write('src/chat.ts', GOOD_CHAT.replace('string {', 'string {\n  // per request'));
-    write('flags.json', readFileSync(join(project, 'flags.json'), 'utf8').replace('"owner": "ml"', '"owner": "ml-platform"'));
+    write(
+      'flags.json',
+      readFileSync(join(project, 'flags.json'), 'utf8').replace('"owner": "ml"', '"owner": "ml-platform"'),
+    );
     git(project, 'add', 'src/chat.ts', 'flags.json');
     const accepted = sh(project, 'git', ['commit', '-m', 'good']);
     expect(accepted.out).toContain('flags.json: 1 flag, valid');
@@ -299,7 +350,8 @@ describe('GitHub Actions job (docs/ci.md)', () => {
       'Audit flags (SARIF for code scanning)',
       'Fail on audit findings',
     ]);
-    for (const step of steps) expect(sh(project, 'bash', ['-eo', 'pipefail', '-c', step.run]), step.name).toMatchObject({ code: 0 });
+    for (const step of steps)
+      expect(sh(project, 'bash', ['-eo', 'pipefail', '-c', step.run]), step.name).toMatchObject({ code: 0 });
     const sarif = JSON.parse(readFileSync(join(project, 'modelflags.sarif'), 'utf8')) as unknown;
     const ajv = new Ajv({ allErrors: true });
     ajv.addFormat('uri', (s: string) => URL.canParse(s));
@@ -310,14 +362,19 @@ describe('GitHub Actions job (docs/ci.md)', () => {
 
   it('fails the job on a bad commit, after writing the SARIF with the finding', SLOW, () => {
     write('src/chat.ts', BAD_CHAT);
-    const results = runSteps().map((s) => ({ name: s.name, code: sh(project, 'bash', ['-eo', 'pipefail', '-c', s.run]).code }));
+    const results = runSteps().map((s) => ({
+      name: s.name,
+      code: sh(project, 'bash', ['-eo', 'pipefail', '-c', s.run]).code,
+    }));
     expect(results).toEqual([
       { name: 'Lint flag use', code: 1 },
       { name: 'Validate the registry and the generated types', code: 0 },
       { name: 'Audit flags (SARIF for code scanning)', code: 0 },
       { name: 'Fail on audit findings', code: 1 },
     ]);
-    const sarif = JSON.parse(readFileSync(join(project, 'modelflags.sarif'), 'utf8')) as { runs: { results: { ruleId: string }[] }[] };
+    const sarif = JSON.parse(readFileSync(join(project, 'modelflags.sarif'), 'utf8')) as {
+      runs: { results: { ruleId: string }[] }[];
+    };
     expect(sarif.runs[0]!.results.map((r) => r.ruleId)).toEqual(['modelflags/undeclared']);
   });
 });

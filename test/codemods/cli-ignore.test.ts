@@ -16,11 +16,15 @@ async function run(name: string, args: string[]): Promise<{ code: number; out: s
   const cwd = join(scratch, name);
   cpSync(INPUT, cwd, { recursive: true });
   let out = '';
-  const code = await runCli(['inference_model', '--keep', 'claude-sonnet-4-6', '--no-verify', ...args], { out: (t) => (out += `${t}\n`), err: (t) => (out += `${t}\n`), cwd });
+  const code = await runCli(['inference_model', '--keep', 'claude-sonnet-4-6', '--no-verify', ...args], {
+    out: (t) => (out += `${t}\n`),
+    err: (t) => (out += `${t}\n`),
+    cwd,
+  });
   return { code, out, registry: readFileSync(join(cwd, 'flags.json'), 'utf8') };
 }
 
-it('--ignore turns the matching files\' sites into notes and the entry goes', async () => {
+it("--ignore turns the matching files' sites into notes and the entry goes", async () => {
   const { code, out, registry } = await run('ignored', ['--ignore', 'src/flag-service/**']);
   expect(out).toContain('Notes, not blocking (1):\n  src/flag-service/evaluate.ts:5:10: dynamic flag key');
   expect(out).toContain('(not blocking: --ignore src/flag-service/**)');

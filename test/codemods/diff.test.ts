@@ -57,22 +57,26 @@ function lcsLength(a: readonly string[], b: readonly string[]): number {
   let previous = new Uint32Array(b.length + 1);
   for (let i = a.length - 1; i >= 0; i--) {
     const row = new Uint32Array(b.length + 1);
-    for (let j = b.length - 1; j >= 0; j--) row[j] = a[i] === b[j] ? previous[j + 1]! + 1 : Math.max(previous[j]!, row[j + 1]!);
+    for (let j = b.length - 1; j >= 0; j--)
+      row[j] = a[i] === b[j] ? previous[j + 1]! + 1 : Math.max(previous[j]!, row[j + 1]!);
     previous = row;
   }
   return previous[0]!;
 }
 
 /** Texts over a few repeated lines, so common lines, moves and ambiguous matches are frequent. */
-const text = fc.array(fc.constantFrom('a', 'b', 'c', '', '  }', 'return x;'), { maxLength: 40 }).chain((ls) =>
-  fc.boolean().map((trailing) => (ls.length === 0 ? '' : ls.join('\n') + (trailing ? '\n' : ''))),
-);
+const text = fc
+  .array(fc.constantFrom('a', 'b', 'c', '', '  }', 'return x;'), { maxLength: 40 })
+  .chain((ls) => fc.boolean().map((trailing) => (ls.length === 0 ? '' : ls.join('\n') + (trailing ? '\n' : ''))));
 
 /** A text and an edited copy of it (lines deleted, inserted and replaced), like the codemod's output. */
 const editedPair = fc
   .tuple(
     fc.array(fc.constantFrom('a', 'b', 'c', '', '  }', 'return x;', 'if (x) {'), { maxLength: 60 }),
-    fc.array(fc.tuple(fc.nat(), fc.constantFrom('delete', 'insert', 'replace'), fc.constantFrom('a', 'new', '', '  }')), { maxLength: 12 }),
+    fc.array(
+      fc.tuple(fc.nat(), fc.constantFrom('delete', 'insert', 'replace'), fc.constantFrom('a', 'new', '', '  }')),
+      { maxLength: 12 },
+    ),
   )
   .map(([base, edits]) => {
     const after: string[] = [...base];
@@ -105,7 +109,9 @@ describe('LineDiff', () => {
         const common = lcsLength(lines(before), lines(after));
         expect(diff.removedLines).toBe(lines(before).length - common);
         const patch = diff.unified('f.ts', 0);
-        expect(patch.split('\n').filter((l) => l.startsWith('+') && !l.startsWith('+++')).length).toBe(lines(after).length - common);
+        expect(patch.split('\n').filter((l) => l.startsWith('+') && !l.startsWith('+++')).length).toBe(
+          lines(after).length - common,
+        );
       }),
       { numRuns: 2000 },
     );
@@ -156,6 +162,7 @@ describe('LineDiff', () => {
     const diff = new LineDiff(before.join('\n'), after.join('\n'));
     expect(applyUnified(diff.unified('f.ts'), before)).toEqual(after);
     expect(diff.removedLines).toBeGreaterThanOrEqual(5_000);
-    for (let line = 1; line <= after.length; line += 2) expect(diff.originalLine(line)).toEqual({ line, rewritten: false });
+    for (let line = 1; line <= after.length; line += 2)
+      expect(diff.originalLine(line)).toEqual({ line, rewritten: false });
   });
 });

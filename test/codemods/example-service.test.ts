@@ -42,7 +42,7 @@ function sourceFiles(dir: string): string[] {
 describe('remove-flag on examples/inference-service', () => {
   it('first cleans the reads but keeps the entry (collapsed) while the demo script still names the key', () => {
     expect(first.errors).toEqual([]);
-    expect(first.unresolved.map((s) => `${s.file}:${s.line}`)).toEqual(['demo.ts:49']);
+    expect(first.unresolved.map((s) => `${s.file}:${s.line}`)).toEqual(['demo.ts:56']);
     expect(first.unresolved[0]!.reason).toContain('does not recognise as a read');
     expect(first.exitCode).toBe(1);
     expect(first.written).toBe(true);
@@ -64,24 +64,42 @@ describe('remove-flag on examples/inference-service', () => {
   });
 
   it('still type checks', () => {
-    const program = ts.createProgram({ rootNames: sourceFiles(work), options: { ...compilerOptionsFor(REPO), noEmit: true } });
-    const errors = ts.getPreEmitDiagnostics(program).map((d) => `${d.file ? relative(work, d.file.fileName) : ''}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`);
+    const program = ts.createProgram({
+      rootNames: sourceFiles(work),
+      options: { ...compilerOptionsFor(REPO), noEmit: true },
+    });
+    const errors = ts
+      .getPreEmitDiagnostics(program)
+      .map(
+        (d) =>
+          `${d.file ? relative(work, d.file.fileName) : ''}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`,
+      );
     expect(errors).toEqual([]);
   });
 
   it("passes the service's own tests, whose flag reads were inlined too", () => {
     const serviceTest = readFileSync(join(work, 'test', 'server.test.ts'), 'utf8');
     expect(serviceTest).not.toContain("'inference_model'");
-    const run = spawnSync(process.execPath, [join(REPO, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--root', work], { cwd: work, encoding: 'utf8', timeout: 120_000 });
+    const run = spawnSync(
+      process.execPath,
+      [join(REPO, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--root', work],
+      { cwd: work, encoding: 'utf8', timeout: 120_000 },
+    );
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
     expect(run.stdout).toMatch(/Tests\s+.*3 passed/);
   }, 150_000);
 
   it('serves the kept model to every user', async () => {
-    const mod = (await import(pathToFileURL(join(work, 'src', 'server.ts')).href)) as typeof import('../../examples/inference-service/src/server.js');
+    const mod = (await import(
+      pathToFileURL(join(work, 'src', 'server.ts')).href
+    )) as typeof import('../../examples/inference-service/src/server.js');
     const flags = mod.createFlagsFromFile(join(work, 'flags.json'));
     const server = mod.createInferenceServer(flags, {
-      complete: async (request) => ({ model: request.model, content: `answered by ${request.model}`, usage: { inputTokens: 1, outputTokens: 1 } }),
+      complete: async (request) => ({
+        model: request.model,
+        content: `answered by ${request.model}`,
+        usage: { inputTokens: 1, outputTokens: 1 },
+      }),
     });
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
@@ -96,5 +114,4 @@ describe('remove-flag on examples/inference-service', () => {
       flags.close();
     }
   });
-
 });

@@ -3,7 +3,17 @@
  * `input/`, `expected/` and `case.json`. Each case runs on a temp copy, is compared byte for
  * byte, runs a second time to prove nothing changes, and its output must type check.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import ts from 'typescript';
@@ -57,7 +67,8 @@ function listFiles(root: string): string[] {
 const GITIGNORE_STAND_IN = '_gitignore';
 
 function installGitignores(root: string): void {
-  for (const f of listFiles(root)) if (basename(f) === GITIGNORE_STAND_IN) renameSync(join(root, f), join(root, dirname(f), '.gitignore'));
+  for (const f of listFiles(root))
+    if (basename(f) === GITIGNORE_STAND_IN) renameSync(join(root, f), join(root, dirname(f), '.gitignore'));
 }
 
 function snapshot(root: string): Map<string, string> {
@@ -82,11 +93,14 @@ const compilerOptions: ts.CompilerOptions = {
 };
 
 function typeErrors(root: string): string[] {
-  const files = listFiles(root).filter((f) => /\.(ts|tsx|mts|cts)$/.test(f)).map((f) => join(root, f));
+  const files = listFiles(root)
+    .filter((f) => /\.(ts|tsx|mts|cts)$/.test(f))
+    .map((f) => join(root, f));
   const host = ts.createCompilerHost(compilerOptions, true);
   const original = host.getSourceFile.bind(host);
   host.getSourceFile = (fileName, languageVersion, onError) => {
-    if (!fileName.includes('/lib.') && !fileName.endsWith('stubs.d.ts')) return original(fileName, languageVersion, onError);
+    if (!fileName.includes('/lib.') && !fileName.endsWith('stubs.d.ts'))
+      return original(fileName, languageVersion, onError);
     let sf = sourceFileCache.get(fileName);
     if (!sf) {
       sf = original(fileName, languageVersion, onError)!;
@@ -94,9 +108,16 @@ function typeErrors(root: string): string[] {
     }
     return sf;
   };
-  const program = ts.createProgram({ rootNames: [...files, join(SHARED, 'stubs.d.ts')], options: compilerOptions, host });
+  const program = ts.createProgram({
+    rootNames: [...files, join(SHARED, 'stubs.d.ts')],
+    options: compilerOptions,
+    host,
+  });
   return ts.getPreEmitDiagnostics(program).map((d) => {
-    const where = d.file && d.start !== undefined ? `${relative(root, d.file.fileName)}:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}` : '';
+    const where =
+      d.file && d.start !== undefined
+        ? `${relative(root, d.file.fileName)}:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}`
+        : '';
     return `${where} ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`;
   });
 }
@@ -127,14 +148,28 @@ describe('remove-flag fixtures', () => {
 
       const flags = spec.flags ?? [{ flag: spec.flag!, keep: spec.keep! }];
       const run = () =>
-        removeFlag({ flags, cwd: work, registry, verify: spec.verify ?? false, ...(spec.paths ? { paths: spec.paths } : {}), ...(spec.readers ? { readers: spec.readers } : {}), ...(spec.ignore ? { ignore: spec.ignore } : {}) });
+        removeFlag({
+          flags,
+          cwd: work,
+          registry,
+          verify: spec.verify ?? false,
+          ...(spec.paths ? { paths: spec.paths } : {}),
+          ...(spec.readers ? { readers: spec.readers } : {}),
+          ...(spec.ignore ? { ignore: spec.ignore } : {}),
+        });
       const report = await run();
-      expect(report.errors.map((e) => e.message).join('\n')).toSatisfy((text: string) => (spec.errors ?? []).every((e) => text.includes(e)));
+      expect(report.errors.map((e) => e.message).join('\n')).toSatisfy((text: string) =>
+        (spec.errors ?? []).every((e) => text.includes(e)),
+      );
       if (!spec.errors) expect(report.errors).toEqual([]);
       expect(report.exitCode).toBe(spec.exitCode ?? 0);
-      expect(report.unresolved.map((s) => `${s.file}:${s.line}`)).toEqual((spec.unresolved ?? []).map((s) => `${s.file}:${s.line}`));
+      expect(report.unresolved.map((s) => `${s.file}:${s.line}`)).toEqual(
+        (spec.unresolved ?? []).map((s) => `${s.file}:${s.line}`),
+      );
       for (const [i, s] of (spec.unresolved ?? []).entries()) expect(report.unresolved[i]!.reason).toContain(s.reason);
-      expect(report.notes.map((s) => `${s.file}:${s.line}`)).toEqual((spec.notes ?? []).map((s) => `${s.file}:${s.line}`));
+      expect(report.notes.map((s) => `${s.file}:${s.line}`)).toEqual(
+        (spec.notes ?? []).map((s) => `${s.file}:${s.line}`),
+      );
       for (const [i, s] of (spec.notes ?? []).entries()) expect(report.notes[i]!.reason).toContain(s.reason);
 
       const actual = snapshot(work);

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { removeKeyTableEntries } from '../../codemods/key-tables.js';
 
 const registryKeys = new Set(['smart-routing', 'fast-path', 'beta']);
-const remove = (text: string, isReferenced = (): boolean => false): string => removeKeyTableEntries('x.ts', text, new Set(['smart-routing']), registryKeys, isReferenced).output;
+const remove = (text: string, isReferenced = (): boolean => false): string =>
+  removeKeyTableEntries('x.ts', text, new Set(['smart-routing']), registryKeys, isReferenced).output;
 
 describe('removeKeyTableEntries', () => {
   it.each([
@@ -15,7 +16,10 @@ describe('removeKeyTableEntries', () => {
     ["const x = {\n  beta: 2,\n  // routed by cost\n  'smart-routing': 1,\n};\n", 'const x = {\n  beta: 2,\n};\n'],
     ["type T = { 'smart-routing': boolean; beta: boolean };", 'type T = { beta: boolean };'],
     ["type T = { beta: boolean; 'smart-routing': boolean };", 'type T = { beta: boolean };'],
-    ["interface F {\n  'smart-routing': boolean;\n  'fast-path': boolean;\n}\n", "interface F {\n  'fast-path': boolean;\n}\n"],
+    [
+      "interface F {\n  'smart-routing': boolean;\n  'fast-path': boolean;\n}\n",
+      "interface F {\n  'fast-path': boolean;\n}\n",
+    ],
     ["const K = { SMART: 'smart-routing', FAST: 'fast-path' } as const;", "const K = { FAST: 'fast-path' } as const;"],
     ["enum E {\n  Smart = 'smart-routing',\n  Fast = 'fast-path',\n}\n", "enum E {\n  Fast = 'fast-path',\n}\n"],
   ])('%j', (input, output) => {
@@ -28,7 +32,8 @@ describe('removeKeyTableEntries', () => {
   });
 
   it('keeps a key-table entry or enum member whose name code still uses', () => {
-    const text = "const K = { SMART: 'smart-routing', FAST: 'fast-path' } as const;\nenum E { Smart = 'smart-routing', Fast = 'fast-path' }\n";
+    const text =
+      "const K = { SMART: 'smart-routing', FAST: 'fast-path' } as const;\nenum E { Smart = 'smart-routing', Fast = 'fast-path' }\n";
     expect(remove(text, () => true)).toBe(text);
   });
 });

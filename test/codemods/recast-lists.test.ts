@@ -20,18 +20,34 @@ function recorded(node: unknown, path = '', out: string[] = []): string[] {
     return out;
   }
   if (!isNode(node)) return out;
-  const loc = node.loc as { start: { token?: number; line: number; column: number }; end: { token?: number }; indent?: number } | null | undefined;
-  const comments = ((node.comments ?? []) as AstNode[]).map((c) => `${c.leading ? 'L' : ''}${c.trailing ? 'T' : ''}${c.value as string}`);
-  out.push(`${path} ${node.type} ${loc ? `${loc.start.line}:${loc.start.column} tokens ${loc.start.token}-${loc.end.token} indent ${loc.indent}` : 'no loc'} ${comments.join('|')}`);
+  const loc = node.loc as
+    | { start: { token?: number; line: number; column: number }; end: { token?: number }; indent?: number }
+    | null
+    | undefined;
+  const comments = ((node.comments ?? []) as AstNode[]).map(
+    (c) => `${c.leading ? 'L' : ''}${c.trailing ? 'T' : ''}${c.value as string}`,
+  );
+  out.push(
+    `${path} ${node.type} ${loc ? `${loc.start.line}:${loc.start.column} tokens ${loc.start.token}-${loc.end.token} indent ${loc.indent}` : 'no loc'} ${comments.join('|')}`,
+  );
   for (const key of Object.keys(node)) {
-    if (key === 'loc' || key === 'tokens' || key === 'comments' || key === 'start' || key === 'end' || key === 'extra') continue;
+    if (key === 'loc' || key === 'tokens' || key === 'comments' || key === 'start' || key === 'end' || key === 'extra')
+      continue;
     recorded(node[key], `${path}.${key}`, out);
   }
   return out;
 }
 
 /** Between two items: on the same line, a new line, a blank line, or a comment in one of the places comments go. */
-const gap = fc.constantFrom(' ', '\n  ', '\n\n  ', ' // note\n  ', ' /* note */ ', '\n  // above\n  ', '\n  /** doc */\n  ');
+const gap = fc.constantFrom(
+  ' ',
+  '\n  ',
+  '\n\n  ',
+  ' // note\n  ',
+  ' /* note */ ',
+  '\n  // above\n  ',
+  '\n  /** doc */\n  ',
+);
 
 function list(gaps: readonly string[] = [], item: (i: number) => string, separator: string): string {
   return gaps.map((g, i) => `${item(i)}${separator}${g}`).join('');
@@ -39,7 +55,10 @@ function list(gaps: readonly string[] = [], item: (i: number) => string, separat
 
 /** A module whose lists (statements, members, properties, elements, cases, arguments, union members) are long. */
 const program = fc
-  .tuple(fc.array(fc.array(gap, { minLength: 64, maxLength: 90 }), { minLength: 8, maxLength: 8 }), fc.constantFrom('', ' // after the last\n', ' /* after */'))
+  .tuple(
+    fc.array(fc.array(gap, { minLength: 64, maxLength: 90 }), { minLength: 8, maxLength: 8 }),
+    fc.constantFrom('', ' // after the last\n', ' /* after */'),
+  )
   .map(([[statements, properties, elements, members, cases, args, union, jsx], trailing]) =>
     [
       '// header',
@@ -50,7 +69,16 @@ const program = fc
       `export function sw(v: number): number {\n  switch (v) {\n    ${list(cases, (i) => `case ${i}: return ${i * 3};`, '')}${trailing}\n  }\n  return 0;\n}`,
       `declare function f(...a: unknown[]): void;\nf(\n  ${list(args, (i) => String(i * 3), ',')}${trailing}\n);`,
       `export const j = () => (<div>\n  ${list(jsx, (i) => `<span>{${i}}</span>`, '')}\n</div>);`,
-      list(statements, (i) => (i % 3 === 0 ? `const v${i} = ${i};` : i % 3 === 1 ? `function g${i}() { return ${i}; }` : `export const e${i} = [${i}];`), ''),
+      list(
+        statements,
+        (i) =>
+          i % 3 === 0
+            ? `const v${i} = ${i};`
+            : i % 3 === 1
+              ? `function g${i}() { return ${i}; }`
+              : `export const e${i} = [${i}];`,
+        '',
+      ),
       trailing,
     ].join('\n'),
   );
@@ -87,7 +115,9 @@ describe('parseForRewrite', () => {
         const ownFile = own.get().node as AstNode;
         expect(recorded(nestedFile)).toEqual(recorded(ownFile));
         // The original recast reprints against, reached from the copy.
-        expect(recorded((nestedFile as { original?: unknown }).original)).toEqual(recorded((ownFile as { original?: unknown }).original));
+        expect(recorded((nestedFile as { original?: unknown }).original)).toEqual(
+          recorded((ownFile as { original?: unknown }).original),
+        );
         edit(nestedFile);
         edit(ownFile);
         expect(nested.toSource()).toBe(own.toSource());
@@ -98,10 +128,15 @@ describe('parseForRewrite', () => {
 
   it('finds token ranges with work linear in the file, not statements × tokens', () => {
     // recast compares positions while it walks the token list for each node's range: count them.
-    const util = createRequire(createRequire(import.meta.url).resolve('jscodeshift'))('recast/lib/util.js') as { comparePos: (...args: unknown[]) => number };
+    const util = createRequire(createRequire(import.meta.url).resolve('jscodeshift'))('recast/lib/util.js') as {
+      comparePos: (...args: unknown[]) => number;
+    };
     const comparePos = util.comparePos;
     const comparisons = (statements: number): number => {
-      const source = Array.from({ length: statements }, (_, i) => `export function f${i}(a: number): number {\n  return a + ${i};\n}\n`).join('');
+      const source = Array.from(
+        { length: statements },
+        (_, i) => `export function f${i}(a: number): number {\n  return a + ${i};\n}\n`,
+      ).join('');
       let count = 0;
       util.comparePos = (...args: unknown[]) => {
         count++;

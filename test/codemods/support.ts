@@ -40,7 +40,9 @@ export function snapshotTree(dir: string): Map<string, string> {
 
 /** Files a writer left behind: temporary files and the journal. */
 export function leftovers(dir: string): string[] {
-  return [...snapshotTree(dir).keys()].filter((f) => /\.mf-tmp$|\.remove-flag\.tmp$|\.remove-flag-journal\.json$/.test(f));
+  return [...snapshotTree(dir).keys()].filter((f) =>
+    /\.mf-tmp$|\.remove-flag\.tmp$|\.remove-flag-journal\.json$/.test(f),
+  );
 }
 
 export interface Child {
@@ -57,9 +59,24 @@ const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
  * the process pauses there (REMOVE_FLAG_TEST_PAUSE_AFTER_RENAMES) and `whenPaused` decides: kill
  * it, or change files and let it go on.
  */
-export function runBin(cwd: string, args: string[], options: { pauseAt?: number; whenPaused?: (pid: number) => void; prefix?: string[] } = {}): Promise<Child & { paused: boolean }> {
-  const env = { ...process.env, ...(options.pauseAt !== undefined ? { REMOVE_FLAG_TEST_PAUSE_AFTER_RENAMES: String(options.pauseAt) } : {}) };
-  const command = [...(options.prefix ?? []), process.execPath, '--conditions=modelflags-source', '--import', TSX, join(REPO, 'codemods/bin.ts'), ...args];
+export function runBin(
+  cwd: string,
+  args: string[],
+  options: { pauseAt?: number; whenPaused?: (pid: number) => void; prefix?: string[] } = {},
+): Promise<Child & { paused: boolean }> {
+  const env = {
+    ...process.env,
+    ...(options.pauseAt !== undefined ? { REMOVE_FLAG_TEST_PAUSE_AFTER_RENAMES: String(options.pauseAt) } : {}),
+  };
+  const command = [
+    ...(options.prefix ?? []),
+    process.execPath,
+    '--conditions=modelflags-source',
+    '--import',
+    TSX,
+    join(REPO, 'codemods/bin.ts'),
+    ...args,
+  ];
   const child = spawn(command[0]!, command.slice(1), { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';

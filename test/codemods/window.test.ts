@@ -4,7 +4,17 @@
  * same files and report, and generated modules where the window does engage give byte for byte
  * what the whole-file rewrite gives.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -30,10 +40,16 @@ function listFiles(root: string): string[] {
   return out.sort();
 }
 
-const context: RewriteContext = { decisions: new Map([['inference_model', 'claude-sonnet-4-6']]), registryKeys: new Set(['inference_model', 'system_prompt_version']) };
+const context: RewriteContext = {
+  decisions: new Map([['inference_model', 'claude-sonnet-4-6']]),
+  registryKeys: new Set(['inference_model', 'system_prompt_version']),
+};
 
 /** The same file through the window and whole; the window must have engaged. */
-function bothWays(source: string): { window: ReturnType<typeof rewriteSource>; whole: ReturnType<typeof rewriteSource> } {
+function bothWays(source: string): {
+  window: ReturnType<typeof rewriteSource>;
+  whole: ReturnType<typeof rewriteSource>;
+} {
   const window = rewriteSource('src/big.ts', source, context, true);
   const whole = rewriteSource('src/big.ts', source, context, false);
   expect(whole.syntaxCheckText).toBeUndefined();
@@ -110,7 +126,8 @@ describe('the rewrite window', () => {
 
 // Fixtures hold their .gitignore files as `_gitignore`, as in fixtures.test.ts.
 function installGitignores(root: string): void {
-  for (const f of listFiles(root)) if (basename(f) === '_gitignore') renameSync(join(root, f), join(root, dirname(f), '.gitignore'));
+  for (const f of listFiles(root))
+    if (basename(f) === '_gitignore') renameSync(join(root, f), join(root, dirname(f), '.gitignore'));
 }
 
 interface CaseSpec {
@@ -133,7 +150,10 @@ describe('every fixture through the window and whole', () => {
     rmSync(scratch, { recursive: true, force: true });
   });
   /** remove-flag on a fresh copy of the case; `windowFrom` as MODELFLAGS_REWRITE_WINDOW_FROM. */
-  const run = async (name: string, windowFrom: string | undefined): Promise<{ files: Map<string, string>; report: unknown }> => {
+  const run = async (
+    name: string,
+    windowFrom: string | undefined,
+  ): Promise<{ files: Map<string, string>; report: unknown }> => {
     const dir = join(FIXTURES, name);
     const spec = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8')) as CaseSpec;
     const work = join(scratch, `${name}-${windowFrom ?? 'whole'}`);
@@ -141,7 +161,8 @@ describe('every fixture through the window and whole', () => {
     cpSync(join(dir, 'input'), work, { recursive: true });
     installGitignores(work);
     const registry = spec.registry ?? 'flags.json';
-    if (!spec.withoutRegistry && !existsSync(join(dir, 'input', registry))) cpSync(join(SHARED, 'flags.json'), join(work, registry));
+    if (!spec.withoutRegistry && !existsSync(join(dir, 'input', registry)))
+      cpSync(join(SHARED, 'flags.json'), join(work, registry));
     if (windowFrom === undefined) delete process.env['MODELFLAGS_REWRITE_WINDOW_FROM'];
     else process.env['MODELFLAGS_REWRITE_WINDOW_FROM'] = windowFrom;
     const report = await removeFlag({
@@ -153,7 +174,16 @@ describe('every fixture through the window and whole', () => {
       ...(spec.readers ? { readers: spec.readers } : {}),
     });
     const files = new Map(listFiles(work).map((f) => [f, readFileSync(join(work, f), 'utf8')]));
-    return { files, report: { exitCode: report.exitCode, rewritten: report.rewritten, unresolved: report.unresolved, errors: report.errors, changedFiles: report.changedFiles } };
+    return {
+      files,
+      report: {
+        exitCode: report.exitCode,
+        rewritten: report.rewritten,
+        unresolved: report.unresolved,
+        errors: report.errors,
+        changedFiles: report.changedFiles,
+      },
+    };
   };
   const cases = readdirSync(FIXTURES)
     .filter((name) => !name.startsWith('_') && statSync(join(FIXTURES, name)).isDirectory())

@@ -4,7 +4,19 @@
  * in and out of the project, Latin-1 files, mode and owner, and reads left outside the paths.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  existsSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,13 +27,20 @@ const RETIRE = ['inference_model', '--keep', 'claude-sonnet-4-6', '--no-verify']
 const retire = (cwd: string, extra: Partial<Parameters<typeof removeFlag>[0]> = {}) =>
   removeFlag({ flags: [{ flag: 'inference_model', keep: 'claude-sonnet-4-6' }], cwd, verify: false, ...extra });
 
-const FLAGS_TS = "import { createFlags, fileSource } from 'modelflags';\n\nexport const flags = createFlags({ source: fileSource('flags.json') });\n";
-const reader = (name: string): string => `import { flags } from './flags';\n\nexport function ${name}(userId: string): string {\n  return flags.get('inference_model', { targetingKey: userId });\n}\n`;
-const READ_DONE = (name: string): string => `export function ${name}(userId: string): string {\n  return 'claude-sonnet-4-6';\n}\n`;
+const FLAGS_TS =
+  "import { createFlags, fileSource } from 'modelflags';\n\nexport const flags = createFlags({ source: fileSource('flags.json') });\n";
+const reader = (name: string): string =>
+  `import { flags } from './flags';\n\nexport function ${name}(userId: string): string {\n  return flags.get('inference_model', { targetingKey: userId });\n}\n`;
+const READ_DONE = (name: string): string =>
+  `export function ${name}(userId: string): string {\n  return 'claude-sonnet-4-6';\n}\n`;
 
 /** Five independent files reading the flag, the shape most tests start from. */
 function fiveReaders(extra: Record<string, string | Buffer> = {}): string {
-  return makeProject({ 'src/flags.ts': FLAGS_TS, ...Object.fromEntries(['a', 'b', 'c', 'd', 'e'].map((n) => [`src/${n}.ts`, reader(n)])), ...extra });
+  return makeProject({
+    'src/flags.ts': FLAGS_TS,
+    ...Object.fromEntries(['a', 'b', 'c', 'd', 'e'].map((n) => [`src/${n}.ts`, reader(n)])),
+    ...extra,
+  });
 }
 
 const projects: string[] = [];
@@ -61,7 +80,9 @@ describe('all or nothing', () => {
     expect(killed.paused, killed.err).toBe(true);
     expect(killed.signal).toBe('SIGKILL');
     // Half applied: two files rewritten, the registry still names the flag.
-    const written = ['a', 'b', 'c', 'd', 'e'].filter((n) => readFileSync(join(dir, `src/${n}.ts`), 'utf8') === READ_DONE(n));
+    const written = ['a', 'b', 'c', 'd', 'e'].filter(
+      (n) => readFileSync(join(dir, `src/${n}.ts`), 'utf8') === READ_DONE(n),
+    );
     expect(written).toHaveLength(2);
     expect(readFileSync(join(dir, 'flags.json'), 'utf8')).toContain('"inference_model"');
 
@@ -77,7 +98,9 @@ describe('all or nothing', () => {
     const dir = track(fiveReaders());
     const killed = await runBin(dir, RETIRE, { pauseAt: 1, whenPaused: (pid) => process.kill(pid, 'SIGKILL') });
     expect(killed.paused, killed.err).toBe(true);
-    const untouched = ['a', 'b', 'c', 'd', 'e'].find((n) => readFileSync(join(dir, `src/${n}.ts`), 'utf8') === reader(n))!;
+    const untouched = ['a', 'b', 'c', 'd', 'e'].find(
+      (n) => readFileSync(join(dir, `src/${n}.ts`), 'utf8') === reader(n),
+    )!;
     const edited = `${reader(untouched)}// edited after the crash\n`;
     writeFileSync(join(dir, `src/${untouched}.ts`), edited);
 
@@ -85,8 +108,12 @@ describe('all or nothing', () => {
     expect(rerun.code, rerun.out + rerun.err).toBe(1);
     expect(readFileSync(join(dir, `src/${untouched}.ts`), 'utf8')).toBe(edited);
     expect(rerun.out).toContain(`src/${untouched}.ts was not written: it was edited after the interrupted run read it`);
-    for (const n of ['a', 'b', 'c', 'd', 'e'].filter((x) => x !== untouched)) expect(readFileSync(join(dir, `src/${n}.ts`), 'utf8')).toBe(READ_DONE(n));
-    expect(JSON.parse(readFileSync(join(dir, 'flags.json'), 'utf8')).flags[0]).toMatchObject({ flag: 'inference_model', default: 'claude-sonnet-4-6' });
+    for (const n of ['a', 'b', 'c', 'd', 'e'].filter((x) => x !== untouched))
+      expect(readFileSync(join(dir, `src/${n}.ts`), 'utf8')).toBe(READ_DONE(n));
+    expect(JSON.parse(readFileSync(join(dir, 'flags.json'), 'utf8')).flags[0]).toMatchObject({
+      flag: 'inference_model',
+      default: 'claude-sonnet-4-6',
+    });
     expect(leftovers(dir)).toEqual([]);
   }, 60_000);
 
@@ -94,7 +121,18 @@ describe('all or nothing', () => {
     const dir = track(fiveReaders());
     const writer = spawn('sleep', ['30']);
     try {
-      writeFileSync(join(dir, '.remove-flag-journal.json'), JSON.stringify({ version: 1, pid: writer.pid, summary: {}, groups: [], last: [], lastIsComplete: true, partial: [] }));
+      writeFileSync(
+        join(dir, '.remove-flag-journal.json'),
+        JSON.stringify({
+          version: 1,
+          pid: writer.pid,
+          summary: {},
+          groups: [],
+          last: [],
+          lastIsComplete: true,
+          partial: [],
+        }),
+      );
       const before = snapshotTree(dir);
       const report = await retire(dir);
       expect(report.exitCode).toBe(2);
@@ -119,7 +157,7 @@ describe('all or nothing', () => {
     expect(rerun.code, rerun.out + rerun.err).toBe(0);
     expect(snapshotTree(dir)).toEqual(reference);
   }, 60_000);
-  it("removes the temporary files remove-flag 0.1 left after a failed write (`.<file>.<pid>.remove-flag.tmp`), when their process is gone", async () => {
+  it('removes the temporary files remove-flag 0.1 left after a failed write (`.<file>.<pid>.remove-flag.tmp`), when their process is gone', async () => {
     const reference = await referenceOf(() => fiveReaders());
     const dir = track(fiveReaders());
     // A pid no process has: the highest a Linux pid can be is 2^22.
@@ -147,7 +185,9 @@ describe('lost updates', () => {
     for (const n of ['a', 'b', 'd', 'e']) expect(readFileSync(join(dir, `src/${n}.ts`), 'utf8')).toBe(READ_DONE(n));
     expect(run.out).toMatch(/src\/c\.ts: .*changed on disk after it was read/);
     expect(run.out).toContain('Registry: collapsed in flags.json');
-    const registry = JSON.parse(readFileSync(join(dir, 'flags.json'), 'utf8')) as { flags: { flag: string; default: unknown; rules?: unknown }[] };
+    const registry = JSON.parse(readFileSync(join(dir, 'flags.json'), 'utf8')) as {
+      flags: { flag: string; default: unknown; rules?: unknown }[];
+    };
     const entry = registry.flags.find((f) => f.flag === 'inference_model');
     expect(entry).toMatchObject({ default: 'claude-sonnet-4-6' });
     expect(entry?.rules).toBeUndefined();
@@ -178,8 +218,10 @@ describe('lost updates', () => {
     const dir = track(
       makeProject({
         'src/flags.ts': FLAGS_TS,
-        'src/config.ts': "import { flags } from './flags';\n\nexport const MODEL = flags.get('inference_model', {});\nexport const REGION = 'eu';\n",
-        'src/app.ts': "import { MODEL, REGION } from './config';\n\nexport function describe(): string {\n  return MODEL === 'claude-sonnet-4-6' ? `sonnet in ${REGION}` : REGION;\n}\n",
+        'src/config.ts':
+          "import { flags } from './flags';\n\nexport const MODEL = flags.get('inference_model', {});\nexport const REGION = 'eu';\n",
+        'src/app.ts':
+          "import { MODEL, REGION } from './config';\n\nexport function describe(): string {\n  return MODEL === 'claude-sonnet-4-6' ? `sonnet in ${REGION}` : REGION;\n}\n",
       }),
     );
     const config = readFileSync(join(dir, 'src/config.ts'), 'utf8');
@@ -247,7 +289,9 @@ describe('metadata and boundaries', () => {
     symlinkSync(outside, join(dir, 'src/vendor'), 'dir');
     const report = await retire(dir);
     expect(readFileSync(join(outside, 'vendor.ts'), 'utf8')).toBe(reader('vendor'));
-    expect(report.skipped).toEqual([{ file: 'src/vendor/vendor.ts', reason: expect.stringContaining('outside the project') }]);
+    expect(report.skipped).toEqual([
+      { file: 'src/vendor/vendor.ts', reason: expect.stringContaining('outside the project') },
+    ]);
     expect(report.exitCode).toBe(1);
     expect(report.registry?.action).toBe('collapsed');
     expect(readFileSync(join(dir, 'src/a.ts'), 'utf8')).toBe(READ_DONE('a'));

@@ -15,7 +15,17 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -67,7 +77,9 @@ const PACKAGES = [
 const entryPoints: Map<string, string> = (() => {
   const map = new Map<string, string>();
   for (const [dir, name] of PACKAGES) {
-    const pkg = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')) as { exports: Record<string, string | Record<string, string>> };
+    const pkg = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')) as {
+      exports: Record<string, string | Record<string, string>>;
+    };
     for (const [subpath, target] of Object.entries(pkg.exports)) {
       const source = typeof target === 'string' ? undefined : target['modelflags-source'];
       // The .js name of the source file, as TypeScript and tsx resolve an import of it.
@@ -79,12 +91,15 @@ const entryPoints: Map<string, string> = (() => {
 
 /** Only package exports: a doc importing a path the package does not export would fail for users. */
 function mapImports(code: string): string {
-  return code.replace(/(from\s+)'((?:modelflags|eslint-plugin-modelflags|remove-flag)(?:\/[^']*)?)'/g, (_, from: string, specifier: string) => {
-    const target = entryPoints.get(specifier);
-    if (!target) throw new Error(`"${specifier}" is not an export of its package.json`);
-    // An absolute path rather than a file URL: TypeScript resolves paths, not URLs.
-    return `${from}${JSON.stringify(target)}`;
-  });
+  return code.replace(
+    /(from\s+)'((?:modelflags|eslint-plugin-modelflags|remove-flag)(?:\/[^']*)?)'/g,
+    (_, from: string, specifier: string) => {
+      const target = entryPoints.get(specifier);
+      if (!target) throw new Error(`"${specifier}" is not an export of its package.json`);
+      // An absolute path rather than a file URL: TypeScript resolves paths, not URLs.
+      return `${from}${JSON.stringify(target)}`;
+    },
+  );
 }
 
 interface PageConfig {
@@ -159,7 +174,8 @@ function prepare(config: PageConfig): Page {
     if (b.fragment) continue;
     if (b.lang === 'json' && b.title) writeFileSync(join(dir, b.title), b.code);
     // The README's registry has no title: it is the one flags.json of its examples.
-    if (b.lang === 'json' && !b.title && config.page === 'README.md' && b.code.includes('"flags"')) writeFileSync(join(dir, 'flags.json'), b.code);
+    if (b.lang === 'json' && !b.title && config.page === 'README.md' && b.code.includes('"flags"'))
+      writeFileSync(join(dir, 'flags.json'), b.code);
     if (b.lang !== 'ts' && !(b.lang === 'js' && config.page === 'README.md')) continue;
     const file = join(dir, b.title ?? `${name}-line-${b.line}.${b.lang}`);
     mkdirSync(dirname(file), { recursive: true });
@@ -170,7 +186,14 @@ function prepare(config: PageConfig): Page {
   if (config.generate) {
     const registry = parseRegistryOrThrow(readFileSync(join(dir, 'flags.json'), 'utf8'), 'flags.json');
     const file = join(dir, 'flags.generated.ts');
-    writeFileSync(file, generateTypedModule(registry, { registryImportPath: './flags.json', runtimeModule: entryPoints.get('modelflags')!, openFeature: config.generate.openFeature }));
+    writeFileSync(
+      file,
+      generateTypedModule(registry, {
+        registryImportPath: './flags.json',
+        runtimeModule: entryPoints.get('modelflags')!,
+        openFeature: config.generate.openFeature,
+      }),
+    );
     page.files.push(file);
   }
   return page;
@@ -178,9 +201,18 @@ function prepare(config: PageConfig): Page {
 
 function typeErrors(pages: readonly Page[]): string[] {
   const files = pages.flatMap((p) => p.files);
-  const config = ts.readConfigFile(join(root, 'tsconfig.json'), (p) => ts.sys.readFile(p)).config as { compilerOptions: object };
+  const config = ts.readConfigFile(join(root, 'tsconfig.json'), (p) => ts.sys.readFile(p)).config as {
+    compilerOptions: object;
+  };
   const { options } = ts.convertCompilerOptionsFromJson(config.compilerOptions, root);
-  const program = ts.createProgram(files, { ...options, allowJs: true, checkJs: true, noEmit: true, rootDir: undefined, outDir: undefined });
+  const program = ts.createProgram(files, {
+    ...options,
+    allowJs: true,
+    checkJs: true,
+    noEmit: true,
+    rootDir: undefined,
+    outDir: undefined,
+  });
   const checker = program.getTypeChecker();
   const errors = ts
     .getPreEmitDiagnostics(program)
@@ -199,8 +231,11 @@ function typeErrors(pages: readonly Page[]): string[] {
       const position = source.getPositionOfLineAndCharacter(i - 1, query[1]!.length);
       const node = innermostNode(source, position);
       const shown = query[2]!.trim().replaceAll("'", '"');
-      const inferred = node ? checker.typeToString(checker.getTypeAtLocation(node), undefined, ts.TypeFormatFlags.NoTruncation) : '(nothing under the caret)';
-      if (inferred !== shown) errors.push(`${file}:${i + 1}: the comment shows ${shown}, TypeScript infers ${inferred}`);
+      const inferred = node
+        ? checker.typeToString(checker.getTypeAtLocation(node), undefined, ts.TypeFormatFlags.NoTruncation)
+        : '(nothing under the caret)';
+      if (inferred !== shown)
+        errors.push(`${file}:${i + 1}: the comment shows ${shown}, TypeScript infers ${inferred}`);
     });
   }
   return errors;
@@ -239,8 +274,16 @@ function exec(command: string, args: readonly string[], cwd: string, env: Record
 /** Runs the page's untitled blocks in order, in one process, as a reader pasting them would. */
 function runBlocks(page: Page): Promise<Run> {
   const runner = join(page.dir, 'run-all.mts');
-  writeFileSync(runner, page.runnable.map((f) => `await import(${JSON.stringify(pathToFileURL(f).href)});`).join('\n') + '\n');
-  return exec(join(root, 'node_modules/.bin/tsx'), ['--conditions=modelflags-source', runner], page.dir, page.env?.() ?? {});
+  writeFileSync(
+    runner,
+    page.runnable.map((f) => `await import(${JSON.stringify(pathToFileURL(f).href)});`).join('\n') + '\n',
+  );
+  return exec(
+    join(root, 'node_modules/.bin/tsx'),
+    ['--conditions=modelflags-source', runner],
+    page.dir,
+    page.env?.() ?? {},
+  );
 }
 
 /** `npx <tool> args  # comment` lines of a page's ```sh blocks. */
@@ -288,7 +331,8 @@ let pages: Page[] = [];
 const byName = (name: string): Page => pages.find((p) => p.page === name)!;
 
 beforeAll(async () => {
-  const registryText = (page: string): string => fencedBlocks(readFileSync(join(root, page), 'utf8')).find((b) => b.title === 'flags.json')!.code;
+  const registryText = (page: string): string =>
+    fencedBlocks(readFileSync(join(root, page), 'utf8')).find((b) => b.title === 'flags.json')!.code;
   const served = registryText('docs/sources.md');
   const etag = `"${createHash('sha256').update(served).digest('hex').slice(0, 16)}"`;
   http.server = createServer((req, res) => {
@@ -316,7 +360,9 @@ describe('docs examples', () => {
   it('cover every page with TypeScript examples', () => {
     const withCode = readdirSync(join(root, 'docs'))
       .filter((f) => f.endsWith('.md'))
-      .filter((f) => fencedBlocks(readFileSync(join(root, 'docs', f), 'utf8')).some((b) => b.lang === 'ts' && !b.fragment))
+      .filter((f) =>
+        fencedBlocks(readFileSync(join(root, 'docs', f), 'utf8')).some((b) => b.lang === 'ts' && !b.fragment),
+      )
       .map((f) => `docs/${f}`);
     expect(withCode.filter((p) => !PAGES.some((c) => c.page === p))).toEqual([]);
   });
@@ -336,37 +382,52 @@ describe.concurrent('docs examples run', () => {
       expect(result.code, result.out).toBe(0);
       const markdown = readFileSync(join(root, page.page), 'utf8');
       // The evidence line the page shows is the one the example prints.
-      if (page.page === 'docs/guardrails.md') expect(markdown).toContain(result.out.split('\n').find((l) => l.startsWith('guardrail: '))!);
+      if (page.page === 'docs/guardrails.md')
+        expect(markdown).toContain(result.out.split('\n').find((l) => l.startsWith('guardrail: '))!);
       if (page.page === 'docs/registry.md') expect(result.out).toMatch(/^flags\.json:\d+:\d+: /m);
       if (page.page === 'docs/sources.md') {
         expect(http.authorized).toBeGreaterThan(0);
-        expect(appConfig.calls.filter((c) => c.operation === 'GetLatestConfiguration' && c.status === 200 && c.signed)).not.toHaveLength(0);
+        expect(
+          appConfig.calls.filter((c) => c.operation === 'GetLatestConfiguration' && c.status === 200 && c.signed),
+        ).not.toHaveLength(0);
       }
     });
   }
 
-  it('docs/exports.md: the commands write what the page shows, and the LaunchDarkly SDK serves it', { timeout: 60_000 }, async () => {
-    const page = byName('docs/exports.md');
-    const lines = commands(page, 'modelflags');
-    expect(lines.map((args) => args.join(' '))).toEqual(['export --to appconfig --out appconfig.json', 'export --to launchdarkly --out launchdarkly.json']);
-    for (const args of lines) {
-      let out = '';
-      const code = await runModelflagsCli(args, { out: (t) => (out += `${t}\n`), err: () => undefined, cwd: page.dir });
-      expect(code).toBe(0);
-      // Written by the command, not left over from the page's own block of the same name.
-      expect(out).toBe(`wrote ${args.at(-1)}\n`);
-    }
-    const shown = page.blocks.find((b) => b.title === 'appconfig.json')!;
-    expect(JSON.parse(readFileSync(join(page.dir, 'appconfig.json'), 'utf8'))).toEqual(JSON.parse(shown.code));
-    const result = await runBlocks(page);
-    expect(result.out).not.toMatch(/AssertionError|Error \[/);
-    expect(result.code, result.out).toBe(0);
-  });
+  it(
+    'docs/exports.md: the commands write what the page shows, and the LaunchDarkly SDK serves it',
+    { timeout: 60_000 },
+    async () => {
+      const page = byName('docs/exports.md');
+      const lines = commands(page, 'modelflags');
+      expect(lines.map((args) => args.join(' '))).toEqual([
+        'export --to appconfig --out appconfig.json',
+        'export --to launchdarkly --out launchdarkly.json',
+      ]);
+      for (const args of lines) {
+        let out = '';
+        const code = await runModelflagsCli(args, {
+          out: (t) => (out += `${t}\n`),
+          err: () => undefined,
+          cwd: page.dir,
+        });
+        expect(code).toBe(0);
+        // Written by the command, not left over from the page's own block of the same name.
+        expect(out).toBe(`wrote ${args.at(-1)}\n`);
+      }
+      const shown = page.blocks.find((b) => b.title === 'appconfig.json')!;
+      expect(JSON.parse(readFileSync(join(page.dir, 'appconfig.json'), 'utf8'))).toEqual(JSON.parse(shown.code));
+      const result = await runBlocks(page);
+      expect(result.out).not.toMatch(/AssertionError|Error \[/);
+      expect(result.code, result.out).toBe(0);
+    },
+  );
 
   it('docs/codemod.md: the commands print what the page shows', { timeout: 60_000 }, async () => {
     const page = byName('docs/codemod.md');
     const cli = removeFlagBin();
-    if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` (npm ci runs it through "prepare")`);
+    if (!existsSync(cli))
+      throw new Error(`${cli} is missing: run \`npm run build\` (npm ci runs it through "prepare")`);
     const project = projectOf(page);
     const printed = new Map<string, Run>();
     for (const args of commands(page, 'remove-flag')) {
@@ -387,23 +448,33 @@ describe.concurrent('docs examples run', () => {
     expect(after).not.toMatch(/flags\.get|modelflags/);
   });
 
-  it('docs/codemod.md: the jscodeshift transform rewrites the file as remove-flag does, and only the file', { timeout: 60_000 }, async () => {
-    const page = byName('docs/codemod.md');
-    const [args, ...others] = commands(page, 'jscodeshift');
-    expect(others).toEqual([]);
-    const project = projectOf(page);
-    const registry = readFileSync(join(project, 'flags.json'), 'utf8');
-    const run = await exec(join(root, 'node_modules/.bin/jscodeshift'), args!, project);
-    expect(run.code, run.out).toBe(0);
-    // jscodeshift colours its summary when it believes it has a terminal (CI=true is enough).
-    expect(run.out.replace(/\x1b\[[0-9;]*m/g, '')).toMatch(/^1 ok$/m);
-    expect(readFileSync(join(project, 'flags.json'), 'utf8')).toBe(registry);
-    // The same rewrite as remove-flag's for this file.
-    const reference = projectOf(page);
-    const removed = await exec(process.execPath, [removeFlagBin(), 'inference_model', '--keep', 'claude-sonnet-4-6', 'src', '--json', '--no-verify'], reference);
-    expect(removed.code, removed.out).toBe(0);
-    expect(readFileSync(join(project, 'src/chat.ts'), 'utf8')).toBe(readFileSync(join(reference, 'src/chat.ts'), 'utf8'));
-  });
+  it(
+    'docs/codemod.md: the jscodeshift transform rewrites the file as remove-flag does, and only the file',
+    { timeout: 60_000 },
+    async () => {
+      const page = byName('docs/codemod.md');
+      const [args, ...others] = commands(page, 'jscodeshift');
+      expect(others).toEqual([]);
+      const project = projectOf(page);
+      const registry = readFileSync(join(project, 'flags.json'), 'utf8');
+      const run = await exec(join(root, 'node_modules/.bin/jscodeshift'), args!, project);
+      expect(run.code, run.out).toBe(0);
+      // jscodeshift colours its summary when it believes it has a terminal (CI=true is enough).
+      expect(run.out.replace(/\x1b\[[0-9;]*m/g, '')).toMatch(/^1 ok$/m);
+      expect(readFileSync(join(project, 'flags.json'), 'utf8')).toBe(registry);
+      // The same rewrite as remove-flag's for this file.
+      const reference = projectOf(page);
+      const removed = await exec(
+        process.execPath,
+        [removeFlagBin(), 'inference_model', '--keep', 'claude-sonnet-4-6', 'src', '--json', '--no-verify'],
+        reference,
+      );
+      expect(removed.code, removed.out).toBe(0);
+      expect(readFileSync(join(project, 'src/chat.ts'), 'utf8')).toBe(
+        readFileSync(join(reference, 'src/chat.ts'), 'utf8'),
+      );
+    },
+  );
 
   it('docs/codemod.md: the "From code" example', { timeout: 60_000 }, async () => {
     const page = byName('docs/codemod.md');
@@ -412,6 +483,8 @@ describe.concurrent('docs examples run', () => {
     expect(result.code, result.out).toBe(0);
     expect(result.stdout).toContain('Would change:\n  src/chat.ts (2 site(s), 8 line(s) removed)\n');
     // A dry run: nothing written.
-    expect(readFileSync(join(page.dir, 'flags.json'), 'utf8')).toBe(readFileSync(join(page.dir, 'flags.json.before'), 'utf8'));
+    expect(readFileSync(join(page.dir, 'flags.json'), 'utf8')).toBe(
+      readFileSync(join(page.dir, 'flags.json.before'), 'utf8'),
+    );
   });
 });

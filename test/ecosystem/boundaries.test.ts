@@ -16,7 +16,9 @@ const root = resolve(import.meta.dirname, '../..');
 
 let eslint: ESLint;
 beforeAll(async () => {
-  const { default: config } = (await import(pathToFileURL(resolve(root, 'eslint.config.js')).href)) as { default: Linter.Config[] };
+  const { default: config } = (await import(pathToFileURL(resolve(root, 'eslint.config.js')).href)) as {
+    default: Linter.Config[];
+  };
   eslint = new ESLint({ cwd: root, overrideConfigFile: true, overrideConfig: config });
 });
 
@@ -60,20 +62,42 @@ describe('a wrong import fails with its boundary message', () => {
     ['codemods/x.ts', importing('../rules/detection/parse.js', 'parseForDetection'), codemods],
     ['codemods/simplify/x.ts', importing('../../src/registry/registry.js', 'loadRegistry'), codemods],
   ])('%s: %s', async (file, code, boundary) => {
-    expect(await messagesFor(file, code)).toEqual([['@typescript-eslint/no-restricted-imports', expect.stringContaining(boundary)]]);
+    expect(await messagesFor(file, code)).toEqual([
+      ['@typescript-eslint/no-restricted-imports', expect.stringContaining(boundary)],
+    ]);
   });
 });
 
 describe('the imports the architecture allows pass', () => {
   it.each([
-    ['src/runtime/x.ts', importing('node:fs', 'readFileSync') + importing('../registry/load.js', 'loadRegistryFile') + importing('../registry/edit.js', 'setEnabledFalse')],
+    [
+      'src/runtime/x.ts',
+      importing('node:fs', 'readFileSync') +
+        importing('../registry/load.js', 'loadRegistryFile') +
+        importing('../registry/edit.js', 'setEnabledFalse'),
+    ],
     ['src/runtime/sources/appconfig.ts', importing('@aws-sdk/client-appconfigdata', 'AppConfigDataClient')],
     ['src/runtime/openfeature.ts', importing('@openfeature/server-sdk', 'OpenFeature')],
-    ['src/cli/commands/x.ts', importing('../../runtime/flags.js', 'createFlags') + importing('../../registry/generate.js', 'generateTypes')],
-    ['rules/x.ts', importing('modelflags/registry', 'loadRegistry') + importing('./detection/detection.js', 'findFlagReads')],
-    ['rules/detection/x.ts', importing('modelflags/registry', 'loadRegistry') + importing('modelflags/cli', 'ScanOptions', true) + importing('./parse.js', 'parseForDetection')],
+    [
+      'src/cli/commands/x.ts',
+      importing('../../runtime/flags.js', 'createFlags') + importing('../../registry/generate.js', 'generateTypes'),
+    ],
+    [
+      'rules/x.ts',
+      importing('modelflags/registry', 'loadRegistry') + importing('./detection/detection.js', 'findFlagReads'),
+    ],
+    [
+      'rules/detection/x.ts',
+      importing('modelflags/registry', 'loadRegistry') +
+        importing('modelflags/cli', 'ScanOptions', true) +
+        importing('./parse.js', 'parseForDetection'),
+    ],
     ['rules/detection/sdks/x.ts', importing('../detection.js', 'findFlagReads')],
-    ['codemods/x.ts', importing('eslint-plugin-modelflags/detection', 'findFlagReads') + importing('modelflags/registry', 'loadRegistry')],
+    [
+      'codemods/x.ts',
+      importing('eslint-plugin-modelflags/detection', 'findFlagReads') +
+        importing('modelflags/registry', 'loadRegistry'),
+    ],
   ])('%s', async (file, code) => {
     expect(await messagesFor(file, code)).toEqual([]);
   });

@@ -25,7 +25,16 @@
  *                             plugin for detection (so ESLint and TypeScript), jscodeshift and Babel
  */
 import { execFile } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -73,7 +82,9 @@ interface LockEntry extends Partial<Manifest> {
 /** Peers a package may declare without importing them: the host it plugs into, the compiler it drives. */
 const HOST_PEERS = ['eslint', 'typescript'];
 /** Peers loaded through a specifier held in a variable (src/cli/siblings.ts), which no scan of imports sees; the install-hint tests show modelflags reaching for them. */
-const LOADED_BY_NAME_AT_RUN_TIME: Partial<Record<PackageName, string[]>> = { modelflags: ['eslint-plugin-modelflags', 'remove-flag'] };
+const LOADED_BY_NAME_AT_RUN_TIME: Partial<Record<PackageName, string[]>> = {
+  modelflags: ['eslint-plugin-modelflags', 'remove-flag'],
+};
 
 let work: string;
 let registry: string;
@@ -93,9 +104,17 @@ const { NO_COLOR: _noColor, FORCE_COLOR: _forceColor, ...inherited } = process.e
 const plainEnv = { ...inherited, NO_COLOR: '1' };
 
 /** Runs an installed bin through `npx --no` (which refuses to fetch), keeping the exit code. */
-async function npx(cwd: string, bin: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function npx(
+  cwd: string,
+  bin: string,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run('npx', ['--no', '--', bin, ...args], { cwd, env: plainEnv, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout, stderr } = await run('npx', ['--no', '--', bin, ...args], {
+      cwd,
+      env: plainEnv,
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };
@@ -107,7 +126,10 @@ async function npx(cwd: string, bin: string, args: string[]): Promise<{ code: nu
 function freshProject(name: string, manifest: object): string {
   const dir = join(work, name);
   mkdirSync(dir);
-  writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ name: `fresh-${name}`, version: '1.0.0', private: true, type: 'module', ...manifest }, null, 2)}\n`);
+  writeFileSync(
+    join(dir, 'package.json'),
+    `${JSON.stringify({ name: `fresh-${name}`, version: '1.0.0', private: true, type: 'module', ...manifest }, null, 2)}\n`,
+  );
   return dir;
 }
 
@@ -138,22 +160,53 @@ function installedPackages(dir: string): string[] {
  * repository's entry at the same path. The repository's tree resolves every one of those
  * dependencies, so the same paths resolve them in the fresh project too.
  */
-function freshLockfile(project: string, dependencies: Record<string, string>, devDependencies: Record<string, string>): object {
-  const repoLock = (JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> }).packages;
-  const workspaceNested = Object.keys(repoLock).filter((path) => Object.keys(workspaces).some((folder) => path.startsWith(`${folder}/node_modules/`)));
-  if (workspaceNested.length > 0) throw new Error(`a workspace has its own node_modules in the lockfile, which this test does not place: ${workspaceNested.join(', ')}`);
+function freshLockfile(
+  project: string,
+  dependencies: Record<string, string>,
+  devDependencies: Record<string, string>,
+): object {
+  const repoLock = (
+    JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> }
+  ).packages;
+  const workspaceNested = Object.keys(repoLock).filter((path) =>
+    Object.keys(workspaces).some((folder) => path.startsWith(`${folder}/node_modules/`)),
+  );
+  if (workspaceNested.length > 0)
+    throw new Error(
+      `a workspace has its own node_modules in the lockfile, which this test does not place: ${workspaceNested.join(', ')}`,
+    );
 
   const packedEntries = new Map<string, LockEntry>(
     Object.values(packed).map((p) => {
-      const { name, version, bin, dependencies: deps, optionalDependencies, peerDependencies, peerDependenciesMeta } = p.manifest;
-      return [`node_modules/${name}`, { version, resolved: fileSpec(name as PackageName), integrity: p.integrity, bin, dependencies: deps, optionalDependencies, peerDependencies, peerDependenciesMeta }];
+      const {
+        name,
+        version,
+        bin,
+        dependencies: deps,
+        optionalDependencies,
+        peerDependencies,
+        peerDependenciesMeta,
+      } = p.manifest;
+      return [
+        `node_modules/${name}`,
+        {
+          version,
+          resolved: fileSpec(name as PackageName),
+          integrity: p.integrity,
+          bin,
+          dependencies: deps,
+          optionalDependencies,
+          peerDependencies,
+          peerDependenciesMeta,
+        },
+      ];
     }),
   );
   const entryAt = (path: string): LockEntry => packedEntries.get(path) ?? repoLock[path]!;
 
   /** Node's lookup from the package at `from` ('' for the project): its node_modules, then each enclosing one. */
   const locate = (from: string, name: string): string | undefined => {
-    for (let dir = from; ; ) {
+    for (let dir = from; ;) {
       const path = `${dir === '' ? '' : `${dir}/`}node_modules/${name}`;
       if (path in repoLock) return path;
       if (dir === '') return undefined;
@@ -189,7 +242,9 @@ function freshLockfile(project: string, dependencies: Record<string, string>, de
   };
   const required = tree(false);
 
-  const packages: Record<string, LockEntry> = { '': { name: `fresh-${project}`, version: '1.0.0', dependencies, devDependencies } };
+  const packages: Record<string, LockEntry> = {
+    '': { name: `fresh-${project}`, version: '1.0.0', dependencies, devDependencies },
+  };
   for (const path of [...tree(true)].sort()) {
     const { dev: _dev, devOptional: _devOptional, peer: _peer, optional: _optional, ...entry } = entryAt(path);
     if (!packedEntries.has(path)) {
@@ -202,13 +257,22 @@ function freshLockfile(project: string, dependencies: Record<string, string>, de
 }
 
 /** Installs a fresh project through its lockfile, as `npm ci` does on a user's CI. */
-async function installFromLockfile(project: string, dependencies: Record<string, string>, devDependencies: Record<string, string> = {}): Promise<string> {
+async function installFromLockfile(
+  project: string,
+  dependencies: Record<string, string>,
+  devDependencies: Record<string, string> = {},
+): Promise<string> {
   const dir = freshProject(project, { dependencies, devDependencies });
-  writeFileSync(join(dir, 'package-lock.json'), `${JSON.stringify(freshLockfile(project, dependencies, devDependencies), null, 2)}\n`);
+  writeFileSync(
+    join(dir, 'package-lock.json'),
+    `${JSON.stringify(freshLockfile(project, dependencies, devDependencies), null, 2)}\n`,
+  );
   try {
     await npm(dir, ['ci', '--offline', '--no-audit', '--no-fund']);
   } catch (error) {
-    throw new Error(`${(error as Error).message}\nThe npm cache needs the tarballs of this repository's lockfile: run \`npm ci\` here first.`);
+    throw new Error(
+      `${(error as Error).message}\nThe npm cache needs the tarballs of this repository's lockfile: run \`npm ci\` here first.`,
+    );
   }
   return dir;
 }
@@ -231,7 +295,8 @@ function bareImports(dir: string): Set<string> {
   };
   const visit = (node: ts.Node): void => {
     let specifier: string | undefined;
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier) specifier = literal(node.moduleSpecifier);
+    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier)
+      specifier = literal(node.moduleSpecifier);
     else if (ts.isImportTypeNode(node)) specifier = literal(node.argument);
     else if (ts.isExternalModuleReference(node)) specifier = literal(node.expression);
     else if (ts.isCallExpression(node)) {
@@ -240,7 +305,9 @@ function bareImports(dir: string): Set<string> {
         callee.kind === ts.SyntaxKind.ImportKeyword ||
         (ts.isIdentifier(callee) && callee.text === 'require') ||
         // createRequire(import.meta.url)('typescript')
-        (ts.isCallExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === 'createRequire');
+        (ts.isCallExpression(callee) &&
+          ts.isIdentifier(callee.expression) &&
+          callee.expression.text === 'createRequire');
       if (loads) specifier = literal(node.arguments[0]);
     }
     if (specifier !== undefined) record(specifier);
@@ -248,7 +315,15 @@ function bareImports(dir: string): Set<string> {
   };
   for (const file of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
     if (!/\.(js|d\.ts)$/.test(file)) continue;
-    visit(ts.createSourceFile(file, readFileSync(join(dir, file), 'utf8'), ts.ScriptTarget.Latest, false, file.endsWith('.d.ts') ? ts.ScriptKind.TS : ts.ScriptKind.JS));
+    visit(
+      ts.createSourceFile(
+        file,
+        readFileSync(join(dir, file), 'utf8'),
+        ts.ScriptTarget.Latest,
+        false,
+        file.endsWith('.d.ts') ? ts.ScriptKind.TS : ts.ScriptKind.JS,
+      ),
+    );
   }
   return names;
 }
@@ -258,11 +333,18 @@ function expectDependenciesMatchImports(installed: string): void {
   const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as Manifest;
   const imported = bareImports(join(installed, 'dist'));
   const peers = Object.keys(manifest.peerDependencies ?? {});
-  expect(Object.keys(manifest.dependencies ?? {}).sort(), `${manifest.name}: dependencies should be what dist/ imports, less its peers`).toEqual(
-    [...imported].filter((name) => !peers.includes(name)).sort(),
-  );
+  expect(
+    Object.keys(manifest.dependencies ?? {}).sort(),
+    `${manifest.name}: dependencies should be what dist/ imports, less its peers`,
+  ).toEqual([...imported].filter((name) => !peers.includes(name)).sort());
   const unimportedPeers = peers.filter((name) => !imported.has(name));
-  expect(unimportedPeers.filter((name) => !HOST_PEERS.includes(name) && !(LOADED_BY_NAME_AT_RUN_TIME[manifest.name as PackageName] ?? []).includes(name)), `${manifest.name}: peers nothing imports`).toEqual([]);
+  expect(
+    unimportedPeers.filter(
+      (name) =>
+        !HOST_PEERS.includes(name) && !(LOADED_BY_NAME_AT_RUN_TIME[manifest.name as PackageName] ?? []).includes(name),
+    ),
+    `${manifest.name}: peers nothing imports`,
+  ).toEqual([]);
 }
 
 const inDays = (days: number): string => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
@@ -295,11 +377,32 @@ beforeAll(async () => {
   mkdirSync(destination);
   // --ignore-scripts: pack the dist/ that `npm run build` (npm ci's prepare) left, as the other end-to-end tests use it.
   const workspaceArgs = Object.keys(workspaces).flatMap((folder) => ['--workspace', folder]);
-  const { stdout } = await npm(root, ['pack', ...workspaceArgs, '--ignore-scripts', '--json', '--pack-destination', destination]);
-  for (const info of JSON.parse(stdout) as { name: PackageName; filename: string; integrity: string; size: number; unpackedSize: number; files: { path: string; size: number }[] }[]) {
+  const { stdout } = await npm(root, [
+    'pack',
+    ...workspaceArgs,
+    '--ignore-scripts',
+    '--json',
+    '--pack-destination',
+    destination,
+  ]);
+  for (const info of JSON.parse(stdout) as {
+    name: PackageName;
+    filename: string;
+    integrity: string;
+    size: number;
+    unpackedSize: number;
+    files: { path: string; size: number }[];
+  }[]) {
     const folder = Object.entries(workspaces).find(([, name]) => name === info.name)![0];
     const manifest = JSON.parse(readFileSync(join(root, folder, 'package.json'), 'utf8')) as Manifest;
-    packed[info.name] = { tarball: info.filename, integrity: info.integrity, size: info.size, unpackedSize: info.unpackedSize, files: info.files, manifest };
+    packed[info.name] = {
+      tarball: info.filename,
+      integrity: info.integrity,
+      size: info.size,
+      unpackedSize: info.unpackedSize,
+      files: info.files,
+      manifest,
+    };
   }
 }, 120_000);
 
@@ -308,14 +411,26 @@ afterAll(() => {
 });
 
 describe('each packed package', () => {
-  it.each(Object.values(workspaces))('%s ships no source maps, a README and LICENSE, and everything its package.json points at', (name) => {
-    const { files, manifest } = packed[name];
-    const paths = files.map((f) => f.path);
-    expect(paths.filter((f) => f.endsWith('.map'))).toEqual([]);
-    expect(paths).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json']));
-    const targets = [...Object.values(manifest.bin ?? {}), ...Object.values(manifest.exports).flatMap((t) => (typeof t === 'string' ? [t] : Object.entries(t).filter(([condition]) => condition !== 'modelflags-source').map(([, target]) => target)))];
-    for (const target of targets) expect(paths, `${name}: ${target}`).toContain(target.replace(/^\.\//, ''));
-  });
+  it.each(Object.values(workspaces))(
+    '%s ships no source maps, a README and LICENSE, and everything its package.json points at',
+    (name) => {
+      const { files, manifest } = packed[name];
+      const paths = files.map((f) => f.path);
+      expect(paths.filter((f) => f.endsWith('.map'))).toEqual([]);
+      expect(paths).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json']));
+      const targets = [
+        ...Object.values(manifest.bin ?? {}),
+        ...Object.values(manifest.exports).flatMap((t) =>
+          typeof t === 'string'
+            ? [t]
+            : Object.entries(t)
+                .filter(([condition]) => condition !== 'modelflags-source')
+                .map(([, target]) => target),
+        ),
+      ];
+      for (const target of targets) expect(paths, `${name}: ${target}`).toContain(target.replace(/^\.\//, ''));
+    },
+  );
 });
 
 describe('modelflags installed alone', () => {
@@ -323,14 +438,24 @@ describe('modelflags installed alone', () => {
   beforeAll(async () => {
     app = freshProject('runtime', {});
     writeFileSync(join(app, 'flags.json'), registryJson());
-    await npm(app, ['install', '--offline', '--no-audit', '--no-fund', join(work, 'packed', packed.modelflags.tarball)]);
+    await npm(app, [
+      'install',
+      '--offline',
+      '--no-audit',
+      '--no-fund',
+      join(work, 'packed', packed.modelflags.tarball),
+    ]);
   }, 120_000);
 
   it('installs no dependency: its optional peers stay absent', async () => {
     expect(installedPackages(app)).toEqual(['modelflags']);
-    const tree = JSON.parse((await npm(app, ['ls', '--all', '--json'])).stdout) as { dependencies: Record<string, { version?: string; dependencies?: Record<string, { version?: string }> }> };
+    const tree = JSON.parse((await npm(app, ['ls', '--all', '--json'])).stdout) as {
+      dependencies: Record<string, { version?: string; dependencies?: Record<string, { version?: string }> }>;
+    };
     expect(Object.keys(tree.dependencies)).toEqual(['modelflags']);
-    const installedBelow = Object.entries(tree.dependencies['modelflags']!.dependencies ?? {}).filter(([, dep]) => dep.version !== undefined);
+    const installedBelow = Object.entries(tree.dependencies['modelflags']!.dependencies ?? {}).filter(
+      ([, dep]) => dep.version !== undefined,
+    );
     expect(installedBelow).toEqual([]);
     expectDependenciesMatchImports(join(app, 'node_modules/modelflags'));
   });
@@ -344,22 +469,38 @@ describe('modelflags installed alone', () => {
   });
 
   it('runs its bin and imports without a dependency', async () => {
-    expect(await npx(app, 'modelflags', ['--version'])).toEqual({ code: 0, stdout: `${packed.modelflags.manifest.version}\n`, stderr: '' });
+    expect(await npx(app, 'modelflags', ['--version'])).toEqual({
+      code: 0,
+      stdout: `${packed.modelflags.manifest.version}\n`,
+      stderr: '',
+    });
     const help = await npx(app, 'modelflags', ['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: modelflags <command>/);
-    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', "for (const entry of ['modelflags', 'modelflags/registry', 'modelflags/io', 'modelflags/cli']) console.log(entry, Object.keys(await import(entry)).length > 0);"], { cwd: app });
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "for (const entry of ['modelflags', 'modelflags/registry', 'modelflags/io', 'modelflags/cli']) console.log(entry, Object.keys(await import(entry)).length > 0);",
+      ],
+      { cwd: app },
+    );
     expect(stdout).toBe('modelflags true\nmodelflags/registry true\nmodelflags/io true\nmodelflags/cli true\n');
   });
 
   it('says what to install for the commands that need a sibling package', async () => {
     const audit = await npx(app, 'modelflags', ['audit']);
     expect(audit).toMatchObject({ code: 2, stdout: '' });
-    expect(audit.stderr).toContain('`modelflags audit` needs flag-read detection from the eslint-plugin-modelflags package, which is not installed here.');
+    expect(audit.stderr).toContain(
+      '`modelflags audit` needs flag-read detection from the eslint-plugin-modelflags package, which is not installed here.',
+    );
     expect(audit.stderr).toContain('npm install --save-dev eslint-plugin-modelflags');
     const remove = await npx(app, 'modelflags', ['remove', 'inference_model', '--keep', 'claude-sonnet-4-6']);
     expect(remove).toMatchObject({ code: 2, stdout: '' });
-    expect(remove.stderr).toContain('`modelflags remove` needs the codemod from the remove-flag package, which is not installed here.');
+    expect(remove.stderr).toContain(
+      '`modelflags remove` needs the codemod from the remove-flag package, which is not installed here.',
+    );
     expect(remove.stderr).toContain('npm install --save-dev remove-flag');
   });
 });
@@ -377,13 +518,19 @@ describe('the plugin installed in a fresh project', () => {
     if (!block) throw new Error('README.md has no ```js block starting with // eslint.config.js');
     return block[1]!;
   };
-  const repoVersion = (name: string): string => (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  const repoVersion = (name: string): string =>
+    (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
 
   beforeAll(async () => {
     app = await installFromLockfile(
       'plugin',
       { modelflags: fileSpec('modelflags') },
-      { eslint: repoVersion('eslint'), 'typescript-eslint': repoVersion('typescript-eslint'), typescript: repoVersion('typescript'), 'eslint-plugin-modelflags': fileSpec('eslint-plugin-modelflags') },
+      {
+        eslint: repoVersion('eslint'),
+        'typescript-eslint': repoVersion('typescript-eslint'),
+        typescript: repoVersion('typescript'),
+        'eslint-plugin-modelflags': fileSpec('eslint-plugin-modelflags'),
+      },
     );
     expect((await npx(app, 'tsc', ['--init'])).code).toBe(0);
     writeFileSync(join(app, 'eslint.config.js'), readmeEslintConfig());
@@ -417,10 +564,14 @@ describe('the plugin installed in a fresh project', () => {
 
   it('declares caret ranges that accept the ESLint and typescript-eslint the user has, and no parser of its own', () => {
     const manifest = packed['eslint-plugin-modelflags'].manifest;
-    const shared = Object.entries({ ...manifest.dependencies, ...manifest.peerDependencies }).filter(([name]) => name === 'eslint' || name.startsWith('@typescript-eslint/') || name === 'typescript-eslint');
+    const shared = Object.entries({ ...manifest.dependencies, ...manifest.peerDependencies }).filter(
+      ([name]) => name === 'eslint' || name.startsWith('@typescript-eslint/') || name === 'typescript-eslint',
+    );
     expect(shared.length).toBeGreaterThan(0);
     for (const [name, range] of shared) {
-      const installed = (JSON.parse(readFileSync(join(app, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+      const installed = (
+        JSON.parse(readFileSync(join(app, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }
+      ).version;
       const accepted = range.split('||').some((alternative) => {
         const m = /^\s*\^(\d+)\.(\d+)\.(\d+)\s*$/.exec(alternative);
         if (!m) return false;
@@ -432,19 +583,33 @@ describe('the plugin installed in a fresh project', () => {
     }
     expect(Object.keys(manifest.dependencies ?? {})).not.toContain('@typescript-eslint/parser');
     // npm shares the user's copies: there is one of each.
-    const copies = installedPackages(app).filter((pkg) => /(^|\/)(eslint|typescript|typescript-eslint|@typescript-eslint\/[^/]+)$/.test(pkg));
+    const copies = installedPackages(app).filter((pkg) =>
+      /(^|\/)(eslint|typescript|typescript-eslint|@typescript-eslint\/[^/]+)$/.test(pkg),
+    );
     expect(copies.filter((pkg) => pkg.includes('/node_modules/'))).toEqual([]);
   });
 
   it("lints with the README's config: the user's one parser, only the expected report", async () => {
     const printed = await npx(app, 'eslint', ['--print-config', 'src/chat.ts']);
-    expect((JSON.parse(printed.stdout) as { languageOptions: { parser: string } }).languageOptions.parser).toMatch(/^typescript-eslint\/parser@/);
+    expect((JSON.parse(printed.stdout) as { languageOptions: { parser: string } }).languageOptions.parser).toMatch(
+      /^typescript-eslint\/parser@/,
+    );
     const linted = await npx(app, 'eslint', ['--format', 'json', '.']);
     expect(linted.code, linted.stderr).toBe(1);
-    const results = JSON.parse(linted.stdout) as { filePath: string; messages: { ruleId: string | null; line: number; message: string }[] }[];
-    const messages = results.flatMap((r) => r.messages.map((m) => [r.filePath.slice(app.length + 1), m.ruleId, m.line]));
+    const results = JSON.parse(linted.stdout) as {
+      filePath: string;
+      messages: { ruleId: string | null; line: number; message: string }[];
+    }[];
+    const messages = results.flatMap((r) =>
+      r.messages.map((m) => [r.filePath.slice(app.length + 1), m.ruleId, m.line]),
+    );
     expect(messages).toEqual([['src/chat.ts', 'modelflags/read-per-request', 7]]);
-    expect(results.map((r) => r.filePath.slice(app.length + 1)).sort()).toEqual(['eslint.config.js', 'flags.generated.ts', 'flags.json', 'src/chat.ts']);
+    expect(results.map((r) => r.filePath.slice(app.length + 1)).sort()).toEqual([
+      'eslint.config.js',
+      'flags.generated.ts',
+      'flags.json',
+      'src/chat.ts',
+    ]);
   }, 60_000);
 
   it("type-checks with `tsc --init`'s strict defaults", async () => {
@@ -492,7 +657,9 @@ describe('remove-flag installed in a fresh project', () => {
     const removal = await npx(project, 'remove-flag', ['inference_model', '--keep', 'claude-sonnet-4-6']);
     expect(removal).toMatchObject({ code: 0, stderr: '' });
     expect(removal.stdout).toContain('Registry: removed from flags.json.');
-    expect(readFileSync(join(project, 'src/chat.ts'), 'utf8')).toBe("export function modelFor(user: { id: string }): string {\n  return 'large';\n}\n");
+    expect(readFileSync(join(project, 'src/chat.ts'), 'utf8')).toBe(
+      "export function modelFor(user: { id: string }): string {\n  return 'large';\n}\n",
+    );
     expect(JSON.parse(readFileSync(join(project, 'flags.json'), 'utf8'))).toMatchObject({ flags: [] });
   }, 60_000);
 });

@@ -7,7 +7,11 @@ const root = join(import.meta.dirname, '..', '..');
 // The README's first command runs this demo; it must keep showing a live flag change.
 describe('the quick-start demo', () => {
   it('serves the rolled-out model after editing flags.json, without a restart', () => {
-    const run = spawnSync(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'examples', 'inference-service', 'demo.ts')], { encoding: 'utf8', timeout: 60_000 });
+    const run = spawnSync(
+      join(root, 'node_modules', '.bin', 'tsx'),
+      [join(root, 'examples', 'inference-service', 'demo.ts')],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
     expect(run.status, run.stderr).toBe(0);
     const [before, after] = run.stdout.split(/^Edited flags\.json.*$/m);
     expect(before).toMatch(/dave\s+model=claude-3-haiku/);

@@ -26,7 +26,12 @@ function examplesOf(markdown: string): Example[] {
   const out: Example[] = [];
   const fence = /^```(\w+) (wrong|right)\n([\s\S]*?)^```$/gm;
   for (let m = fence.exec(markdown); m; m = fence.exec(markdown)) {
-    out.push({ language: m[1]!, expectation: m[2] as 'wrong' | 'right', code: m[3]!, line: markdown.slice(0, m.index).split('\n').length });
+    out.push({
+      language: m[1]!,
+      expectation: m[2] as 'wrong' | 'right',
+      code: m[3]!,
+      line: markdown.slice(0, m.index).split('\n').length,
+    });
   }
   return out;
 }
@@ -37,8 +42,24 @@ function lintExample(id: RuleId, example: Example): Linter.LintMessage[] {
   const plugins = { modelflags: plugin as never };
   const isJson = example.language === 'json';
   const config: Linter.Config[] = isJson
-    ? [{ files: ['**/*.json'], plugins: { ...plugins, json: json as never }, language: 'json/json', settings: SETTINGS, rules: rule }]
-    : [{ files: ['**/*.{ts,tsx,js,jsx}'], plugins, languageOptions: { parser: tsParser as never }, settings: SETTINGS, rules: rule }];
+    ? [
+        {
+          files: ['**/*.json'],
+          plugins: { ...plugins, json: json as never },
+          language: 'json/json',
+          settings: SETTINGS,
+          rules: rule,
+        },
+      ]
+    : [
+        {
+          files: ['**/*.{ts,tsx,js,jsx}'],
+          plugins,
+          languageOptions: { parser: tsParser as never },
+          settings: SETTINGS,
+          rules: rule,
+        },
+      ];
   const filename = isJson ? 'flags.json' : `example.${example.language}`;
   return linter.verify(example.code, config, { filename });
 }
@@ -51,20 +72,33 @@ describe.each(ruleIds)('%s', (id) => {
     expect(markdown, `docs/rules/${id}.md`).not.toBe('');
     const kinds = new Set(examplesOf(markdown).map((e) => e.expectation));
     expect([...kinds].sort()).toEqual(['right', 'wrong']);
-    const tested = readdirSync(join(root, 'test/rules')).some((f) => f === `${id}.test.ts` || (REGISTRY_FILE_RULES.includes(id) && f === 'registry-file.test.ts'));
+    const tested = readdirSync(join(root, 'test/rules')).some(
+      (f) => f === `${id}.test.ts` || (REGISTRY_FILE_RULES.includes(id) && f === 'registry-file.test.ts'),
+    );
     expect(tested, `test/rules/${id}.test.ts`).toBe(true);
     for (const [name, config] of Object.entries(plugin.configs)) {
-      expect(config.flatMap((block) => Object.keys(block.rules ?? {})), `configs.${name}`).toContain(`modelflags/${id}`);
+      expect(
+        config.flatMap((block) => Object.keys(block.rules ?? {})),
+        `configs.${name}`,
+      ).toContain(`modelflags/${id}`);
     }
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
-    const table = readme.slice(readme.indexOf('<!-- begin auto-generated rules list -->'), readme.indexOf('<!-- end auto-generated rules list -->'));
-    expect(table, 'README rules table (run the eslint-doc-generator command in bench/lint/README.md)').toContain(`[${id}](docs/rules/${id}.md)`);
+    const table = readme.slice(
+      readme.indexOf('<!-- begin auto-generated rules list -->'),
+      readme.indexOf('<!-- end auto-generated rules list -->'),
+    );
+    expect(table, 'README rules table (run the eslint-doc-generator command in bench/lint/README.md)').toContain(
+      `[${id}](docs/rules/${id}.md)`,
+    );
   });
 
   for (const example of examplesOf(markdown)) {
     it(`example at docs/rules/${id}.md:${example.line} is ${example.expectation}`, () => {
       const messages = lintExample(id, example);
-      expect(messages.filter((m) => m.ruleId === null), 'the example must parse and be linted').toEqual([]);
+      expect(
+        messages.filter((m) => m.ruleId === null),
+        'the example must parse and be linted',
+      ).toEqual([]);
       const reported = messages.filter((m) => m.ruleId === `modelflags/${id}`);
       if (example.expectation === 'wrong') expect(reported.length).toBeGreaterThan(0);
       else expect(reported.map((m) => m.message)).toEqual([]);

@@ -37,7 +37,10 @@ beforeAll(() => {
       '',
     ].join('\n'),
   );
-  writeFileSync(join(project, 'flags.json'), registry({ flag: 'inference_model', default: 'a', cleanup_by: '2026-07-01' }));
+  writeFileSync(
+    join(project, 'flags.json'),
+    registry({ flag: 'inference_model', default: 'a', cleanup_by: '2026-07-01' }),
+  );
 });
 
 afterAll(() => {
@@ -52,11 +55,16 @@ describe('eslint --cache with the built plugin', () => {
 
     writeFileSync(
       join(project, 'flags.json'),
-      registry({ flag: 'inference_model', default: 'a', cleanup_by: '2026-07-01' }, { flag: 'chat_model', default: 'b', cleanup_by: '2026-05-01' }),
+      registry(
+        { flag: 'inference_model', default: 'a', cleanup_by: '2026-07-01' },
+        { flag: 'chat_model', default: 'b', cleanup_by: '2026-05-01' },
+      ),
     );
     const second = await lint();
     // The unknown key is now known, and its cleanup date has passed: the report follows the registry.
-    expect(second['src/chat.ts']?.map((m) => [m.ruleId, m.line, m.severity])).toEqual([['modelflags/no-expired-flag', 3, 1]]);
+    expect(second['src/chat.ts']?.map((m) => [m.ruleId, m.line, m.severity])).toEqual([
+      ['modelflags/no-expired-flag', 3, 1],
+    ]);
     expect(second['src/chat.ts']?.[0]?.message).toContain('npx remove-flag chat_model --keep b');
     // The registry file itself is linted through @eslint/json, at the line of the date.
     expect(second['flags.json']?.map((m) => [m.ruleId, m.line])).toEqual([['modelflags/no-expired-flag', 11]]);

@@ -17,13 +17,22 @@ beforeAll(() => {
   writeFileSync(join(project, 'package.json'), JSON.stringify({ type: 'module' }));
   writeFileSync(
     join(project, 'eslint.config.js'),
-    builtPluginConfig('recommended', "{ registry: new URL('./flags.json', import.meta.url), today: '2026-06-01' }", "{ rules: { 'no-debugger': 'error' } }"),
+    builtPluginConfig(
+      'recommended',
+      "{ registry: new URL('./flags.json', import.meta.url), today: '2026-06-01' }",
+      "{ rules: { 'no-debugger': 'error' } }",
+    ),
   );
   // Two files with findings that need no registry: a read at module load, and a core rule.
   for (const name of ['a', 'b']) {
     writeFileSync(
       join(project, `src/${name}.ts`),
-      ["import { flags } from './flags.js';", "export const model = flags.get('inference_model', { targetingKey: 'boot' });", 'debugger;', ''].join('\n'),
+      [
+        "import { flags } from './flags.js';",
+        "export const model = flags.get('inference_model', { targetingKey: 'boot' });",
+        'debugger;',
+        '',
+      ].join('\n'),
     );
   }
 });
@@ -49,7 +58,11 @@ function registryProblems(messages: [string, LintMessage][]): [string, LintMessa
 
 describe('eslint with a registry that cannot be used', () => {
   const cases: [string, () => void, RegExp][] = [
-    ['missing', () => rmSync(join(project, 'flags.json'), { force: true }), /\/flags\.json:1:1: cannot read the registry: no such file; fix settings\.modelflags\.registry in eslint\.config\.js\.$/],
+    [
+      'missing',
+      () => rmSync(join(project, 'flags.json'), { force: true }),
+      /\/flags\.json:1:1: cannot read the registry: no such file; fix settings\.modelflags\.registry in eslint\.config\.js\.$/,
+    ],
     [
       'invalid',
       () => writeFileSync(join(project, 'flags.json'), '{ "flags": [ { "flag": "Bad Key", "default": 1 } ] }'),
@@ -60,7 +73,11 @@ describe('eslint with a registry that cannot be used', () => {
       () => writeFileSync(join(project, 'flags.json'), `{ "flags": [${'['.repeat(300)}${']'.repeat(300)}] }`),
       /\/flags\.json:1:\d+: invalid JSON: nesting deeper than 256 levels\.$/,
     ],
-    ['a directory', () => mkdirSync(join(project, 'flags.json')), /\/flags\.json:1:1: cannot read the registry: not a regular file\.$/],
+    [
+      'a directory',
+      () => mkdirSync(join(project, 'flags.json')),
+      /\/flags\.json:1:1: cannot read the registry: not a regular file\.$/,
+    ],
   ];
   for (const [what, arrange, problem] of cases) {
     it(`${what}: one error at line 1, and the other rules still lint every file`, async () => {
@@ -71,7 +88,9 @@ describe('eslint with a registry that cannot be used', () => {
       expect(reported).toHaveLength(1);
       const [, message] = reported[0]!;
       expect(message).toMatchObject({ ruleId: 'modelflags/no-unknown-flag', severity: 2, line: 1, column: 1 });
-      expect(message.message).toMatch(/^This rule needs the flag registry: the registry in the config cannot be used, so the rules that need it check nothing until it is fixed:\n/);
+      expect(message.message).toMatch(
+        /^This rule needs the flag registry: the registry in the config cannot be used, so the rules that need it check nothing until it is fixed:\n/,
+      );
       expect(message.message).toMatch(problem);
       expectOtherRulesRan(messages);
     }, 60_000);

@@ -6,10 +6,23 @@ const mf = `import { createFlags } from 'modelflags';\nconst flags = createFlags
 ruleTester().run('no-unknown-flag', rule, {
   valid: [
     { name: 'registry key', code: `${mf}export const m = (c) => flags.get('inference_model', c);` },
-    { name: 'a string equal to an unknown key in a log message', code: `${mf}console.log('inferense_model is not a read');` },
-    { name: 'Map.get with a non-flag key', code: `const cache = new Map();\nexport const m = () => cache.get('inferense_model');` },
-    { name: 'LaunchDarkly React camelCased key', filename: 'app.tsx', code: `import { useFlags } from 'launchdarkly-react-client-sdk';\nexport function A() { const { inferenceModel } = useFlags(); return <p>{inferenceModel}</p>; }` },
-    { name: 'imported constant key (not resolvable without types)', code: `${mf}import { KEY } from './keys.js';\nexport const m = (c) => flags.get(KEY, c);` },
+    {
+      name: 'a string equal to an unknown key in a log message',
+      code: `${mf}console.log('inferense_model is not a read');`,
+    },
+    {
+      name: 'Map.get with a non-flag key',
+      code: `const cache = new Map();\nexport const m = () => cache.get('inferense_model');`,
+    },
+    {
+      name: 'LaunchDarkly React camelCased key',
+      filename: 'app.tsx',
+      code: `import { useFlags } from 'launchdarkly-react-client-sdk';\nexport function A() { const { inferenceModel } = useFlags(); return <p>{inferenceModel}</p>; }`,
+    },
+    {
+      name: 'imported constant key (not resolvable without types)',
+      code: `${mf}import { KEY } from './keys.js';\nexport const m = (c) => flags.get(KEY, c);`,
+    },
   ],
   invalid: [
     {
@@ -19,7 +32,13 @@ ruleTester().run('no-unknown-flag', rule, {
         {
           messageId: 'unknownFlagDidYouMean',
           data: { key: 'inferense_model', file: 'flags.json', suggestion: 'inference_model' },
-          suggestions: [{ messageId: 'replaceKey', data: { suggestion: 'inference_model' }, output: `${mf}export const m = (c) => flags.get('inference_model', c);` }],
+          suggestions: [
+            {
+              messageId: 'replaceKey',
+              data: { suggestion: 'inference_model' },
+              output: `${mf}export const m = (c) => flags.get('inference_model', c);`,
+            },
+          ],
         },
       ],
     },
@@ -37,7 +56,12 @@ ruleTester().run('no-unknown-flag', rule, {
       name: 'LaunchDarkly React camelCase typo',
       filename: 'app.jsx',
       code: `import { useFlags } from 'launchdarkly-react-client-sdk';\nexport function A() { return <p>{useFlags().inferenceModle}</p>; }`,
-      errors: [{ messageId: 'unknownFlagDidYouMean', data: { key: 'inferenceModle', file: 'flags.json', suggestion: 'inferenceModel' } }],
+      errors: [
+        {
+          messageId: 'unknownFlagDidYouMean',
+          data: { key: 'inferenceModle', file: 'flags.json', suggestion: 'inferenceModel' },
+        },
+      ],
     },
     {
       name: 'Unleash, PostHog and the AppConfig agent URL',
@@ -51,14 +75,23 @@ ruleTester().run('no-unknown-flag', rule, {
     {
       name: 'a custom reader from settings',
       settings: {
-        modelflags: { registryText: JSON.stringify({ flags: [{ flag: 'inference_model', default: 'a' }] }), readers: [{ callee: 'featureFlagProvider.evaluatedFeatureFlag', keyArgument: 0 }] },
+        modelflags: {
+          registryText: JSON.stringify({ flags: [{ flag: 'inference_model', default: 'a' }] }),
+          readers: [{ callee: 'featureFlagProvider.evaluatedFeatureFlag', keyArgument: 0 }],
+        },
       },
       code: `export class S { async run() { return this.featureFlagProvider.evaluatedFeatureFlag('inference_modl'); } }`,
       errors: [
         {
           messageId: 'unknownFlagDidYouMean',
           data: { key: 'inference_modl', file: 'flags.json', suggestion: 'inference_model' },
-          suggestions: [{ messageId: 'replaceKey', data: { suggestion: 'inference_model' }, output: `export class S { async run() { return this.featureFlagProvider.evaluatedFeatureFlag('inference_model'); } }` }],
+          suggestions: [
+            {
+              messageId: 'replaceKey',
+              data: { suggestion: 'inference_model' },
+              output: `export class S { async run() { return this.featureFlagProvider.evaluatedFeatureFlag('inference_model'); } }`,
+            },
+          ],
         },
       ],
     },

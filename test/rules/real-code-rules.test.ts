@@ -14,18 +14,27 @@ import { ruleTester, TODAY } from './support.js';
 const registry = {
   flags: [
     { flag: 'IS_NEW_ROUTER_ENABLED', default: false, rules: [{ condition: { user_segment: 'beta' }, value: true }] },
-    { flag: 'cody.autoedit-model', default: 'small', rules: [{ condition: { rollout_percentage: 20 }, value: 'large' }] },
+    {
+      flag: 'cody.autoedit-model',
+      default: 'small',
+      rules: [{ condition: { rollout_percentage: 20 }, value: 'large' }],
+    },
   ],
   readers: [
     { callee: 'featureFlagProvider.evaluatedFeatureFlag', keyArgument: 0, returns: 'observable' },
     { callee: 'GetFeatureFlagCommand.create', keyArgument: '0.key' },
   ],
 };
-const settings = { modelflags: { registryFile: '/project/flags.json', registryText: JSON.stringify(registry), today: TODAY } };
+const settings = {
+  modelflags: { registryFile: '/project/flags.json', registryText: JSON.stringify(registry), today: TODAY },
+};
 
 ruleTester(settings).run('no-unknown-flag with readers from flags.json', noUnknownFlag, {
   valid: [
-    { name: 'upper-case and dotted keys are registry keys', code: `export const a = () => featureFlagProvider.evaluatedFeatureFlag('IS_NEW_ROUTER_ENABLED');\nexport const b = () => featureFlagProvider.evaluatedFeatureFlag('cody.autoedit-model');` },
+    {
+      name: 'upper-case and dotted keys are registry keys',
+      code: `export const a = () => featureFlagProvider.evaluatedFeatureFlag('IS_NEW_ROUTER_ENABLED');\nexport const b = () => featureFlagProvider.evaluatedFeatureFlag('cody.autoedit-model');`,
+    },
   ],
   invalid: [
     {
@@ -35,7 +44,13 @@ ruleTester(settings).run('no-unknown-flag with readers from flags.json', noUnkno
         {
           messageId: 'unknownFlagDidYouMean',
           data: { key: 'IS_NEW_ROUTER_ENABLE', file: 'flags.json', suggestion: 'IS_NEW_ROUTER_ENABLED' },
-          suggestions: [{ messageId: 'replaceKey', data: { suggestion: 'IS_NEW_ROUTER_ENABLED' }, output: `export const a = () => featureFlagProvider.evaluatedFeatureFlag('IS_NEW_ROUTER_ENABLED');` }],
+          suggestions: [
+            {
+              messageId: 'replaceKey',
+              data: { suggestion: 'IS_NEW_ROUTER_ENABLED' },
+              output: `export const a = () => featureFlagProvider.evaluatedFeatureFlag('IS_NEW_ROUTER_ENABLED');`,
+            },
+          ],
         },
       ],
     },
@@ -46,7 +61,13 @@ ruleTester(settings).run('no-unknown-flag with readers from flags.json', noUnkno
         {
           messageId: 'unknownFlagDidYouMean',
           data: { key: 'cody.autoedit-modle', file: 'flags.json', suggestion: 'cody.autoedit-model' },
-          suggestions: [{ messageId: 'replaceKey', data: { suggestion: 'cody.autoedit-model' }, output: `export const run = (bus) => bus.execute(GetFeatureFlagCommand.create({ key: 'cody.autoedit-model' }));` }],
+          suggestions: [
+            {
+              messageId: 'replaceKey',
+              data: { suggestion: 'cody.autoedit-model' },
+              output: `export const run = (bus) => bus.execute(GetFeatureFlagCommand.create({ key: 'cody.autoedit-model' }));`,
+            },
+          ],
         },
       ],
     },
@@ -55,9 +76,18 @@ ruleTester(settings).run('no-unknown-flag with readers from flags.json', noUnkno
 
 ruleTester(settings).run('read-per-request with an observable reader', readPerRequest, {
   valid: [
-    { name: 'subscribed at module load', code: `featureFlagProvider.evaluatedFeatureFlag('IS_NEW_ROUTER_ENABLED').subscribe((on) => { enabled = on; });\nlet enabled = false;` },
-    { name: 'combined at module load', code: `import { combineLatest } from 'rxjs';\nexport const both = combineLatest([featureFlagProvider.evaluatedFeatureFlag('IS_NEW_ROUTER_ENABLED'), other$]);` },
-    { name: 'a class-static stream', code: `export class Router { static readonly enabled$ = featureFlagProvider.evaluatedFeatureFlag('IS_NEW_ROUTER_ENABLED').pipe(map(Boolean)); }` },
+    {
+      name: 'subscribed at module load',
+      code: `featureFlagProvider.evaluatedFeatureFlag('IS_NEW_ROUTER_ENABLED').subscribe((on) => { enabled = on; });\nlet enabled = false;`,
+    },
+    {
+      name: 'combined at module load',
+      code: `import { combineLatest } from 'rxjs';\nexport const both = combineLatest([featureFlagProvider.evaluatedFeatureFlag('IS_NEW_ROUTER_ENABLED'), other$]);`,
+    },
+    {
+      name: 'a class-static stream',
+      code: `export class Router { static readonly enabled$ = featureFlagProvider.evaluatedFeatureFlag('IS_NEW_ROUTER_ENABLED').pipe(map(Boolean)); }`,
+    },
   ],
   invalid: [
     {

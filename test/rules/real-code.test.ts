@@ -18,7 +18,12 @@ const registryKeys = new Set(['router-model', 'IS_NEW_ROUTER_ENABLED', 'smart.ro
 
 function reads(code: string, file = 'file.ts', options: Partial<DetectionOptions> = {}) {
   const { ast, scopeManager } = parseForDetection(code, file);
-  return findFlagReads(ast, scopeManager, { registryKeys, ...options }).map((r) => ({ sdk: r.sdk, method: r.method, key: r.key, keyKind: r.keyKind }));
+  return findFlagReads(ast, scopeManager, { registryKeys, ...options }).map((r) => ({
+    sdk: r.sdk,
+    method: r.method,
+    key: r.key,
+    keyKind: r.keyKind,
+  }));
 }
 
 describe('keys in nested constant namespaces', () => {
@@ -59,7 +64,14 @@ describe('keys in nested constant namespaces', () => {
         await client.variation(props.feature, ctx, false);
         props.outOf.some((f) => client.variation(f, ctx, false));
       }`;
-    expect(reads(code).map((r) => r.keyKind)).toEqual(['constant', 'constant', 'constant', 'constant', 'constant', 'constant']);
+    expect(reads(code).map((r) => r.keyKind)).toEqual([
+      'constant',
+      'constant',
+      'constant',
+      'constant',
+      'constant',
+      'constant',
+    ]);
   });
 
   it('takes a property of each element of a constant list of objects, and either arm of a conditional, as constants', () => {
@@ -76,7 +88,9 @@ describe('keys in nested constant namespaces', () => {
   it('does not take a registry key read off headers, cookies or search parameters as a flag read', () => {
     const code = `
       export const decide = ({ headers, cookies }, url: URL) => [headers.get('host'), cookies.get('show-beta'), url.searchParams.get('show-beta'), flags.get('show-beta')];`;
-    expect(reads(code, 'flags.ts', { registryKeys: new Set(['host', 'show-beta']) }).map((r) => r.method)).toEqual(['get']);
+    expect(reads(code, 'flags.ts', { registryKeys: new Set(['host', 'show-beta']) }).map((r) => r.method)).toEqual([
+      'get',
+    ]);
   });
 
   it('still calls a key computed from run-time data dynamic', () => {
@@ -122,7 +136,9 @@ describe('readers with keys inside an object argument or a JSX prop', () => {
       import { GetFeatureFlagCommand } from './commands';
       const FLAG = 'router-model';
       export const run = (bus) => bus.execute(GetFeatureFlagCommand.create({ key: FLAG, userId: 'u' }));`;
-    expect(reads(code, 'file.ts', { readers })).toEqual([{ sdk: 'custom', method: 'create', key: 'router-model', keyKind: 'constant' }]);
+    expect(reads(code, 'file.ts', { readers })).toEqual([
+      { sdk: 'custom', method: 'create', key: 'router-model', keyKind: 'constant' },
+    ]);
   });
 
   it('reads flag components: a declared component with its props path, and GrowthBook IfFeatureEnabled', () => {
@@ -156,7 +172,14 @@ describe('LaunchDarkly AI SDK and loosely typed clients', () => {
         await ai.createChat('ai-chat-config', ctx);
         await ai.createJudge('ai-chat-config', ctx);
       }`;
-    expect(reads(code).map((r) => r.method)).toEqual(['completionConfig', 'agentConfig', 'agent', 'judgeConfig', 'createChat', 'createJudge']);
+    expect(reads(code).map((r) => r.method)).toEqual([
+      'completionConfig',
+      'agentConfig',
+      'agent',
+      'judgeConfig',
+      'createChat',
+      'createJudge',
+    ]);
   });
 
   it('recognises `config` on a client from another module when the key is a registry key', () => {
@@ -167,7 +190,9 @@ describe('LaunchDarkly AI SDK and loosely typed clients', () => {
         const configKey = 'ai-chat-config';
         return aiClient.config(configKey, ctx, {}, {});
       }`;
-    expect(reads(code)).toEqual([{ sdk: 'launchdarkly', method: 'config', key: 'ai-chat-config', keyKind: 'constant' }]);
+    expect(reads(code)).toEqual([
+      { sdk: 'launchdarkly', method: 'config', key: 'ai-chat-config', keyKind: 'constant' },
+    ]);
   });
 });
 
@@ -180,28 +205,43 @@ describe('across files and workspace packages (real files on disk)', () => {
     writeFileSync(full, text);
     return full;
   };
-  const readsOfFile = (file: string, text: string, options: Partial<DetectionOptions> = {}) => reads(text, file, { file, project: diskProject, text, ...options });
+  const readsOfFile = (file: string, text: string, options: Partial<DetectionOptions> = {}) =>
+    reads(text, file, { file, project: diskProject, text, ...options });
 
   it('resolves an enum exported by another package of a pnpm workspace', () => {
     write('mono/pnpm-workspace.yaml', "packages:\n  - 'packages/*'\n");
     write('mono/package.json', '{ "name": "mono", "private": true }');
-    write('mono/packages/shared/package.json', '{ "name": "@acme/shared", "main": "dist/index.js", "types": "dist/index.d.ts" }');
+    write(
+      'mono/packages/shared/package.json',
+      '{ "name": "@acme/shared", "main": "dist/index.js", "types": "dist/index.d.ts" }',
+    );
     write('mono/packages/shared/src/index.ts', "export * from './flags';\n");
-    write('mono/packages/shared/src/flags.ts', "export enum FeatureFlag { RouterModel = 'router-model', Beta = 'show-beta' }\n");
+    write(
+      'mono/packages/shared/src/flags.ts',
+      "export enum FeatureFlag { RouterModel = 'router-model', Beta = 'show-beta' }\n",
+    );
     const text = `
       import { FeatureFlag } from '@acme/shared';
       export const beta = () => featureFlagProvider.evaluatedFeatureFlag(FeatureFlag.Beta);`;
     const file = write('mono/packages/app/src/beta.ts', text);
-    expect(readsOfFile(file, text, { readers: [{ callee: 'featureFlagProvider.evaluatedFeatureFlag', keyArgument: 0, returns: 'observable' }] })).toEqual([
-      { sdk: 'custom', method: 'evaluatedFeatureFlag', key: 'show-beta', keyKind: 'constant' },
-    ]);
+    expect(
+      readsOfFile(file, text, {
+        readers: [{ callee: 'featureFlagProvider.evaluatedFeatureFlag', keyArgument: 0, returns: 'observable' }],
+      }),
+    ).toEqual([{ sdk: 'custom', method: 'evaluatedFeatureFlag', key: 'show-beta', keyKind: 'constant' }]);
   });
 
   it('resolves a constant config object imported through an npm workspace and a tsconfig path', () => {
     write('npm/package.json', '{ "name": "npm-mono", "workspaces": ["apps/*", "libs/config"] }');
     write('npm/libs/config/package.json', '{ "name": "@corp/config", "exports": { ".": "./src/index.ts" } }');
-    write('npm/libs/config/src/index.ts', "export default { unleash: { flags: { importDisabled: { name: 'IS_NEW_ROUTER_ENABLED', fallback: true } } } };\n");
-    write('npm/apps/api/tsconfig.json', '{ // comments are allowed\n "compilerOptions": { "baseUrl": ".", "paths": { "~/*": ["./src/*"] }, }, }');
+    write(
+      'npm/libs/config/src/index.ts',
+      "export default { unleash: { flags: { importDisabled: { name: 'IS_NEW_ROUTER_ENABLED', fallback: true } } } };\n",
+    );
+    write(
+      'npm/apps/api/tsconfig.json',
+      '{ // comments are allowed\n "compilerOptions": { "baseUrl": ".", "paths": { "~/*": ["./src/*"] }, }, }',
+    );
     write('npm/apps/api/src/keys.ts', "export const Keys = { Beta: 'show-beta' } as const;\n");
     const text = `
       import { initialize } from 'unleash-client';
@@ -237,12 +277,17 @@ describe('across files and workspace packages (real files on disk)', () => {
   });
 
   it('follows a function of another module that returns an SDK client', () => {
-    write('posthog/src/client.ts', "import { PostHog } from 'posthog-node';\nconst client = process.env.KEY ? new PostHog(process.env.KEY) : undefined;\nexport const getClient = () => client;\n");
+    write(
+      'posthog/src/client.ts',
+      "import { PostHog } from 'posthog-node';\nconst client = process.env.KEY ? new PostHog(process.env.KEY) : undefined;\nexport const getClient = () => client;\n",
+    );
     const text = `
       import { getClient } from './client';
       type Flag = 'show-beta' | 'router-model';
       export const isOn = async (flag: Flag) => getClient()?.isFeatureEnabled(flag, 'backend');`;
     const file = write('posthog/src/flags.ts', text);
-    expect(readsOfFile(file, text)).toEqual([{ sdk: 'posthog', method: 'isFeatureEnabled', key: undefined, keyKind: 'constant' }]);
+    expect(readsOfFile(file, text)).toEqual([
+      { sdk: 'posthog', method: 'isFeatureEnabled', key: undefined, keyKind: 'constant' },
+    ]);
   });
 });

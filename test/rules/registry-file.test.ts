@@ -10,7 +10,11 @@ RuleTester.describe = describe;
 RuleTester.it = it;
 RuleTester.itOnly = it.only;
 
-const jsonTester = new RuleTester({ plugins: { json }, language: 'json/json', settings: { modelflags: { today: TODAY } } });
+const jsonTester = new RuleTester({
+  plugins: { json },
+  language: 'json/json',
+  settings: { modelflags: { today: TODAY } },
+});
 
 const registry = (...flags: object[]): string => JSON.stringify({ flags }, null, 2);
 type RuleUnderTest = Parameters<RuleTester['run']>[1];
@@ -18,15 +22,31 @@ type RuleUnderTest = Parameters<RuleTester['run']>[1];
 jsonTester.run('require-cleanup-date', requireCleanupDate as unknown as RuleUnderTest, {
   valid: [
     { code: registry({ flag: 'a', default: 1, cleanup_by: '2026-08-01' }), filename: 'flags.json' },
-    { code: registry({ flag: 'a', default: 1, cleanup_by: '2026-11-28' }), filename: 'flags.json', name: 'exactly 180 days out' },
-    { code: registry({ flag: 'a', default: 1, cleanup_by: '2027-05-01' }), filename: 'flags.json', options: [{ maxHorizonDays: 365 }], name: 'longer horizon option' },
+    {
+      code: registry({ flag: 'a', default: 1, cleanup_by: '2026-11-28' }),
+      filename: 'flags.json',
+      name: 'exactly 180 days out',
+    },
+    {
+      code: registry({ flag: 'a', default: 1, cleanup_by: '2027-05-01' }),
+      filename: 'flags.json',
+      options: [{ maxHorizonDays: 365 }],
+      name: 'longer horizon option',
+    },
   ],
   invalid: [
     {
       name: 'missing date, reported at the flag key line',
       filename: 'flags.json',
       code: registry({ flag: 'inference_model', default: 'a' }),
-      errors: [{ messageId: 'missing', line: 4, column: 15, data: { flag: 'inference_model', horizon: '180', example: '2026-11-28' } }],
+      errors: [
+        {
+          messageId: 'missing',
+          line: 4,
+          column: 15,
+          data: { flag: 'inference_model', horizon: '180', example: '2026-11-28' },
+        },
+      ],
     },
     {
       name: 'not a real date',
@@ -39,14 +59,36 @@ jsonTester.run('require-cleanup-date', requireCleanupDate as unknown as RuleUnde
       filename: 'flags.json',
       code: registry({ flag: 'a', default: 1, cleanup_by: '2027-01-01' }),
       options: [{ today: '2026-01-01', maxHorizonDays: 30 }],
-      errors: [{ messageId: 'tooFar', line: 6, column: 21, data: { flag: 'a', date: '2027-01-01', days: '365', horizon: '30', latest: '2026-01-31' } }],
+      errors: [
+        {
+          messageId: 'tooFar',
+          line: 6,
+          column: 21,
+          data: { flag: 'a', date: '2027-01-01', days: '365', horizon: '30', latest: '2026-01-31' },
+        },
+      ],
     },
   ],
 });
 
 const flagsFile = registry(
-  { flag: 'legacy_model', default: 'gpt-4o', cleanup_by: '2026-05-01', variants: ['gpt-4o', 'claude-sonnet-4-6'], rules: [{ condition: {}, value: 'claude-sonnet-4-6' }] },
-  { flag: 'soon', default: 'a', cleanup_by: '2026-06-10', variants: ['a', 'b'], rules: [{ condition: { rollout_percentage: 50 }, value: 'b' }, { condition: { tier: 'x' }, value: 'a' }] },
+  {
+    flag: 'legacy_model',
+    default: 'gpt-4o',
+    cleanup_by: '2026-05-01',
+    variants: ['gpt-4o', 'claude-sonnet-4-6'],
+    rules: [{ condition: {}, value: 'claude-sonnet-4-6' }],
+  },
+  {
+    flag: 'soon',
+    default: 'a',
+    cleanup_by: '2026-06-10',
+    variants: ['a', 'b'],
+    rules: [
+      { condition: { rollout_percentage: 50 }, value: 'b' },
+      { condition: { tier: 'x' }, value: 'a' },
+    ],
+  },
   { flag: 'fine', default: 1, cleanup_by: '2026-09-01' },
 );
 
@@ -87,7 +129,11 @@ jsonTester.run('no-expired-flag (registry file)', noExpiredFlag as unknown as Ru
 });
 
 ruleTester().run('no-expired-flag (code)', noExpiredFlag, {
-  valid: [{ code: `import { createFlags } from 'modelflags';\nconst flags = createFlags({});\nexport const f = (c) => flags.get('inference_model', c);` }],
+  valid: [
+    {
+      code: `import { createFlags } from 'modelflags';\nconst flags = createFlags({});\nexport const f = (c) => flags.get('inference_model', c);`,
+    },
+  ],
   invalid: [
     {
       code: `import { createFlags } from 'modelflags';\nconst flags = createFlags({});\nexport const f = (c) => [flags.get('legacy_model', c), flags.get('expiring_prompt', c)];`,
@@ -103,7 +149,17 @@ ruleTester().run('no-expired-flag (code)', noExpiredFlag, {
             why: 'keeping "claude-sonnet-4-6": rule 1 matches everyone',
           },
         },
-        { messageId: 'expiringRead', data: { flag: 'expiring_prompt', date: '2026-06-10', when: 'in 9 days', command: 'npx remove-flag expiring_prompt --keep a', variant: '"a"', why: 'keeping "a": it has no rules' } },
+        {
+          messageId: 'expiringRead',
+          data: {
+            flag: 'expiring_prompt',
+            date: '2026-06-10',
+            when: 'in 9 days',
+            command: 'npx remove-flag expiring_prompt --keep a',
+            variant: '"a"',
+            why: 'keeping "a": it has no rules',
+          },
+        },
       ],
     },
     {

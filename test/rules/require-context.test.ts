@@ -5,10 +5,19 @@ const mf = `import { createFlags } from 'modelflags';\nconst flags = createFlags
 
 ruleTester().run('require-context', rule, {
   valid: [
-    { name: 'context passed', code: `${mf}export const f = (req) => flags.get('inference_model', { targetingKey: req.user.id });` },
+    {
+      name: 'context passed',
+      code: `${mf}export const f = (req) => flags.get('inference_model', { targetingKey: req.user.id });`,
+    },
     { name: 'untargeted flag without context', code: `${mf}export const f = () => flags.get('retrieval_top_k');` },
-    { name: 'browser SDK without a context argument', code: `import { OpenFeature } from '@openfeature/web-sdk';\nexport const f = () => OpenFeature.getClient().getStringValue('inference_model', 'claude-3-haiku');` },
-    { name: 'GrowthBook instance carries attributes', code: `import { GrowthBook } from '@growthbook/growthbook';\nexport const f = (a) => new GrowthBook({ attributes: a }).getFeatureValue('inference_model', 'claude-3-haiku');` },
+    {
+      name: 'browser SDK without a context argument',
+      code: `import { OpenFeature } from '@openfeature/web-sdk';\nexport const f = () => OpenFeature.getClient().getStringValue('inference_model', 'claude-3-haiku');`,
+    },
+    {
+      name: 'GrowthBook instance carries attributes',
+      code: `import { GrowthBook } from '@growthbook/growthbook';\nexport const f = (a) => new GrowthBook({ attributes: a }).getFeatureValue('inference_model', 'claude-3-haiku');`,
+    },
     {
       name: 'OpenFeature transaction context set in this file',
       code: `import { OpenFeature } from '@openfeature/server-sdk';\nconst client = OpenFeature.getClient();\nexport const f = (req) => OpenFeature.runWithTransactionContext({ targetingKey: req.id }, () => client.getStringValue('inference_model', 'claude-3-haiku'));`,
@@ -21,14 +30,29 @@ ruleTester().run('require-context', rule, {
       errors: [
         {
           messageId: 'missingContext',
-          data: { flag: 'inference_model', targeting: '3 rules on customer_id, user_segment, targetingKey', default: '"claude-3-haiku"', attributes: 'customer_id: …, user_segment: …, targetingKey: …' },
+          data: {
+            flag: 'inference_model',
+            targeting: '3 rules on customer_id, user_segment, targetingKey',
+            default: '"claude-3-haiku"',
+            attributes: 'customer_id: …, user_segment: …, targetingKey: …',
+          },
         },
       ],
     },
     {
       name: 'empty object context with OpenFeature',
       code: `import { OpenFeature } from '@openfeature/server-sdk';\nexport const f = () => OpenFeature.getClient().getStringValue('system_prompt_version', 'v3', {});`,
-      errors: [{ messageId: 'emptyContext', data: { flag: 'system_prompt_version', targeting: '1 rule on user_segment, targetingKey', default: '"v3"', attributes: '"user_segment", "targetingKey"' } }],
+      errors: [
+        {
+          messageId: 'emptyContext',
+          data: {
+            flag: 'system_prompt_version',
+            targeting: '1 rule on user_segment, targetingKey',
+            default: '"v3"',
+            attributes: '"user_segment", "targetingKey"',
+          },
+        },
+      ],
     },
     {
       name: 'PostHog node without distinct id, Unleash without context',

@@ -98,8 +98,20 @@ const FILES: Record<string, string[]> = {
 
 const REGISTRY = {
   flags: [
-    { flag: 'inference_model', dimension: 'model', cleanup_by: '2026-12-31', variants: ['claude-3-haiku', 'claude-sonnet-4-6', 'claude-opus-4-6'], default: 'claude-3-haiku' },
-    { flag: 'system_prompt_version', dimension: 'prompt', cleanup_by: '2026-12-31', variants: ['v3', 'v4'], default: 'v3' },
+    {
+      flag: 'inference_model',
+      dimension: 'model',
+      cleanup_by: '2026-12-31',
+      variants: ['claude-3-haiku', 'claude-sonnet-4-6', 'claude-opus-4-6'],
+      default: 'claude-3-haiku',
+    },
+    {
+      flag: 'system_prompt_version',
+      dimension: 'prompt',
+      cleanup_by: '2026-12-31',
+      variants: ['v3', 'v4'],
+      default: 'v3',
+    },
   ],
 };
 
@@ -118,7 +130,18 @@ beforeAll(() => {
   writeFileSync(join(project, 'package.json'), JSON.stringify({ type: 'module' }));
   writeFileSync(
     join(project, 'tsconfig.json'),
-    JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', strict: true, noEmit: true, skipLibCheck: true, types: [] }, include: ['src'] }),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'ESNext',
+        moduleResolution: 'Bundler',
+        strict: true,
+        noEmit: true,
+        skipLibCheck: true,
+        types: [],
+      },
+      include: ['src'],
+    }),
   );
   writeFileSync(join(project, 'flags.json'), JSON.stringify(REGISTRY, null, 2));
   for (const [file, lines] of Object.entries(FILES)) writeFileSync(join(project, file), lines.join('\n') + '\n');
@@ -152,7 +175,9 @@ describe('recommended-type-checked', () => {
       ['modelflags/no-unknown-variant', 24, 'unknownVariant'],
     ]);
     const byLine = (line: number) => messages.find((m) => m.line === line)!.message;
-    expect(byLine(9)).toContain('`inference_model` is passed to `maxTokens()`, which checks it against "claude-opus-4-5" (src/llm.ts:8)');
+    expect(byLine(9)).toContain(
+      '`inference_model` is passed to `maxTokens()`, which checks it against "claude-opus-4-5" (src/llm.ts:8)',
+    );
     expect(byLine(6)).toContain('`model:` in `ask()` at src/llm.ts:4');
     expect(byLine(6)).toContain('`system:` in `ask()` at src/llm.ts:4');
     expect(byLine(6)).toContain('line 12');
@@ -165,7 +190,14 @@ describe('recommended-type-checked', () => {
   it('follows a registry edit into files it parsed before, in the same process and TypeScript program', async () => {
     // What an editor session does: the other modules and so their SourceFiles stay as they are, flags.json changes.
     const files = Object.keys(FILES).map((f) => join(project, f));
-    const program = ts.createProgram(files, { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, strict: true, noEmit: true, types: [] });
+    const program = ts.createProgram(files, {
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      strict: true,
+      noEmit: true,
+      types: [],
+    });
     const lintInProcess = async (registry: object): Promise<string[]> => {
       writeFileSync(join(project, 'flags-edited.json'), JSON.stringify(registry));
       const config = [
@@ -176,7 +208,9 @@ describe('recommended-type-checked', () => {
       ];
       const eslint = new ESLint({ cwd: project, overrideConfigFile: true, overrideConfig: config });
       const [result] = await eslint.lintFiles(['src/chat.ts']);
-      return result!.messages.filter((m) => m.ruleId === 'modelflags/no-unknown-variant').map((m) => `${m.line}:${m.messageId}`);
+      return result!.messages
+        .filter((m) => m.ruleId === 'modelflags/no-unknown-variant')
+        .map((m) => `${m.line}:${m.messageId}`);
     };
     // Without `inference_model` in the registry, `useModel()` reads a flag named `inferenceModel`;
     // with it, the same unchanged model.ts reads `inference_model`.

@@ -35,7 +35,13 @@ export class FakeAppConfig {
   private server: Server | undefined;
 
   /** Deploys a new version of `application/environment/profile`. */
-  deploy(application: string, environment: string, profile: string, content: string, contentType = 'application/json'): void {
+  deploy(
+    application: string,
+    environment: string,
+    profile: string,
+    content: string,
+    contentType = 'application/json',
+  ): void {
     const key = `${application}/${environment}/${profile}`;
     const version = (this.profiles.get(key)?.version ?? 0) + 1;
     this.profiles.set(key, { version, content, contentType });
@@ -64,14 +70,29 @@ export class FakeAppConfig {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const signed = /^AWS4-HMAC-SHA256 Credential=\w+\/\d{8}\/[\w-]+\/appconfig\/aws4_request/.test(req.headers.authorization ?? '');
-    const operation = req.method === 'POST' && url.pathname === '/configurationsessions' ? 'StartConfigurationSession' : req.method === 'GET' && url.pathname === '/configuration' ? 'GetLatestConfiguration' : undefined;
-    if (!operation) return this.error(res, 404, 'UnknownOperationException', `no route for ${req.method} ${url.pathname}`);
+    const signed = /^AWS4-HMAC-SHA256 Credential=\w+\/\d{8}\/[\w-]+\/appconfig\/aws4_request/.test(
+      req.headers.authorization ?? '',
+    );
+    const operation =
+      req.method === 'POST' && url.pathname === '/configurationsessions'
+        ? 'StartConfigurationSession'
+        : req.method === 'GET' && url.pathname === '/configuration'
+          ? 'GetLatestConfiguration'
+          : undefined;
+    if (!operation)
+      return this.error(res, 404, 'UnknownOperationException', `no route for ${req.method} ${url.pathname}`);
     const call: AppConfigCall = { operation, status: 0, signed };
     this.calls.push(call);
 
     if (this.mode === 'slow') return; // never answers; stop() closes the socket
-    if (this.mode === 'error500') return this.error(res, 500, 'InternalServerException', 'We encountered an internal error. Please try again.', call);
+    if (this.mode === 'error500')
+      return this.error(
+        res,
+        500,
+        'InternalServerException',
+        'We encountered an internal error. Please try again.',
+        call,
+      );
     if (this.mode === 'throttle') return this.error(res, 429, 'ThrottlingException', 'Rate exceeded', call);
     if (!signed) return this.error(res, 403, 'AccessDeniedException', 'missing SigV4 signature', call);
 
@@ -80,11 +101,18 @@ export class FakeAppConfig {
       const key = `${String(input['ApplicationIdentifier'])}/${String(input['EnvironmentIdentifier'])}/${String(input['ConfigurationProfileIdentifier'])}`;
       const minimum = input['RequiredMinimumPollIntervalInSeconds'];
       if (typeof minimum === 'number') call.requiredMinimumPollIntervalInSeconds = minimum;
-      if (!this.profiles.has(key)) return this.error(res, 404, 'ResourceNotFoundException', `Configuration profile ${key} not found`, call);
+      if (!this.profiles.has(key))
+        return this.error(res, 404, 'ResourceNotFoundException', `Configuration profile ${key} not found`, call);
       const token = randomUUID();
-      this.tokens.set(token, { profileKey: key, seenVersion: -1, intervalSeconds: typeof minimum === 'number' ? minimum : 60 });
+      this.tokens.set(token, {
+        profileKey: key,
+        seenVersion: -1,
+        intervalSeconds: typeof minimum === 'number' ? minimum : 60,
+      });
       call.status = 201;
-      res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ InitialConfigurationToken: token }));
+      res
+        .writeHead(201, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ InitialConfigurationToken: token }));
       return;
     }
 
@@ -110,6 +138,8 @@ export class FakeAppConfig {
 
   private error(res: ServerResponse, status: number, type: string, message: string, call?: AppConfigCall): void {
     if (call) call.status = status;
-    res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': type }).end(JSON.stringify({ Message: message }));
+    res
+      .writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': type })
+      .end(JSON.stringify({ Message: message }));
   }
 }

@@ -24,7 +24,8 @@ export interface LintMessage {
 
 /** The import line an eslint.config.js in a temporary project uses for the built plugin. */
 function importBuiltPlugin(): string {
-  if (!existsSync(builtPlugin)) throw new Error(`${builtPlugin} is missing: run \`npm run build\` (npm ci runs it through "prepare")`);
+  if (!existsSync(builtPlugin))
+    throw new Error(`${builtPlugin} is missing: run \`npm run build\` (npm ci runs it through "prepare")`);
   return `import modelflags from ${JSON.stringify(pathToFileURL(builtPlugin).href)};\n`;
 }
 
@@ -35,7 +36,11 @@ const tsParser = join(root, 'node_modules/@typescript-eslint/parser/dist/index.j
  * none; a TypeScript project configures its own), the built plugin's `config`, and
  * `settings.modelflags` written as the object literal `settings`, then any `extra` config objects.
  */
-export function builtPluginConfig(config = 'recommended', settings = "{ registry: new URL('./flags.json', import.meta.url) }", extra = ''): string {
+export function builtPluginConfig(
+  config = 'recommended',
+  settings = "{ registry: new URL('./flags.json', import.meta.url) }",
+  extra = '',
+): string {
   return (
     importBuiltPlugin() +
     `import * as tsParser from ${JSON.stringify(pathToFileURL(tsParser).href)};\n` +
@@ -44,10 +49,15 @@ export function builtPluginConfig(config = 'recommended', settings = "{ registry
 }
 
 /** Runs `eslint --format json <args>` in `cwd`; a run that reports errors (exit 1) is a result, anything else throws with ESLint's output. */
-export async function eslintJson(args: readonly string[], cwd: string): Promise<{ filePath: string; messages: LintMessage[] }[]> {
-  const result = await run(process.execPath, [eslintBin, '--format', 'json', ...args], { cwd }).catch((error: { stdout?: string; stderr?: string; code?: number }) => {
-    if (error.code === 1 && error.stdout) return { stdout: error.stdout };
-    throw new Error(`eslint failed: ${error.stderr ?? String(error)}`);
-  });
+export async function eslintJson(
+  args: readonly string[],
+  cwd: string,
+): Promise<{ filePath: string; messages: LintMessage[] }[]> {
+  const result = await run(process.execPath, [eslintBin, '--format', 'json', ...args], { cwd }).catch(
+    (error: { stdout?: string; stderr?: string; code?: number }) => {
+      if (error.code === 1 && error.stdout) return { stdout: error.stdout };
+      throw new Error(`eslint failed: ${error.stderr ?? String(error)}`);
+    },
+  );
   return JSON.parse(result.stdout) as { filePath: string; messages: LintMessage[] }[];
 }

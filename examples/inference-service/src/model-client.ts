@@ -35,6 +35,9 @@ export async function complete(request: ChatRequest): Promise<ChatResponse> {
   return {
     model: request.model,
     content,
-    usage: { inputTokens: Math.ceil((request.system.length + last.length) / 4), outputTokens: Math.ceil(content.length / 4) },
+    usage: {
+      inputTokens: Math.ceil((request.system.length + last.length) / 4),
+      outputTokens: Math.ceil(content.length / 4),
+    },
   };
 }

@@ -40,7 +40,11 @@ const FAILURE_KINDS: readonly FailureKind[] = ['timeout', 'rate_limited', 'malfo
  * outcome against the variants that served it (latency, error rate by kind, tokens), which is what
  * a guardrail watches.
  */
-export async function handleChat(flags: ServiceFlags, params: ChatParams, options: ServiceOptions = {}): Promise<ChatOutcome> {
+export async function handleChat(
+  flags: ServiceFlags,
+  params: ChatParams,
+  options: ServiceOptions = {},
+): Promise<ChatOutcome> {
   const clock = options.clock ?? (() => performance.now());
   const context = contextFrom(params);
   // Taken first, so outcomes count against what this request was served even if a flag flips meanwhile.
@@ -50,8 +54,13 @@ export async function handleChat(flags: ServiceFlags, params: ChatParams, option
   const started = clock();
   let failure: FailureKind | 'other' | undefined;
   try {
-    const reply = await (options.complete ?? complete)({ model, system: SYSTEM_PROMPTS[promptVersion], messages: [{ role: 'user', content: params.q ?? 'Hello!' }] });
-    if (typeof reply?.content !== 'string') throw new ModelError('malformed_response', 'the model returned no text content');
+    const reply = await (options.complete ?? complete)({
+      model,
+      system: SYSTEM_PROMPTS[promptVersion],
+      messages: [{ role: 'user', content: params.q ?? 'Hello!' }],
+    });
+    if (typeof reply?.content !== 'string')
+      throw new ModelError('malformed_response', 'the model returned no text content');
     flags.track(served, 'latency_ms', clock() - started);
     flags.track(served, 'tokens', reply.usage.inputTokens + reply.usage.outputTokens);
     return { status: 200, body: { model, promptVersion, reply: reply.content } };
@@ -81,7 +90,11 @@ export function createInferenceServer(flags: ServiceFlags, options: ServiceOptio
       return;
     }
     const q = url.searchParams;
-    handleChat(flags, { user: q.get('user'), segment: q.get('segment'), customer: q.get('customer'), q: q.get('q') }, options).then(
+    handleChat(
+      flags,
+      { user: q.get('user'), segment: q.get('segment'), customer: q.get('customer'), q: q.get('q') },
+      options,
+    ).then(
       ({ status, body }) => {
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body));

@@ -35,7 +35,9 @@ async function chat(params: Record<string, string>): Promise<{ model: string; pr
   return (await res.json()) as { model: string; promptVersion: string; reply: string };
 }
 
-type Registry = { flags: { flag: string; rules?: { condition: Record<string, unknown>; split?: Record<string, number> }[] }[] };
+type Registry = {
+  flags: { flag: string; rules?: { condition: Record<string, unknown>; split?: Record<string, number> }[] }[];
+};
 
 // The tests compare what the service serves with what the flags say, rather than hard-coding the
 // registry's targeting, so they keep passing when a flag is retired and its winner inlined.
@@ -43,7 +45,10 @@ describe('inference service', () => {
   it('serves each user the model the flags choose for them', async () => {
     const users: { params: Record<string, string>; context: Record<string, string> }[] = [
       { params: { user: 'alice', segment: 'internal' }, context: { targetingKey: 'alice', user_segment: 'internal' } },
-      { params: { user: 'carol', segment: 'internal', customer: 'acme' }, context: { targetingKey: 'carol', user_segment: 'internal', customer_id: 'acme' } },
+      {
+        params: { user: 'carol', segment: 'internal', customer: 'acme' },
+        context: { targetingKey: 'carol', user_segment: 'internal', customer_id: 'acme' },
+      },
       { params: { user: 'dave', q: 'hi' }, context: { targetingKey: 'dave' } },
     ];
     for (const { params, context } of users) {

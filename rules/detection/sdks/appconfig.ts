@@ -8,7 +8,9 @@ export const appconfig: SdkDescriptor<'appconfig'> = {
   id: 'appconfig',
   prefilter: ['appconfig', ':2772'],
   mentions: [],
-  packages: [{ name: 'appconfig', specifiers: ['@aws-sdk/client-appconfigdata'], commands: ['GetLatestConfigurationCommand'] }],
+  packages: [
+    { name: 'appconfig', specifiers: ['@aws-sdk/client-appconfigdata'], commands: ['GetLatestConfigurationCommand'] },
+  ],
   // `fetch('http://localhost:2772/applications/app/environments/env/configurations/profile?flag=key')`
   urls: { pattern: /(?:localhost|127\.0\.0\.1):2772\/applications\//, parameter: 'flag', method: 'agent' },
 };

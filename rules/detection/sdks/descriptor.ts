@@ -16,8 +16,18 @@ export interface MethodSpec {
   valueMember?: string;
 }
 
-export const sync = (key: number, valueKind: ValueKind, rest: Partial<MethodSpec> = {}): MethodSpec => ({ key, valueKind, async: false, ...rest });
-export const promised = (key: number, valueKind: ValueKind, rest: Partial<MethodSpec> = {}): MethodSpec => ({ key, valueKind, async: true, ...rest });
+export const sync = (key: number, valueKind: ValueKind, rest: Partial<MethodSpec> = {}): MethodSpec => ({
+  key,
+  valueKind,
+  async: false,
+  ...rest,
+});
+export const promised = (key: number, valueKind: ValueKind, rest: Partial<MethodSpec> = {}): MethodSpec => ({
+  key,
+  valueKind,
+  async: true,
+  ...rest,
+});
 
 /** A kind of client an SDK hands out (a server client, a browser client): what its methods read. */
 export interface ClientKind {

@@ -31,7 +31,11 @@ export const growthbook: SdkDescriptor<'growthbook'> = {
         evalFeature: sync(0, 'details'),
         feature: sync(0, 'details'),
       },
-      untraced: { distinctive: ['getFeatureValue', 'evalFeature'], ambiguous: ['isOn', 'isOff'], packages: ['growthbook'] },
+      untraced: {
+        distinctive: ['getFeatureValue', 'evalFeature'],
+        ambiguous: ['isOn', 'isOff'],
+        packages: ['growthbook'],
+      },
     },
     {
       name: 'growthbook-client',

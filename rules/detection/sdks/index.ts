@@ -14,7 +14,17 @@ import { posthog } from './posthog.js';
 import { unleash } from './unleash.js';
 import { vercel } from './vercel.js';
 
-export const SDKS = [modelflags, openfeature, launchdarkly, growthbook, unleash, posthog, vercel, appconfig, custom] as const satisfies readonly SdkDescriptor[];
+export const SDKS = [
+  modelflags,
+  openfeature,
+  launchdarkly,
+  growthbook,
+  unleash,
+  posthog,
+  vercel,
+  appconfig,
+  custom,
+] as const satisfies readonly SdkDescriptor[];
 
 /** Which SDK a read goes through: the ids of {@link SDKS}. */
 export type SdkId = (typeof SDKS)[number]['id'];
@@ -29,7 +39,9 @@ export interface KnownClient extends ClientKind {
 
 const PACKAGES: readonly KnownPackage[] = SDKS.flatMap((sdk) => sdk.packages.map((p) => ({ ...p, sdk: sdk.id })));
 
-const CLIENTS: ReadonlyMap<string, KnownClient> = new Map(SDKS.flatMap((sdk) => (sdk.clients ?? []).map((c) => [c.name, { ...c, sdk: sdk.id }] as const)));
+const CLIENTS: ReadonlyMap<string, KnownClient> = new Map(
+  SDKS.flatMap((sdk) => (sdk.clients ?? []).map((c) => [c.name, { ...c, sdk: sdk.id }] as const)),
+);
 
 /** The client a descriptor names (a test checks every name is declared). */
 export function clientNamed(name: string): KnownClient {
@@ -41,7 +53,9 @@ const packagesBySpecifier = new Map<string, KnownPackage | undefined>();
 /** The SDK package an import specifier names. */
 export function sdkPackage(specifier: string): KnownPackage | undefined {
   if (packagesBySpecifier.has(specifier)) return packagesBySpecifier.get(specifier);
-  const found = PACKAGES.find((p) => (p.specifiers instanceof RegExp ? p.specifiers.test(specifier) : p.specifiers.includes(specifier)));
+  const found = PACKAGES.find((p) =>
+    p.specifiers instanceof RegExp ? p.specifiers.test(specifier) : p.specifiers.includes(specifier),
+  );
   if (packagesBySpecifier.size > 10_000) packagesBySpecifier.clear();
   packagesBySpecifier.set(specifier, found);
   return found;
@@ -59,12 +73,18 @@ const LOCAL_MODULES: Pick<SdkPackage, 'factories' | 'clientTypes'> = {
 };
 
 /** Where an import's factories, classes and client types are described: its SDK package, or for a module of the project, {@link LOCAL_MODULES}. */
-export function clientSource(specifier: string): Pick<SdkPackage, 'factories' | 'constructors' | 'clientTypes'> | undefined {
+export function clientSource(
+  specifier: string,
+): Pick<SdkPackage, 'factories' | 'constructors' | 'clientTypes'> | undefined {
   return isLocalSpecifier(specifier) ? LOCAL_MODULES : sdkPackage(specifier);
 }
 
 function untracedMethods(which: 'distinctive' | 'ambiguous'): ReadonlyMap<string, KnownClient> {
-  return new Map([...CLIENTS.values()].flatMap((client) => (client.untraced?.[which] ?? []).map((method) => [method, client] as const)));
+  return new Map(
+    [...CLIENTS.values()].flatMap((client) =>
+      (client.untraced?.[which] ?? []).map((method) => [method, client] as const),
+    ),
+  );
 }
 
 /** Method names that are reads on an untraced receiver, with the client they read: see {@link ClientKind.untraced}. */
@@ -74,9 +94,17 @@ export const AMBIGUOUS_METHODS = untracedMethods('ambiguous');
 /** Every name `x.<name>(...)` can read a flag under: a client method, a module reader, a hook or a definition. */
 export const READ_METHOD_NAMES: ReadonlySet<string> = new Set([
   ...[...CLIENTS.values()].flatMap((c) => Object.keys(c.methods)),
-  ...PACKAGES.flatMap((p) => [...Object.keys(p.readers ?? {}), ...(p.flagObjectHooks ?? []), ...(p.definitions?.functions ?? [])]),
+  ...PACKAGES.flatMap((p) => [
+    ...Object.keys(p.readers ?? {}),
+    ...(p.flagObjectHooks ?? []),
+    ...(p.definitions?.functions ?? []),
+  ]),
 ]);
 
-export const PROVIDERS: readonly NonNullable<SdkDescriptor['providers']>[] = SDKS.flatMap((sdk) => (sdk.providers ? [sdk.providers] : []));
+export const PROVIDERS: readonly NonNullable<SdkDescriptor['providers']>[] = SDKS.flatMap((sdk) =>
+  sdk.providers ? [sdk.providers] : [],
+);
 
-export const URL_READS: readonly (UrlReads & { sdk: SdkId })[] = SDKS.flatMap((sdk) => (sdk.urls ? [{ ...sdk.urls, sdk: sdk.id }] : []));
+export const URL_READS: readonly (UrlReads & { sdk: SdkId })[] = SDKS.flatMap((sdk) =>
+  sdk.urls ? [{ ...sdk.urls, sdk: sdk.id }] : [],
+);

@@ -20,7 +20,17 @@ const serverMethods = variations(true);
 
 // Every keyed read of @launchdarkly/server-sdk-ai 0.16 (`modelConfig` from before 0.5); `createChat`
 // and `createJudge` evaluate the AI Config and wrap it in a provider client.
-const aiMethods = ['config', 'completionConfig', 'modelConfig', 'agentConfig', 'agent', 'judgeConfig', 'createChat', 'initChat', 'createJudge'];
+const aiMethods = [
+  'config',
+  'completionConfig',
+  'modelConfig',
+  'agentConfig',
+  'agent',
+  'judgeConfig',
+  'createChat',
+  'initChat',
+  'createJudge',
+];
 const aiAmbiguous = ['config', 'agent', 'createChat'];
 
 export const launchdarkly: SdkDescriptor<'launchdarkly'> = {
@@ -29,7 +39,12 @@ export const launchdarkly: SdkDescriptor<'launchdarkly'> = {
   prefilter: ['launchdarkly', 'Variation'],
   mentions: ['launchdarkly[^\'"]*', '@launchdarkly\\/[^\'"]+'],
   packages: [
-    { name: 'ld-ai', specifiers: ['@launchdarkly/server-sdk-ai'], factories: { initAi: 'ld-ai' }, clientTypes: { LDAIClient: 'ld-ai' } },
+    {
+      name: 'ld-ai',
+      specifiers: ['@launchdarkly/server-sdk-ai'],
+      factories: { initAi: 'ld-ai' },
+      clientTypes: { LDAIClient: 'ld-ai' },
+    },
     {
       name: 'ld-react',
       specifiers: ['launchdarkly-react-client-sdk', '@launchdarkly/react-universal-sdk'],
@@ -37,7 +52,12 @@ export const launchdarkly: SdkDescriptor<'launchdarkly'> = {
       clientTypes: { LDClient: 'ld-client' },
       flagObjectHooks: ['useFlags'],
     },
-    { name: 'ld-server', specifiers: /^(@launchdarkly\/[a-z-]*server-sdk|launchdarkly-node-server-sdk)$/, factories: { init: 'ld-server' }, clientTypes: { LDClient: 'ld-server' } },
+    {
+      name: 'ld-server',
+      specifiers: /^(@launchdarkly\/[a-z-]*server-sdk|launchdarkly-node-server-sdk)$/,
+      factories: { init: 'ld-server' },
+      clientTypes: { LDClient: 'ld-server' },
+    },
     {
       name: 'ld-client',
       specifiers: /^(@launchdarkly\/(js-client-sdk|react-native-client-sdk)|launchdarkly-js-client-sdk)$/,
@@ -62,7 +82,11 @@ export const launchdarkly: SdkDescriptor<'launchdarkly'> = {
     {
       name: 'ld-ai',
       methods: Object.fromEntries(aiMethods.map((m) => [m, promised(0, 'bundle', { context: 1, default: 2 })])),
-      untraced: { distinctive: aiMethods.filter((m) => !aiAmbiguous.includes(m)), ambiguous: aiAmbiguous, packages: ['ld-ai'] },
+      untraced: {
+        distinctive: aiMethods.filter((m) => !aiAmbiguous.includes(m)),
+        ambiguous: aiAmbiguous,
+        packages: ['ld-ai'],
+      },
     },
   ],
 };

@@ -6,7 +6,14 @@ export const modelflags: SdkDescriptor<'modelflags'> = {
   // Also in `createFlags`, `useFlags` and most names of an in-house flags module.
   prefilter: ['flag'],
   mentions: ['modelflags'],
-  packages: [{ name: 'modelflags', specifiers: ['modelflags'], factories: { createFlags: 'modelflags' }, clientTypes: { Flags: 'modelflags' } }],
+  packages: [
+    {
+      name: 'modelflags',
+      specifiers: ['modelflags'],
+      factories: { createFlags: 'modelflags' },
+      clientTypes: { Flags: 'modelflags' },
+    },
+  ],
   clients: [
     {
       name: 'modelflags',

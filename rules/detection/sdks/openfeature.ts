@@ -26,7 +26,11 @@ function hooks(): Record<string, MethodSpec> {
 const serverMethods = clientMethods(true);
 
 /** `getClient()`, or `OpenFeature.getClient()` off the singleton; `useOpenFeatureClient()` in React. */
-const factories = (client: string): Record<string, string> => ({ getClient: client, 'OpenFeature.getClient': client, useOpenFeatureClient: client });
+const factories = (client: string): Record<string, string> => ({
+  getClient: client,
+  'OpenFeature.getClient': client,
+  useOpenFeatureClient: client,
+});
 const clientTypes = (client: string): Record<string, string> => ({ Client: client, OpenFeatureClient: client });
 
 export const openfeature: SdkDescriptor<'openfeature'> = {
@@ -52,7 +56,11 @@ export const openfeature: SdkDescriptor<'openfeature'> = {
     {
       name: 'openfeature-server',
       methods: serverMethods,
-      untraced: { distinctive: Object.keys(serverMethods), packages: ['openfeature-server'], browser: { client: 'openfeature-web', packages: ['openfeature-web'] } },
+      untraced: {
+        distinctive: Object.keys(serverMethods),
+        packages: ['openfeature-server'],
+        browser: { client: 'openfeature-web', packages: ['openfeature-web'] },
+      },
     },
     { name: 'openfeature-web', methods: clientMethods(false) },
   ],

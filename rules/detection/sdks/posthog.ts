@@ -6,7 +6,12 @@ export const posthog: SdkDescriptor<'posthog'> = {
   prefilter: ['posthog'],
   mentions: ['posthog-(?:node|js)[^\'"]*'],
   packages: [
-    { name: 'posthog-node', specifiers: ['posthog-node'], constructors: { PostHog: 'posthog-node' }, clientTypes: { PostHog: 'posthog-node' } },
+    {
+      name: 'posthog-node',
+      specifiers: ['posthog-node'],
+      constructors: { PostHog: 'posthog-node' },
+      clientTypes: { PostHog: 'posthog-node' },
+    },
     {
       name: 'posthog-js',
       specifiers: ['posthog-js', 'posthog-js/react'],

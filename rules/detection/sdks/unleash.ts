@@ -40,7 +40,11 @@ export const unleash: SdkDescriptor<'unleash'> = {
         isEnabled: sync(0, 'enabled', { context: 1 }),
         getVariant: sync(0, 'details', { context: 1, valueMember: 'name' }),
       },
-      untraced: { ambiguous: ['isEnabled', 'getVariant'], packages: ['unleash-server'], browser: { client: 'unleash-client', packages: ['unleash-client'] } },
+      untraced: {
+        ambiguous: ['isEnabled', 'getVariant'],
+        packages: ['unleash-server'],
+        browser: { client: 'unleash-client', packages: ['unleash-client'] },
+      },
     },
     {
       name: 'unleash-client',

@@ -10,7 +10,13 @@ export const vercel: SdkDescriptor<'vercel'> = {
       name: 'vercel',
       specifiers: /^(@vercel\/flags|flags)(\/(next|sveltekit|react))?$/,
       // `unstable_flag` is `flag` before flags 3.
-      definitions: { functions: ['flag', 'unstable_flag'], method: 'flag', keyProperty: 'key', defaultProperty: 'defaultValue', read: promised(0, 'value') },
+      definitions: {
+        functions: ['flag', 'unstable_flag'],
+        method: 'flag',
+        keyProperty: 'key',
+        defaultProperty: 'defaultValue',
+        read: promised(0, 'value'),
+      },
     },
   ],
 };

@@ -62,38 +62,39 @@ export interface AuditOptions {
 
 export class AuditInputError extends Error {}
 
-const RULES: Readonly<Record<FindingKind, { name: string; short: string; full: string; level: 'error' | 'warning' }>> = {
-  expired: {
-    name: 'ExpiredFlag',
-    short: 'Flag is past its cleanup_by date',
-    full: 'The flag was meant to be removed by its cleanup_by date. Remove it with `npx remove-flag <flag> --keep <variant>`, or move the date if the rollout is still running.',
-    level: 'error',
-  },
-  unused: {
-    name: 'UnusedFlag',
-    short: 'Registry flag that no code reads',
-    full: 'No code reads this flag, so editing it changes nothing. Remove it from the registry, or add the read the flag was created for (a flag whose code has not landed yet is expected here).',
-    level: 'warning',
-  },
-  undeclared: {
-    name: 'UndeclaredFlag',
-    short: 'Code reads a flag that is not in the registry',
-    full: 'The key is not in the registry, so the read gets its default forever (or fails). Add the flag to flags.json or fix the key.',
-    level: 'error',
-  },
-  'ready-to-remove': {
-    name: 'FlagReadyToRemove',
-    short: 'Flag serves one variant to everyone',
-    full: 'Every request gets the same variant (the flag is at 100%, has no rules, or is switched off), so the flag is dead weight once the rollout is over. Remove it with the remove-flag command shown; a brand-new flag with no rules yet is expected here.',
-    level: 'warning',
-  },
-  unresolved: {
-    name: 'UnresolvedFlagRead',
-    short: 'Flag read the audit cannot resolve',
-    full: 'A flag read whose key is computed at run time, or a file that does not parse. The audit cannot tell which flag it reads, so "unused" findings may be wrong. Use a literal or constant key.',
-    level: 'warning',
-  },
-};
+const RULES: Readonly<Record<FindingKind, { name: string; short: string; full: string; level: 'error' | 'warning' }>> =
+  {
+    expired: {
+      name: 'ExpiredFlag',
+      short: 'Flag is past its cleanup_by date',
+      full: 'The flag was meant to be removed by its cleanup_by date. Remove it with `npx remove-flag <flag> --keep <variant>`, or move the date if the rollout is still running.',
+      level: 'error',
+    },
+    unused: {
+      name: 'UnusedFlag',
+      short: 'Registry flag that no code reads',
+      full: 'No code reads this flag, so editing it changes nothing. Remove it from the registry, or add the read the flag was created for (a flag whose code has not landed yet is expected here).',
+      level: 'warning',
+    },
+    undeclared: {
+      name: 'UndeclaredFlag',
+      short: 'Code reads a flag that is not in the registry',
+      full: 'The key is not in the registry, so the read gets its default forever (or fails). Add the flag to flags.json or fix the key.',
+      level: 'error',
+    },
+    'ready-to-remove': {
+      name: 'FlagReadyToRemove',
+      short: 'Flag serves one variant to everyone',
+      full: 'Every request gets the same variant (the flag is at 100%, has no rules, or is switched off), so the flag is dead weight once the rollout is over. Remove it with the remove-flag command shown; a brand-new flag with no rules yet is expected here.',
+      level: 'warning',
+    },
+    unresolved: {
+      name: 'UnresolvedFlagRead',
+      short: 'Flag read the audit cannot resolve',
+      full: 'A flag read whose key is computed at run time, or a file that does not parse. The audit cannot tell which flag it reads, so "unused" findings may be wrong. Use a literal or constant key.',
+      level: 'warning',
+    },
+  };
 
 const KIND_ORDER: readonly FindingKind[] = ['expired', 'ready-to-remove', 'unused', 'undeclared', 'unresolved'];
 
@@ -112,11 +113,20 @@ export async function runAudit(options: AuditOptions, detection: DetectionEntry)
     throw error instanceof RegistryReadError ? new AuditInputError(error.message) : error;
   }
   const { registry, issues } = parseRegistry(text, registryRel);
-  if (!registry) throw new AuditInputError(`${issues.map(formatIssue).join('\n')}\n${registryRel}: fix the registry first (\`modelflags check\`), then audit again`);
+  if (!registry)
+    throw new AuditInputError(
+      `${issues.map(formatIssue).join('\n')}\n${registryRel}: fix the registry first (\`modelflags check\`), then audit again`,
+    );
   const today = options.today ?? todayUtc();
 
   const keys = new Set(registry.flags.map((f) => f.key));
-  const scan = await detection.scanFlagReads({ cwd, paths: options.paths ?? [], registryKeys: keys, readers: [...registry.readers, ...(options.readers ?? [])], ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+  const scan = await detection.scanFlagReads({
+    cwd,
+    paths: options.paths ?? [],
+    registryKeys: keys,
+    readers: [...registry.readers, ...(options.readers ?? [])],
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
   if (!scan.ok) throw new AuditInputError(`${scan.refused.join('\n')}\nNothing was audited.`);
   const readsByFlag = new Map<string, Location[]>();
   const findings: Finding[] = [];
@@ -130,7 +140,13 @@ export async function runAudit(options: AuditOptions, detection: DetectionEntry)
     command: undefined,
   }));
   for (const read of scan.reads) {
-    const location: Location = { file: read.file, line: read.line, column: read.column, endLine: read.endLine, endColumn: read.endColumn };
+    const location: Location = {
+      file: read.file,
+      line: read.line,
+      column: read.column,
+      endLine: read.endLine,
+      endColumn: read.endColumn,
+    };
     if (read.key === undefined) {
       if (read.dynamic) {
         unresolved.push({
@@ -162,7 +178,6 @@ export async function runAudit(options: AuditOptions, detection: DetectionEntry)
     }
   }
 
-
   for (const def of registry.flags) {
     const reads = readsByFlag.get(def.key) ?? [];
     const at = (pointer: string): Location => {
@@ -171,7 +186,8 @@ export async function runAudit(options: AuditOptions, detection: DetectionEntry)
     };
     const retirement = retirementOf(def);
     const sole = retirement.keep;
-    const readNote = reads.length === 0 ? 'no code reads it' : `read in ${reads.length} place${reads.length === 1 ? '' : 's'}`;
+    const readNote =
+      reads.length === 0 ? 'no code reads it' : `read in ${reads.length} place${reads.length === 1 ? '' : 's'}`;
     if (def.cleanupBy !== undefined && def.cleanupBy < today) {
       findings.push({
         kind: 'expired',
@@ -195,7 +211,9 @@ export async function runAudit(options: AuditOptions, detection: DetectionEntry)
       });
     }
     if (reads.length === 0) {
-      const caveat = unresolved.some((u) => u.message.includes('computed at run time')) ? ' (unless one of the dynamic reads below reads it)' : '';
+      const caveat = unresolved.some((u) => u.message.includes('computed at run time'))
+        ? ' (unless one of the dynamic reads below reads it)'
+        : '';
       findings.push({
         kind: 'unused',
         level: RULES.unused.level,
@@ -273,7 +291,12 @@ export function formatJson(result: AuditResult): string {
 
 function fingerprint(f: Finding): string {
   // Stable across runs and line moves, so code scanning keeps one alert per problem.
-  return createHash('sha256').update(`${f.kind}\u0000${f.flag ?? ''}\u0000${f.location.file}${f.kind === 'unresolved' || f.kind === 'undeclared' ? `\u0000${f.location.line}` : ''}`).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(
+      `${f.kind}\u0000${f.flag ?? ''}\u0000${f.location.file}${f.kind === 'unresolved' || f.kind === 'undeclared' ? `\u0000${f.location.line}` : ''}`,
+    )
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /**
@@ -293,7 +316,9 @@ export function formatSarif(result: AuditResult, toolVersion: string): string {
     ...(l.endLine !== undefined ? { endLine: l.endLine } : {}),
     ...(l.endColumn !== undefined ? { endColumn: l.endColumn } : {}),
   });
-  const physical = (l: Location) => ({ physicalLocation: { artifactLocation: { uri: uriReference(l.file), uriBaseId: '%SRCROOT%' }, region: region(l) } });
+  const physical = (l: Location) => ({
+    physicalLocation: { artifactLocation: { uri: uriReference(l.file), uriBaseId: '%SRCROOT%' }, region: region(l) },
+  });
   const sarif = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
@@ -323,7 +348,13 @@ export function formatSarif(result: AuditResult, toolVersion: string): string {
           message: { text: f.command ? `${f.message}. Fix: ${f.command}` : f.message },
           locations: [physical(f.location)],
           ...(f.reads.length > 0
-            ? { relatedLocations: f.reads.map((r, i) => ({ id: i + 1, ...physical(r), message: { text: `${f.flag} is read here` } })) }
+            ? {
+                relatedLocations: f.reads.map((r, i) => ({
+                  id: i + 1,
+                  ...physical(r),
+                  message: { text: `${f.flag} is read here` },
+                })),
+              }
             : {}),
           partialFingerprints: { 'modelflagsFinding/v1': fingerprint(f) },
         })),

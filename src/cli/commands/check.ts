@@ -22,16 +22,32 @@ interface CheckValues {
 export default defineCommand(
   'validate the registry and the generated types',
   {
-  name: 'modelflags check',
-  summary: 'Validates the registry and checks that the generated typed module is up to date.\nExit 0 valid, 1 something to fix, 2 bad usage.',
-  options: { registry: registryOption, out: outOption, openfeature: openFeatureOption, json: { type: 'boolean', default: false, description: 'print the result as JSON (problems with file, line, column, message)' } },
-  examples: ['npx modelflags check', 'npx modelflags check --registry config/flags.json --json'],
-},
+    name: 'modelflags check',
+    summary:
+      'Validates the registry and checks that the generated typed module is up to date.\nExit 0 valid, 1 something to fix, 2 bad usage.',
+    options: {
+      registry: registryOption,
+      out: outOption,
+      openfeature: openFeatureOption,
+      json: {
+        type: 'boolean',
+        default: false,
+        description: 'print the result as JSON (problems with file, line, column, message)',
+      },
+    },
+    examples: ['npx modelflags check', 'npx modelflags check --registry config/flags.json --json'],
+  },
   (values, _positionals, io) => runCheck(values, io),
 );
 
 /** The problems of a registry as `check --json` prints them. */
-function issueJson(issue: RegistryIssue): { file: string; line: number; column: number; message: string; flag: string | null } {
+function issueJson(issue: RegistryIssue): {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+  flag: string | null;
+} {
   return { file: issue.file, line: issue.line, column: issue.column, message: issue.message, flag: issue.flag ?? null };
 }
 
@@ -42,7 +58,9 @@ function runCheck(values: CheckValues, io: CliIO): number {
     io.out(`${values.registry}: ${registry.flags.length} flag${registry.flags.length === 1 ? '' : 's'}, valid`);
     const generated = generatedState(registry, registryPath, values, io.cwd);
     if (generated.state === 'stale') {
-      io.err(`${generated.file}:1:1: the generated module is stale: it no longer matches ${values.registry}. Run \`npx modelflags generate\` and commit the result`);
+      io.err(
+        `${generated.file}:1:1: the generated module is stale: it no longer matches ${values.registry}. Run \`npx modelflags generate\` and commit the result`,
+      );
       return 1;
     }
     if (generated.state === 'current') io.out(`${generated.file}: up to date`);
@@ -58,11 +76,26 @@ function runCheck(values: CheckValues, io: CliIO): number {
   const generated = registry ? generatedState(registry, registryPath, values, io.cwd) : undefined;
   const problems = issues.map(issueJson);
   if (generated?.state === 'stale') {
-    problems.push({ file: generated.file, line: 1, column: 1, message: `the generated module is stale: it no longer matches ${values.registry}. Run \`npx modelflags generate\` and commit the result`, flag: null });
+    problems.push({
+      file: generated.file,
+      line: 1,
+      column: 1,
+      message: `the generated module is stale: it no longer matches ${values.registry}. Run \`npx modelflags generate\` and commit the result`,
+      flag: null,
+    });
   }
   io.out(
     JSON.stringify(
-      { registry: values.registry, valid: registry !== undefined, flags: registry?.flags.length ?? null, generated: generated && generated.state !== 'absent' ? { file: generated.file, upToDate: generated.state === 'current' } : null, issues: problems },
+      {
+        registry: values.registry,
+        valid: registry !== undefined,
+        flags: registry?.flags.length ?? null,
+        generated:
+          generated && generated.state !== 'absent'
+            ? { file: generated.file, upToDate: generated.state === 'current' }
+            : null,
+        issues: problems,
+      },
       null,
       2,
     ),
@@ -71,10 +104,16 @@ function runCheck(values: CheckValues, io: CliIO): number {
 }
 
 /** Whether the generated module matches the registry; `absent` when there is none at the default path. */
-function generatedState(registry: Registry, registryPath: string, values: { out: string | undefined; openfeature: boolean }, cwd: string): { state: 'absent' | 'stale' | 'current'; file: string } {
+function generatedState(
+  registry: Registry,
+  registryPath: string,
+  values: { out: string | undefined; openfeature: boolean },
+  cwd: string,
+): { state: 'absent' | 'stale' | 'current'; file: string } {
   const outFile = values.out ? resolve(cwd, values.out) : defaultGeneratedPath(registryPath);
   if (!existsSync(outFile)) {
-    if (values.out) throw new UsageError(`${values.out}: no generated module here; run \`modelflags generate --out ${values.out}\``);
+    if (values.out)
+      throw new UsageError(`${values.out}: no generated module here; run \`modelflags generate --out ${values.out}\``);
     return { state: 'absent', file: outFile };
   }
   let actual: string;
@@ -83,5 +122,8 @@ function generatedState(registry: Registry, registryPath: string, values: { out:
   } catch (error) {
     throw new UsageError(`${outFile}: cannot read the generated module: ${describeErrno(error)}`);
   }
-  return { state: actual === expectedModule(registry, registryPath, outFile, values.openfeature) ? 'current' : 'stale', file: outFile };
+  return {
+    state: actual === expectedModule(registry, registryPath, outFile, values.openfeature) ? 'current' : 'stale',
+    file: outFile,
+  };
 }

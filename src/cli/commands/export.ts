@@ -11,36 +11,41 @@ import { readRegistry, registryOption } from '../options.js';
 export default defineCommand(
   'convert to flagd, AppConfig or LaunchDarkly',
   {
-  name: 'modelflags export',
-  summary: "Converts the registry to another system's format. The document goes to stdout unless --out is given.",
-  options: {
-    registry: registryOption,
-    to: { type: 'string', value: 'flagd|appconfig|launchdarkly', description: 'the target format (required)' },
-    out: { type: 'string', value: 'file', description: 'write the document here instead of stdout' },
+    name: 'modelflags export',
+    summary: "Converts the registry to another system's format. The document goes to stdout unless --out is given.",
+    options: {
+      registry: registryOption,
+      to: { type: 'string', value: 'flagd|appconfig|launchdarkly', description: 'the target format (required)' },
+      out: { type: 'string', value: 'file', description: 'write the document here instead of stdout' },
+    },
+    examples: ['npx modelflags export --to flagd --out flagd.json'],
   },
-  examples: ['npx modelflags export --to flagd --out flagd.json'],
-},
   async (values, positionals, io) => {
-  const target = values.to;
-  if (target !== 'flagd' && target !== 'appconfig' && target !== 'launchdarkly') {
-    throw new UsageError(`--to must be one of: flagd, appconfig, launchdarkly${target ? ` (got "${target}")` : ''}`);
-  }
-  const registry = readRegistry(values.registry, io);
-  let document: unknown;
-  try {
-    document = target === 'flagd' ? exportToFlagd(registry) : target === 'appconfig' ? exportToAppConfig(registry) : exportToLaunchDarkly(registry);
-  } catch (error) {
-    if (!(error instanceof ExportError)) throw error;
-    io.err(error.message);
-    return 2;
-  }
-  // On stderr, so that the document on stdout can be piped.
-  if (target === 'launchdarkly') io.err(`note: ${LAUNCHDARKLY_BUCKETING_NOTE}`);
-  const text = `${JSON.stringify(document, null, 2)}\n`;
-  if (values.out) {
-    writeFileAtomic(resolve(io.cwd, values.out), text);
-    io.out(`wrote ${values.out}`);
-  } else io.out(text.trimEnd());
-  return 0;
+    const target = values.to;
+    if (target !== 'flagd' && target !== 'appconfig' && target !== 'launchdarkly') {
+      throw new UsageError(`--to must be one of: flagd, appconfig, launchdarkly${target ? ` (got "${target}")` : ''}`);
+    }
+    const registry = readRegistry(values.registry, io);
+    let document: unknown;
+    try {
+      document =
+        target === 'flagd'
+          ? exportToFlagd(registry)
+          : target === 'appconfig'
+            ? exportToAppConfig(registry)
+            : exportToLaunchDarkly(registry);
+    } catch (error) {
+      if (!(error instanceof ExportError)) throw error;
+      io.err(error.message);
+      return 2;
+    }
+    // On stderr, so that the document on stdout can be piped.
+    if (target === 'launchdarkly') io.err(`note: ${LAUNCHDARKLY_BUCKETING_NOTE}`);
+    const text = `${JSON.stringify(document, null, 2)}\n`;
+    if (values.out) {
+      writeFileAtomic(resolve(io.cwd, values.out), text);
+      io.out(`wrote ${values.out}`);
+    } else io.out(text.trimEnd());
+    return 0;
   },
 );

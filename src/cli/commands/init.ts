@@ -28,19 +28,23 @@ export default defineConfig([
 export default defineCommand(
   'start a registry (flags.json) with an example flag',
   {
-  name: 'modelflags init',
-  summary: 'Starts a registry: writes flags.json with its $schema and one example flag (owner, dimension, a cleanup\ndate 90 days out), then prints the ESLint config to add. Refuses to overwrite an existing file.',
-  options: { registry: { ...registryOption, description: 'where to write the registry' } },
-  examples: ['npx modelflags init'],
-},
+    name: 'modelflags init',
+    summary:
+      'Starts a registry: writes flags.json with its $schema and one example flag (owner, dimension, a cleanup\ndate 90 days out), then prints the ESLint config to add. Refuses to overwrite an existing file.',
+    options: { registry: { ...registryOption, description: 'where to write the registry' } },
+    examples: ['npx modelflags init'],
+  },
   (values, _positionals, io) => {
-  const today = todayUtc();
-  const path = resolve(io.cwd, values.registry);
-  if (existsSync(path)) throw new UsageError(`${values.registry}: already exists; it was left as it is. Add flags to it with \`npx modelflags add <flag> …\``);
-  const cleanupBy = addDays(today, DEFAULT_CLEANUP_DAYS);
-  const q = (v: unknown): string => JSON.stringify(v);
-  // Written out rather than JSON.stringify'd: variants and rules one per line, as in the docs.
-  const text = `{
+    const today = todayUtc();
+    const path = resolve(io.cwd, values.registry);
+    if (existsSync(path))
+      throw new UsageError(
+        `${values.registry}: already exists; it was left as it is. Add flags to it with \`npx modelflags add <flag> …\``,
+      );
+    const cleanupBy = addDays(today, DEFAULT_CLEANUP_DAYS);
+    const q = (v: unknown): string => JSON.stringify(v);
+    // Written out rather than JSON.stringify'd: variants and rules one per line, as in the docs.
+    const text = `{
   "$schema": ${q(SCHEMA_PATH)},
   "flags": [
     {
@@ -58,14 +62,16 @@ export default defineCommand(
   ]
 }
 `;
-  writeFileAtomic(path, text, { expected: null });
-  io.out(`wrote ${values.registry} with one example flag (cleanup_by ${cleanupBy})`);
-  io.out('');
-  io.out('Next:');
-  io.out('  npx modelflags add <flag> --variants a,b --default a --owner <team>   add your flags');
-  io.out('  npx modelflags generate                                              write the typed module');
-  io.out('');
-  io.out(`Add the ESLint plugin to your config (without typescript-eslint, leave out its line):\n\n${eslintConfig(values.registry)}`);
-  return 0;
-},
+    writeFileAtomic(path, text, { expected: null });
+    io.out(`wrote ${values.registry} with one example flag (cleanup_by ${cleanupBy})`);
+    io.out('');
+    io.out('Next:');
+    io.out('  npx modelflags add <flag> --variants a,b --default a --owner <team>   add your flags');
+    io.out('  npx modelflags generate                                              write the typed module');
+    io.out('');
+    io.out(
+      `Add the ESLint plugin to your config (without typescript-eslint, leave out its line):\n\n${eslintConfig(values.registry)}`,
+    );
+    return 0;
+  },
 );

@@ -5,9 +5,20 @@
  * HTML page (inline SVG charts, no scripts, no external assets, so it can be attached to an
  * incident or a PR, and read where scripts are blocked).
  */
-import { createGuardrail, DEFAULT_CHECKS, type GuardedFlags, type GuardrailTrip } from '../../runtime/guardrail/guardrail.js';
+import {
+  createGuardrail,
+  DEFAULT_CHECKS,
+  type GuardedFlags,
+  type GuardrailTrip,
+} from '../../runtime/guardrail/guardrail.js';
 import { metricDefinition, type MetricDefinition, type TrackEvent } from '../../runtime/metrics/definitions.js';
-import { quantileSorted, summarizeSamples, wilsonInterval, type Interval, type MetricSummary } from '../../runtime/metrics/statistics.js';
+import {
+  quantileSorted,
+  summarizeSamples,
+  wilsonInterval,
+  type Interval,
+  type MetricSummary,
+} from '../../runtime/metrics/statistics.js';
 import type { Registry } from '../../registry/model.js';
 
 /** One line of a metrics file. */
@@ -73,7 +84,13 @@ export function parseMetricsLines(text: string, file: string): { records: Metric
       r.variants === null ||
       Array.isArray(r.variants)
     ) {
-      problems.push({ file, line, column: 1, message: 'expected {"at": number, "metric": string, "value": number, "variants": {flag: variant}}; the line was skipped' });
+      problems.push({
+        file,
+        line,
+        column: 1,
+        message:
+          'expected {"at": number, "metric": string, "value": number, "variants": {flag: variant}}; the line was skipped',
+      });
       return;
     }
     const wrong = recordProblem(r as MetricRecord);
@@ -96,9 +113,11 @@ const MAX_TIME = 8.64e15;
  */
 function recordProblem(r: MetricRecord): string | undefined {
   if (!Number.isFinite(r.value)) return `"value" is too large to be a number (${r.value})`;
-  if (!(Math.abs(r.at) <= MAX_TIME)) return `"at" is ${r.at}, outside the dates a timestamp can hold (milliseconds since 1970, at most ${MAX_TIME} either side)`;
+  if (!(Math.abs(r.at) <= MAX_TIME))
+    return `"at" is ${r.at}, outside the dates a timestamp can hold (milliseconds since 1970, at most ${MAX_TIME} either side)`;
   for (const [flag, variant] of Object.entries(r.variants as Record<string, unknown>)) {
-    if (typeof variant !== 'string') return `the variant of ${JSON.stringify(flag)} is ${JSON.stringify(variant)}; variants are written as strings, like "claude-3-haiku" or "3"`;
+    if (typeof variant !== 'string')
+      return `the variant of ${JSON.stringify(flag)} is ${JSON.stringify(variant)}; variants are written as strings, like "claude-3-haiku" or "3"`;
   }
   return undefined;
 }
@@ -123,7 +142,9 @@ export function parseReportTime(text: string, option: string, now: number): numb
     const at = Date.parse(text);
     if (Math.abs(at) <= MAX_TIME) return at;
   }
-  throw new ReportInputError(`${option} "${text}": expected an ISO time like 2026-12-05T01:00:00Z or a duration back from now like 30m, 1h or 7d`);
+  throw new ReportInputError(
+    `${option} "${text}": expected an ISO time like 2026-12-05T01:00:00Z or a duration back from now like 30m, 1h or 7d`,
+  );
 }
 
 /** Something that happened, drawn on the charts: a flag change, a deploy, the guardrail's trip. */
@@ -141,20 +162,37 @@ export interface Annotation {
 export function parseAnnotations(text: string, file: string): { annotations: Annotation[]; problems: ParseProblem[] } {
   const annotations: Annotation[] = [];
   const problems: ParseProblem[] = [];
-  const expected = 'expected {"at": <ms since 1970 or ISO time>, "text": string, "flag"?: string}; the line was skipped';
-  forEachJsonLine(text, file, problems, (error) => `not JSON (${error.message}); ${expected}`, (line, value) => {
-    const a = value as { at?: unknown; text?: unknown; flag?: unknown } | null;
-    if (typeof a !== 'object' || a === null || typeof a.text !== 'string' || (a.flag !== undefined && typeof a.flag !== 'string')) {
-      problems.push({ file, line, column: 1, message: expected });
-      return;
-    }
-    const at = typeof a.at === 'number' ? a.at : typeof a.at === 'string' && /^\d{4}-\d\d-\d\d/.test(a.at) ? Date.parse(a.at) : NaN;
-    if (!(Math.abs(at) <= MAX_TIME)) {
-      problems.push({ file, line, column: 1, message: `"at" is ${JSON.stringify(a.at)}, not a time; ${expected}` });
-      return;
-    }
-    annotations.push(a.flag === undefined ? { at, text: a.text } : { at, text: a.text, flag: a.flag });
-  });
+  const expected =
+    'expected {"at": <ms since 1970 or ISO time>, "text": string, "flag"?: string}; the line was skipped';
+  forEachJsonLine(
+    text,
+    file,
+    problems,
+    (error) => `not JSON (${error.message}); ${expected}`,
+    (line, value) => {
+      const a = value as { at?: unknown; text?: unknown; flag?: unknown } | null;
+      if (
+        typeof a !== 'object' ||
+        a === null ||
+        typeof a.text !== 'string' ||
+        (a.flag !== undefined && typeof a.flag !== 'string')
+      ) {
+        problems.push({ file, line, column: 1, message: expected });
+        return;
+      }
+      const at =
+        typeof a.at === 'number'
+          ? a.at
+          : typeof a.at === 'string' && /^\d{4}-\d\d-\d\d/.test(a.at)
+            ? Date.parse(a.at)
+            : NaN;
+      if (!(Math.abs(at) <= MAX_TIME)) {
+        problems.push({ file, line, column: 1, message: `"at" is ${JSON.stringify(a.at)}, not a time; ${expected}` });
+        return;
+      }
+      annotations.push(a.flag === undefined ? { at, text: a.text } : { at, text: a.text, flag: a.flag });
+    },
+  );
   return { annotations, problems };
 }
 
@@ -291,7 +329,9 @@ export function buildReport(all: readonly MetricRecord[], options: ReportOptions
     const control = def ? String(def.defaultValue) : undefined;
     const order = def ? def.variants.map(String) : [];
     const names = [...variants.keys()].sort((a, b) => rank(order, a) - rank(order, b) || a.localeCompare(b));
-    const metricNames = [...new Set(names.flatMap((v) => [...variants.get(v)!.keys()]))].sort((a, b) => metricRank(a) - metricRank(b) || a.localeCompare(b));
+    const metricNames = [...new Set(names.flatMap((v) => [...variants.get(v)!.keys()]))].sort(
+      (a, b) => metricRank(a) - metricRank(b) || a.localeCompare(b),
+    );
     const byBucket = (s: { values: number[]; times: number[] } | undefined): number[][] => {
       const out: number[][] = Array.from({ length: bucketCount }, () => []);
       if (s) for (let i = 0; i < s.values.length; i++) out[bucketOf(s.times[i]!)]!.push(s.values[i]!);
@@ -319,15 +359,18 @@ export function buildReport(all: readonly MetricRecord[], options: ReportOptions
       }),
     }));
 
-    const guardrail = control !== undefined ? replayGuardrail(flag, options.registry!, records, options.definitions) : undefined;
+    const guardrail =
+      control !== undefined ? replayGuardrail(flag, options.registry!, records, options.definitions) : undefined;
     const metrics = metricNames.map((metric): MetricReport => {
       const definition = metricDefinition(metric, undefined, options.definitions);
       const guarded = DEFAULT_CHECKS.some((c) => c.metric === metric);
-      const rows = names.filter((v) => variants.get(v)!.has(metric)).map((variant) => {
-        const s = variants.get(variant)!.get(metric)!;
-        const series = byBucket(s).map((xs, i) => seriesPoint(definition, xs, buckets[i]!, confidence));
-        return { variant, summary: summarizeSamples(metric, definition, s.values, confidence), series };
-      });
+      const rows = names
+        .filter((v) => variants.get(v)!.has(metric))
+        .map((variant) => {
+          const s = variants.get(variant)!.get(metric)!;
+          const series = byBucket(s).map((xs, i) => seriesPoint(definition, xs, buckets[i]!, confidence));
+          return { variant, summary: summarizeSamples(metric, definition, s.values, confidence), series };
+        });
       const controlRow = rows.find((r) => r.variant === control);
       return {
         metric,
@@ -347,7 +390,11 @@ export function buildReport(all: readonly MetricRecord[], options: ReportOptions
                     tripped: guardrail.trip?.variant === r.variant && guardrail.trip.metric === metric,
                     eValue: eValue ?? 1,
                     threshold: guardrail.threshold,
-                    ...(guardrail.trip === undefined ? {} : guardrail.trip.variant === r.variant && guardrail.trip.metric === metric ? { at: guardrail.trip.at } : { stoppedAt: guardrail.trip.at }),
+                    ...(guardrail.trip === undefined
+                      ? {}
+                      : guardrail.trip.variant === r.variant && guardrail.trip.metric === metric
+                        ? { at: guardrail.trip.at }
+                        : { stoppedAt: guardrail.trip.at }),
                   }
                 : undefined,
           };
@@ -355,10 +402,16 @@ export function buildReport(all: readonly MetricRecord[], options: ReportOptions
       };
     });
 
-    const annotations = (options.annotations ?? []).filter((a) => (a.flag === undefined || a.flag === flag) && a.at >= from && a.at <= to);
+    const annotations = (options.annotations ?? []).filter(
+      (a) => (a.flag === undefined || a.flag === flag) && a.at >= from && a.at <= to,
+    );
     if (guardrail?.trip) {
       const t = guardrail.trip;
-      annotations.push({ at: t.at, text: `guardrail trips: ${t.variant} ${t.metric} (e-value ${formatEValue(t.evidence.eValue)} ≥ ${formatEValue(t.threshold)})`, flag });
+      annotations.push({
+        at: t.at,
+        text: `guardrail trips: ${t.variant} ${t.metric} (e-value ${formatEValue(t.evidence.eValue)} ≥ ${formatEValue(t.threshold)})`,
+        flag,
+      });
     }
     annotations.sort((a, b) => a.at - b.at);
     flags.push({ flag, control, traffic, metrics, annotations });
@@ -404,7 +457,12 @@ interface GuardrailReplay {
  * had watched them live, so the verdict is exactly the one a running guardrail would have reached.
  * It stops at the first trip, as the live one does.
  */
-function replayGuardrail(flag: string, registry: Registry, records: readonly MetricRecord[], definitions: ReportOptions['definitions']): GuardrailReplay {
+function replayGuardrail(
+  flag: string,
+  registry: Registry,
+  records: readonly MetricRecord[],
+  definitions: ReportOptions['definitions'],
+): GuardrailReplay {
   const listeners = new Set<(event: TrackEvent) => void>();
   const on = (event: string, listener: (event: TrackEvent) => void): (() => void) => {
     if (event !== 'track') return () => undefined;
@@ -435,7 +493,17 @@ function rank(order: readonly string[], v: string): number {
   return i < 0 ? order.length : i;
 }
 
-const METRIC_ORDER = ['latency_ms', 'error', 'timeout', 'rate_limited', 'malformed_response', 'tokens', 'satisfaction', 'task_completed', 'escalated'];
+const METRIC_ORDER = [
+  'latency_ms',
+  'error',
+  'timeout',
+  'rate_limited',
+  'malformed_response',
+  'tokens',
+  'satisfaction',
+  'task_completed',
+  'escalated',
+];
 function metricRank(metric: string): number {
   const i = METRIC_ORDER.indexOf(metric);
   return i < 0 ? METRIC_ORDER.length : i;
@@ -486,7 +554,8 @@ function windowText(report: Report): string {
 /** The report as aligned text tables, one per flag. */
 export function formatReportTable(report: Report): string {
   if (report.flags.length === 0) {
-    if (report.outside > 0) return `no outcomes in the window: all ${report.outside} records are outside it; widen --since/--until`;
+    if (report.outside > 0)
+      return `no outcomes in the window: all ${report.outside} records are outside it; widen --since/--until`;
     return 'no metrics recorded yet: attach jsonlExporter(path) to the flags client (see docs/guardrails.md)';
   }
   const pct = Math.round(report.confidence * 100);
@@ -495,8 +564,12 @@ export function formatReportTable(report: Report): string {
   ];
   for (const flag of report.flags) {
     lines.push('', `${flag.flag}${flag.control ? ` (control: ${flag.control})` : ''}`);
-    lines.push(`  traffic: ${flag.traffic.map((t) => `${t.variant} ${(t.share * 100).toFixed(1)}% (${t.requests})`).join(', ')}`);
-    const rows: string[][] = [['variant', 'metric', 'n', 'mean or rate', 'p50', 'p95', 'p99', 'vs control', 'guardrail']];
+    lines.push(
+      `  traffic: ${flag.traffic.map((t) => `${t.variant} ${(t.share * 100).toFixed(1)}% (${t.requests})`).join(', ')}`,
+    );
+    const rows: string[][] = [
+      ['variant', 'metric', 'n', 'mean or rate', 'p50', 'p95', 'p99', 'vs control', 'guardrail'],
+    ];
     for (const t of flag.traffic) {
       for (const m of flag.metrics) {
         const v = m.variants.find((x) => x.variant === t.variant);
@@ -517,12 +590,23 @@ export function formatReportTable(report: Report): string {
       }
     }
     const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-    for (const r of rows) lines.push(`  ${r.map((cell, c) => (c === 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd()}`);
+    for (const r of rows)
+      lines.push(
+        `  ${r
+          .map((cell, c) => (c === 2 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
+          .join('  ')
+          .trimEnd()}`,
+      );
     for (const a of flag.annotations) lines.push(`  ${new Date(a.at).toISOString()}  ${a.text}`);
   }
   if (report.flags.some((f) => f.control)) {
-    lines.push('', "* control (the flag's default). vs control: variant minus control with its interval (rates in percentage points).");
-    lines.push('guardrail: the default guardrail (error +1 point, latency 20% slower, alpha 0.05) replayed over the window.');
+    lines.push(
+      '',
+      "* control (the flag's default). vs control: variant minus control with its interval (rates in percentage points).",
+    );
+    lines.push(
+      'guardrail: the default guardrail (error +1 point, latency 20% slower, alpha 0.05) replayed over the window.',
+    );
   }
   return lines.join('\n');
 }
@@ -556,12 +640,21 @@ interface Axes {
 }
 
 /** One chart: every line on the same axes, the window's time along x, annotations as numbered rules. */
-function chart(flag: string, metric: string, title: string, axes: Axes, lines: Line[], format: (y: number) => string, ceiling?: number): string {
+function chart(
+  flag: string,
+  metric: string,
+  title: string,
+  axes: Axes,
+  lines: Line[],
+  format: (y: number) => string,
+  ceiling?: number,
+): string {
   const { width, height, left, right, top, bottom } = CHART;
   const finite = (y: number | undefined): y is number => y !== undefined && Number.isFinite(y);
   const values = lines.flatMap((l) => l.points).filter(finite);
   const attrs = `data-flag="${escapeHtml(flag)}" data-metric="${escapeHtml(metric)}"`;
-  if (values.length === 0) return `<figure class="chart" ${attrs}><figcaption>${escapeHtml(title)}</figcaption><p class="empty">no samples</p></figure>`;
+  if (values.length === 0)
+    return `<figure class="chart" ${attrs}><figcaption>${escapeHtml(title)}</figcaption><p class="empty">no samples</p></figure>`;
   const yMin = Math.min(0, ...values);
   // Scaled to the lines, not the bands: a canary's few samples per bucket make wide bands that would
   // flatten every line; bands are cut at the top instead.
@@ -588,7 +681,9 @@ function chart(flag: string, metric: string, title: string, axes: Axes, lines: L
   const parts: string[] = [];
   for (let t = 0; t <= 4; t++) {
     const v = yMin + ((yMax - yMin) * t) / 4;
-    parts.push(`<line x1="${left}" x2="${width - right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" class="grid"/>`);
+    parts.push(
+      `<line x1="${left}" x2="${width - right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" class="grid"/>`,
+    );
     parts.push(`<text x="${left - 4}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${escapeHtml(format(v))}</text>`);
   }
   const hhmm = (ms: number): string => new Date(ms).toISOString().slice(11, 16);
@@ -601,7 +696,9 @@ function chart(flag: string, metric: string, title: string, axes: Axes, lines: L
     if (idx.length === 0) continue;
     const upper = idx.map((i) => `${x(i).toFixed(1)},${y(l.band!.high[i]!).toFixed(1)}`);
     const lower = idx.reverse().map((i) => `${x(i).toFixed(1)},${y(l.band!.low[i]!).toFixed(1)}`);
-    parts.push(`<polygon points="${[...upper, ...lower].join(' ')}" class="band" fill="${l.colour}" data-variant="${escapeHtml(l.variant)}"/>`);
+    parts.push(
+      `<polygon points="${[...upper, ...lower].join(' ')}" class="band" fill="${l.colour}" data-variant="${escapeHtml(l.variant)}"/>`,
+    );
   }
   for (const l of lines) {
     parts.push(
@@ -610,10 +707,17 @@ function chart(flag: string, metric: string, title: string, axes: Axes, lines: L
   }
   axes.annotations.forEach((a, i) => {
     const ax = xAt(a.at).toFixed(1);
-    parts.push(`<line x1="${ax}" x2="${ax}" y1="${top}" y2="${height - bottom}" class="annotation"><title>${escapeHtml(a.text)}</title></line>`);
+    parts.push(
+      `<line x1="${ax}" x2="${ax}" y1="${top}" y2="${height - bottom}" class="annotation"><title>${escapeHtml(a.text)}</title></line>`,
+    );
     parts.push(`<text x="${ax}" y="${top - 5}" text-anchor="middle" class="annotation">${i + 1}</text>`);
   });
-  const legend = lines.map((l) => `<span><i style="border-top:2px ${l.dashed ? 'dashed' : 'solid'} ${l.colour}"></i>${escapeHtml(l.label)}</span>`).join(' ');
+  const legend = lines
+    .map(
+      (l) =>
+        `<span><i style="border-top:2px ${l.dashed ? 'dashed' : 'solid'} ${l.colour}"></i>${escapeHtml(l.label)}</span>`,
+    )
+    .join(' ');
   return (
     `<figure class="chart" ${attrs}><figcaption>${escapeHtml(title)}<br>${legend}</figcaption>` +
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(title)}" ${attrs}>${parts.join('')}</svg></figure>`
@@ -636,26 +740,47 @@ export function renderReportHtml(report: Report, title = 'modelflags report'): s
         'The guardrail column replays the default guardrail (error rate 1 point worse, latency 20% slower, alpha 0.05) over these records in time order.</p>',
     );
   }
-  const axesOf = (flag: FlagReport): Axes => ({ from: report.from, to: report.to, buckets: report.buckets, annotations: flag.annotations });
+  const axesOf = (flag: FlagReport): Axes => ({
+    from: report.from,
+    to: report.to,
+    buckets: report.buckets,
+    annotations: flag.annotations,
+  });
   for (const flag of report.flags) {
     const colour = new Map<string, string>();
     let next = 0;
-    for (const t of flag.traffic) colour.set(t.variant, t.control ? CONTROL_COLOUR : VARIANT_COLOURS[next++ % VARIANT_COLOURS.length]!);
-    const tag = (variant: string, control: boolean): string => `<i class="key" style="background:${colour.get(variant)}"></i>${escapeHtml(variant)}${control ? ' <small>(control)</small>' : ''}`;
-    body.push(`<section data-flag="${escapeHtml(flag.flag)}"><h2>${escapeHtml(flag.flag)}${flag.control ? ` <small>control: ${escapeHtml(flag.control)}</small>` : ''}</h2>`);
+    for (const t of flag.traffic)
+      colour.set(t.variant, t.control ? CONTROL_COLOUR : VARIANT_COLOURS[next++ % VARIANT_COLOURS.length]!);
+    const tag = (variant: string, control: boolean): string =>
+      `<i class="key" style="background:${colour.get(variant)}"></i>${escapeHtml(variant)}${control ? ' <small>(control)</small>' : ''}`;
+    body.push(
+      `<section data-flag="${escapeHtml(flag.flag)}"><h2>${escapeHtml(flag.flag)}${flag.control ? ` <small>control: ${escapeHtml(flag.control)}</small>` : ''}</h2>`,
+    );
     body.push(
       `<p class="traffic">Traffic: ${flag.traffic.map((t) => `${tag(t.variant, t.control)} <b>${(t.share * 100).toFixed(1)}%</b> (${t.requests} requests)`).join(', ')}</p>`,
     );
-    body.push('<table><thead><tr><th>metric</th><th>variant</th><th>n</th><th>mean or rate</th><th>p50</th><th>p95</th><th>p99</th><th>vs control</th><th>guardrail</th></tr></thead><tbody>');
+    body.push(
+      '<table><thead><tr><th>metric</th><th>variant</th><th>n</th><th>mean or rate</th><th>p50</th><th>p95</th><th>p99</th><th>vs control</th><th>guardrail</th></tr></thead><tbody>',
+    );
     for (const m of flag.metrics) {
       for (const v of m.variants) {
         const rate = m.kind === 'rate';
         const s = v.summary;
-        const cells = [m.metric, String(s.n), withInterval(s.mean, rate), withInterval(s.p50, false), withInterval(s.p95, false), withInterval(s.p99, false), deltaText(v.delta, rate)].map(escapeHtml);
+        const cells = [
+          m.metric,
+          String(s.n),
+          withInterval(s.mean, rate),
+          withInterval(s.p50, false),
+          withInterval(s.p95, false),
+          withInterval(s.p99, false),
+          deltaText(v.delta, rate),
+        ].map(escapeHtml);
         const verdict = verdictText(v, m);
         body.push(
-          `<tr><td>${cells[0]}</td><td>${tag(v.variant, v.control)}</td><td class="n">${cells[1]}</td>${cells.slice(2).map((c) => `<td>${c}</td>`).join('')}` +
-            `<td class="verdict${v.verdict?.tripped ? ' tripped' : ''}">${escapeHtml(verdict)}</td></tr>`,
+          `<tr><td>${cells[0]}</td><td>${tag(v.variant, v.control)}</td><td class="n">${cells[1]}</td>${cells
+            .slice(2)
+            .map((c) => `<td>${c}</td>`)
+            .join('')}` + `<td class="verdict${v.verdict?.tripped ? ' tripped' : ''}">${escapeHtml(verdict)}</td></tr>`,
         );
       }
     }
@@ -665,11 +790,25 @@ export function renderReportHtml(report: Report, title = 'modelflags report'): s
       const lines: Line[] = m.variants.flatMap((v): Line[] => {
         const c = colour.get(v.variant)!;
         if (rate) {
-          return [{ variant: v.variant, label: v.variant, colour: c, points: v.series.map((p) => p.rate), band: { low: v.series.map((p) => p.low), high: v.series.map((p) => p.high) } }];
+          return [
+            {
+              variant: v.variant,
+              label: v.variant,
+              colour: c,
+              points: v.series.map((p) => p.rate),
+              band: { low: v.series.map((p) => p.low), high: v.series.map((p) => p.high) },
+            },
+          ];
         }
         return [
           { variant: v.variant, label: `${v.variant} p50`, colour: c, points: v.series.map((p) => p.p50) },
-          { variant: v.variant, label: `${v.variant} p95`, colour: c, dashed: true, points: v.series.map((p) => p.p95) },
+          {
+            variant: v.variant,
+            label: `${v.variant} p95`,
+            colour: c,
+            dashed: true,
+            points: v.series.map((p) => p.p95),
+          },
         ];
       });
       const unit = metricDefinition(m.metric, undefined).unit;
@@ -690,14 +829,21 @@ export function renderReportHtml(report: Report, title = 'modelflags report'): s
         'traffic',
         'traffic share',
         axesOf(flag),
-        flag.traffic.map((t) => ({ variant: t.variant, label: t.variant, colour: colour.get(t.variant)!, points: t.series })),
+        flag.traffic.map((t) => ({
+          variant: t.variant,
+          label: t.variant,
+          colour: colour.get(t.variant)!,
+          points: t.series,
+        })),
         (y) => `${(y * 100).toFixed(0)}%`,
         1,
       ),
     );
     body.push('</div>');
     if (flag.annotations.length > 0) {
-      body.push(`<ol class="annotations">${flag.annotations.map((a) => `<li><time>${escapeHtml(new Date(a.at).toISOString())}</time> ${escapeHtml(a.text)}</li>`).join('')}</ol>`);
+      body.push(
+        `<ol class="annotations">${flag.annotations.map((a) => `<li><time>${escapeHtml(new Date(a.at).toISOString())}</time> ${escapeHtml(a.text)}</li>`).join('')}</ol>`,
+      );
     }
     body.push('</section>');
   }

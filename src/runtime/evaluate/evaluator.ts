@@ -12,13 +12,28 @@
  */
 import { bucketOf, murmurPrefix, murmurWithPrefix, type MurmurPrefix } from './murmur.js';
 import { compareSemver, parseSemver } from '../../registry/semver.js';
-import { rolloutThreshold, ROLLOUT_TOTAL_WEIGHT, type AttributeTest, type FlagDefinition, type FlagValue, type Registry, type RuleDefinition } from '../../registry/model.js';
+import {
+  rolloutThreshold,
+  ROLLOUT_TOTAL_WEIGHT,
+  type AttributeTest,
+  type FlagDefinition,
+  type FlagValue,
+  type Registry,
+  type RuleDefinition,
+} from '../../registry/model.js';
 
 /** Evaluation context: attributes of the request (user, organisation, conversation, ...). */
 export type EvaluationContext = Readonly<Record<string, unknown>>;
 
 export type Reason = 'STATIC' | 'TARGETING_MATCH' | 'SPLIT' | 'DEFAULT' | 'DISABLED' | 'ERROR';
-export type ErrorCode = 'FLAG_NOT_FOUND' | 'PARSE_ERROR' | 'TYPE_MISMATCH' | 'TARGETING_KEY_MISSING' | 'INVALID_CONTEXT' | 'PROVIDER_NOT_READY' | 'GENERAL';
+export type ErrorCode =
+  | 'FLAG_NOT_FOUND'
+  | 'PARSE_ERROR'
+  | 'TYPE_MISMATCH'
+  | 'TARGETING_KEY_MISSING'
+  | 'INVALID_CONTEXT'
+  | 'PROVIDER_NOT_READY'
+  | 'GENERAL';
 
 /**
  * Bucketing values longer than this are treated as absent: hashing is linear in the value, and a
@@ -73,7 +88,10 @@ export function compileRegistry(registry: Registry, previous?: Snapshot): Snapsh
   for (const def of registry.flags) {
     const before = previous?.flags.get(def.key);
     // `enabled` comes from the document: a reload lifts a kill made in memory, as it always has.
-    const flag = before !== undefined && sameEvaluation(before.definition, def) ? { ...before, definition: def, enabled: def.enabled } : compileFlag(def);
+    const flag =
+      before !== undefined && sameEvaluation(before.definition, def)
+        ? { ...before, definition: def, enabled: def.enabled }
+        : compileFlag(def);
     flags.set(flag.key, flag);
   }
   return { registry, flags };
@@ -285,7 +303,13 @@ function compileTest(test: AttributeTest): Matcher {
  * The bucket (0 to totalWeight - 1) of the context's bucketing value under this flag, or -1 when the
  * context has no usable bucketing value (then percentage rules and splits do not match).
  */
-export function bucketFor(ctx: EvaluationContext, bucketBy: string, bucketPath: readonly string[] | undefined, prefix: MurmurPrefix, totalWeight: number): number {
+export function bucketFor(
+  ctx: EvaluationContext,
+  bucketBy: string,
+  bucketPath: readonly string[] | undefined,
+  prefix: MurmurPrefix,
+  totalWeight: number,
+): number {
   const v = bucketPath === undefined ? ctx[bucketBy] : readPath(ctx, bucketPath);
   // Only text identifies a user, organisation or conversation; flagd would hash a number's
   // decimal form, but a numeric bucketing attribute is almost always a mistake (a count, a flag).
@@ -365,7 +389,8 @@ function generateEvaluator(flag: CompiledFlag): ((ctx: EvaluationContext) => num
   const read = (attribute: string): string => `ctx[${literal(attribute)}]`;
 
   const testCode = (test: AttributeTest): string => {
-    if (pathOf(test.attribute) !== undefined || test.op === 'semver_gte' || test.op === 'semver_lt') return `${constant(compileTest(test))}(ctx)`;
+    if (pathOf(test.attribute) !== undefined || test.op === 'semver_gte' || test.op === 'semver_lt')
+      return `${constant(compileTest(test))}(ctx)`;
     const v = `(v = ${read(test.attribute)})`;
     switch (test.op) {
       case 'eq':
@@ -397,19 +422,25 @@ function generateEvaluator(flag: CompiledFlag): ((ctx: EvaluationContext) => num
   const body: string[] = [];
   flag.definition.rules.forEach((rule, i) => {
     const conditions = rule.tests.map(testCode);
-    if (rule.rolloutPercentage !== undefined) conditions.push(`(b = bucket(ctx, ${ROLLOUT_TOTAL_WEIGHT})) >= 0 && b < ${rolloutThreshold(rule.rolloutPercentage)}`);
+    if (rule.rolloutPercentage !== undefined)
+      conditions.push(
+        `(b = bucket(ctx, ${ROLLOUT_TOTAL_WEIGHT})) >= 0 && b < ${rolloutThreshold(rule.rolloutPercentage)}`,
+      );
     const when = conditions.length === 0 ? 'true' : conditions.join(' && ');
     if (rule.value !== undefined) {
       body.push(`if (${when}) { out.value = ${literal(rule.value)}; return ${i}; }`);
       return;
     }
     const compiled = flag.rules[i]!;
-    const branches = compiled.splitCumulative.map((upTo, j) => `if (b < ${upTo}) { out.value = ${literal(compiled.splitVariants[j]!)}; return ${i}; }`);
+    const branches = compiled.splitCumulative.map(
+      (upTo, j) => `if (b < ${upTo}) { out.value = ${literal(compiled.splitVariants[j]!)}; return ${i}; }`,
+    );
     body.push(`if (${when}) { b = bucket(ctx, ${compiled.splitTotal}); if (b >= 0) { ${branches.join(' ')} } }`);
   });
   body.push(`out.value = ${literal(flag.defaultValue)}; return ${DEFAULT_RULE};`);
 
-  const bucketRead = flag.bucketPath === undefined ? read(flag.bucketBy) : `readPath(ctx, ${constant(flag.bucketPath)})`;
+  const bucketRead =
+    flag.bucketPath === undefined ? read(flag.bucketBy) : `readPath(ctx, ${constant(flag.bucketPath)})`;
   const source = `"use strict";
 function bucket(ctx, totalWeight) {
   const v = ${bucketRead};
@@ -422,7 +453,16 @@ return function evaluate(ctx) {
 };`;
   let factory: (...args: unknown[]) => (ctx: EvaluationContext) => number;
   try {
-    factory = new Function('K', 'out', 'prefix', 'murmurWithPrefix', 'bucketOf', 'readPath', 'isScalarValue', source) as typeof factory;
+    factory = new Function(
+      'K',
+      'out',
+      'prefix',
+      'murmurWithPrefix',
+      'bucketOf',
+      'readPath',
+      'isScalarValue',
+      source,
+    ) as typeof factory;
   } catch (error) {
     // An EvalError is the host's policy, so stop trying; anything else would be a bug in the code
     // written above, and the interpreter still serves the flag correctly.
@@ -461,12 +501,14 @@ export function changedFlags(before: Snapshot | undefined, after: Snapshot): str
  * reloading a large registry allocate megabytes.
  */
 function sameEvaluation(a: FlagDefinition, b: FlagDefinition): boolean {
-  if (a.type !== b.type || a.defaultValue !== b.defaultValue || a.enabled !== b.enabled || a.bucketBy !== b.bucketBy) return false;
+  if (a.type !== b.type || a.defaultValue !== b.defaultValue || a.enabled !== b.enabled || a.bucketBy !== b.bucketBy)
+    return false;
   if (!sameList(a.variants, b.variants) || a.rules.length !== b.rules.length) return false;
   for (let i = 0; i < a.rules.length; i++) {
     const r = a.rules[i]!;
     const s = b.rules[i]!;
-    if (r.value !== s.value || r.rolloutPercentage !== s.rolloutPercentage || r.tests.length !== s.tests.length) return false;
+    if (r.value !== s.value || r.rolloutPercentage !== s.rolloutPercentage || r.tests.length !== s.tests.length)
+      return false;
     for (let j = 0; j < r.tests.length; j++) {
       const t = r.tests[j]!;
       const u = s.tests[j]!;
@@ -478,7 +520,8 @@ function sameEvaluation(a: FlagDefinition, b: FlagDefinition): boolean {
     if ((r.split === undefined) !== (s.split === undefined)) return false;
     if (r.split && s.split) {
       if (r.split.length !== s.split.length) return false;
-      for (let j = 0; j < r.split.length; j++) if (r.split[j]!.variant !== s.split[j]!.variant || r.split[j]!.weight !== s.split[j]!.weight) return false;
+      for (let j = 0; j < r.split.length; j++)
+        if (r.split[j]!.variant !== s.split[j]!.variant || r.split[j]!.weight !== s.split[j]!.weight) return false;
     }
   }
   return true;

@@ -71,7 +71,7 @@ function mixAndFinish(s: string, hash: number, carry: number, carryBytes: number
     let encoded: number;
     if (c < 0x800) {
       bytes = 2;
-      encoded = (0xc0 | (c >> 6)) | ((0x80 | (c & 0x3f)) << 8);
+      encoded = 0xc0 | (c >> 6) | ((0x80 | (c & 0x3f)) << 8);
     } else {
       if (c >= 0xd800 && c <= 0xdfff) {
         const next = i + 1 < n ? s.charCodeAt(i + 1) : 0;
@@ -85,10 +85,15 @@ function mixAndFinish(s: string, hash: number, carry: number, carryBytes: number
       }
       if (c >= 0x10000) {
         bytes = 4;
-        encoded = (0xf0 | (c >> 18)) | ((0x80 | ((c >> 12) & 0x3f)) << 8) | ((0x80 | ((c >> 6) & 0x3f)) << 16) | ((0x80 | (c & 0x3f)) << 24);
+        encoded =
+          0xf0 |
+          (c >> 18) |
+          ((0x80 | ((c >> 12) & 0x3f)) << 8) |
+          ((0x80 | ((c >> 6) & 0x3f)) << 16) |
+          ((0x80 | (c & 0x3f)) << 24);
       } else {
         bytes = 3;
-        encoded = (0xe0 | (c >> 12)) | ((0x80 | ((c >> 6) & 0x3f)) << 8) | ((0x80 | (c & 0x3f)) << 16);
+        encoded = 0xe0 | (c >> 12) | ((0x80 | ((c >> 6) & 0x3f)) << 8) | ((0x80 | (c & 0x3f)) << 16);
       }
     }
     for (let b = 0; b < bytes; b++) {
@@ -125,7 +130,8 @@ export function murmurPrefix(prefix: string): MurmurPrefix {
   const bytes = utf8.encode(prefix);
   const whole = bytes.length & ~3;
   let hash = 0;
-  for (let i = 0; i < whole; i += 4) hash = mixBlock(hash, bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24));
+  for (let i = 0; i < whole; i += 4)
+    hash = mixBlock(hash, bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24));
   let carry = 0;
   for (let i = whole; i < bytes.length; i++) carry |= bytes[i]! << ((i - whole) << 3);
   return { hash, carry, carryBytes: bytes.length - whole, length: bytes.length };

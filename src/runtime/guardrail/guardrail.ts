@@ -121,12 +121,19 @@ export const DEFAULT_CHECKS: readonly GuardrailCheck[] = Object.freeze([
 
 /** The sequential test for a check: a rate test on bad outcomes, or a value test (rank + tail). */
 function createTest(check: GuardrailCheck, def: MetricDefinition): SequentialTest {
-  if (!(Number.isFinite(check.threshold) && check.threshold >= 0) || (check.relative && check.threshold >= 1 && def.better === 'higher')) {
+  if (
+    !(Number.isFinite(check.threshold) && check.threshold >= 0) ||
+    (check.relative && check.threshold >= 1 && def.better === 'higher')
+  ) {
     throw new RangeError(
       `guardrail: the threshold of check "${check.metric}" must be a finite number >= 0${def.better === 'higher' && check.relative ? ' and below 1 (a share of the control)' : ''} (got ${check.threshold})`,
     );
   }
-  if (def.kind === 'rate') return new RateTest({ hypothesis: rateNull(check.threshold, check.relative === true, def.better), better: def.better });
+  if (def.kind === 'rate')
+    return new RateTest({
+      hypothesis: rateNull(check.threshold, check.relative === true, def.better),
+      better: def.better,
+    });
   return new ValueTest({ margin: check.threshold, relative: check.relative === true, better: def.better });
 }
 
@@ -137,10 +144,15 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
   if (!(alpha > 0 && alpha < 1)) throw new RangeError(`alpha must be between 0 and 1 (got ${alpha})`);
   if (checks.length === 0) throw new RangeError('a guardrail needs at least one check');
   const definition = flags.registry()?.byKey.get(flag);
-  if (!definition) throw new Error(`guardrail: flag "${flag}" is not in the registry${flags.registry() ? ` ${flags.registry()!.file}` : ' (none loaded yet: await flags.ready first)'}`);
+  if (!definition)
+    throw new Error(
+      `guardrail: flag "${flag}" is not in the registry${flags.registry() ? ` ${flags.registry()!.file}` : ' (none loaded yet: await flags.ready first)'}`,
+    );
   const control = String(options.control ?? definition.defaultValue);
   if (!definition.variants.some((v) => String(v) === control)) {
-    throw new Error(`guardrail: control "${control}" is not a variant of ${flag} (${definition.variants.map(String).join(', ')})`);
+    throw new Error(
+      `guardrail: control "${control}" is not a variant of ${flag} (${definition.variants.map(String).join(', ')})`,
+    );
   }
   const candidates = definition.variants.map(String).filter((v) => v !== control);
   const threshold = (checks.length * Math.max(1, candidates.length)) / alpha;
@@ -249,15 +261,40 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
     state = 'tripped';
     acknowledged = false;
     const def = definitionOf(check.metric);
-    const summary = (v: string): MetricSummary => summarizeSamples(check.metric, def, store.window(flag, v, check.metric)?.samples() ?? new Float64Array(0));
+    const summary = (v: string): MetricSummary =>
+      summarizeSamples(check.metric, def, store.window(flag, v, check.metric)?.samples() ?? new Float64Array(0));
     const variantSummary = summary(variant);
     const controlSummary = summary(control);
     const evidence = test.evidence();
-    const reason = describeTrip(flag, variant, control, check, def, variantSummary, controlSummary, evidence, threshold);
+    const reason = describeTrip(
+      flag,
+      variant,
+      control,
+      check,
+      def,
+      variantSummary,
+      controlSummary,
+      evidence,
+      threshold,
+    );
     killReason = reason;
     const action = rollBack(variant, reason);
     const wroteBack = writeBack() ? options.writeBack : undefined;
-    const event: GuardrailTrip = { flag, variant, control, metric: check.metric, action, evidence, threshold, check, variantSummary, controlSummary, at, reason, wroteBack };
+    const event: GuardrailTrip = {
+      flag,
+      variant,
+      control,
+      metric: check.metric,
+      action,
+      evidence,
+      threshold,
+      check,
+      variantSummary,
+      controlSummary,
+      at,
+      reason,
+      wroteBack,
+    };
     for (const l of tripListeners) {
       try {
         l(event);
@@ -316,7 +353,8 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
     threshold,
     eValues() {
       const out: Record<string, number> = {};
-      for (const [variant, byCheck] of tests) for (const [metric, test] of byCheck) out[`${variant}/${metric}`] = test.eValue;
+      for (const [variant, byCheck] of tests)
+        for (const [metric, test] of byCheck) out[`${variant}/${metric}`] = test.eValue;
       return out;
     },
     lift() {
@@ -369,8 +407,10 @@ export interface JudgeSampler {
 export function createJudgeSampler(options: JudgeSamplerOptions): JudgeSampler {
   const { budget } = options;
   const candidateShare = options.candidateShare ?? 0.25;
-  if (!(budget > 0 && budget <= 1)) throw new RangeError(`createJudgeSampler: budget must be a share of requests in (0, 1] (got ${budget})`);
-  if (!(candidateShare >= 0 && candidateShare <= 1)) throw new RangeError(`createJudgeSampler: candidateShare must be between 0 and 1 (got ${candidateShare})`);
+  if (!(budget > 0 && budget <= 1))
+    throw new RangeError(`createJudgeSampler: budget must be a share of requests in (0, 1] (got ${budget})`);
+  if (!(candidateShare >= 0 && candidateShare <= 1))
+    throw new RangeError(`createJudgeSampler: candidateShare must be between 0 and 1 (got ${candidateShare})`);
   const control = String(options.control);
   const counts = new Map<string, { seen: number; judged: number }>();
   let seen = 0;
@@ -426,7 +466,8 @@ function describeTrip(
 ): string {
   const rate = def.kind === 'rate';
   const what = rate ? `${check.metric} rate` : `${check.metric} (${evidence.component === 'tail' ? 'p95' : 'median'})`;
-  const pick = (s: MetricSummary): number => (rate ? s.mean.estimate : evidence.component === 'tail' ? s.p95!.estimate : s.p50!.estimate);
+  const pick = (s: MetricSummary): number =>
+    rate ? s.mean.estimate : evidence.component === 'tail' ? s.p95!.estimate : s.p50!.estimate;
   const allowed = check.relative ? `${check.threshold * 100}%` : formatValue(def, check.threshold);
   return (
     `guardrail: ${flag}=${variant} ${what} ${formatValue(def, pick(v))} vs ${formatValue(def, pick(c))} on ${control}, ` +
@@ -469,7 +510,8 @@ export function writeKillSwitch(path: string, flag: string, options: KillSwitchW
       writeFileAtomic(path, updated, { expected: bytes });
       return;
     } catch (error) {
-      if (!(error instanceof FileWriteError && error.failure === 'changed') || attempt === KILL_SWITCH_WRITE_ATTEMPTS) throw error;
+      if (!(error instanceof FileWriteError && error.failure === 'changed') || attempt === KILL_SWITCH_WRITE_ATTEMPTS)
+        throw error;
     }
   }
 }
@@ -479,7 +521,8 @@ function decodeUtf8(bytes: Buffer, path: string): string {
     // The BOM stays in the text, so the bytes written back start with it too.
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
-    throw new Error(`${path} is not valid UTF-8, so it was not rewritten (its other bytes would have been replaced); save it as UTF-8`);
+    throw new Error(
+      `${path} is not valid UTF-8, so it was not rewritten (its other bytes would have been replaced); save it as UTF-8`,
+    );
   }
 }
-

@@ -60,7 +60,15 @@ const clampRate = (p: number): number => Math.min(1 - 1e-9, Math.max(1e-9, p));
  * (Turner, Ly & Grünwald, "Generic E-variables for exact sequential k-sample tests that allow for
  * optional stopping", 2024, for the margin-free case.)
  */
-export function rateBlockEValue(x: number, n: number, y: number, m: number, altV: number, altC: number, hypothesis: RateNull): number {
+export function rateBlockEValue(
+  x: number,
+  n: number,
+  y: number,
+  m: number,
+  altV: number,
+  altC: number,
+  hypothesis: RateNull,
+): number {
   if (n <= 0 || m <= 0) return 1;
   const { slope, offset } = hypothesis;
   const pV = clampRate(altV);
@@ -84,7 +92,10 @@ export function rateBlockEValue(x: number, n: number, y: number, m: number, altV
   const b0 = clampRate((lo + hi) / 2);
   const a0 = clampRate(slope * b0 + offset);
   const log =
-    x * Math.log(pV / a0) + (n - x) * Math.log((1 - pV) / (1 - a0)) + y * Math.log(pC / b0) + (m - y) * Math.log((1 - pC) / (1 - b0));
+    x * Math.log(pV / a0) +
+    (n - x) * Math.log((1 - pV) / (1 - a0)) +
+    y * Math.log(pC / b0) +
+    (m - y) * Math.log((1 - pC) / (1 - b0));
   return Math.exp(log);
 }
 
@@ -103,7 +114,13 @@ function rankScores(k: number): Float64Array {
  * the uniform law is an e-value. This one is `exp(lambda * score - log mean exp(lambda * scores))`,
  * averaged over the positions a random tie-break could give (the expectation over the tie-break).
  */
-export function rankBlockEValue(below: number, tied: number, k: number, lambda: number, scores: Float64Array = rankScores(k)): number {
+export function rankBlockEValue(
+  below: number,
+  tied: number,
+  k: number,
+  lambda: number,
+  scores: Float64Array = rankScores(k),
+): number {
   if (k <= 0 || !(lambda > 0)) return 1;
   let norm = 0;
   for (let j = 0; j <= k; j++) norm += Math.exp(lambda * scores[j]!);
@@ -312,7 +329,13 @@ export class RateTest implements SequentialTest {
   private block(variant: number, controls: readonly number[]): void {
     let y = 0;
     for (const c of controls) if (c > 0) y++;
-    this.bets.bet(variant > 0 ? 1 : 0, y, controls.length, (this.controlBad + 0.5) / (this.controlN + 1), this.options.hypothesis);
+    this.bets.bet(
+      variant > 0 ? 1 : 0,
+      y,
+      controls.length,
+      (this.controlBad + 0.5) / (this.controlN + 1),
+      this.options.hypothesis,
+    );
     for (const c of controls) this.learn(c);
     this.blocks++;
   }

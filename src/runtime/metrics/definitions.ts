@@ -31,8 +31,15 @@ export const STANDARD_METRICS: Readonly<Record<string, MetricDefinition>> = Obje
   escalated: { kind: 'rate', better: 'lower', description: 'handed over to a human' },
 });
 
-export function metricDefinition(metric: string, sample?: number | boolean, overrides?: Readonly<Record<string, MetricDefinition>>): MetricDefinition {
-  return overrides?.[metric] ?? STANDARD_METRICS[metric] ?? { kind: typeof sample === 'boolean' ? 'rate' : 'value', better: 'lower' };
+export function metricDefinition(
+  metric: string,
+  sample?: number | boolean,
+  overrides?: Readonly<Record<string, MetricDefinition>>,
+): MetricDefinition {
+  return (
+    overrides?.[metric] ??
+    STANDARD_METRICS[metric] ?? { kind: typeof sample === 'boolean' ? 'rate' : 'value', better: 'lower' }
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -46,7 +46,6 @@ export interface JsonlExporter {
   readonly dropped: number;
 }
 
-
 /**
  * Appends one JSON line per track event to a file:
  * `{"at":1732500000000,"metric":"latency_ms","value":412,"variants":{"inference_model":"claude-sonnet-4-6"}}`.
@@ -61,8 +60,14 @@ export function jsonlExporter(path: string, options: JsonlExporterOptions = {}):
   const flushBytes = options.flushBytes ?? 64 * 1024;
   const maxBufferBytes = options.maxBufferBytes ?? 4 * 1024 * 1024;
   const intervalMs = options.flushIntervalMs ?? 1000;
-  if (!(intervalMs > 0)) throw new RangeError(`jsonlExporter: flushIntervalMs must be a positive number of milliseconds (got ${intervalMs})`);
-  if (!(maxBufferBytes >= flushBytes)) throw new RangeError(`jsonlExporter: maxBufferBytes (${maxBufferBytes}) must be at least flushBytes (${flushBytes})`);
+  if (!(intervalMs > 0))
+    throw new RangeError(
+      `jsonlExporter: flushIntervalMs must be a positive number of milliseconds (got ${intervalMs})`,
+    );
+  if (!(maxBufferBytes >= flushBytes))
+    throw new RangeError(
+      `jsonlExporter: maxBufferBytes (${maxBufferBytes}) must be at least flushBytes (${flushBytes})`,
+    );
   const attributes = options.contextAttributes ?? [];
   const fd = openSync(path, 'a');
   let lines = '';
@@ -103,13 +108,19 @@ export function jsonlExporter(path: string, options: JsonlExporterOptions = {}):
       // Reported when the failure starts or changes, not on every timer tick of a full disk.
       const reason = describeErrno(error);
       if (failing !== reason) {
-        report(`jsonlExporter: cannot write ${path}: ${reason}; ${unwritten.length} bytes kept to retry (at most ${maxBufferBytes}), ${dropped} lines dropped so far`, error);
+        report(
+          `jsonlExporter: cannot write ${path}: ${reason}; ${unwritten.length} bytes kept to retry (at most ${maxBufferBytes}), ${dropped} lines dropped so far`,
+          error,
+        );
       }
       failing = reason;
       return false;
     }
     if (failing !== undefined || dropped > droppedReported) {
-      report(`jsonlExporter: writing ${path} again${dropped > 0 ? `; ${dropped} lines were dropped while it could not be written` : ''}`, undefined);
+      report(
+        `jsonlExporter: writing ${path} again${dropped > 0 ? `; ${dropped} lines were dropped while it could not be written` : ''}`,
+        undefined,
+      );
     }
     failing = undefined;
     droppedReported = dropped;
@@ -128,7 +139,12 @@ export function jsonlExporter(path: string, options: JsonlExporterOptions = {}):
       if (closed) return;
       let text: string;
       try {
-        const line: Record<string, unknown> = { at: event.at, metric: event.metric, value: event.value, variants: event.variants };
+        const line: Record<string, unknown> = {
+          at: event.at,
+          metric: event.metric,
+          value: event.value,
+          variants: event.variants,
+        };
         if (attributes.length > 0) {
           const context: Record<string, unknown> = {};
           for (const a of attributes) if (event.context[a] !== undefined) context[a] = event.context[a];
@@ -137,13 +153,20 @@ export function jsonlExporter(path: string, options: JsonlExporterOptions = {}):
         text = `${JSON.stringify(line)}\n`;
       } catch (error) {
         // A context attribute JSON cannot hold (a BigInt) or a getter that throws: that line only.
-        report(`jsonlExporter: a ${String(event.metric)} event could not be written as JSON (${describeErrno(error)}); it was skipped`, error);
+        report(
+          `jsonlExporter: a ${String(event.metric)} event could not be written as JSON (${describeErrno(error)}); it was skipped`,
+          error,
+        );
         return;
       }
       if (buffered() + text.length > maxBufferBytes && failing === undefined) flush();
       if (buffered() + text.length > maxBufferBytes) {
         // Newest lines are the ones dropped: dropping the oldest would cost a copy of the buffer per line.
-        if (dropped++ === droppedReported) report(`jsonlExporter: ${path} cannot be written and ${maxBufferBytes} bytes are buffered; new lines are dropped (and counted) until it can`, undefined);
+        if (dropped++ === droppedReported)
+          report(
+            `jsonlExporter: ${path} cannot be written and ${maxBufferBytes} bytes are buffered; new lines are dropped (and counted) until it can`,
+            undefined,
+          );
         return;
       }
       lines += text;
@@ -161,7 +184,8 @@ export function jsonlExporter(path: string, options: JsonlExporterOptions = {}):
       } catch (error) {
         report(`jsonlExporter: closing ${path}: ${describeErrno(error)}`, error);
       }
-      if (lost > 0) report(`jsonlExporter: closed with ${lost} bytes of ${path} still unwritten; they are lost`, undefined);
+      if (lost > 0)
+        report(`jsonlExporter: closed with ${lost} bytes of ${path} still unwritten; they are lost`, undefined);
     },
     on(_event, listener) {
       listeners.add(listener);

@@ -157,7 +157,8 @@ export function createMetrics(options: MetricsOptions = {}): MetricsStore {
       const out: VariantSummary[] = [];
       for (const [variant, metrics] of byFlag.get(flag) ?? []) {
         const summaries: MetricSummary[] = [];
-        for (const [metric, w] of metrics) summaries.push(summarizeSamples(metric, definition(metric), w.samples(), confidence));
+        for (const [metric, w] of metrics)
+          summaries.push(summarizeSamples(metric, definition(metric), w.samples(), confidence));
         out.push({ flag, variant, metrics: summaries });
       }
       return out;

@@ -2,7 +2,12 @@
  * `modelflags/appconfig`: the registry as an AWS AppConfig freeform configuration profile, read
  * through the AppConfigData API. A separate entry so the main runtime never loads the AWS SDK.
  */
-import { AppConfigDataClient, GetLatestConfigurationCommand, StartConfigurationSessionCommand, type GetLatestConfigurationCommandOutput } from '@aws-sdk/client-appconfigdata';
+import {
+  AppConfigDataClient,
+  GetLatestConfigurationCommand,
+  StartConfigurationSessionCommand,
+  type GetLatestConfigurationCommandOutput,
+} from '@aws-sdk/client-appconfigdata';
 import { describeErrno } from '../../io/file-write.js';
 import { durationOption, sizeOption } from '../limits.js';
 import { pollingSource, type PollResult } from './polling.js';
@@ -48,7 +53,10 @@ export function appConfigSource(options: AppConfigSourceOptions): FlagSource {
   const client = options.client ?? new AppConfigDataClient({});
   const timeoutMs = durationOption('appConfigSource: timeoutMs', options.timeoutMs, 10_000);
   const maxBackoffMs = durationOption('appConfigSource: maxBackoffMs', options.maxBackoffMs, 300_000, true);
-  const pollIntervalMs = options.pollIntervalMs === undefined ? undefined : durationOption('appConfigSource: pollIntervalMs', options.pollIntervalMs, 0);
+  const pollIntervalMs =
+    options.pollIntervalMs === undefined
+      ? undefined
+      : durationOption('appConfigSource: pollIntervalMs', options.pollIntervalMs, 0);
   const maxBytes = sizeOption('appConfigSource: maxBytes', options.maxBytes);
   const origin = `appconfig://${application}/${environment}/${profile}`;
   let token: string | undefined;
@@ -96,7 +104,10 @@ export function appConfigSource(options: AppConfigSourceOptions): FlagSource {
     const body = response.Configuration as Uint8Array | null | undefined;
     if (body === undefined || body === null || body.byteLength === 0) return { status: 'unchanged' };
     // The SDK has already buffered it; the cap spares the parse.
-    if (body.byteLength > maxBytes) throw new Error(`the configuration is ${body.byteLength} bytes, more than maxBytes (${maxBytes} bytes); raise maxBytes if the registry really is that large`);
+    if (body.byteLength > maxBytes)
+      throw new Error(
+        `the configuration is ${body.byteLength} bytes, more than maxBytes (${maxBytes} bytes); raise maxBytes if the registry really is that large`,
+      );
     const text = new TextDecoder('utf-8', { fatal: true }).decode(body);
     const version = response.VersionLabel ? ` (version ${response.VersionLabel})` : '';
     return { status: 'changed', doc: { text, origin: `${origin}${version}` } };
@@ -106,15 +117,26 @@ export function appConfigSource(options: AppConfigSourceOptions): FlagSource {
     description: origin,
     label: origin,
     poll: call,
-    unchangedInitially: 'the first GetLatestConfiguration returned no configuration; deploy the registry to this environment first',
+    unchangedInitially:
+      'the first GetLatestConfiguration returned no configuration; deploy the registry to this environment first',
     intervalMs,
     maxBackoffMs,
   });
 }
 
-function describeAwsError(error: unknown, abortSignal: AbortSignal, stopSignal: AbortSignal, timeoutMs: number): string {
+function describeAwsError(
+  error: unknown,
+  abortSignal: AbortSignal,
+  stopSignal: AbortSignal,
+  timeoutMs: number,
+): string {
   if (abortSignal.aborted && !stopSignal.aborted) return `no response within ${timeoutMs} ms (timeoutMs)`;
-  const e = (typeof error === 'object' && error !== null ? error : {}) as { name?: string; message?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  const e = (typeof error === 'object' && error !== null ? error : {}) as {
+    name?: string;
+    message?: string;
+    code?: string;
+    $metadata?: { httpStatusCode?: number };
+  };
   const status = e.$metadata?.httpStatusCode;
   if (e.code === 'ECONNREFUSED') return 'connection refused (is the endpoint reachable?)';
   const hint =

@@ -1,6 +1,17 @@
 /** A registry file on disk, hot reloaded: watch events, a content-hash poll, and symlink swaps. */
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, statSync, watch, type FSWatcher, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readSync,
+  statSync,
+  watch,
+  type FSWatcher,
+  type Stats,
+} from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { describeErrno } from '../../io/file-write.js';
 import { durationOption, sizeOption } from '../limits.js';
@@ -29,10 +40,14 @@ const NON_BLOCKING = (constants as { O_NONBLOCK?: number }).O_NONBLOCK ?? 0;
  * file grows while it is read.
  */
 function readRegularFile(path: string, maxBytes: number): string {
-  const notAFile = (stats: Stats): Error => new UnreadableFile(`it is ${fileKind(stats)}, not a regular file; point the source at the registry file itself`);
+  const notAFile = (stats: Stats): Error =>
+    new UnreadableFile(`it is ${fileKind(stats)}, not a regular file; point the source at the registry file itself`);
   const tooLarge = (size?: number): Error =>
-    new UnreadableFile(`it is ${size === undefined ? 'larger than maxBytes' : `${size} bytes, more than maxBytes`} (${maxBytes} bytes); raise maxBytes if the registry really is that large`);
-  const describe = (error: unknown): Error => (error instanceof UnreadableFile ? error : new Error(describeErrno(error)));
+    new UnreadableFile(
+      `it is ${size === undefined ? 'larger than maxBytes' : `${size} bytes, more than maxBytes`} (${maxBytes} bytes); raise maxBytes if the registry really is that large`,
+    );
+  const describe = (error: unknown): Error =>
+    error instanceof UnreadableFile ? error : new Error(describeErrno(error));
   let fd: number;
   try {
     const stats = statSync(path);
@@ -76,7 +91,6 @@ function fileKind(stats: Stats): string {
   if (stats.isSocket()) return 'a socket';
   return 'a special file';
 }
-
 
 /**
  * A registry file, reloaded when its content changes. Watches the directory rather than the file,

@@ -34,14 +34,18 @@ export function httpSource(url: string | URL, options: HttpSourceOptions = {}): 
   const origin = `${target.origin}${target.pathname}`;
   if (target.username !== '' || target.password !== '') {
     // `fetch` refuses such URLs anyway, with a message that repeats the password.
-    throw new Error(`httpSource: the URL of ${origin} contains a user name or password; pass credentials in a header instead, for example headers: { authorization: 'Basic <base64 of user:password>' }`);
+    throw new Error(
+      `httpSource: the URL of ${origin} contains a user name or password; pass credentials in a header instead, for example headers: { authorization: 'Basic <base64 of user:password>' }`,
+    );
   }
   for (const [name, value] of Object.entries(options.headers ?? {})) {
     try {
       new Headers([[name, value]]);
     } catch {
       // Checked here because `fetch` would fail every poll with a message that repeats the value.
-      throw new Error(`httpSource: the header ${JSON.stringify(name)} is not a valid HTTP header (a line break or another character HTTP forbids, in its name or value); its value is not shown, because headers often hold credentials`);
+      throw new Error(
+        `httpSource: the header ${JSON.stringify(name)} is not a valid HTTP header (a line break or another character HTTP forbids, in its name or value); its value is not shown, because headers often hold credentials`,
+      );
     }
   }
   const pollIntervalMs = durationOption('httpSource: pollIntervalMs', options.pollIntervalMs, 30_000);
@@ -96,7 +100,9 @@ export function httpSource(url: string | URL, options: HttpSourceOptions = {}): 
  */
 async function readBody(response: Response, maxBytes: number): Promise<string> {
   const tooLarge = (size?: number): Error =>
-    new Error(`the response body is ${size === undefined ? 'larger than maxBytes' : `${size} bytes, more than maxBytes`} (${maxBytes} bytes); raise maxBytes if the registry really is that large`);
+    new Error(
+      `the response body is ${size === undefined ? 'larger than maxBytes' : `${size} bytes, more than maxBytes`} (${maxBytes} bytes); raise maxBytes if the registry really is that large`,
+    );
   const declared = Number(response.headers.get('content-length') ?? Number.NaN);
   if (declared > maxBytes) throw tooLarge(declared);
   if (!response.body) return '';

@@ -24,7 +24,12 @@ export interface PollingSourceOptions {
  * failure, capped, then scaled into [50%, 100%] by `random` so that many instances that lost the
  * same server do not all come back at the same instant.
  */
-export function backoffDelay(failures: number, pollIntervalMs: number, maxBackoffMs: number, random: number = Math.random()): number {
+export function backoffDelay(
+  failures: number,
+  pollIntervalMs: number,
+  maxBackoffMs: number,
+  random: number = Math.random(),
+): number {
   const ceiling = Math.max(pollIntervalMs, maxBackoffMs);
   const exponential = Math.min(ceiling, pollIntervalMs * 2 ** Math.min(failures, 30));
   return Math.round(exponential * (0.5 + random / 2));
@@ -64,7 +69,11 @@ export function pollingSource(options: PollingSourceOptions): FlagSource {
           if (controller.signal.aborted) return;
           failures++;
           const delay = backoffDelay(failures, options.intervalMs(), options.maxBackoffMs);
-          sink.error(new Error(`${options.label}: ${describeErrno(error)}; still serving the last good registry, retrying in ${delay} ms (attempt ${failures} failed)`));
+          sink.error(
+            new Error(
+              `${options.label}: ${describeErrno(error)}; still serving the last good registry, retrying in ${delay} ms (attempt ${failures} failed)`,
+            ),
+          );
           schedule(delay);
           return;
         }

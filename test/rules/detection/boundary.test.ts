@@ -6,7 +6,9 @@ import { forEachNode } from '../../../rules/detection/traverse.js';
 import { parseForDetection } from '../../../rules/detection/parse.js';
 
 const DETECTION = join(import.meta.dirname, '..', '..', '..', 'rules', 'detection');
-const manifest = JSON.parse(readFileSync(join(DETECTION, '..', 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+const manifest = JSON.parse(readFileSync(join(DETECTION, '..', 'package.json'), 'utf8')) as {
+  dependencies: Record<string, string>;
+};
 
 /** What a file imports, with whether only types are imported. */
 function importsOf(file: string): { specifier: string; typeOnly: boolean }[] {
@@ -14,7 +16,10 @@ function importsOf(file: string): { specifier: string; typeOnly: boolean }[] {
   const found: { specifier: string; typeOnly: boolean }[] = [];
   forEachNode(ast, (node) => {
     if (node.type === 'ImportDeclaration') {
-      const typeOnly = node.importKind === 'type' || (node.specifiers.length > 0 && node.specifiers.every((s) => s.type === 'ImportSpecifier' && s.importKind === 'type'));
+      const typeOnly =
+        node.importKind === 'type' ||
+        (node.specifiers.length > 0 &&
+          node.specifiers.every((s) => s.type === 'ImportSpecifier' && s.importKind === 'type'));
       found.push({ specifier: node.source.value, typeOnly });
     } else if ((node.type === 'ExportNamedDeclaration' || node.type === 'ExportAllDeclaration') && node.source) {
       found.push({ specifier: node.source.value, typeOnly: node.exportKind === 'type' });
@@ -22,10 +27,18 @@ function importsOf(file: string): { specifier: string; typeOnly: boolean }[] {
       found.push({ specifier: String(node.source.value), typeOnly: true });
     } else if (node.type === 'ImportExpression' && node.source.type === 'Literal') {
       found.push({ specifier: String(node.source.value), typeOnly: false });
-    } else if (node.type === 'CallExpression' && node.arguments[0]?.type === 'Literal' && typeof node.arguments[0].value === 'string') {
+    } else if (
+      node.type === 'CallExpression' &&
+      node.arguments[0]?.type === 'Literal' &&
+      typeof node.arguments[0].value === 'string'
+    ) {
       // `require('x')`, `createRequire(import.meta.url)('x')`
       const callee = node.callee;
-      const requires = (callee.type === 'Identifier' && callee.name === 'require') || (callee.type === 'CallExpression' && callee.callee.type === 'Identifier' && callee.callee.name === 'createRequire');
+      const requires =
+        (callee.type === 'Identifier' && callee.name === 'require') ||
+        (callee.type === 'CallExpression' &&
+          callee.callee.type === 'Identifier' &&
+          callee.callee.name === 'createRequire');
       if (requires) found.push({ specifier: node.arguments[0].value, typeOnly: false });
     }
   });
@@ -47,7 +60,11 @@ describe('rules/detection', () => {
             (typeOnly && (specifier === 'modelflags/cli' || specifier === 'modelflags/io')) ||
             // The audit's wording of an unreadable file, until the CLI words its own problems.
             (rel === 'scan.ts' && specifier === 'modelflags/io') ||
-            (Object.hasOwn(manifest.dependencies, specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!) && !specifier.startsWith('modelflags'));
+            (Object.hasOwn(
+              manifest.dependencies,
+              specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!,
+            ) &&
+              !specifier.startsWith('modelflags'));
         if (!allowed) wrong.push(`${rel}: ${typeOnly ? 'import type' : 'import'} '${specifier}'`);
       }
     }

@@ -28,7 +28,16 @@ describe('robustness', () => {
       'flag',
       'this.x.y',
     );
-    const argument = fc.constantFrom("'inference_model'", 'k', '`a${b}`', '...xs', '{}', 'ctx', 'undefined', "'http://localhost:2772/applications/a?flag=x'");
+    const argument = fc.constantFrom(
+      "'inference_model'",
+      'k',
+      '`a${b}`',
+      '...xs',
+      '{}',
+      'ctx',
+      'undefined',
+      "'http://localhost:2772/applications/a?flag=x'",
+    );
     fc.assert(
       fc.property(fc.array(fc.tuple(fragment, fc.array(argument, { maxLength: 4 })), { maxLength: 6 }), (calls) => {
         const code = [

@@ -11,7 +11,13 @@ import type { FlagRead } from '../../../rules/detection/types.js';
 import { checkSyntax, parseForDetection, SourceSyntaxError } from '../../../rules/detection/parse.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
-const registryKeys = new Set(['inference_model', 'system_prompt_version', 'retrieval_top_k', 'checkout_model', 'max_tokens']);
+const registryKeys = new Set([
+  'inference_model',
+  'system_prompt_version',
+  'retrieval_top_k',
+  'checkout_model',
+  'max_tokens',
+]);
 
 /** What ESLint's parser gives the rules: the reference the codemod's and audit's parse must match. */
 function parseLikeEslint(text: string, filePath: string) {
@@ -25,7 +31,20 @@ function parseLikeEslint(text: string, filePath: string) {
 function described(reads: FlagRead[]): string[] {
   const at = (node: TSESTree.Node | undefined) => (node ? node.range.join('-') : '');
   return reads.map((r) =>
-    [r.sdk, r.method, r.key, r.keyKind, at(r.call), at(r.keyNode), at(r.defaultNode), at(r.contextNode), at(r.valueNode), r.valueKind, r.valueBinding?.name, r.contextExpected].join(' '),
+    [
+      r.sdk,
+      r.method,
+      r.key,
+      r.keyKind,
+      at(r.call),
+      at(r.keyNode),
+      at(r.defaultNode),
+      at(r.contextNode),
+      at(r.valueNode),
+      r.valueKind,
+      r.valueBinding?.name,
+      r.contextExpected,
+    ].join(' '),
   );
 }
 
@@ -40,11 +59,20 @@ function readsBoth(text: string, file: string): { eslint: string[]; ours: string
 
 describe('parseForDetection', () => {
   it('finds the same reads as on the typescript-estree AST, for every fixture, example and source file', () => {
-    const files = globbySync(['test/codemods/fixtures/*/input/**/*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}', 'examples/**/*.{ts,tsx}', 'src/**/*.ts', 'rules/**/*.ts', 'codemods/**/*.ts'], {
-      cwd: ROOT,
-      absolute: true,
-      ignore: ['**/node_modules/**', '**/input-unparsable-file/**'],
-    });
+    const files = globbySync(
+      [
+        'test/codemods/fixtures/*/input/**/*.{ts,tsx,mts,cts,js,jsx,mjs,cjs}',
+        'examples/**/*.{ts,tsx}',
+        'src/**/*.ts',
+        'rules/**/*.ts',
+        'codemods/**/*.ts',
+      ],
+      {
+        cwd: ROOT,
+        absolute: true,
+        ignore: ['**/node_modules/**', '**/input-unparsable-file/**'],
+      },
+    );
     expect(files.length).toBeGreaterThan(250);
     let withReads = 0;
     for (const file of files) {
@@ -58,7 +86,14 @@ describe('parseForDetection', () => {
   });
 
   it('finds the same reads for generated programs mixing SDK reads with TypeScript syntax', () => {
-    const key = fc.constantFrom("'inference_model'", "'system_prompt_version'", 'KEY', 'Keys.Model', 'FLAGS.model', 'dynamicKey');
+    const key = fc.constantFrom(
+      "'inference_model'",
+      "'system_prompt_version'",
+      'KEY',
+      'Keys.Model',
+      'FLAGS.model',
+      'dynamicKey',
+    );
     const read = fc.constantFrom(
       (k: string) => `flags.get(${k}, ctx)`,
       (k: string) => `flags.detail(${k}, ctx).value`,
@@ -73,12 +108,16 @@ describe('parseForDetection', () => {
     const wrap = fc.constantFrom(
       (e: string) => `export function handle(ctx: Ctx): string {\n  const model = ${e};\n  return model;\n}`,
       (e: string) => `export const pick = async <T extends Ctx>(ctx: T): Promise<string> => ${e} satisfies string;`,
-      (e: string) => `export abstract class Service<T = Ctx> implements Handler<T> {\n  private readonly label: string = 'x';\n  constructor(private readonly flags: Flags) {}\n  abstract run(ctx: T): void;\n  handle(ctx: Ctx) { return ${e}; }\n}`,
+      (e: string) =>
+        `export abstract class Service<T = Ctx> implements Handler<T> {\n  private readonly label: string = 'x';\n  constructor(private readonly flags: Flags) {}\n  abstract run(ctx: T): void;\n  handle(ctx: Ctx) { return ${e}; }\n}`,
       (e: string) => `const model = ${e};`,
-      (e: string) => `export default function Panel({ ctx }: { ctx: Ctx }) {\n  return <div title={${e}}>{${e} === 'claude-opus-4-6' ? <b /> : null}</div>;\n}`,
+      (e: string) =>
+        `export default function Panel({ ctx }: { ctx: Ctx }) {\n  return <div title={${e}}>{${e} === 'claude-opus-4-6' ? <b /> : null}</div>;\n}`,
       (e: string) => `namespace Routes.Chat {\n  export const choose = (ctx: Ctx) => ${e};\n}`,
-      (e: string) => `type Mapped<T> = { readonly [K in keyof T]?: T[K] };\nexport function run(ctx: Ctx, cb: (a: string) => void) { switch (${e}) { case 'a': cb('a'); } }`,
-      (e: string) => `enum Tier { Big = 'claude-opus-4-6' }\nexport function run(ctx: Ctx) { return ${e} === Tier.Big; }`,
+      (e: string) =>
+        `type Mapped<T> = { readonly [K in keyof T]?: T[K] };\nexport function run(ctx: Ctx, cb: (a: string) => void) { switch (${e}) { case 'a': cb('a'); } }`,
+      (e: string) =>
+        `enum Tier { Big = 'claude-opus-4-6' }\nexport function run(ctx: Ctx) { return ${e} === Tier.Big; }`,
     );
     const header = [
       "import { createFlags } from 'modelflags';",
@@ -97,7 +136,9 @@ describe('parseForDetection', () => {
     let withReads = 0;
     fc.assert(
       fc.property(fc.array(fc.tuple(wrap, read, key), { minLength: 1, maxLength: 4 }), fc.boolean(), (parts, tsx) => {
-        const body = parts.map(([w, r, k], i) => w(r(k)).replace(/\b(handle|pick|Service|model|Panel|Routes|Mapped|run|Tier)\b/g, `$1${i}`));
+        const body = parts.map(([w, r, k], i) =>
+          w(r(k)).replace(/\b(handle|pick|Service|model|Panel|Routes|Mapped|run|Tier)\b/g, `$1${i}`),
+        );
         const file = tsx ? 'file.tsx' : 'file.ts';
         if (!tsx && body.some((b) => b.includes('<div'))) return;
         const text = [header, ...body].join('\n');
@@ -115,11 +156,17 @@ describe('parseForDetection', () => {
       "enum E { A = 'a' }\ntype M<in out T> = { [K in keyof T]: T[K] };\nf<string>(x);\ntype F = (a: string) => void;\nabstract class C { abstract m(): void; abstract p: string }",
       'a.ts',
     );
-    const [enumDeclaration, alias, call, fn, cls] = ast.body as [TSESTree.TSEnumDeclaration, TSESTree.TSTypeAliasDeclaration, TSESTree.ExpressionStatement, TSESTree.TSTypeAliasDeclaration, TSESTree.ClassDeclaration];
+    const [enumDeclaration, alias, call, fn, cls] = ast.body as [
+      TSESTree.TSEnumDeclaration,
+      TSESTree.TSTypeAliasDeclaration,
+      TSESTree.ExpressionStatement,
+      TSESTree.TSTypeAliasDeclaration,
+      TSESTree.ClassDeclaration,
+    ];
     expect(enumDeclaration.body.members.map((m) => (m.id as TSESTree.Identifier).name)).toEqual(['A']);
     expect(enumDeclaration.body.members[0]!.parent).toBe(enumDeclaration.body);
     const parameter = alias.typeParameters!.params[0]!;
-    const t = 'enum E { A = \'a\' }\ntype M<in out '.length;
+    const t = "enum E { A = 'a' }\ntype M<in out ".length;
     expect(parameter.name).toMatchObject({ type: 'Identifier', name: 'T', range: [t, t + 1] });
     expect((alias.typeAnnotation as TSESTree.TSMappedType).key).toMatchObject({ type: 'Identifier', name: 'K' });
     expect((call.expression as TSESTree.CallExpression).typeArguments?.params).toHaveLength(1);

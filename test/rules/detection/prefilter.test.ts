@@ -10,6 +10,8 @@ describe('the text pre-filter', () => {
     expect(findFlagReads(ast, scopeManager, { registryKeys, text: plain })).toEqual([]);
     const withKey = `import { c } from './c.js'; export const m = (x) => c.get('retrieval_top_k', x);`;
     const parsed = parseForDetection(withKey, 'b.ts');
-    expect(findFlagReads(parsed.ast, parsed.scopeManager, { registryKeys, text: withKey }).map((r) => r.key)).toEqual(['retrieval_top_k']);
+    expect(findFlagReads(parsed.ast, parsed.scopeManager, { registryKeys, text: withKey }).map((r) => r.key)).toEqual([
+      'retrieval_top_k',
+    ]);
   });
 });

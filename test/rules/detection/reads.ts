@@ -12,7 +12,8 @@ export function reads(code: string, file = 'file.ts', options: Partial<Detection
 
 /** The parts of a read a test can compare, with nodes replaced by their source text. */
 export function summary(code: string, file = 'file.ts', options: Partial<DetectionOptions> = {}) {
-  const text = (node: { range: [number, number] } | undefined) => (node ? code.slice(node.range[0], node.range[1]) : undefined);
+  const text = (node: { range: [number, number] } | undefined) =>
+    node ? code.slice(node.range[0], node.range[1]) : undefined;
   return reads(code, file, options).map((r) => ({
     sdk: r.sdk,
     method: r.method,

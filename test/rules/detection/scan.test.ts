@@ -10,7 +10,10 @@ beforeAll(() => {
   project = mkdtempSync(join(tmpdir(), 'modelflags-scan-'));
   writeFileSync(join(project, 'keys.ts'), "export const MODEL = 'inference_model';\n");
   // Names neither an SDK nor a flag key: only the reader's method says it may read one.
-  writeFileSync(join(project, 'chat.ts'), "import { MODEL } from './keys';\nexport const pick = (user) => remoteConfig.getValue(MODEL, user);\n");
+  writeFileSync(
+    join(project, 'chat.ts'),
+    "import { MODEL } from './keys';\nexport const pick = (user) => remoteConfig.getValue(MODEL, user);\n",
+  );
   writeFileSync(join(project, 'plain.ts'), 'export const add = (a, b) => a + b;\n');
 });
 
@@ -21,6 +24,8 @@ describe('scanFlagReads', () => {
     const readers = [{ callee: 'remoteConfig.getValue', keyArgument: 0, contextArgument: 1 }];
     const scan = await scanFlagReads({ cwd: project, paths: [], registryKeys: new Set(['inference_model']), readers });
     expect(scan).toMatchObject({ ok: true, filesScanned: 3, problems: [] });
-    expect(scan.ok && scan.reads.map((r) => [r.file, r.method, r.key, r.dynamic])).toEqual([['chat.ts', 'getValue', 'inference_model', false]]);
+    expect(scan.ok && scan.reads.map((r) => [r.file, r.method, r.key, r.dynamic])).toEqual([
+      ['chat.ts', 'getValue', 'inference_model', false],
+    ]);
   });
 });

@@ -12,7 +12,8 @@ const ROOT = join(import.meta.dirname, '..', '..', '..');
 
 type AnyNode = { type: string; [field: string]: unknown };
 
-const isNode = (value: unknown): value is AnyNode => typeof value === 'object' && value !== null && typeof (value as AnyNode).type === 'string';
+const isNode = (value: unknown): value is AnyNode =>
+  typeof value === 'object' && value !== null && typeof (value as AnyNode).type === 'string';
 
 /** Every node, found by looking in every field of every node: nothing can hide from it. */
 function bruteForce(root: AnyNode): AnyNode[] {
@@ -49,12 +50,17 @@ function eslintOrder(root: AnyNode): AnyNode[] {
 }
 
 // The fixture that does not parse, on purpose, has no tree to walk.
-const fixtures = globbySync('test/codemods/fixtures/*/input/**/*.{ts,tsx}', { cwd: ROOT, absolute: true, ignore: ['**/input-unparsable-file/**'] });
+const fixtures = globbySync('test/codemods/fixtures/*/input/**/*.{ts,tsx}', {
+  cwd: ROOT,
+  absolute: true,
+  ignore: ['**/input-unparsable-file/**'],
+});
 
 /** Where two walks part: undefined when they visit the same nodes (by identity) in the same order. */
 function firstDifference(actual: AnyNode[], expected: AnyNode[]): string | undefined {
   for (let i = 0; i < Math.max(actual.length, expected.length); i++) {
-    if (actual[i] !== expected[i]) return `node ${i}: visited ${actual[i]?.type ?? 'nothing'}, expected ${expected[i]?.type ?? 'nothing'} (${actual.length} against ${expected.length} nodes)`;
+    if (actual[i] !== expected[i])
+      return `node ${i}: visited ${actual[i]?.type ?? 'nothing'}, expected ${expected[i]?.type ?? 'nothing'} (${actual.length} against ${expected.length} nodes)`;
   }
   return undefined;
 }
@@ -62,7 +68,10 @@ function firstDifference(actual: AnyNode[], expected: AnyNode[]): string | undef
 /** The nodes `expected` has that `actual` does not, and any node `actual` visits twice. */
 function missingOrRepeated(actual: AnyNode[], expected: AnyNode[]): string[] {
   const visited = new Set(actual);
-  return [...expected.filter((n) => !visited.has(n)).map((n) => `missing ${n.type}`), ...(visited.size === actual.length ? [] : ['a node visited twice'])];
+  return [
+    ...expected.filter((n) => !visited.has(n)).map((n) => `missing ${n.type}`),
+    ...(visited.size === actual.length ? [] : ['a node visited twice']),
+  ];
 }
 
 describe('forEachNode', () => {
@@ -73,14 +82,21 @@ describe('forEachNode', () => {
       const { nodes, parents } = traversed(ast);
       expect(missingOrRepeated(nodes, bruteForce(ast)), file).toEqual([]);
       expect(firstDifference(nodes, eslintOrder(ast)), file).toBeUndefined();
-      expect(nodes.filter((node) => node.parent !== parents.get(node)).map((node) => node.type), file).toEqual([]);
+      expect(
+        nodes.filter((node) => node.parent !== parents.get(node)).map((node) => node.type),
+        file,
+      ).toEqual([]);
     }
   });
 
   it("visits every node of typescript-estree's own parse, in ESLint order", () => {
     for (const file of fixtures) {
       // ESLint hands its parser the text without the BOM, as here.
-      const ast = parse(readFileSync(file, 'utf8').replace(/^\uFEFF/, ''), { jsx: file.endsWith('x'), range: true, loc: true }) as unknown as AnyNode;
+      const ast = parse(readFileSync(file, 'utf8').replace(/^\uFEFF/, ''), {
+        jsx: file.endsWith('x'),
+        range: true,
+        loc: true,
+      }) as unknown as AnyNode;
       const { nodes } = traversed(ast);
       expect(missingOrRepeated(nodes, bruteForce(ast)), file).toEqual([]);
       expect(firstDifference(nodes, eslintOrder(ast)), file).toBeUndefined();
@@ -90,7 +106,9 @@ describe('forEachNode', () => {
   it("visits the codemod's Babel and recast trees exactly as a walk over their fields does", () => {
     for (const file of fixtures) {
       const text = readFileSync(file, 'utf8');
-      const recast = jscodeshift.withParser(file.endsWith('x') ? 'tsx' : 'ts')(text).get().node as AnyNode;
+      const recast = jscodeshift
+        .withParser(file.endsWith('x') ? 'tsx' : 'ts')(text)
+        .get().node as AnyNode;
       expect(firstDifference(traversed(recast).nodes, bruteForce(recast)), file).toBeUndefined();
       const babel = parseBabel(text, file) as unknown as AnyNode;
       expect(firstDifference(traversed(babel).nodes, bruteForce(babel)), file).toBeUndefined();
@@ -112,6 +130,17 @@ describe('forEachNode', () => {
       seen.push(node.type === 'Literal' ? String(node.value) : node.type === 'Identifier' ? node.name : node.type);
       return !(node.type === 'CallExpression' && node.callee.type === 'Identifier' && node.callee.name === 'g');
     });
-    expect(seen).toEqual(['Program', 'ExpressionStatement', 'CallExpression', 'f', 'CallExpression', '2', 'ExpressionStatement', 'CallExpression', 'h', '3']);
+    expect(seen).toEqual([
+      'Program',
+      'ExpressionStatement',
+      'CallExpression',
+      'f',
+      'CallExpression',
+      '2',
+      'ExpressionStatement',
+      'CallExpression',
+      'h',
+      '3',
+    ]);
   });
 });

@@ -15,10 +15,38 @@ const write = (path: string, text: string): void => {
 };
 const registry = (flags: object[]): void => write('flags.json', `${JSON.stringify({ flags }, null, 2)}\n`);
 
-const ROLLING = { flag: 'rolling', owner: 't', cleanup_by: '2030-01-01', variants: ['a', 'b'], default: 'a', rules: [{ condition: { rollout_percentage: 10 }, value: 'b' }] };
-const BRAND_NEW = { flag: 'brand_new', owner: 't', cleanup_by: '2030-01-01', variants: ['a', 'b'], default: 'a', rules: [] };
-const NOT_LANDED = { flag: 'not_landed', owner: 't', cleanup_by: '2030-01-01', variants: ['a', 'b'], default: 'a', rules: [{ condition: { plan: 'pro' }, value: 'b' }] };
-const EXPIRED = { flag: 'expired', owner: 't', cleanup_by: '2026-01-01', variants: ['a', 'b'], default: 'a', rules: [{ condition: { rollout_percentage: 10 }, value: 'b' }] };
+const ROLLING = {
+  flag: 'rolling',
+  owner: 't',
+  cleanup_by: '2030-01-01',
+  variants: ['a', 'b'],
+  default: 'a',
+  rules: [{ condition: { rollout_percentage: 10 }, value: 'b' }],
+};
+const BRAND_NEW = {
+  flag: 'brand_new',
+  owner: 't',
+  cleanup_by: '2030-01-01',
+  variants: ['a', 'b'],
+  default: 'a',
+  rules: [],
+};
+const NOT_LANDED = {
+  flag: 'not_landed',
+  owner: 't',
+  cleanup_by: '2030-01-01',
+  variants: ['a', 'b'],
+  default: 'a',
+  rules: [{ condition: { plan: 'pro' }, value: 'b' }],
+};
+const EXPIRED = {
+  flag: 'expired',
+  owner: 't',
+  cleanup_by: '2026-01-01',
+  variants: ['a', 'b'],
+  default: 'a',
+  rules: [{ condition: { rollout_percentage: 10 }, value: 'b' }],
+};
 
 beforeAll(() => {
   project = mkdtempSync(join(tmpdir(), 'modelflags-audit-levels-'));
@@ -45,7 +73,10 @@ describe('audit levels', () => {
 
   it('expired and undeclared flags are errors: exit 1, unless --fail-on none', async () => {
     registry([ROLLING, BRAND_NEW, EXPIRED]);
-    write('src/typo.ts', "import { createFlags, fileSource } from 'modelflags';\nconst flags = createFlags({ source: fileSource('flags.json') });\nexport const t = () => flags.get('rollin', {});\nexport const e = (u: string) => flags.get('expired', { targetingKey: u });\n");
+    write(
+      'src/typo.ts',
+      "import { createFlags, fileSource } from 'modelflags';\nconst flags = createFlags({ source: fileSource('flags.json') });\nexport const t = () => flags.get('rollin', {});\nexport const e = (u: string) => flags.get('expired', { targetingKey: u });\n",
+    );
     try {
       const text = await audit();
       expect(text.code).toBe(1);
@@ -53,21 +84,28 @@ describe('audit levels', () => {
       expect(text.stdout).toMatch(/src\/typo\.ts:3:\d+ {2}error {2}reads "rollin"/);
       expect((await audit('--fail-on', 'none')).code).toBe(0);
 
-      const json = JSON.parse((await audit('--format', 'json')).stdout) as { findings: { kind: string; flag: string; level: string }[] };
+      const json = JSON.parse((await audit('--format', 'json')).stdout) as {
+        findings: { kind: string; flag: string; level: string }[];
+      };
       expect(json.findings.map((f) => [f.kind, f.flag, f.level])).toEqual([
         ['expired', 'expired', 'error'],
         ['ready-to-remove', 'brand_new', 'warning'],
         ['undeclared', 'rollin', 'error'],
       ]);
       const sarif = JSON.parse((await audit('--format', 'sarif')).stdout) as {
-        runs: { tool: { driver: { rules: { id: string; defaultConfiguration: { level: string } }[] } }; results: { ruleId: string; level: string }[] }[];
+        runs: {
+          tool: { driver: { rules: { id: string; defaultConfiguration: { level: string } }[] } };
+          results: { ruleId: string; level: string }[];
+        }[];
       };
       expect(sarif.runs[0]!.results.map((r) => [r.ruleId, r.level])).toEqual([
         ['modelflags/expired', 'error'],
         ['modelflags/ready-to-remove', 'warning'],
         ['modelflags/undeclared', 'error'],
       ]);
-      expect(Object.fromEntries(sarif.runs[0]!.tool.driver.rules.map((r) => [r.id, r.defaultConfiguration.level]))).toEqual({
+      expect(
+        Object.fromEntries(sarif.runs[0]!.tool.driver.rules.map((r) => [r.id, r.defaultConfiguration.level])),
+      ).toEqual({
         'modelflags/expired': 'error',
         'modelflags/ready-to-remove': 'warning',
         'modelflags/unused': 'warning',
@@ -81,6 +119,10 @@ describe('audit levels', () => {
 
   it('refuses an unknown --fail-on level', async () => {
     registry([ROLLING]);
-    expect(await audit('--fail-on', 'warnings')).toMatchObject({ code: 2, stdout: '', stderr: 'modelflags: --fail-on must be one of: error, warning, none (got "warnings")\n' });
+    expect(await audit('--fail-on', 'warnings')).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: 'modelflags: --fail-on must be one of: error, warning, none (got "warnings")\n',
+    });
   });
 });

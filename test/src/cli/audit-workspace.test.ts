@@ -13,11 +13,16 @@ const project = mkdtempSync(join(tmpdir(), 'modelflags-audit-workspace-'));
 afterAll(() => rmSync(project, { recursive: true, force: true }));
 
 it('resolves keys held by an enum of another workspace package', async () => {
-  cpSync(join(import.meta.dirname, '../../codemods/fixtures/mono-workspace-enum-key/input'), project, { recursive: true });
+  cpSync(join(import.meta.dirname, '../../codemods/fixtures/mono-workspace-enum-key/input'), project, {
+    recursive: true,
+  });
   const result = await runAudit({ cwd: project, today: '2026-12-01' }, detection);
-  const about = (kind: string): (string | undefined)[] => result.findings.filter((f) => f.kind === kind).map((f) => f.flag);
+  const about = (kind: string): (string | undefined)[] =>
+    result.findings.filter((f) => f.kind === kind).map((f) => f.flag);
   expect(about('unused')).toEqual([]);
   expect(about('unresolved')).toEqual([]);
-  const reads = result.findings.filter((f) => f.flag === 'inference_model').flatMap((f) => f.reads.map((r) => `${r.file}:${r.line}`));
+  const reads = result.findings
+    .filter((f) => f.flag === 'inference_model')
+    .flatMap((f) => f.reads.map((r) => `${r.file}:${r.line}`));
   expect(reads).toContain('packages/app/src/answer.ts:7');
 });

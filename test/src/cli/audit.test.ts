@@ -54,11 +54,20 @@ beforeAll(() => {
       '',
     ].join('\n'),
   );
-  write('src/dynamic.mjs', "import { flags } from './flags.js';\nexport const pick = (name, ctx) => flags.get(name, ctx);\n");
-  write('src/broken.tsx', "import { flags } from './flags.js';\nexport const x = <div>{flags.get('inference_model', {})</div>;\n");
+  write(
+    'src/dynamic.mjs',
+    "import { flags } from './flags.js';\nexport const pick = (name, ctx) => flags.get(name, ctx);\n",
+  );
+  write(
+    'src/broken.tsx',
+    "import { flags } from './flags.js';\nexport const x = <div>{flags.get('inference_model', {})</div>;\n",
+  );
   write('src/util.ts', 'export const add = (a: number, b: number) => a + b;\n');
   // Ignored by .gitignore: its read of legacy_router must not count.
-  write('generated/router.ts', "import { flags } from '../src/flags.js';\nexport const r = flags.get('legacy_router', {});\n");
+  write(
+    'generated/router.ts',
+    "import { flags } from '../src/flags.js';\nexport const r = flags.get('legacy_router', {});\n",
+  );
 });
 afterAll(() => rmSync(project, { recursive: true, force: true }));
 
@@ -92,8 +101,12 @@ describe('modelflags audit', () => {
       '',
     ]);
     expect(lines[19]).toBe('Not audited (2)');
-    expect(lines[20]).toMatch(/^ {2}src\/broken\.tsx:2:\d+ {2}warning {2}does not parse \(.+\); flag reads in this file were not audited$/);
-    expect(lines[21]).toBe('  src/dynamic.mjs:2:46  warning  get() reads a flag whose key is computed at run time; the audit cannot tell which flag it is (use a literal or a constant)');
+    expect(lines[20]).toMatch(
+      /^ {2}src\/broken\.tsx:2:\d+ {2}warning {2}does not parse \(.+\); flag reads in this file were not audited$/,
+    );
+    expect(lines[21]).toBe(
+      '  src/dynamic.mjs:2:46  warning  get() reads a flag whose key is computed at run time; the audit cannot tell which flag it is (use a literal or a constant)',
+    );
     expect(lines.slice(22)).toEqual(['', '5 files, flags.json: 2 problems, 5 warnings (as of 2026-06-01)', '']);
     expect(out).not.toContain('\u001b[');
   });
@@ -106,16 +119,35 @@ describe('modelflags audit', () => {
   });
 
   it('exits 0 when only warnings remain, and audits only the paths given', async () => {
-    const { code, out } = await cli(['audit', 'src/dynamic.mjs', 'src/util.ts', '--registry', 'flags.json', '--today', '2026-01-01', '--no-color']);
+    const { code, out } = await cli([
+      'audit',
+      'src/dynamic.mjs',
+      'src/util.ts',
+      '--registry',
+      'flags.json',
+      '--today',
+      '2026-01-01',
+      '--no-color',
+    ]);
     // Every registry flag is unread when only these files are scanned: warnings (its code may not have landed yet).
     expect(code).toBe(0);
     expect(out).toContain('2 files, flags.json: 0 problems, 8 warnings');
     const clean = mkdtempSync(join(tmpdir(), 'modelflags-audit-clean-'));
     try {
-      writeFileSync(join(clean, 'flags.json'), '{ "flags": [ { "flag": "m", "cleanup_by": "2030-01-01", "variants": ["a", "b"], "default": "a", "rules": [ { "condition": { "rollout_percentage": 5 }, "value": "b" } ] } ] }\n');
-      writeFileSync(join(clean, 'app.ts'), "import { createFlags, fileSource } from 'modelflags';\nconst flags = createFlags({ source: fileSource('flags.json') });\nexport const f = (name: string) => flags.get(name, {});\nexport const g = () => flags.get('m', { targetingKey: 'u' });\n");
+      writeFileSync(
+        join(clean, 'flags.json'),
+        '{ "flags": [ { "flag": "m", "cleanup_by": "2030-01-01", "variants": ["a", "b"], "default": "a", "rules": [ { "condition": { "rollout_percentage": 5 }, "value": "b" } ] } ] }\n',
+      );
+      writeFileSync(
+        join(clean, 'app.ts'),
+        "import { createFlags, fileSource } from 'modelflags';\nconst flags = createFlags({ source: fileSource('flags.json') });\nexport const f = (name: string) => flags.get(name, {});\nexport const g = () => flags.get('m', { targetingKey: 'u' });\n",
+      );
       let text = '';
-      const result = await runModelflagsCli(['audit', '--today', '2026-01-01', '--no-color'], { out: (t) => (text += t), err: (t) => (text += t), cwd: clean });
+      const result = await runModelflagsCli(['audit', '--today', '2026-01-01', '--no-color'], {
+        out: (t) => (text += t),
+        err: (t) => (text += t),
+        cwd: clean,
+      });
       expect(text).toContain('1 files, flags.json: 0 problems, 1 warning');
       expect(result).toBe(0);
     } finally {
@@ -126,7 +158,10 @@ describe('modelflags audit', () => {
   it('prints the same findings as JSON', async () => {
     const { code, out } = await cli(['audit', '--today', '2026-06-01', '--format', 'json']);
     expect(code).toBe(1);
-    const report = JSON.parse(out) as { version: number; findings: { kind: string; flag?: string; command?: string; location: { file: string; line: number } }[] };
+    const report = JSON.parse(out) as {
+      version: number;
+      findings: { kind: string; flag?: string; command?: string; location: { file: string; line: number } }[];
+    };
     expect(report.version).toBe(1);
     expect(report.findings.map((f) => [f.kind, f.flag ?? null])).toEqual([
       ['expired', 'system_prompt_version'],
@@ -143,7 +178,15 @@ describe('modelflags audit', () => {
     const { code, out } = await cli(['audit', '--today', '2026-06-01', '--format', 'sarif']);
     expect(code).toBe(1);
     const sarif = JSON.parse(out) as {
-      runs: { tool: { driver: { rules: { id: string }[] } }; results: { ruleId: string; ruleIndex: number; level: string; locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }[] }[];
+      runs: {
+        tool: { driver: { rules: { id: string }[] } };
+        results: {
+          ruleId: string;
+          ruleIndex: number;
+          level: string;
+          locations: { physicalLocation: { artifactLocation: { uri: string } } }[];
+        }[];
+      }[];
     };
     const ajv = new Ajv({ allErrors: true, strict: true });
     // ajv-formats is not a dependency; these are the two formats the subset uses.
@@ -170,8 +213,12 @@ describe('modelflags audit', () => {
   it('refuses a missing registry with exit 2 and says what to pass', async () => {
     const { code, err } = await cli(['audit', '--registry', 'nope.json']);
     expect(code).toBe(2);
-    expect(err).toBe('modelflags: nope.json: no registry here. Pass --registry <path to flags.json>, or create one (see docs/registry.md)\n');
-    expect((await cli(['audit', '--format', 'xml'])).err).toContain('--format must be one of: text, json, sarif (got "xml")');
+    expect(err).toBe(
+      'modelflags: nope.json: no registry here. Pass --registry <path to flags.json>, or create one (see docs/registry.md)\n',
+    );
+    expect((await cli(['audit', '--format', 'xml'])).err).toContain(
+      '--format must be one of: text, json, sarif (got "xml")',
+    );
   });
 
   it('is the same as the library call', async () => {

@@ -27,7 +27,9 @@ describe('eval explains percentage rules', () => {
     let hit = 0;
     for (let i = 0; i < 40; i++) {
       const context = JSON.stringify({ targetingKey: `user-${i}` });
-      const json = JSON.parse((await runInProcess(['eval', 'inference_model', '--context', context, '--json'], dir)).stdout) as EvalJson;
+      const json = JSON.parse(
+        (await runInProcess(['eval', 'inference_model', '--context', context, '--json'], dir)).stdout,
+      ) as EvalJson;
       const text = (await runInProcess(['eval', 'inference_model', '--context', context], dir)).stdout;
       // Rule 3 is `rollout_percentage: 10` serving claude-sonnet-4-6; rules 1 and 2 need attributes this context lacks.
       expect(json.rollouts).toHaveLength(1);
@@ -53,11 +55,16 @@ describe('eval explains percentage rules', () => {
 
   it('says when the context has no bucketing value', async () => {
     const result = await runInProcess(['eval', 'inference_model', '--context', '{"user_segment":"beta"}'], dir);
-    expect(result.stdout).toContain('  rule 3 rollout 10%: the context has no usable "targetingKey" (a non-empty string), so it is in no rollout\n');
+    expect(result.stdout).toContain(
+      '  rule 3 rollout 10%: the context has no usable "targetingKey" (a non-empty string), so it is in no rollout\n',
+    );
   });
 
   it('does not explain rollouts after the rule that decided', async () => {
-    const result = await runInProcess(['eval', 'inference_model', '--context', '{"targetingKey":"u","user_segment":"internal"}', '--json'], dir);
+    const result = await runInProcess(
+      ['eval', 'inference_model', '--context', '{"targetingKey":"u","user_segment":"internal"}', '--json'],
+      dir,
+    );
     expect(JSON.parse(result.stdout)).toMatchObject({ value: 'claude-opus-4-6', ruleIndex: 1, rollouts: [] });
   });
 });
@@ -67,27 +74,50 @@ describe('check --json', () => {
     expect((await runInProcess(['generate'], dir)).code).toBe(0);
     const result = await runInProcess(['check', '--json'], dir);
     expect(result).toMatchObject({ code: 0, stderr: '' });
-    expect(JSON.parse(result.stdout)).toEqual({ registry: 'flags.json', valid: true, flags: 2, generated: { file: join(dir, 'flags.generated.ts'), upToDate: true }, issues: [] });
+    expect(JSON.parse(result.stdout)).toEqual({
+      registry: 'flags.json',
+      valid: true,
+      flags: 2,
+      generated: { file: join(dir, 'flags.generated.ts'), upToDate: true },
+      issues: [],
+    });
   });
 
   it('lists each problem with file, line, column and message, exit 1, nothing on stderr', async () => {
-    const broken = readFileSync(join(dir, 'flags.json'), 'utf8').replace('"value": "claude-opus-4-6"', '"value": "claude-opus-4"');
+    const broken = readFileSync(join(dir, 'flags.json'), 'utf8').replace(
+      '"value": "claude-opus-4-6"',
+      '"value": "claude-opus-4"',
+    );
     writeFileSync(join(dir, 'flags.json'), broken);
     const line = broken.split('\n').findIndex((l) => l.includes('"claude-opus-4"')) + 1;
     const column = broken.split('\n')[line - 1]!.indexOf('"claude-opus-4"') + 1;
     const result = await runInProcess(['check', '--json'], dir);
     expect(result).toMatchObject({ code: 1, stderr: '' });
-    const parsed = JSON.parse(result.stdout) as { valid: boolean; issues: { file: string; line: number; column: number; message: string; flag: string | null }[] };
+    const parsed = JSON.parse(result.stdout) as {
+      valid: boolean;
+      issues: { file: string; line: number; column: number; message: string; flag: string | null }[];
+    };
     expect(parsed.valid).toBe(false);
-    expect(parsed.issues).toEqual([{ file: 'flags.json', line, column, message: expect.stringContaining('claude-opus-4'), flag: 'inference_model' }]);
+    expect(parsed.issues).toEqual([
+      { file: 'flags.json', line, column, message: expect.stringContaining('claude-opus-4'), flag: 'inference_model' },
+    ]);
   });
 
   it('a stale generated module is an issue too, exit 1', async () => {
     expect((await runInProcess(['generate'], dir)).code).toBe(0);
-    writeFileSync(join(dir, 'flags.json'), readFileSync(join(dir, 'flags.json'), 'utf8').replace('"v3", "v4"]', '"v3", "v4", "v5"]'));
+    writeFileSync(
+      join(dir, 'flags.json'),
+      readFileSync(join(dir, 'flags.json'), 'utf8').replace('"v3", "v4"]', '"v3", "v4", "v5"]'),
+    );
     const result = await runInProcess(['check', '--json'], dir);
     expect(result.code).toBe(1);
-    expect(JSON.parse(result.stdout)).toMatchObject({ valid: true, generated: { upToDate: false }, issues: [{ file: join(dir, 'flags.generated.ts'), line: 1, column: 1, message: expect.stringContaining('stale') }] });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      valid: true,
+      generated: { upToDate: false },
+      issues: [
+        { file: join(dir, 'flags.generated.ts'), line: 1, column: 1, message: expect.stringContaining('stale') },
+      ],
+    });
   });
 
   it('a missing registry is bad input, exit 2, as without --json', async () => {

@@ -25,7 +25,10 @@ const REGISTRY = {
   ],
 };
 // JSON.stringify of a literal with a `__proto__` key would set the prototype instead; write the split by hand.
-const REGISTRY_TEXT = JSON.stringify(REGISTRY, null, 2).replace('"split": {\n            "toString": 50\n          }', '"split": { "__proto__": 50, "toString": 50 }');
+const REGISTRY_TEXT = JSON.stringify(REGISTRY, null, 2).replace(
+  '"split": {\n            "toString": 50\n          }',
+  '"split": { "__proto__": 50, "toString": 50 }',
+);
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'modelflags-export-input-'));
@@ -42,7 +45,9 @@ describe('export of __proto__ and other built-in names', () => {
   it('flagd: keeps the __proto__ variant, and flagd serves what we serve', async () => {
     expect(await runCli(['export', '--to', 'flagd', '--out', 'flagd.json'], dir)).toMatchObject({ code: 0, err: '' });
     const text = readFileSync(join(dir, 'flagd.json'), 'utf8');
-    const doc = JSON.parse(text) as { flags: Record<string, { variants: Record<string, unknown>; defaultVariant: string }> };
+    const doc = JSON.parse(text) as {
+      flags: Record<string, { variants: Record<string, unknown>; defaultVariant: string }>;
+    };
     const flag = doc.flags['constructor']!;
     expect(Object.entries(flag.variants)).toEqual([
       ['__proto__', '__proto__'],
@@ -53,7 +58,11 @@ describe('export of __proto__ and other built-in names', () => {
     core.setConfigurations(text);
     const ours = createFlags({ source: staticSource(REGISTRY_TEXT) });
     const served = new Set<unknown>();
-    const contexts: Record<string, string>[] = [{ targetingKey: 'u1' }, { targetingKey: 'u2', user_segment: 'internal' }, ...['a', 'b', 'c', 'd', 'e', 'f'].map((k) => ({ targetingKey: k, user_segment: 'beta' }))];
+    const contexts: Record<string, string>[] = [
+      { targetingKey: 'u1' },
+      { targetingKey: 'u2', user_segment: 'internal' },
+      ...['a', 'b', 'c', 'd', 'e', 'f'].map((k) => ({ targetingKey: k, user_segment: 'beta' })),
+    ];
     for (const context of contexts) {
       const resolved = core.resolveStringEvaluation('constructor', 'fallback', context);
       expect(resolved.errorCode).toBeUndefined();
@@ -71,7 +80,9 @@ describe('export of __proto__ and other built-in names', () => {
       expect(code).toBe(0);
       for (const v of ['__proto__', 'constructor', 'toString']) expect(out).toContain(`"${v}"`);
     }
-    const ld = JSON.parse((await runCli(['export', '--to', 'launchdarkly'], dir)).out) as { flags: Record<string, { variations: unknown[] }> };
+    const ld = JSON.parse((await runCli(['export', '--to', 'launchdarkly'], dir)).out) as {
+      flags: Record<string, { variations: unknown[] }>;
+    };
     expect(ld.flags['constructor']!.variations).toEqual(['__proto__', 'constructor', 'toString']);
   });
 });

@@ -23,14 +23,17 @@ describe('--help', () => {
     for (const command of COMMANDS) expect(help.stdout).toMatch(new RegExp(`^ {2}${command} `, 'm'));
   });
 
-  it.each(COMMANDS)('modelflags %s --help prints usage, options with defaults and an example, exit 0', async (command) => {
-    const long = await runInProcess([command, '--help'], dir);
-    expect(long).toMatchObject({ code: 0, stderr: '' });
-    expect(await runInProcess([command, '-h'], dir)).toEqual(long);
-    expect(long.stdout).toMatch(/^(Usage|usage): /);
-    expect(long.stdout).toMatch(/\nExamples?:\n {2}npx /);
-    expect(long.stdout).toMatchSnapshot();
-  });
+  it.each(COMMANDS)(
+    'modelflags %s --help prints usage, options with defaults and an example, exit 0',
+    async (command) => {
+      const long = await runInProcess([command, '--help'], dir);
+      expect(long).toMatchObject({ code: 0, stderr: '' });
+      expect(await runInProcess([command, '-h'], dir)).toEqual(long);
+      expect(long.stdout).toMatch(/^(Usage|usage): /);
+      expect(long.stdout).toMatch(/\nExamples?:\n {2}npx /);
+      expect(long.stdout).toMatchSnapshot();
+    },
+  );
 
   it('remove-flag --help, in process and as the real bin', async () => {
     let out = '';
@@ -52,20 +55,26 @@ describe('--version', () => {
 });
 
 describe('unknown options', () => {
-  it.each(COMMANDS.filter((c) => c !== 'remove'))('modelflags %s --frobnicate: one line naming it, the usage, exit 2', async (command) => {
-    const result = await runInProcess([command, '--frobnicate'], dir);
-    expect(result.code).toBe(2);
-    expect(result.stdout).toBe('');
-    const lines = result.stderr.trimEnd().split('\n');
-    expect(lines[0]).toBe('modelflags: unknown option --frobnicate');
-    expect(lines[1]).toMatch(new RegExp(`^Usage: modelflags ${command}( \\S+)* \\[options\\]$`));
-    expect(lines[2]).toBe(`Run \`modelflags ${command} --help\` for the options.`);
-  });
+  it.each(COMMANDS.filter((c) => c !== 'remove'))(
+    'modelflags %s --frobnicate: one line naming it, the usage, exit 2',
+    async (command) => {
+      const result = await runInProcess([command, '--frobnicate'], dir);
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      const lines = result.stderr.trimEnd().split('\n');
+      expect(lines[0]).toBe('modelflags: unknown option --frobnicate');
+      expect(lines[1]).toMatch(new RegExp(`^Usage: modelflags ${command}( \\S+)* \\[options\\]$`));
+      expect(lines[2]).toBe(`Run \`modelflags ${command} --help\` for the options.`);
+    },
+  );
 
   it('remove-flag and modelflags remove name the option too', async () => {
     const real = await runBin(REMOVE_FLAG_BIN, ['f', '--keep', 'a', '--frobnicate'], dir);
     expect(real.code).toBe(2);
-    expect(real.stderr.split('\n').slice(0, 2)).toEqual(['remove-flag: unknown option --frobnicate', 'Usage: remove-flag <flag> [paths...] [options]']);
+    expect(real.stderr.split('\n').slice(0, 2)).toEqual([
+      'remove-flag: unknown option --frobnicate',
+      'Usage: remove-flag <flag> [paths...] [options]',
+    ]);
     const viaModelflags = await runInProcess(['remove', 'f', '--keep', 'a', '--frobnicate'], dir);
     expect(viaModelflags).toEqual({ code: 2, stdout: '', stderr: real.stderr });
   });

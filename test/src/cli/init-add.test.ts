@@ -27,7 +27,10 @@ describe('init, add, check end to end', () => {
     expect(init.stdout).toContain("import modelflags from 'eslint-plugin-modelflags';");
     expect(init.stdout).toContain('extends: [modelflags.configs.recommended],');
     expect(init.stdout).toContain('settings: { modelflags: { registry: "flags.json" } },');
-    const started = JSON.parse(registryText()) as { $schema: string; flags: { flag: string; owner: string; dimension: string; cleanup_by: string }[] };
+    const started = JSON.parse(registryText()) as {
+      $schema: string;
+      flags: { flag: string; owner: string; dimension: string; cleanup_by: string }[];
+    };
     expect(started.$schema).toBe('./node_modules/modelflags/schema/flags.schema.json');
     expect(started.flags).toHaveLength(1);
     expect(started.flags[0]).toMatchObject({ owner: expect.any(String), dimension: 'model', cleanup_by: inDays(90) });
@@ -35,10 +38,30 @@ describe('init, add, check end to end', () => {
     const before = registryText();
     const again = await modelflags(['init'], dir);
     expect(again).toMatchObject({ code: 2, stdout: '' });
-    expect(again.stderr).toBe('modelflags: flags.json: already exists; it was left as it is. Add flags to it with `npx modelflags add <flag> …`\n');
+    expect(again.stderr).toBe(
+      'modelflags: flags.json: already exists; it was left as it is. Add flags to it with `npx modelflags add <flag> …`\n',
+    );
     expect(registryText()).toBe(before);
 
-    const add = await modelflags(['add', 'summary_model', '--variants', 'claude-3-haiku,claude-sonnet-4-6', '--default', 'claude-3-haiku', '--owner', 'ml-platform', '--dimension', 'model', '--cleanup-in', '30d', '--description', 'LLM that writes summaries'], dir);
+    const add = await modelflags(
+      [
+        'add',
+        'summary_model',
+        '--variants',
+        'claude-3-haiku,claude-sonnet-4-6',
+        '--default',
+        'claude-3-haiku',
+        '--owner',
+        'ml-platform',
+        '--dimension',
+        'model',
+        '--cleanup-in',
+        '30d',
+        '--description',
+        'LLM that writes summaries',
+      ],
+      dir,
+    );
     expect(add).toMatchObject({ code: 0, stderr: '' });
     const after = registryText();
     // Everything before the new entry is byte-identical; the entry follows the file's layout.
@@ -65,7 +88,9 @@ describe('init, add, check end to end', () => {
 
     expect(await modelflags(['check'], dir)).toEqual({ code: 0, stdout: 'flags.json: 2 flags, valid\n', stderr: '' });
     expect((await modelflags(['generate'], dir)).code).toBe(0);
-    expect(readFileSync(join(dir, 'flags.generated.ts'), 'utf8')).toContain("summary_model: 'claude-3-haiku' | 'claude-sonnet-4-6';");
+    expect(readFileSync(join(dir, 'flags.generated.ts'), 'utf8')).toContain(
+      "summary_model: 'claude-3-haiku' | 'claude-sonnet-4-6';",
+    );
     expect((await modelflags(['check'], dir)).stdout).toContain('flags.generated.ts: up to date');
     // Born without rules and without code reading it: a warning, not a failed build.
     const audit = await runInProcess(['audit', '--no-color'], dir);
@@ -89,38 +114,99 @@ describe('init, add, check end to end', () => {
       '',
     ].join('\r\n');
     writeFileSync(join(dir, 'flags.json'), crlf);
-    const add = await runInProcess(['add', 'rerank_depth', '--variants', '10,20', '--default', '20', '--owner', 'search', '--cleanup-by', inDays(60)], dir);
+    const add = await runInProcess(
+      [
+        'add',
+        'rerank_depth',
+        '--variants',
+        '10,20',
+        '--default',
+        '20',
+        '--owner',
+        'search',
+        '--cleanup-by',
+        inDays(60),
+      ],
+      dir,
+    );
     expect(add).toMatchObject({ code: 0, stderr: '' });
     expect(registryText()).toBe(
       crlf.replace(
         '        }\r\n    ]',
-        ['        },', '        {', '            "owner": "search",', '            "flag": "rerank_depth",', '            "default": 20,', '            "variants": [10, 20],', `            "cleanup_by": "${inDays(60)}",`, '            "rules": []', '        }', '    ]'].join('\r\n'),
+        [
+          '        },',
+          '        {',
+          '            "owner": "search",',
+          '            "flag": "rerank_depth",',
+          '            "default": 20,',
+          '            "variants": [10, 20],',
+          `            "cleanup_by": "${inDays(60)}",`,
+          '            "rules": []',
+          '        }',
+          '    ]',
+        ].join('\r\n'),
       ),
     );
   });
 
   it('writes a one-line entry into a registry of one-line entries, and into an empty list', async () => {
-    writeFileSync(join(dir, 'flags.json'), '{ "flags": [\n  { "flag": "a", "owner": "t", "cleanup_by": "2099-01-01", "variants": ["x", "y"], "default": "x" }\n] }\n');
-    expect((await runInProcess(['add', 'b', '--variants', 'p,q', '--default', 'q', '--owner', 't', '--cleanup-by', inDays(10)], dir)).code).toBe(0);
+    writeFileSync(
+      join(dir, 'flags.json'),
+      '{ "flags": [\n  { "flag": "a", "owner": "t", "cleanup_by": "2099-01-01", "variants": ["x", "y"], "default": "x" }\n] }\n',
+    );
+    expect(
+      (
+        await runInProcess(
+          ['add', 'b', '--variants', 'p,q', '--default', 'q', '--owner', 't', '--cleanup-by', inDays(10)],
+          dir,
+        )
+      ).code,
+    ).toBe(0);
     expect(registryText()).toBe(
       `{ "flags": [\n  { "flag": "a", "owner": "t", "cleanup_by": "2099-01-01", "variants": ["x", "y"], "default": "x" },\n  { "flag": "b", "owner": "t", "cleanup_by": "${inDays(10)}", "variants": ["p", "q"], "default": "q", "rules": [] }\n] }\n`,
     );
     writeFileSync(join(dir, 'flags.json'), '{\n  "flags": []\n}\n');
-    expect((await runInProcess(['add', 'c', '--variants', 'true,false', '--default', 'false', '--owner', 't'], dir)).code).toBe(0);
+    expect(
+      (await runInProcess(['add', 'c', '--variants', 'true,false', '--default', 'false', '--owner', 't'], dir)).code,
+    ).toBe(0);
     const added = parseRegistry(registryText(), 'flags.json').registry!.byKey.get('c')!;
     expect(added).toMatchObject({ type: 'boolean', defaultValue: false, cleanupBy: inDays(90) });
     expect(registryText()).toMatch(/^\{\n {2}"flags": \[\n {4}\{\n {6}"flag": "c",/);
   });
 
   it.each([
-    [['add', 'bad key', '--variants', 'a,b', '--default', 'a', '--owner', 't'], '"bad key" is not a valid flag key: use letters, digits, ".", "_" and "-", starting with a letter or digit'],
-    [['add', 'inference_model', '--variants', 'a,b', '--default', 'a', '--owner', 't'], 'flags.json:5:15: inference_model is already in the registry; nothing was written'],
-    [['add', 'f', '--variants', 'a,b', '--default', 'c', '--owner', 't'], '--default "c" is not one of --variants (a, b)'],
-    [['add', 'f', '--variants', 'a,b', '--default', 'a'], 'add needs --owner: every flag says what it serves and who removes it'],
-    [['add', 'f', '--variants', 'a,b', '--default', 'a', '--owner', 't', '--cleanup-in', '400d'], `the cleanup date ${inDays(400)} is 400 days away; at most 180`],
-    [['add', 'f', '--variants', 'a,b', '--default', 'a', '--owner', 't', '--cleanup-by', '2020-01-01'], 'the cleanup date 2020-01-01 is not after today'],
-    [['add', 'f', '--variants', 'a,b', '--default', 'a', '--owner', 't', '--cleanup-in', 'soon'], '--cleanup-in must be a number of days or weeks, like 90d or 12w (got "soon")'],
-    [['add', 'f', '--variants', 'a,b', '--default', 'a', '--owner', 't', '--dimension', 'modle'], '--dimension must be one of: model, prompt, retrieval, format, parameter, other (got "modle") (did you mean "model"?)'],
+    [
+      ['add', 'bad key', '--variants', 'a,b', '--default', 'a', '--owner', 't'],
+      '"bad key" is not a valid flag key: use letters, digits, ".", "_" and "-", starting with a letter or digit',
+    ],
+    [
+      ['add', 'inference_model', '--variants', 'a,b', '--default', 'a', '--owner', 't'],
+      'flags.json:5:15: inference_model is already in the registry; nothing was written',
+    ],
+    [
+      ['add', 'f', '--variants', 'a,b', '--default', 'c', '--owner', 't'],
+      '--default "c" is not one of --variants (a, b)',
+    ],
+    [
+      ['add', 'f', '--variants', 'a,b', '--default', 'a'],
+      'add needs --owner: every flag says what it serves and who removes it',
+    ],
+    [
+      ['add', 'f', '--variants', 'a,b', '--default', 'a', '--owner', 't', '--cleanup-in', '400d'],
+      `the cleanup date ${inDays(400)} is 400 days away; at most 180`,
+    ],
+    [
+      ['add', 'f', '--variants', 'a,b', '--default', 'a', '--owner', 't', '--cleanup-by', '2020-01-01'],
+      'the cleanup date 2020-01-01 is not after today',
+    ],
+    [
+      ['add', 'f', '--variants', 'a,b', '--default', 'a', '--owner', 't', '--cleanup-in', 'soon'],
+      '--cleanup-in must be a number of days or weeks, like 90d or 12w (got "soon")',
+    ],
+    [
+      ['add', 'f', '--variants', 'a,b', '--default', 'a', '--owner', 't', '--dimension', 'modle'],
+      '--dimension must be one of: model, prompt, retrieval, format, parameter, other (got "modle") (did you mean "model"?)',
+    ],
   ])('refuses %j with a clear message, exit 2, file untouched', async (argv, message) => {
     expect((await runInProcess(['init'], dir)).code).toBe(0);
     const before = registryText();
@@ -140,14 +226,30 @@ describe('init, add, check end to end', () => {
 
 describe('appendFlagEntry', () => {
   it('keeps every byte of any JSON layout and yields a registry with the new flag last', () => {
-    const entry = { flag: 'added_flag', owner: 'team', cleanup_by: '2099-01-01', variants: ['p', 'q'], default: 'p', rules: [] };
+    const entry = {
+      flag: 'added_flag',
+      owner: 'team',
+      cleanup_by: '2099-01-01',
+      variants: ['p', 'q'],
+      default: 'p',
+      rules: [],
+    };
     fc.assert(
       fc.property(
-        fc.array(fc.record({ flag: fc.stringMatching(/^[a-z][a-z0-9_]{0,8}$/), default: fc.constantFrom('a', 'b'), variants: fc.constant(['a', 'b']) }), { maxLength: 4 }),
+        fc.array(
+          fc.record({
+            flag: fc.stringMatching(/^[a-z][a-z0-9_]{0,8}$/),
+            default: fc.constantFrom('a', 'b'),
+            variants: fc.constant(['a', 'b']),
+          }),
+          { maxLength: 4 },
+        ),
         fc.constantFrom(0, 1, 2, 4, '\t'),
         fc.constantFrom('\n', '\r\n'),
         (flags, indent, eol) => {
-          const unique = flags.filter((f, i) => flags.findIndex((g) => g.flag === f.flag) === i && f.flag !== entry.flag);
+          const unique = flags.filter(
+            (f, i) => flags.findIndex((g) => g.flag === f.flag) === i && f.flag !== entry.flag,
+          );
           const text = `${JSON.stringify({ flags: unique }, null, indent).replaceAll('\n', eol)}${eol}`;
           const out = appendFlagEntry(text, entry);
           const parsed = parseRegistry(out, 'flags.json');

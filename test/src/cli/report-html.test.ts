@@ -14,7 +14,14 @@ import { createGuardrail, type GuardrailTrip } from '../../../src/runtime/guardr
 import { jsonlExporter } from '../../../src/runtime/metrics/jsonl.js';
 import { wilsonInterval } from '../../../src/runtime/metrics/statistics.js';
 import { parseRegistry } from '../../../src/registry/validate.js';
-import { buildReport, differenceInterval, parseMetricsLines, parseReportTime, renderReportHtml, type Report } from '../../../src/cli/report/report.js';
+import {
+  buildReport,
+  differenceInterval,
+  parseMetricsLines,
+  parseReportTime,
+  renderReportHtml,
+  type Report,
+} from '../../../src/cli/report/report.js';
 import { runCli } from '../../support/cli.js';
 import { createSimulation, EXAMPLE_REGISTRY } from '../runtime/guardrail/simulation.js';
 
@@ -48,13 +55,19 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const cli = (argv: string[]) => runCli(argv, dir);
 const records = () => parseMetricsLines(readFileSync(join(dir, 'metrics.jsonl'), 'utf8'), 'metrics.jsonl').records;
 const row = (report: Report, metric: string, variant: string) =>
-  report.flags.find((f) => f.flag === 'inference_model')!.metrics.find((m) => m.metric === metric)!.variants.find((v) => v.variant === variant)!;
+  report.flags
+    .find((f) => f.flag === 'inference_model')!
+    .metrics.find((m) => m.metric === metric)!
+    .variants.find((v) => v.variant === variant)!;
 
 describe('modelflags report: what on-call reads', () => {
   it('--json prints JSON and writes no HTML unless --html asks', async () => {
     const plain = await cli(['report', '--registry', EXAMPLE_FLAGS, '--json']);
     expect(plain.code).toBe(0);
-    expect((JSON.parse(plain.out) as Report).flags.map((f) => f.flag)).toEqual(['inference_model', 'system_prompt_version']);
+    expect((JSON.parse(plain.out) as Report).flags.map((f) => f.flag)).toEqual([
+      'inference_model',
+      'system_prompt_version',
+    ]);
     expect(existsSync(join(dir, 'modelflags-report.html'))).toBe(false);
     const both = await cli(['report', '--registry', EXAMPLE_FLAGS, '--json', '--html', 'asked.html']);
     expect(both.code).toBe(0);
@@ -64,13 +77,29 @@ describe('modelflags report: what on-call reads', () => {
   it('gives the verdict the live guardrail reached, from the same statistics', () => {
     expect(liveTrip).toBeDefined();
     const report = buildReport(records(), { registry });
-    const tripped = report.flags[0]!.metrics.flatMap((m) => m.variants.filter((v) => v.verdict?.tripped).map((v) => ({ metric: m.metric, variant: v.variant, ...v.verdict })));
+    const tripped = report.flags[0]!.metrics.flatMap((m) =>
+      m.variants.filter((v) => v.verdict?.tripped).map((v) => ({ metric: m.metric, variant: v.variant, ...v.verdict })),
+    );
     expect(tripped).toEqual([
-      { metric: liveTrip!.metric, variant: liveTrip!.variant, tripped: true, eValue: liveTrip!.evidence.eValue, threshold: liveTrip!.threshold, at: liveTrip!.at },
+      {
+        metric: liveTrip!.metric,
+        variant: liveTrip!.variant,
+        tripped: true,
+        eValue: liveTrip!.evidence.eValue,
+        threshold: liveTrip!.threshold,
+        at: liveTrip!.at,
+      },
     ]);
     // The other checks stopped where the live guardrail stopped, with its e-values.
-    expect(row(report, 'latency_ms', 'claude-sonnet-4-6').verdict).toEqual({ tripped: false, eValue: liveEValues['claude-sonnet-4-6/latency_ms'], threshold: liveTrip!.threshold, stoppedAt: liveTrip!.at });
-    expect(report.flags[0]!.annotations.map((a) => a.text)).toEqual([expect.stringMatching(/^guardrail trips: claude-sonnet-4-6 error \(e-value \d+ ≥ 80\)$/)]);
+    expect(row(report, 'latency_ms', 'claude-sonnet-4-6').verdict).toEqual({
+      tripped: false,
+      eValue: liveEValues['claude-sonnet-4-6/latency_ms'],
+      threshold: liveTrip!.threshold,
+      stoppedAt: liveTrip!.at,
+    });
+    expect(report.flags[0]!.annotations.map((a) => a.text)).toEqual([
+      expect.stringMatching(/^guardrail trips: claude-sonnet-4-6 error \(e-value \d+ ≥ 80\)$/),
+    ]);
   });
 
   it('shows the canary and the control against each other, with the difference and its interval', () => {
@@ -113,7 +142,9 @@ describe('modelflags report: what on-call reads', () => {
     expect(parseReportTime('2026-12-05T01:00:00Z', '--since', now)).toBe(Date.UTC(2026, 11, 5, 1));
     const bad = await cli(['report', '--since', 'yesterday']);
     expect(bad.code).toBe(2);
-    expect(bad.err).toBe('modelflags: --since "yesterday": expected an ISO time like 2026-12-05T01:00:00Z or a duration back from now like 30m, 1h or 7d\n');
+    expect(bad.err).toBe(
+      'modelflags: --since "yesterday": expected an ISO time like 2026-12-05T01:00:00Z or a duration back from now like 30m, 1h or 7d\n',
+    );
     // The example file is from January 2026: nothing in the last hour, and the report says why.
     const empty = await cli(['report', '--since', '1h', '--html', 'empty.html']);
     expect(empty.code).toBe(0);
@@ -125,17 +156,35 @@ describe('modelflags report: what on-call reads', () => {
     writeFileSync(
       join(dir, 'changes.jsonl'),
       [
-        JSON.stringify({ at: new Date(rollout).toISOString(), text: 'sonnet prompt v2 deployed', flag: 'inference_model' }),
+        JSON.stringify({
+          at: new Date(rollout).toISOString(),
+          text: 'sonnet prompt v2 deployed',
+          flag: 'inference_model',
+        }),
         JSON.stringify({ at: rollout + 1000, text: 'provider incident opened' }),
         '{"at":"soon","text":"x"}',
         '',
       ].join('\n'),
     );
-    const { code, err } = await cli(['report', '--registry', EXAMPLE_FLAGS, '--annotations', 'changes.jsonl', '--html', 'annotated.html']);
+    const { code, err } = await cli([
+      'report',
+      '--registry',
+      EXAMPLE_FLAGS,
+      '--annotations',
+      'changes.jsonl',
+      '--html',
+      'annotated.html',
+    ]);
     expect(code).toBe(0);
-    expect(err).toBe('changes.jsonl:3:1: "at" is "soon", not a time; expected {"at": <ms since 1970 or ISO time>, "text": string, "flag"?: string}; the line was skipped\n');
+    expect(err).toBe(
+      'changes.jsonl:3:1: "at" is "soon", not a time; expected {"at": <ms since 1970 or ISO time>, "text": string, "flag"?: string}; the line was skipped\n',
+    );
     const html = readFileSync(join(dir, 'annotated.html'), 'utf8');
-    const section = (flag: string) => html.slice(html.indexOf(`<section data-flag="${flag}">`), html.indexOf('</section>', html.indexOf(`<section data-flag="${flag}">`)));
+    const section = (flag: string) =>
+      html.slice(
+        html.indexOf(`<section data-flag="${flag}">`),
+        html.indexOf('</section>', html.indexOf(`<section data-flag="${flag}">`)),
+      );
     const model = section('inference_model');
     const charts = model.match(/<svg [^>]*>[\s\S]*?<\/svg>/g)!;
     // Its own change, the shared incident and the guardrail's trip, on every chart.
@@ -149,13 +198,23 @@ describe('modelflags report: what on-call reads', () => {
 
   it('puts every variant of a flag on one chart per metric', () => {
     const html = renderReportHtml(buildReport(records(), { registry }));
-    const charts = [...html.matchAll(/<svg [^>]*data-flag="([^"]+)" data-metric="([^"]+)">([\s\S]*?)<\/svg>/g)].map((m) => ({
-      flag: m[1]!,
-      metric: m[2]!,
-      variants: [...new Set([...m[3]!.matchAll(/<path [^>]*data-variant="([^"]+)"/g)].map((p) => p[1]!))],
-    }));
+    const charts = [...html.matchAll(/<svg [^>]*data-flag="([^"]+)" data-metric="([^"]+)">([\s\S]*?)<\/svg>/g)].map(
+      (m) => ({
+        flag: m[1]!,
+        metric: m[2]!,
+        variants: [...new Set([...m[3]!.matchAll(/<path [^>]*data-variant="([^"]+)"/g)].map((p) => p[1]!))],
+      }),
+    );
     const model = charts.filter((c) => c.flag === 'inference_model');
-    expect(model.map((c) => c.metric)).toEqual(['latency_ms', 'error', 'timeout', 'rate_limited', 'malformed_response', 'tokens', 'traffic']);
+    expect(model.map((c) => c.metric)).toEqual([
+      'latency_ms',
+      'error',
+      'timeout',
+      'rate_limited',
+      'malformed_response',
+      'tokens',
+      'traffic',
+    ]);
     for (const c of model) expect(c.variants, c.metric).toEqual(['claude-3-haiku', 'claude-sonnet-4-6']);
   });
 });
@@ -186,7 +245,10 @@ function chromium(args: string[]): { code: number; stdout: string; stderr: strin
       ],
       { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 * 1024 * 1024 },
     );
-    if (r.error) throw new Error(`chromium did not run (${r.error.message}); install the Debian package: apt-get install -y chromium`);
+    if (r.error)
+      throw new Error(
+        `chromium did not run (${r.error.message}); install the Debian package: apt-get install -y chromium`,
+      );
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   } finally {
     rmSync(profile, { recursive: true, force: true });
@@ -194,7 +256,11 @@ function chromium(args: string[]): { code: number; stdout: string; stderr: strin
 }
 
 /** RGBA pixels of an 8-bit RGBA or RGB, non-interlaced PNG (what Chromium's screenshots are). */
-function decodePng(png: Buffer): { width: number; height: number; pixel(x: number, y: number): [number, number, number] } {
+function decodePng(png: Buffer): {
+  width: number;
+  height: number;
+  pixel(x: number, y: number): [number, number, number];
+} {
   expect(png.subarray(1, 4).toString()).toBe('PNG');
   let offset = 8;
   let width = 0;
@@ -224,17 +290,32 @@ function decodePng(png: Buffer): { width: number; height: number; pixel(x: numbe
       const b = y > 0 ? out[(y - 1) * stride + x]! : 0;
       const c = x >= channels && y > 0 ? out[(y - 1) * stride + x - channels]! : 0;
       const p = a + b - c;
-      const paeth = Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - b) <= Math.abs(p - c) ? b : c;
+      const paeth =
+        Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c)
+          ? a
+          : Math.abs(p - b) <= Math.abs(p - c)
+            ? b
+            : c;
       out[y * stride + x] = (v + [0, a, b, (a + b) >> 1, paeth][filter]!) & 0xff;
     }
   }
-  return { width, height, pixel: (x, y) => [out[y * stride + x * channels]!, out[y * stride + x * channels + 1]!, out[y * stride + x * channels + 2]!] };
+  return {
+    width,
+    height,
+    pixel: (x, y) => [
+      out[y * stride + x * channels]!,
+      out[y * stride + x * channels + 1]!,
+      out[y * stride + x * channels + 2]!,
+    ],
+  };
 }
 
 describe('the report page in headless Chromium', () => {
   let page: string;
   beforeAll(async () => {
-    expect((await cli(['report', '--registry', EXAMPLE_FLAGS, '--flag', 'inference_model', '--html', 'browser.html'])).code).toBe(0);
+    expect(
+      (await cli(['report', '--registry', EXAMPLE_FLAGS, '--flag', 'inference_model', '--html', 'browser.html'])).code,
+    ).toBe(0);
     page = join(dir, 'browser.html');
   });
 
@@ -242,7 +323,15 @@ describe('the report page in headless Chromium', () => {
     const { code, stdout } = chromium(['--dump-dom', `file://${page}`]);
     expect(code).toBe(0);
     const svgs = [...stdout.matchAll(/<svg [^>]*data-metric="([^"]+)"[^>]*>([\s\S]*?)<\/svg>/g)];
-    expect(svgs.map((m) => m[1])).toEqual(['latency_ms', 'error', 'timeout', 'rate_limited', 'malformed_response', 'tokens', 'traffic']);
+    expect(svgs.map((m) => m[1])).toEqual([
+      'latency_ms',
+      'error',
+      'timeout',
+      'rate_limited',
+      'malformed_response',
+      'tokens',
+      'traffic',
+    ]);
     for (const [, metric, inner] of svgs) {
       const variants = new Set([...inner!.matchAll(/<path [^>]*data-variant="([^"]+)"/g)].map((p) => p[1]));
       expect([...variants], metric).toEqual(['claude-3-haiku', 'claude-sonnet-4-6']);
@@ -252,14 +341,22 @@ describe('the report page in headless Chromium', () => {
 
   it('draws the control and the canary in their colours', { timeout: 180_000 }, () => {
     const shot = join(dir, 'report.png');
-    const { code } = chromium(['--screenshot=' + shot, '--window-size=1400,2000', '--hide-scrollbars', `file://${page}`]);
+    const { code } = chromium([
+      '--screenshot=' + shot,
+      '--window-size=1400,2000',
+      '--hide-scrollbars',
+      `file://${page}`,
+    ]);
     expect(code).toBe(0);
     const png = decodePng(readFileSync(shot));
     expect([png.width, png.height]).toEqual([1400, 2000]);
     const counts = new Map<string, number>();
     for (let y = 0; y < png.height; y++) {
       for (let x = 0; x < png.width; x++) {
-        const key = png.pixel(x, y).map((c) => c.toString(16).padStart(2, '0')).join('');
+        const key = png
+          .pixel(x, y)
+          .map((c) => c.toString(16).padStart(2, '0'))
+          .join('');
         counts.set(key, (counts.get(key) ?? 0) + 1);
       }
     }
@@ -272,13 +369,22 @@ describe('the report page in headless Chromium', () => {
 describe('differenceInterval', () => {
   it('contains the difference and stays within the possible differences of two rates', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 1, max: 5000 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), (n, m, p, q) => {
-        const d = differenceInterval(wilsonInterval(Math.round(p * n), n, 0.95), wilsonInterval(Math.round(q * m), m, 0.95));
-        expect(d.low).toBeLessThanOrEqual(d.estimate);
-        expect(d.high).toBeGreaterThanOrEqual(d.estimate);
-        expect(d.low).toBeGreaterThanOrEqual(-1 - 1e-12);
-        expect(d.high).toBeLessThanOrEqual(1 + 1e-12);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 5000 }),
+        fc.integer({ min: 1, max: 5000 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (n, m, p, q) => {
+          const d = differenceInterval(
+            wilsonInterval(Math.round(p * n), n, 0.95),
+            wilsonInterval(Math.round(q * m), m, 0.95),
+          );
+          expect(d.low).toBeLessThanOrEqual(d.estimate);
+          expect(d.high).toBeGreaterThanOrEqual(d.estimate);
+          expect(d.low).toBeGreaterThanOrEqual(-1 - 1e-12);
+          expect(d.high).toBeLessThanOrEqual(1 + 1e-12);
+        },
+      ),
     );
   });
 });

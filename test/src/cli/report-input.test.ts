@@ -11,7 +11,8 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const good = (at: number) => JSON.stringify({ at, metric: 'latency_ms', value: 120, variants: { inference_model: 'a' } });
+const good = (at: number) =>
+  JSON.stringify({ at, metric: 'latency_ms', value: 120, variants: { inference_model: 'a' } });
 
 describe('modelflags report on odd lines', () => {
   it('skips numeric and object variants, out-of-range times and overflowing values as file:line problems', async () => {

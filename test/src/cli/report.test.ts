@@ -28,15 +28,29 @@ const cli = (argv: string[]) => runCli(argv, dir);
 
 describe('modelflags report', () => {
   it('prints per-variant metrics with confidence intervals and marks the control', async () => {
-    const { code, out, err } = await cli(['report', '--metrics', 'metrics.jsonl', '--registry', EXAMPLE_FLAGS, '--flag', 'inference_model', '--html', 'r.html']);
+    const { code, out, err } = await cli([
+      'report',
+      '--metrics',
+      'metrics.jsonl',
+      '--registry',
+      EXAMPLE_FLAGS,
+      '--flag',
+      'inference_model',
+      '--html',
+      'r.html',
+    ]);
     expect(err).toBe('');
     expect(code).toBe(0);
     expect(out).toMatch(/^inference_model \(control: claude-3-haiku\)$/m);
     expect(out).not.toMatch(/^system_prompt_version/m);
     // latency: mean [low, high] then percentiles with intervals; rates in percent.
-    expect(out).toMatch(/^ {2}claude-3-haiku \* +latency_ms +\d+ +\d+ \[\d+, \d+\] +\d+ \[\d+, \d+\] +\d+ \[\d+, \d+\] +\d+ \[\d+, \d+\]$/m);
+    expect(out).toMatch(
+      /^ {2}claude-3-haiku \* +latency_ms +\d+ +\d+ \[\d+, \d+\] +\d+ \[\d+, \d+\] +\d+ \[\d+, \d+\] +\d+ \[\d+, \d+\]$/m,
+    );
     // The canary: its rate, the difference from the control in points, and the replayed guardrail's verdict.
-    expect(out).toMatch(/^ {2}claude-sonnet-4-6 +error +\d+ +\d+\.\d\d% \[\d+\.\d\d%, \d+\.\d\d%\] +\+\d+\.\d\d \[\+\d+\.\d\d, \+\d+\.\d\d\] pp +(TRIPS at|no trip)/m);
+    expect(out).toMatch(
+      /^ {2}claude-sonnet-4-6 +error +\d+ +\d+\.\d\d% \[\d+\.\d\d%, \d+\.\d\d%\] +\+\d+\.\d\d \[\+\d+\.\d\d, \+\d+\.\d\d\] pp +(TRIPS at|no trip)/m,
+    );
     expect(out).toMatch(/^ {2}traffic: claude-3-haiku \d+\.\d% \(\d+\), claude-sonnet-4-6 \d+\.\d% \(\d+\)$/m);
     expect(out).toContain('wrote r.html');
   });
@@ -69,11 +83,16 @@ describe('modelflags report', () => {
     expect(html).toContain('aria-label="latency_ms (ms)"');
     expect(html).toContain('aria-label="error rate (95% band)"');
     expect(html).toMatch(/<polygon points="[\d., ]+" class="band" fill="#c53030" data-variant="claude-sonnet-4-6"\/>/);
-    expect(html).toMatch(/<path d="M[\d.,MLh]+" fill="none" stroke="#c53030" stroke-width="2" data-variant="claude-sonnet-4-6">/);
+    expect(html).toMatch(
+      /<path d="M[\d.,MLh]+" fill="none" stroke="#c53030" stroke-width="2" data-variant="claude-sonnet-4-6">/,
+    );
   });
 
   it('skips bad lines and names them by file and line', async () => {
-    writeFileSync(join(dir, 'bad.jsonl'), `${readFileSync(metricsFile, 'utf8').split('\n').slice(0, 3).join('\n')}\n{"at":1,"metric":"error"}\n{"at":2,"met`);
+    writeFileSync(
+      join(dir, 'bad.jsonl'),
+      `${readFileSync(metricsFile, 'utf8').split('\n').slice(0, 3).join('\n')}\n{"at":1,"metric":"error"}\n{"at":2,"met`,
+    );
     const { code, err } = await cli(['report', '--metrics', 'bad.jsonl', '--html', 'bad.html']);
     expect(code).toBe(0);
     expect(err).toBe(
@@ -85,6 +104,8 @@ describe('modelflags report', () => {
   it('says how to produce a metrics file when there is none', async () => {
     const { code, err } = await cli(['report', '--metrics', 'missing.jsonl']);
     expect(code).toBe(2);
-    expect(err).toContain("missing.jsonl: no metrics file here. Attach jsonlExporter('missing.jsonl') to the flags client");
+    expect(err).toContain(
+      "missing.jsonl: no metrics file here. Attach jsonlExporter('missing.jsonl') to the flags client",
+    );
   });
 });

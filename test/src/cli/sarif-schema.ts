@@ -74,7 +74,10 @@ export const SARIF_SUBSET_SCHEMA = {
                         id: { type: 'string' },
                         shortDescription: message,
                         fullDescription: message,
-                        defaultConfiguration: { type: 'object', properties: { level: { enum: ['none', 'note', 'warning', 'error'] } } },
+                        defaultConfiguration: {
+                          type: 'object',
+                          properties: { level: { enum: ['none', 'note', 'warning', 'error'] } },
+                        },
                       },
                       required: ['id'],
                     },

@@ -18,13 +18,21 @@ export interface Run {
 /** Runs a bin as a real process with piped output; the colour variables are cleared unless given. */
 export async function runBin(bin: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Run> {
   const { MODELFLAGS_DEBUG: _d, NO_COLOR: _n, FORCE_COLOR: _f, ...base } = process.env;
-  return promisify(execFile)(process.execPath, ['--conditions=modelflags-source', '--import', tsx, bin, ...args], { cwd, env: { ...base, ...env } }).then(
+  return promisify(execFile)(process.execPath, ['--conditions=modelflags-source', '--import', tsx, bin, ...args], {
+    cwd,
+    env: { ...base, ...env },
+  }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => ({
+      code: error.code,
+      stdout: error.stdout,
+      stderr: error.stderr,
+    }),
   );
 }
 
-export const modelflags = (args: string[], cwd: string, env?: NodeJS.ProcessEnv): Promise<Run> => runBin(MODELFLAGS_BIN, args, cwd, env);
+export const modelflags = (args: string[], cwd: string, env?: NodeJS.ProcessEnv): Promise<Run> =>
+  runBin(MODELFLAGS_BIN, args, cwd, env);
 
 /** A stderr that claims to be a terminal and records what was drawn on it. */
 export function fakeTerminal(): TerminalStream & { written: string } {
@@ -40,9 +48,18 @@ export function fakeTerminal(): TerminalStream & { written: string } {
 }
 
 /** The CLI in process, with the streams behind stdout and stderr given (for TTY behaviour). */
-export async function runInProcess(argv: string[], cwd: string, streams: Pick<CliIO, 'stdout' | 'stderr' | 'env'> = {}): Promise<Run> {
+export async function runInProcess(
+  argv: string[],
+  cwd: string,
+  streams: Pick<CliIO, 'stdout' | 'stderr' | 'env'> = {},
+): Promise<Run> {
   let stdout = '';
   let stderr = '';
-  const code = await runModelflagsCli(argv, { out: (t) => (stdout += `${t}\n`), err: (t) => (stderr += `${t}\n`), cwd, ...streams });
+  const code = await runModelflagsCli(argv, {
+    out: (t) => (stdout += `${t}\n`),
+    err: (t) => (stderr += `${t}\n`),
+    cwd,
+    ...streams,
+  });
   return { code, stdout, stderr };
 }

@@ -15,10 +15,16 @@ const FILES = 1200;
 let project: string;
 beforeAll(() => {
   project = mkdtempSync(join(tmpdir(), 'modelflags-terminal-'));
-  writeFileSync(join(project, 'flags.json'), `${JSON.stringify({ flags: [{ flag: 'old_model', owner: 't', cleanup_by: '2026-01-01', variants: ['a', 'b'], default: 'a', rules: [{ condition: { rollout_percentage: 10 }, value: 'b' }] }] }, null, 2)}\n`);
+  writeFileSync(
+    join(project, 'flags.json'),
+    `${JSON.stringify({ flags: [{ flag: 'old_model', owner: 't', cleanup_by: '2026-01-01', variants: ['a', 'b'], default: 'a', rules: [{ condition: { rollout_percentage: 10 }, value: 'b' }] }] }, null, 2)}\n`,
+  );
   mkdirSync(join(project, 'src'));
   for (let i = 0; i < FILES; i++) writeFileSync(join(project, 'src', `m${i}.ts`), `export const v${i} = ${i};\n`);
-  writeFileSync(join(project, 'src/app.ts'), "import { createFlags, fileSource } from 'modelflags';\nconst flags = createFlags({ source: fileSource('flags.json') });\nexport const m = (u: string) => flags.get('old_model', { targetingKey: u });\n");
+  writeFileSync(
+    join(project, 'src/app.ts'),
+    "import { createFlags, fileSource } from 'modelflags';\nconst flags = createFlags({ source: fileSource('flags.json') });\nexport const m = (u: string) => flags.get('old_model', { targetingKey: u });\n",
+  );
 });
 afterAll(() => rmSync(project, { recursive: true, force: true }));
 
@@ -35,7 +41,9 @@ describe('colour', () => {
     expect(noColor.stdout).toContain('Past cleanup_by (1)');
     expect((await modelflags(['audit', '--today', '2026-06-01'], project)).stdout).not.toContain(ESC);
     // --no-color beats FORCE_COLOR: the person typing it is more specific than their shell.
-    expect((await modelflags(['audit', '--today', '2026-06-01', '--no-color'], project, { FORCE_COLOR: '1' })).stdout).not.toContain(ESC);
+    expect(
+      (await modelflags(['audit', '--today', '2026-06-01', '--no-color'], project, { FORCE_COLOR: '1' })).stdout,
+    ).not.toContain(ESC);
   });
 
   it('decides from the environment first, then the stream', () => {
@@ -61,7 +69,9 @@ describe('progress', () => {
     expect(stderr.written).toContain(`\r${ESC}Kscanning 0/1,201 files`);
     expect(stderr.written).toContain(`\r${ESC}Kscanning 1,201/1,201 files`);
     expect(stderr.written.endsWith(`\r${ESC}K`)).toBe(true);
-    const piped = await runInProcess(['audit', '--today', '2026-06-01', '--no-color'], project, { stderr: { isTTY: false, write: () => expect.unreachable() } });
+    const piped = await runInProcess(['audit', '--today', '2026-06-01', '--no-color'], project, {
+      stderr: { isTTY: false, write: () => expect.unreachable() },
+    });
     expect(piped).toEqual(onTerminal);
     expect(onTerminal.stderr).toBe('');
   });
@@ -69,7 +79,9 @@ describe('progress', () => {
   it('is silent with --format json or sarif, even on a terminal', async () => {
     for (const format of ['json', 'sarif']) {
       const stderr = fakeTerminal();
-      expect((await runInProcess(['audit', '--today', '2026-06-01', '--format', format], project, { stderr })).code).toBe(1);
+      expect(
+        (await runInProcess(['audit', '--today', '2026-06-01', '--format', format], project, { stderr })).code,
+      ).toBe(1);
       expect(stderr.written).toBe('');
     }
   });
@@ -84,14 +96,22 @@ describe('progress', () => {
     expect(stderr.written.endsWith(`\r${ESC}K`)).toBe(true);
     expect(out).toContain('old_model');
     const quiet = fakeTerminal();
-    expect(await runRemoveFlag(['old_model', '--keep', 'b', '--dry-run', '--no-verify', '--json'], { ...io, stderr: quiet })).toBe(0);
+    expect(
+      await runRemoveFlag(['old_model', '--keep', 'b', '--dry-run', '--no-verify', '--json'], { ...io, stderr: quiet }),
+    ).toBe(0);
     expect(quiet.written).toBe('');
   });
 
   it('redraws at most every 100 ms of the clock given, always the first and last', () => {
     const stderr = fakeTerminal();
     let clock = 0;
-    const progress = progressLine({ out: () => {}, err: () => {}, cwd: '.', stderr }, 'scanning', 'files', false, () => clock);
+    const progress = progressLine(
+      { out: () => {}, err: () => {}, cwd: '.', stderr },
+      'scanning',
+      'files',
+      false,
+      () => clock,
+    );
     progress.update(0, 5000);
     clock = 50;
     progress.update(1, 5000);
@@ -100,11 +120,21 @@ describe('progress', () => {
     clock = 120;
     progress.update(5000, 5000);
     progress.end();
-    expect(stderr.written.split('\r').filter(Boolean)).toEqual([`${ESC}Kscanning 0/5,000 files`, `${ESC}Kscanning 2/5,000 files`, `${ESC}Kscanning 5,000/5,000 files`, `${ESC}K`]);
+    expect(stderr.written.split('\r').filter(Boolean)).toEqual([
+      `${ESC}Kscanning 0/5,000 files`,
+      `${ESC}Kscanning 2/5,000 files`,
+      `${ESC}Kscanning 5,000/5,000 files`,
+      `${ESC}K`,
+    ]);
   });
 
   it('appears on a real pseudo-terminal and not in a pipe', () => {
-    const script = (command: string): string => execFileSync('script', ['-qec', command, '/dev/null'], { cwd: project, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } }).toString();
+    const script = (command: string): string =>
+      execFileSync('script', ['-qec', command, '/dev/null'], {
+        cwd: project,
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1' },
+      }).toString();
     const run = `${JSON.stringify(process.execPath)} --conditions=modelflags-source --import ${JSON.stringify(join(repo, 'node_modules/tsx/dist/esm/index.mjs'))} ${JSON.stringify(MODELFLAGS_BIN)} audit --today 2026-01-02; true`;
     expect(script(run)).toContain('scanning 1,201/1,201 files');
     expect(script(`${run.replace('; true', '')} 2>&1 | cat`)).not.toContain('scanning');

@@ -26,21 +26,45 @@ const attributeValue = {
 };
 const constraints = {
   oneOf: [
-    { type: 'object', properties: { type: { const: 'number' }, required: { type: 'boolean' }, minimum: { type: 'integer' }, maximum: { type: 'integer' } }, required: ['type'], additionalProperties: false },
+    {
+      type: 'object',
+      properties: {
+        type: { const: 'number' },
+        required: { type: 'boolean' },
+        minimum: { type: 'integer' },
+        maximum: { type: 'integer' },
+      },
+      required: ['type'],
+      additionalProperties: false,
+    },
     {
       type: 'object',
       properties: {
         type: { const: 'string' },
         required: { type: 'boolean' },
         pattern: { type: 'string', maxLength: 1024 },
-        enum: { type: 'array', maxItems: 100, items: { oneOf: [{ type: 'string', maxLength: 1024 }, { type: 'integer' }] } },
+        enum: {
+          type: 'array',
+          maxItems: 100,
+          items: { oneOf: [{ type: 'string', maxLength: 1024 }, { type: 'integer' }] },
+        },
       },
       required: ['type'],
       not: { required: ['pattern', 'enum'] },
       additionalProperties: false,
     },
-    { type: 'object', properties: { type: { const: 'array' }, required: { type: 'boolean' } }, required: ['type'], additionalProperties: true },
-    { type: 'object', properties: { type: { const: 'boolean' }, required: { type: 'boolean' } }, required: ['type'], additionalProperties: false },
+    {
+      type: 'object',
+      properties: { type: { const: 'array' }, required: { type: 'boolean' } },
+      required: ['type'],
+      additionalProperties: true,
+    },
+    {
+      type: 'object',
+      properties: { type: { const: 'boolean' }, required: { type: 'boolean' } },
+      required: ['type'],
+      additionalProperties: false,
+    },
   ],
 };
 const featureFlagsSchema = {
@@ -61,12 +85,21 @@ const featureFlagsSchema = {
             description,
             _createdAt: { type: 'string' },
             _updatedAt: { type: 'string' },
-            _deprecation: { type: 'object', additionalProperties: false, properties: { status: { enum: ['planned'] }, date: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } } },
+            _deprecation: {
+              type: 'object',
+              additionalProperties: false,
+              properties: {
+                status: { enum: ['planned'] },
+                date: { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}$' },
+              },
+            },
             attributes: {
               type: 'object',
               maxProperties: 25,
               additionalProperties: false,
-              patternProperties: { [key]: { type: 'object', additionalProperties: false, properties: { description, constraints } } },
+              patternProperties: {
+                [key]: { type: 'object', additionalProperties: false, properties: { description, constraints } },
+              },
             },
           },
         },
@@ -94,7 +127,12 @@ const featureFlagsSchema = {
                   enabled: { type: 'boolean' },
                   name,
                   rule: { type: 'string', maxLength: 16384 },
-                  attributeValues: { type: 'object', maxProperties: 25, additionalProperties: false, patternProperties: { [key]: attributeValue } },
+                  attributeValues: {
+                    type: 'object',
+                    maxProperties: 25,
+                    additionalProperties: false,
+                    patternProperties: { [key]: attributeValue },
+                  },
                 },
               },
             },
@@ -128,8 +166,23 @@ const registryDocument = {
       default: 'v3',
       rules: [{ condition: { user_segment: { neq: 'internal' } }, split: { v3: 1, v4: 1, v5: 1 } }],
     },
-    { flag: 'retrieval_top_k', variants: [5, 10], default: 5, rules: [{ condition: { region: { starts_with: 'eu-' } }, value: 10 }, { condition: {}, value: 10 }, { condition: { tier: 1 }, value: 5 }] },
-    { flag: 'streaming', default: false, variants: [true, false], enabled: false, rules: [{ condition: {}, value: true }] },
+    {
+      flag: 'retrieval_top_k',
+      variants: [5, 10],
+      default: 5,
+      rules: [
+        { condition: { region: { starts_with: 'eu-' } }, value: 10 },
+        { condition: {}, value: 10 },
+        { condition: { tier: 1 }, value: 5 },
+      ],
+    },
+    {
+      flag: 'streaming',
+      default: false,
+      variants: [true, false],
+      enabled: false,
+      rules: [{ condition: {}, value: true }],
+    },
   ],
 };
 
@@ -143,7 +196,9 @@ describe('export --to appconfig', () => {
 
   it('writes a document within the published AWS.AppConfig.FeatureFlags constraints', () => {
     expect(validate(exported), JSON.stringify(validate.errors, null, 2)).toBe(true);
-    const exampleService = exportToAppConfig(parseRegistryOrThrow(readFileSync(join(repo, 'examples/inference-service/flags.json'), 'utf8')));
+    const exampleService = exportToAppConfig(
+      parseRegistryOrThrow(readFileSync(join(repo, 'examples/inference-service/flags.json'), 'utf8')),
+    );
     expect(validate(exampleService), JSON.stringify(validate.errors, null, 2)).toBe(true);
   });
 
@@ -155,15 +210,29 @@ describe('export --to appconfig', () => {
       attributes: {
         value: {
           description: expect.stringContaining('read this attribute'),
-          constraints: { type: 'string', required: true, enum: ['claude-3-haiku', 'claude-sonnet-4-6', 'claude-opus-4-6'] },
+          constraints: {
+            type: 'string',
+            required: true,
+            enum: ['claude-3-haiku', 'claude-sonnet-4-6', 'claude-opus-4-6'],
+          },
         },
       },
     });
     expect(exported.values['inference_model']).toEqual({
       enabled: true,
       _variants: [
-        { name: 'rule 1: claude-3-haiku', enabled: true, rule: '(in $customer_id ["acme","globex"])', attributeValues: { value: 'claude-3-haiku' } },
-        { name: 'rule 2: claude-opus-4-6', enabled: true, rule: '(and (eq $user_segment "internal") (gte $tier 2))', attributeValues: { value: 'claude-opus-4-6' } },
+        {
+          name: 'rule 1: claude-3-haiku',
+          enabled: true,
+          rule: '(in $customer_id ["acme","globex"])',
+          attributeValues: { value: 'claude-3-haiku' },
+        },
+        {
+          name: 'rule 2: claude-opus-4-6',
+          enabled: true,
+          rule: '(and (eq $user_segment "internal") (gte $tier 2))',
+          attributeValues: { value: 'claude-opus-4-6' },
+        },
         {
           name: 'rule 3: claude-sonnet-4-6',
           enabled: true,
@@ -173,7 +242,8 @@ describe('export --to appconfig', () => {
         { name: 'default: claude-3-haiku', enabled: true, attributeValues: { value: 'claude-3-haiku' } },
       ],
     });
-    const split = (pct: number) => `(and (and (exists key::"user_segment") (not (eq $user_segment "internal"))) (and (exists key::"targetingKey") (split pct::${pct} by::$targetingKey seed::"system_prompt_version")))`;
+    const split = (pct: number) =>
+      `(and (and (exists key::"user_segment") (not (eq $user_segment "internal"))) (and (exists key::"targetingKey") (split pct::${pct} by::$targetingKey seed::"system_prompt_version")))`;
     expect(exported.values['system_prompt_version']).toEqual({
       enabled: true,
       _variants: [
@@ -201,8 +271,18 @@ describe('export --to appconfig', () => {
     const text = JSON.stringify(
       {
         flags: [
-          { flag: 'client.min_version', default: 'a', variants: ['a', 'b'], rules: [{ condition: { app_version: { semver_gte: '2.0.0' } }, value: 'b' }] },
-          { flag: 'ok', default: 'a', variants: ['a', 'b'], rules: [{ condition: { 'user-segment': 'x' }, value: 'b' }] },
+          {
+            flag: 'client.min_version',
+            default: 'a',
+            variants: ['a', 'b'],
+            rules: [{ condition: { app_version: { semver_gte: '2.0.0' } }, value: 'b' }],
+          },
+          {
+            flag: 'ok',
+            default: 'a',
+            variants: ['a', 'b'],
+            rules: [{ condition: { 'user-segment': 'x' }, value: 'b' }],
+          },
         ],
       },
       null,
@@ -218,7 +298,9 @@ describe('export --to appconfig', () => {
     expect((error as ExportError).message.split('\n')).toEqual([
       'cannot export to AppConfig:',
       expect.stringMatching(/^flags\.json:4:15: client\.min_version: AppConfig flag keys are a lower-case letter/),
-      expect.stringMatching(/^flags\.json:31:29: ok: rule 1: context attribute "user-segment" cannot be written as an AppConfig context key/),
+      expect.stringMatching(
+        /^flags\.json:31:29: ok: rule 1: context attribute "user-segment" cannot be written as an AppConfig context key/,
+      ),
     ]);
   });
 
@@ -232,7 +314,19 @@ describe('export --to appconfig', () => {
     expect(JSON.parse(out.join('\n'))).toEqual(exported);
     expect(err).toEqual([]);
 
-    writeFileSync(registryPath, JSON.stringify({ flags: [{ flag: 'v', default: 'a', variants: ['a', 'b'], rules: [{ condition: { app: { semver_lt: '1.0.0' } }, value: 'b' }] }] }));
+    writeFileSync(
+      registryPath,
+      JSON.stringify({
+        flags: [
+          {
+            flag: 'v',
+            default: 'a',
+            variants: ['a', 'b'],
+            rules: [{ condition: { app: { semver_lt: '1.0.0' } }, value: 'b' }],
+          },
+        ],
+      }),
+    );
     expect(await runModelflagsCli(['export', '--to', 'appconfig', '--registry', registryPath], io)).toBe(2);
     expect(err.join('\n')).toMatch(/flags\.json:1:\d+: v: rule 1: "semver_lt" on "app" has no AppConfig equivalent/);
   });

@@ -16,7 +16,14 @@ const SONNET = 'claude-sonnet-4-6';
 const OPUS = 'claude-opus-4-6';
 
 type RawRule = { condition: Record<string, unknown>; value?: FlagValue; split?: Record<string, number> };
-type RawFlag = { flag: string; default: FlagValue; variants: FlagValue[]; rules?: RawRule[]; bucket_by?: string; enabled?: boolean };
+type RawFlag = {
+  flag: string;
+  default: FlagValue;
+  variants: FlagValue[];
+  rules?: RawRule[];
+  bucket_by?: string;
+  enabled?: boolean;
+};
 
 const flags: RawFlag[] = [
   {
@@ -61,7 +68,13 @@ const flags: RawFlag[] = [
       { condition: {}, value: true },
     ],
   },
-  { flag: 'org_model', bucket_by: 'org_id', variants: ['a', 'b'], default: 'a', rules: [{ condition: { rollout_percentage: 30 }, value: 'b' }] },
+  {
+    flag: 'org_model',
+    bucket_by: 'org_id',
+    variants: ['a', 'b'],
+    default: 'a',
+    rules: [{ condition: { rollout_percentage: 30 }, value: 'b' }],
+  },
   { flag: 'killed_model', enabled: false, variants: ['x', 'y'], default: 'x', rules: [{ condition: {}, value: 'y' }] },
 ];
 
@@ -74,12 +87,20 @@ function probeOf(flag: RawFlag): RawFlag {
     const { rollout_percentage: rollout, ...condition } = rule.condition;
     return { condition, value: rollout !== undefined || rule.split !== undefined ? `bucketed:${i}` : `exact:${i}` };
   });
-  return { flag: flag.flag, default: 'default', variants: ['default', ...rules.map((r) => r.value!)], rules, enabled: flag.enabled ?? true };
+  return {
+    flag: flag.flag,
+    default: 'default',
+    variants: ['default', ...rules.map((r) => r.value!)],
+    rules,
+    enabled: flag.enabled ?? true,
+  };
 }
 
 function randomContext(random: () => number, i: number): Record<string, string | number> {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
-  const context: Record<string, string | number> = { targetingKey: `user-${i}-${Math.floor(random() * 1e9).toString(36)}` };
+  const context: Record<string, string | number> = {
+    targetingKey: `user-${i}-${Math.floor(random() * 1e9).toString(36)}`,
+  };
   const maybe = (name: string, value: string | number | undefined) => {
     if (value !== undefined) context[name] = value;
   };
@@ -145,7 +166,10 @@ describe('LaunchDarkly export through the real Node server SDK file data source'
         exactRulesHit.add(`${flag} ${marker}`);
         const expected = evaluate(ours, flag, context);
         const actual = await client.variation(flag, ldContext(context), '<fallback>');
-        if (actual !== expected && mismatches.length < 5) mismatches.push(`${flag} ${JSON.stringify(context)}: ours ${JSON.stringify(expected)}, LaunchDarkly ${JSON.stringify(actual)}`);
+        if (actual !== expected && mismatches.length < 5)
+          mismatches.push(
+            `${flag} ${JSON.stringify(context)}: ours ${JSON.stringify(expected)}, LaunchDarkly ${JSON.stringify(actual)}`,
+          );
       }
     }
     expect(mismatches).toEqual([]);
@@ -155,7 +179,8 @@ describe('LaunchDarkly export through the real Node server SDK file data source'
     for (const { flag, rules = [], enabled } of flags) {
       if (enabled === false) continue;
       rules.forEach((rule, i) => {
-        if (rule.split === undefined && rule.condition['rollout_percentage'] === undefined) expect(exactRulesHit).toContain(`${flag} exact:${i}`);
+        if (rule.split === undefined && rule.condition['rollout_percentage'] === undefined)
+          expect(exactRulesHit).toContain(`${flag} exact:${i}`);
       });
     }
   });
@@ -163,31 +188,54 @@ describe('LaunchDarkly export through the real Node server SDK file data source'
   // One context shape per percentage or split rule, with 40 000 random keys each: the sampling
   // error of a share is then about a quarter of a point, so ±1 point tests the export, not luck.
   const shareCases: { flag: string; context: Record<string, string | number>; expected: Record<string, number> }[] = [
-    { flag: 'inference_model', context: { customer_id: 'initech', user_segment: 'external' }, expected: { [SONNET]: 10, [HAIKU]: 90 } },
+    {
+      flag: 'inference_model',
+      context: { customer_id: 'initech', user_segment: 'external' },
+      expected: { [SONNET]: 10, [HAIKU]: 90 },
+    },
     { flag: 'system_prompt_version', context: { user_segment: 'beta' }, expected: { v3: 50, v4: 50 } },
-    { flag: 'system_prompt_version', context: { user_segment: 'external', tier: 4 }, expected: { v3: 20, v4: 30, v5: 50 } },
+    {
+      flag: 'system_prompt_version',
+      context: { user_segment: 'external', tier: 4 },
+      expected: { v3: 20, v4: 30, v5: 50 },
+    },
     // Outside the 25%, the later rules decide: none matches this shape, so the default.
-    { flag: 'retrieval_top_k', context: { user_segment: 'external', tier: 3, app_version: '1.9.9', region: 'eu-west' }, expected: { '20': 25, '5': 75 } },
+    {
+      flag: 'retrieval_top_k',
+      context: { user_segment: 'external', tier: 3, app_version: '1.9.9', region: 'eu-west' },
+      expected: { '20': 25, '5': 75 },
+    },
     { flag: 'org_model', context: {}, expected: { b: 30, a: 70 } },
   ];
-  it.each(shareCases)('keeps the shares of $flag for $context within one point', async ({ flag, context, expected }) => {
-    const random = mulberry32(7);
-    const n = 40_000;
-    const counts = { ours: new Map<string, number>(), launchDarkly: new Map<string, number>() };
-    for (let i = 0; i < n; i++) {
-      const full = { ...context, targetingKey: `user-${i}-${Math.floor(random() * 1e9).toString(36)}`, org_id: `org-${i}-${Math.floor(random() * 1e9).toString(36)}` };
-      const add = (map: Map<string, number>, value: unknown) => map.set(String(value), (map.get(String(value)) ?? 0) + 1);
-      add(counts.ours, evaluate(ours, flag, full));
-      add(counts.launchDarkly, await client.variation(flag, ldContext(full), '<fallback>'));
-    }
-    for (const side of ['ours', 'launchDarkly'] as const) {
-      expect([...counts[side].keys()].sort(), side).toEqual(Object.keys(expected).sort());
-      for (const [value, percent] of Object.entries(expected)) {
-        const share = (100 * (counts[side].get(value) ?? 0)) / n;
-        expect(Math.abs(share - percent), `${side}: ${value} served to ${share.toFixed(2)}% instead of ${percent}%`).toBeLessThanOrEqual(1);
+  it.each(shareCases)(
+    'keeps the shares of $flag for $context within one point',
+    async ({ flag, context, expected }) => {
+      const random = mulberry32(7);
+      const n = 40_000;
+      const counts = { ours: new Map<string, number>(), launchDarkly: new Map<string, number>() };
+      for (let i = 0; i < n; i++) {
+        const full = {
+          ...context,
+          targetingKey: `user-${i}-${Math.floor(random() * 1e9).toString(36)}`,
+          org_id: `org-${i}-${Math.floor(random() * 1e9).toString(36)}`,
+        };
+        const add = (map: Map<string, number>, value: unknown) =>
+          map.set(String(value), (map.get(String(value)) ?? 0) + 1);
+        add(counts.ours, evaluate(ours, flag, full));
+        add(counts.launchDarkly, await client.variation(flag, ldContext(full), '<fallback>'));
       }
-    }
-  });
+      for (const side of ['ours', 'launchDarkly'] as const) {
+        expect([...counts[side].keys()].sort(), side).toEqual(Object.keys(expected).sort());
+        for (const [value, percent] of Object.entries(expected)) {
+          const share = (100 * (counts[side].get(value) ?? 0)) / n;
+          expect(
+            Math.abs(share - percent),
+            `${side}: ${value} served to ${share.toFixed(2)}% instead of ${percent}%`,
+          ).toBeLessThanOrEqual(1);
+        }
+      }
+    },
+  );
 
   it('keeps the kill switch: a disabled flag serves its default', async () => {
     expect(await client.variation('killed_model', { kind: 'user', key: 'u1' }, '<fallback>')).toBe('x');
@@ -200,9 +248,15 @@ describe('LaunchDarkly export through the real Node server SDK file data source'
     writeFileSync(registryPath, JSON.stringify({ flags }));
     const out: string[] = [];
     const err: string[] = [];
-    const code = await runModelflagsCli(['export', '--to', 'launchdarkly', '--registry', registryPath], { out: (t) => out.push(t), err: (t) => err.push(t), cwd: scratch });
+    const code = await runModelflagsCli(['export', '--to', 'launchdarkly', '--registry', registryPath], {
+      out: (t) => out.push(t),
+      err: (t) => err.push(t),
+      cwd: scratch,
+    });
     expect(code).toBe(0);
     expect(JSON.parse(out.join('\n'))).toEqual(exportToLaunchDarkly(registry));
-    expect(err.join('\n')).toMatch(/LaunchDarkly buckets users with its own hash.*individual users may move between buckets/);
+    expect(err.join('\n')).toMatch(
+      /LaunchDarkly buckets users with its own hash.*individual users may move between buckets/,
+    );
   });
 });

@@ -37,7 +37,10 @@ function typeCheck(files: Record<string, string>): string[] {
     },
   });
   return ts.getPreEmitDiagnostics(program).map((d) => {
-    const where = d.file && d.start !== undefined ? `${d.file.fileName.slice(dir.length + 1)}:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}` : '';
+    const where =
+      d.file && d.start !== undefined
+        ? `${d.file.fileName.slice(dir.length + 1)}:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}`
+        : '';
     return `${where} TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`;
   });
 }
@@ -80,7 +83,9 @@ switch (model) {
     break;
 }
 `;
-    expect(typeCheck({ 'flags.generated.ts': generated, 'usage.ts': usage, 'package.json': '{"type":"module"}' })).toEqual([]);
+    expect(
+      typeCheck({ 'flags.generated.ts': generated, 'usage.ts': usage, 'package.json': '{"type":"module"}' }),
+    ).toEqual([]);
   });
 
   it('fails the @ts-expect-error lines when the typed module is missing, so the test above can fail', () => {
@@ -102,8 +107,18 @@ describe('the generated module in a project with TypeScript 6 `tsc --init` defau
     JSON.stringify({
       flags: [
         ...(JSON.parse(exampleRegistry) as { flags: object[] }).flags,
-        { flag: 'retrieval_top_k', variants: [5, 10, 20], default: 5, rules: [{ condition: { tokens: { gt: 1000 } }, value: 20 }] },
-        { flag: 'use-cache', variants: [true, false], default: false, rules: [{ condition: { 'org.plan': 'pro', region: ['eu', 'us'] }, value: true }] },
+        {
+          flag: 'retrieval_top_k',
+          variants: [5, 10, 20],
+          default: 5,
+          rules: [{ condition: { tokens: { gt: 1000 } }, value: 20 }],
+        },
+        {
+          flag: 'use-cache',
+          variants: [true, false],
+          default: false,
+          rules: [{ condition: { 'org.plan': 'pro', region: ['eu', 'us'] }, value: true }],
+        },
       ],
     }),
   );
@@ -127,27 +142,57 @@ export function modelFor(user: string, tokens: number): string {
     symlinkSync(join(root, 'node_modules/@openfeature'), join(dir, 'node_modules/@openfeature'));
     execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '--init'], { cwd: dir });
     writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
-    writeFileSync(join(dir, 'flags.generated.ts'), generateTypedModule(registry, { registryImportPath: './flags.json', openFeature }));
+    writeFileSync(
+      join(dir, 'flags.generated.ts'),
+      generateTypedModule(registry, { registryImportPath: './flags.json', openFeature }),
+    );
     writeFileSync(join(dir, 'usage.ts'), usage);
     return dir;
   }
 
-  it.each([false, true])('compiles under strict, exactOptionalPropertyTypes and noUncheckedIndexedAccess (openFeature %s)', (openFeature) => {
-    const dir = project(openFeature);
-    const config = ts.getParsedCommandLineOfConfigFile(join(dir, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} })!;
-    expect(config.options).toMatchObject({ strict: true, exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true });
-    const program = ts.createProgram({ rootNames: config.fileNames, options: { ...config.options, noEmit: true } });
-    expect(ts.getPreEmitDiagnostics(program).map((d) => `${d.file?.fileName ?? ''} TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`)).toEqual([]);
-  }, 60_000);
+  it.each([false, true])(
+    'compiles under strict, exactOptionalPropertyTypes and noUncheckedIndexedAccess (openFeature %s)',
+    (openFeature) => {
+      const dir = project(openFeature);
+      const config = ts.getParsedCommandLineOfConfigFile(
+        join(dir, 'tsconfig.json'),
+        {},
+        { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} },
+      )!;
+      expect(config.options).toMatchObject({
+        strict: true,
+        exactOptionalPropertyTypes: true,
+        noUncheckedIndexedAccess: true,
+      });
+      const program = ts.createProgram({ rootNames: config.fileNames, options: { ...config.options, noEmit: true } });
+      expect(
+        ts
+          .getPreEmitDiagnostics(program)
+          .map((d) => `${d.file?.fileName ?? ''} TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`),
+      ).toEqual([]);
+    },
+    60_000,
+  );
 
-  it.each([false, true])("passes typescript-eslint's strictTypeChecked (openFeature %s)", async (openFeature) => {
-    const dir = project(openFeature);
-    const eslint = new ESLint({
-      cwd: dir,
-      overrideConfigFile: true,
-      overrideConfig: [...(tseslint.configs.strictTypeChecked as Linter.Config[]), { languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: dir } } }],
-    });
-    const results = await eslint.lintFiles(['flags.generated.ts', 'usage.ts']);
-    expect(results.flatMap((r) => r.messages.map((m) => `${r.filePath.slice(dir.length + 1)}:${m.line} ${m.ruleId ?? ''}: ${m.message}`))).toEqual([]);
-  }, 60_000);
+  it.each([false, true])(
+    "passes typescript-eslint's strictTypeChecked (openFeature %s)",
+    async (openFeature) => {
+      const dir = project(openFeature);
+      const eslint = new ESLint({
+        cwd: dir,
+        overrideConfigFile: true,
+        overrideConfig: [
+          ...(tseslint.configs.strictTypeChecked as Linter.Config[]),
+          { languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: dir } } },
+        ],
+      });
+      const results = await eslint.lintFiles(['flags.generated.ts', 'usage.ts']);
+      expect(
+        results.flatMap((r) =>
+          r.messages.map((m) => `${r.filePath.slice(dir.length + 1)}:${m.line} ${m.ruleId ?? ''}: ${m.message}`),
+        ),
+      ).toEqual([]);
+    },
+    60_000,
+  );
 });

@@ -31,10 +31,22 @@ type Step =
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant('valid' as const), inPlace: fc.boolean() }),
-  fc.record({ kind: fc.constant('truncated' as const), inPlace: fc.boolean(), cut: fc.double({ min: 0, max: 0.999, noNaN: true }) }),
+  fc.record({
+    kind: fc.constant('truncated' as const),
+    inPlace: fc.boolean(),
+    cut: fc.double({ min: 0, max: 0.999, noNaN: true }),
+  }),
   fc.record({ kind: fc.constant('invalid' as const), inPlace: fc.boolean(), how: fc.nat(3) }),
-  fc.record({ kind: fc.constant('deep' as const), inPlace: fc.boolean(), levels: fc.integer({ min: 255, max: (MAX_BYTES - 1024) / 2 }) }),
-  fc.record({ kind: fc.constant('huge' as const), inPlace: fc.boolean(), bytes: fc.integer({ min: MAX_BYTES, max: 4 * 1024 * 1024 }) }),
+  fc.record({
+    kind: fc.constant('deep' as const),
+    inPlace: fc.boolean(),
+    levels: fc.integer({ min: 255, max: (MAX_BYTES - 1024) / 2 }),
+  }),
+  fc.record({
+    kind: fc.constant('huge' as const),
+    inPlace: fc.boolean(),
+    bytes: fc.integer({ min: MAX_BYTES, max: 4 * 1024 * 1024 }),
+  }),
   fc.constant({ kind: 'fifo' as const }),
   fc.constant({ kind: 'device' as const }),
   fc.constant({ kind: 'removed' as const }),
@@ -52,7 +64,11 @@ let current: 'regular' | 'missing' | 'fifo' | 'device' = 'regular';
  * A registry whose first member is unique to this call, so that no two documents (or prefixes of
  * them past that member) are ever the same text, which the source would rightly ignore.
  */
-function documentText(gen: number, pad = 0, description: string = JSON.stringify('ok')): { text: string; uniqueUpTo: number } {
+function documentText(
+  gen: number,
+  pad = 0,
+  description: string = JSON.stringify('ok'),
+): { text: string; uniqueUpTo: number } {
   const head = `{\n  "$schema": "chaos-${++nonce}${'x'.repeat(pad)}",\n`;
   const text = `${head}  "flags": [
     { "flag": "inference_model", "variants": ${JSON.stringify(MODELS)}, "default": "claude-3-haiku", "description": ${description},
@@ -131,7 +147,11 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'modelflags-chaos-'));
   path = join(dir, 'flags.json');
   writeFileSync(path, documentText(generation).text);
-  child = new ServingProcess({ path, options: { pollIntervalMs: 50, maxBytes: MAX_BYTES }, declared: { inference_model: MODELS, generation: GENERATIONS } });
+  child = new ServingProcess({
+    path,
+    options: { pollIntervalMs: 50, maxBytes: MAX_BYTES },
+    declared: { inference_model: MODELS, generation: GENERATIONS },
+  });
   await child.next('startup', isType('started'));
 });
 
@@ -156,7 +176,11 @@ it('never throws, serves only declared variants of valid registries and never di
       const from = child.messages.length;
       const gen = ++generation;
       put(documentText(gen).text, false);
-      await child.next('recovery', isType('change', (m) => m.generation === gen), from);
+      await child.next(
+        'recovery',
+        isType('change', (m) => m.generation === gen),
+        from,
+      );
       expect(child.violations()).toEqual([]);
       expect(child.exitStatus()).toBeUndefined();
     }),

@@ -60,7 +60,11 @@ describe('parseRegistry', () => {
     const text = example.replace('"value": "claude-sonnet-4-6"', '"value": "claude-sonet-4-6"');
     const [issue, ...rest] = issuesOf(text);
     expect(rest).toEqual([]);
-    expect(issue).toMatchObject({ ...positionOf(text, '"claude-sonet-4-6"'), flag: 'inference_model', pointer: '/flags/0/rules/2/value' });
+    expect(issue).toMatchObject({
+      ...positionOf(text, '"claude-sonet-4-6"'),
+      flag: 'inference_model',
+      pointer: '/flags/0/rules/2/value',
+    });
     expect(issue!.message).toBe(
       'inference_model: rule 3 serves "claude-sonet-4-6", which is not a variant (did you mean "claude-sonnet-4-6"?); variants are "claude-3-haiku", "claude-sonnet-4-6", "claude-opus-4-6"',
     );
@@ -74,7 +78,12 @@ describe('parseRegistry', () => {
           { flag: 'Bad Key', default: 'a' },
           { flag: 'ok_one', default: 'a', cleanup_by: '2027-02-30', dimension: 'modle' },
           { flag: 'ok_one', default: 'b' },
-          { flag: 'split_flag', default: 'a', variants: ['a', 'b'], rules: [{ condition: {}, split: { a: 1.5, c: 2 } }] },
+          {
+            flag: 'split_flag',
+            default: 'a',
+            variants: ['a', 'b'],
+            rules: [{ condition: {}, split: { a: 1.5, c: 2 } }],
+          },
           { flag: 'pct', default: 1, rules: [{ condition: { rollout_percentage: 100.001 }, value: 2 }] },
           { flag: 'ops', default: true, rules: [{ condition: { plan: { matches: 'pro.*' } }, value: false }] },
         ],
@@ -107,7 +116,8 @@ describe('parseRegistry', () => {
 
   it('says that a number beyond the range of a double is too large, not that it is null', () => {
     // JSON.parse reads 1e400 as Infinity; JSON.stringify would have printed it as null.
-    const text = '{"flags": [{"flag": "top_k", "default": 1e400, "rules": [{"condition": {"seats": -1e400}, "value": 3}]}]}';
+    const text =
+      '{"flags": [{"flag": "top_k", "default": 1e400, "rules": [{"condition": {"seats": -1e400}, "value": 3}]}]}';
     const messages = issuesOf(text).map((i) => i.message);
     expect(messages).toEqual([
       'top_k: "default" must be a string, number or boolean; got a number too large for a double (write it within ±1.7e308)',
@@ -117,7 +127,9 @@ describe('parseRegistry', () => {
 
   it('requires one value type per flag', () => {
     const text = JSON.stringify({ flags: [{ flag: 'top_k', default: 5, variants: [5, '10'] }] });
-    expect(issuesOf(text)[0]!.message).toBe('top_k: variant 2 is string "10", but the flag\'s default is a number; a flag serves one type of value');
+    expect(issuesOf(text)[0]!.message).toBe(
+      'top_k: variant 2 is string "10", but the flag\'s default is a number; a flag serves one type of value',
+    );
   });
 
   it('requires the default among declared variants', () => {
@@ -126,14 +138,18 @@ describe('parseRegistry', () => {
   });
 
   it('requires exactly one of value and split', () => {
-    const text = JSON.stringify({ flags: [{ flag: 'f', default: 'a', rules: [{ condition: {}, value: 'a', split: { a: 1 } }, { condition: {} }] }] });
+    const text = JSON.stringify({
+      flags: [{ flag: 'f', default: 'a', rules: [{ condition: {}, value: 'a', split: { a: 1 } }, { condition: {} }] }],
+    });
     const messages = issuesOf(text).map((i) => i.message);
     expect(messages).toHaveLength(2);
     for (const m of messages) expect(m).toContain('must have exactly one of "value"');
   });
 
   it('reads number and boolean split keys as the flag type', () => {
-    const text = JSON.stringify({ flags: [{ flag: 'top_k', default: 5, variants: [5, 10], rules: [{ condition: {}, split: { '5': 1, '10': 3 } }] }] });
+    const text = JSON.stringify({
+      flags: [{ flag: 'top_k', default: 5, variants: [5, 10], rules: [{ condition: {}, split: { '5': 1, '10': 3 } }] }],
+    });
     const { registry } = parseRegistry(text);
     expect(registry!.flags[0]!.rules[0]!.split).toEqual([
       { variant: 5, weight: 1 },
@@ -147,14 +163,17 @@ describe('parseRegistry', () => {
   });
 
   it('accepts percentages with two decimals and rejects three', () => {
-    const ok = JSON.stringify({ flags: [{ flag: 'f', default: 'a', rules: [{ condition: { rollout_percentage: 12.34 }, value: 'b' }] }] });
+    const ok = JSON.stringify({
+      flags: [{ flag: 'f', default: 'a', rules: [{ condition: { rollout_percentage: 12.34 }, value: 'b' }] }],
+    });
     expect(parseRegistry(ok).issues).toEqual([]);
     const bad = ok.replace('12.34', '12.345');
     expect(issuesOf(bad)[0]!.message).toContain('at most two decimals');
   });
 
   it('validates operator operands', () => {
-    const rule = (condition: object) => JSON.stringify({ flags: [{ flag: 'f', default: 'a', rules: [{ condition, value: 'b' }] }] });
+    const rule = (condition: object) =>
+      JSON.stringify({ flags: [{ flag: 'f', default: 'a', rules: [{ condition, value: 'b' }] }] });
     expect(issuesOf(rule({ tier: { gt: '3' } }))[0]!.message).toContain('"gt" takes a number');
     expect(issuesOf(rule({ app: { semver_gte: 'latest' } }))[0]!.message).toContain('takes a semantic version');
     expect(issuesOf(rule({ tier: { in: 'pro' } }))[0]!.message).toContain('"in" takes an array');
@@ -166,14 +185,19 @@ describe('parseRegistry', () => {
 
   it('rejects an empty-string variant, which flagd cannot name', () => {
     const text = JSON.stringify({ flags: [{ flag: 'f', default: 'a', variants: ['a', ''] }] });
-    expect(issuesOf(text)[0]!.message).toBe('f: a variant cannot be the empty string; give that choice a name, for example "none"');
+    expect(issuesOf(text)[0]!.message).toBe(
+      'f: a variant cannot be the empty string; give that choice a name, for example "none"',
+    );
   });
 
   it('accepts dotted attribute names as nested paths but rejects empty or built-in segments', () => {
-    const rule = (condition: object) => JSON.stringify({ flags: [{ flag: 'f', default: 'a', rules: [{ condition, value: 'b' }] }] });
+    const rule = (condition: object) =>
+      JSON.stringify({ flags: [{ flag: 'f', default: 'a', rules: [{ condition, value: 'b' }] }] });
     expect(parseRegistry(rule({ 'org.plan': 'enterprise' })).issues).toEqual([]);
     expect(issuesOf(rule({ 'org..plan': 'x' }))[0]!.message).toContain('cannot be used as a context attribute name');
-    expect(issuesOf(rule({ 'org.__proto__': 'x' }))[0]!.message).toContain('cannot be used as a context attribute name');
+    expect(issuesOf(rule({ 'org.__proto__': 'x' }))[0]!.message).toContain(
+      'cannot be used as a context attribute name',
+    );
     expect(issuesOf(rule({ 'org.toString': 'x' }))[0]!.message).toContain('cannot be used as a context attribute name');
   });
 
@@ -224,9 +248,23 @@ describe('semantic versions', () => {
   });
 
   it('orders pre-releases before releases and numerically', () => {
-    const order = ['1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-alpha.beta', '1.0.0-beta', '1.0.0-beta.2', '1.0.0-beta.11', '1.0.0-rc.1', '1.0.0', '1.0.1', '1.10.0', '2.0.0'];
+    const order = [
+      '1.0.0-alpha',
+      '1.0.0-alpha.1',
+      '1.0.0-alpha.beta',
+      '1.0.0-beta',
+      '1.0.0-beta.2',
+      '1.0.0-beta.11',
+      '1.0.0-rc.1',
+      '1.0.0',
+      '1.0.1',
+      '1.10.0',
+      '2.0.0',
+    ];
     for (let i = 1; i < order.length; i++) {
-      expect(compareSemver(parseSemver(order[i - 1]!)!, parseSemver(order[i]!)!), `${order[i - 1]} < ${order[i]}`).toBe(-1);
+      expect(compareSemver(parseSemver(order[i - 1]!)!, parseSemver(order[i]!)!), `${order[i - 1]} < ${order[i]}`).toBe(
+        -1,
+      );
       expect(compareSemver(parseSemver(order[i]!)!, parseSemver(order[i - 1]!)!)).toBe(1);
     }
   });

@@ -52,7 +52,10 @@ function compile(name: string, openFeature: boolean, skipLibCheck: boolean, only
   ts.sys.createDirectory(dir);
   symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'), 'dir');
   writeFileSync(join(dir, 'package.json'), '{ "type": "module" }');
-  writeFileSync(join(dir, 'flags.generated.ts'), generateTypedModule(registry, { registryImportPath: './flags.json', runtimeModule: runtime, openFeature }));
+  writeFileSync(
+    join(dir, 'flags.generated.ts'),
+    generateTypedModule(registry, { registryImportPath: './flags.json', runtimeModule: runtime, openFeature }),
+  );
   writeFileSync(join(dir, 'app.ts'), app);
   const program = ts.createProgram([join(dir, 'app.ts')], {
     strict: true,
@@ -63,7 +66,10 @@ function compile(name: string, openFeature: boolean, skipLibCheck: boolean, only
     noEmit: true,
     skipLibCheck,
   });
-  const diagnostics = onlyFile === undefined ? ts.getPreEmitDiagnostics(program) : program.getSemanticDiagnostics(program.getSourceFile(join(repo, onlyFile)));
+  const diagnostics =
+    onlyFile === undefined
+      ? ts.getPreEmitDiagnostics(program)
+      : program.getSemanticDiagnostics(program.getSourceFile(join(repo, onlyFile)));
   return diagnostics.map((d) => {
     const file = d.file ? relative(d.file.fileName.startsWith(repo) ? repo : dir, d.file.fileName) : '';
     const where = d.file ? `${file}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}` : '';
@@ -77,11 +83,20 @@ describe('modelflags generate --openfeature with the real TypeScript compiler', 
   });
 
   it('is what makes them errors: without the augmentation every @ts-expect-error is unused', () => {
-    expect(compile('plain', false, true)).toEqual(['app.ts:13 TS2578', 'app.ts:15 TS2578', 'app.ts:17 TS2578', 'app.ts:19 TS2578']);
+    expect(compile('plain', false, true)).toEqual([
+      'app.ts:13 TS2578',
+      'app.ts:15 TS2578',
+      'app.ts:17 TS2578',
+      'app.ts:19 TS2578',
+    ]);
   });
 
   it('needs skipLibCheck: @openfeature/core itself reports the augmented alias as a duplicate', () => {
     const core = 'node_modules/@openfeature/core/dist/types.d.ts';
-    expect(compile('strict-lib-check', true, false, core)).toEqual(['node_modules/@openfeature/core/dist/types.d.ts:1146 TS2300', 'node_modules/@openfeature/core/dist/types.d.ts:1146 TS2300', 'node_modules/@openfeature/core/dist/types.d.ts:1146 TS2300']);
+    expect(compile('strict-lib-check', true, false, core)).toEqual([
+      'node_modules/@openfeature/core/dist/types.d.ts:1146 TS2300',
+      'node_modules/@openfeature/core/dist/types.d.ts:1146 TS2300',
+      'node_modules/@openfeature/core/dist/types.d.ts:1146 TS2300',
+    ]);
   });
 });

@@ -24,7 +24,12 @@ const registry = {
         { condition: { rollout_percentage: 10 }, value: 'claude-sonnet-4-6' },
       ],
     },
-    { flag: 'system_prompt_version', dimension: 'prompt', default: 'v3', rules: [{ condition: {}, split: { v3: 50, v4: 50 } }] },
+    {
+      flag: 'system_prompt_version',
+      dimension: 'prompt',
+      default: 'v3',
+      rules: [{ condition: {}, split: { v3: 50, v4: 50 } }],
+    },
     { flag: 'retrieval_top_k', dimension: 'retrieval', default: 5, variants: [5, 10] },
     { flag: 'streaming', dimension: 'other', default: false, variants: [true, false], enabled: false },
   ],
@@ -56,7 +61,10 @@ describe('ModelFlagsProvider through the OpenFeature server SDK', () => {
     await OpenFeature.setProviderAndWait(new ModelFlagsProvider({ source: staticSource(registry) }));
     const client = OpenFeature.getClient();
 
-    const internal = await client.getStringDetails('inference_model', 'fallback', { targetingKey: 'u1', user_segment: 'internal' });
+    const internal = await client.getStringDetails('inference_model', 'fallback', {
+      targetingKey: 'u1',
+      user_segment: 'internal',
+    });
     expect(internal).toMatchObject({
       flagKey: 'inference_model',
       value: 'claude-opus-4-6',
@@ -74,7 +82,11 @@ describe('ModelFlagsProvider through the OpenFeature server SDK', () => {
     expect(split.reason).toBe('SPLIT');
     expect(['v3', 'v4']).toContain(split.value);
 
-    expect(await client.getNumberDetails('retrieval_top_k', 1)).toMatchObject({ value: 5, variant: '5', reason: 'STATIC' });
+    expect(await client.getNumberDetails('retrieval_top_k', 1)).toMatchObject({
+      value: 5,
+      variant: '5',
+      reason: 'STATIC',
+    });
     expect(await client.getBooleanDetails('streaming', true)).toMatchObject({ value: false, reason: 'DISABLED' });
   });
 
@@ -84,8 +96,12 @@ describe('ModelFlagsProvider through the OpenFeature server SDK', () => {
     const client = OpenFeature.getClient();
     for (let i = 0; i < 200; i++) {
       const context = { targetingKey: `user-${i}`, user_segment: i % 7 === 0 ? 'internal' : 'external' };
-      expect(await client.getStringValue('inference_model', 'fallback', context)).toBe(flags.get('inference_model', context));
-      expect(await client.getStringValue('system_prompt_version', 'v0', context)).toBe(flags.get('system_prompt_version', context));
+      expect(await client.getStringValue('inference_model', 'fallback', context)).toBe(
+        flags.get('inference_model', context),
+      );
+      expect(await client.getStringValue('system_prompt_version', 'v0', context)).toBe(
+        flags.get('system_prompt_version', context),
+      );
     }
   });
 
@@ -144,7 +160,10 @@ describe('ModelFlagsProvider through the OpenFeature server SDK', () => {
     const changed = nextEvent(ProviderEvents.ConfigurationChanged);
     flags.kill('inference_model', 'guardrail');
     expect((await changed).flagsChanged).toEqual(['inference_model']);
-    expect(await client.getStringDetails('inference_model', 'x', { user_segment: 'internal' })).toMatchObject({ value: 'claude-3-haiku', reason: 'DISABLED' });
+    expect(await client.getStringDetails('inference_model', 'x', { user_segment: 'internal' })).toMatchObject({
+      value: 'claude-3-haiku',
+      reason: 'DISABLED',
+    });
   });
 
   it('fails initialisation, then becomes ready, when the first document arrives late', async () => {
@@ -176,7 +195,9 @@ describe('ModelFlagsProvider through the OpenFeature server SDK', () => {
     const client = OpenFeature.getClient();
     client.track('latency_ms', { targetingKey: 'u1', user_segment: 'internal' }, { value: 412 });
     client.track('task_completed', { targetingKey: 'u2' });
-    expect(tracked.map(({ metric, value, variants }) => ({ metric, value, model: variants['inference_model'] }))).toEqual([
+    expect(
+      tracked.map(({ metric, value, variants }) => ({ metric, value, model: variants['inference_model'] })),
+    ).toEqual([
       { metric: 'latency_ms', value: 412, model: 'claude-opus-4-6' },
       { metric: 'task_completed', value: 1, model: flags.get('inference_model', { targetingKey: 'u2' }) },
     ]);

@@ -9,9 +9,18 @@ describe('in-house readers', () => {
           return await this.featureFlagProvider.evaluatedFeatureFlag('inference_model', user, 'claude-3-haiku');
         }
       }`;
-    const readers = [{ callee: 'featureFlagProvider.evaluatedFeatureFlag', keyArgument: 0, contextArgument: 1, defaultArgument: 2 }];
-    expect(summary(code, 'api.ts', { readers }).map((r) => [r.sdk, r.method, r.key, r.context, r.default, r.value?.startsWith('await')])).toEqual([
-      ['custom', 'evaluatedFeatureFlag', 'inference_model', 'user', "'claude-3-haiku'", true],
-    ]);
+    const readers = [
+      { callee: 'featureFlagProvider.evaluatedFeatureFlag', keyArgument: 0, contextArgument: 1, defaultArgument: 2 },
+    ];
+    expect(
+      summary(code, 'api.ts', { readers }).map((r) => [
+        r.sdk,
+        r.method,
+        r.key,
+        r.context,
+        r.default,
+        r.value?.startsWith('await'),
+      ]),
+    ).toEqual([['custom', 'evaluatedFeatureFlag', 'inference_model', 'user', "'claude-3-haiku'", true]]);
   });
 });

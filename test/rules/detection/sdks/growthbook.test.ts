@@ -14,9 +14,23 @@ describe('GrowthBook', () => {
         gb.evalFeature('retrieval_top_k').value;
       }`;
     expect(summary(code).map((r) => [r.method, r.key, r.default, r.context, r.valueKind, r.value])).toEqual([
-      ['getFeatureValue', 'inference_model', "'claude-3-haiku'", undefined, 'value', "gb.getFeatureValue('inference_model', 'claude-3-haiku')"],
+      [
+        'getFeatureValue',
+        'inference_model',
+        "'claude-3-haiku'",
+        undefined,
+        'value',
+        "gb.getFeatureValue('inference_model', 'claude-3-haiku')",
+      ],
       ['isOn', 'new_prompt', undefined, undefined, 'enabled', "gb.isOn('new_prompt')"],
-      ['getFeatureValue', 'inference_model', "'claude-3-haiku'", 'user', 'value', "client.getFeatureValue('inference_model', 'claude-3-haiku', user)"],
+      [
+        'getFeatureValue',
+        'inference_model',
+        "'claude-3-haiku'",
+        'user',
+        'value',
+        "client.getFeatureValue('inference_model', 'claude-3-haiku', user)",
+      ],
       ['evalFeature', 'retrieval_top_k', undefined, undefined, 'details', "gb.evalFeature('retrieval_top_k').value"],
     ]);
   });

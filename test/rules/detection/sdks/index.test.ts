@@ -9,9 +9,20 @@ const clients = SDKS.flatMap((sdk) => (sdk.clients ?? []).map((c) => ({ sdk: sdk
 /** The client names a package or client hands over to: its factories, classes, types, default export, derived clients, browser twin. */
 function namedClients(): string[] {
   return [
-    ...packages.flatMap((p) => [...Object.values(p.factories ?? {}), ...Object.values(p.constructors ?? {}), ...Object.values(p.clientTypes ?? {}), ...(p.defaultClient ? [p.defaultClient.client] : [])]),
-    ...SDKS.flatMap((sdk) => [...Object.values(sdk.localModules?.factories ?? {}), ...Object.values(sdk.localModules?.clientTypes ?? {})]),
-    ...clients.flatMap((c) => [...Object.values(c.derived ?? {}), ...(c.untraced?.browser ? [c.untraced.browser.client] : [])]),
+    ...packages.flatMap((p) => [
+      ...Object.values(p.factories ?? {}),
+      ...Object.values(p.constructors ?? {}),
+      ...Object.values(p.clientTypes ?? {}),
+      ...(p.defaultClient ? [p.defaultClient.client] : []),
+    ]),
+    ...SDKS.flatMap((sdk) => [
+      ...Object.values(sdk.localModules?.factories ?? {}),
+      ...Object.values(sdk.localModules?.clientTypes ?? {}),
+    ]),
+    ...clients.flatMap((c) => [
+      ...Object.values(c.derived ?? {}),
+      ...(c.untraced?.browser ? [c.untraced.browser.client] : []),
+    ]),
   ];
 }
 
@@ -23,13 +34,18 @@ describe('the SDK table', () => {
     expect(new Set(packageNames).size).toBe(packageNames.length);
     for (const name of namedClients()) expect(clientNamed(name)?.name, name).toBe(name);
     for (const c of clients) {
-      for (const name of [...(c.untraced?.packages ?? []), ...(c.untraced?.browser?.packages ?? [])]) expect(packageNames, `${c.name} names ${name}`).toContain(name);
+      for (const name of [...(c.untraced?.packages ?? []), ...(c.untraced?.browser?.packages ?? [])])
+        expect(packageNames, `${c.name} names ${name}`).toContain(name);
     }
   });
 
   it('keeps every SDK client with its own SDK', () => {
     for (const p of packages) {
-      for (const name of [...Object.values(p.factories ?? {}), ...Object.values(p.constructors ?? {}), ...Object.values(p.clientTypes ?? {})]) {
+      for (const name of [
+        ...Object.values(p.factories ?? {}),
+        ...Object.values(p.constructors ?? {}),
+        ...Object.values(p.clientTypes ?? {}),
+      ]) {
         expect(clientNamed(name).sdk, `${p.name} → ${name}`).toBe(p.sdk);
       }
     }
@@ -73,7 +89,9 @@ describe('the SDK table', () => {
     const code = (specifier: string) => `
       import { GrowthBook } from '${specifier}';
       export const f = () => new GrowthBook({}).isOn('inference_model');`;
-    expect(reads(code('@growthbook/growthbook-react')).map((r) => [r.sdk, r.key])).toEqual([['growthbook', 'inference_model']]);
+    expect(reads(code('@growthbook/growthbook-react')).map((r) => [r.sdk, r.key])).toEqual([
+      ['growthbook', 'inference_model'],
+    ]);
     expect(reads(code('@growthbook/growthbook-vue')).map((r) => [r.sdk, r.key])).toEqual([]);
   });
 });

@@ -24,7 +24,9 @@ describe('LaunchDarkly', () => {
       import { initAi } from '@launchdarkly/server-sdk-ai';
       const ai = initAi(init('key'));
       export async function f(ctx) { return ai.completionConfig('chat_config', ctx, { enabled: false }); }`;
-    expect(summary(code).map((r) => [r.method, r.key, r.valueKind])).toEqual([['completionConfig', 'chat_config', 'bundle']]);
+    expect(summary(code).map((r) => [r.method, r.key, r.valueKind])).toEqual([
+      ['completionConfig', 'chat_config', 'bundle'],
+    ]);
   });
 
   it('reads useFlags() members by their camelCased registry key', () => {

@@ -12,7 +12,16 @@ describe('modelflags runtime', () => {
         return [model, prompt];
       }`;
     expect(summary(code)).toEqual([
-      { sdk: 'modelflags', method: 'get', key: 'inference_model', keyKind: 'literal', default: undefined, context: 'ctx', value: "flags.get('inference_model', ctx)", valueKind: 'value' },
+      {
+        sdk: 'modelflags',
+        method: 'get',
+        key: 'inference_model',
+        keyKind: 'literal',
+        default: undefined,
+        context: 'ctx',
+        value: "flags.get('inference_model', ctx)",
+        valueKind: 'value',
+      },
       {
         sdk: 'modelflags',
         method: 'detail',

@@ -12,9 +12,36 @@ describe('OpenFeature', () => {
         client.getNumberValue('retrieval_top_k', 5).then((k) => k);
       }`;
     expect(summary(code)).toEqual([
-      { sdk: 'openfeature', method: 'getStringValue', key: 'inference_model', keyKind: 'literal', default: "'claude-3-haiku'", context: 'ctx', value: "await client.getStringValue('inference_model', 'claude-3-haiku', ctx)", valueKind: 'value' },
-      { sdk: 'openfeature', method: 'getStringDetails', key: 'system_prompt_version', keyKind: 'literal', default: "'v3'", context: 'ctx', value: "(await client.getStringDetails('system_prompt_version', 'v3', ctx)).value", valueKind: 'details' },
-      { sdk: 'openfeature', method: 'getNumberValue', key: 'retrieval_top_k', keyKind: 'literal', default: '5', context: undefined, value: undefined, valueKind: 'value' },
+      {
+        sdk: 'openfeature',
+        method: 'getStringValue',
+        key: 'inference_model',
+        keyKind: 'literal',
+        default: "'claude-3-haiku'",
+        context: 'ctx',
+        value: "await client.getStringValue('inference_model', 'claude-3-haiku', ctx)",
+        valueKind: 'value',
+      },
+      {
+        sdk: 'openfeature',
+        method: 'getStringDetails',
+        key: 'system_prompt_version',
+        keyKind: 'literal',
+        default: "'v3'",
+        context: 'ctx',
+        value: "(await client.getStringDetails('system_prompt_version', 'v3', ctx)).value",
+        valueKind: 'details',
+      },
+      {
+        sdk: 'openfeature',
+        method: 'getNumberValue',
+        key: 'retrieval_top_k',
+        keyKind: 'literal',
+        default: '5',
+        context: undefined,
+        value: undefined,
+        valueKind: 'value',
+      },
     ]);
   });
 

@@ -7,7 +7,9 @@ describe('PostHog', () => {
       import { PostHog } from 'posthog-node';
       const ph = new PostHog('key');
       export async function f(id) { return await ph.getFeatureFlag('inference_model', id); }`;
-    expect(summary(node).map((r) => [r.key, r.context, r.value])).toEqual([['inference_model', 'id', "await ph.getFeatureFlag('inference_model', id)"]]);
+    expect(summary(node).map((r) => [r.key, r.context, r.value])).toEqual([
+      ['inference_model', 'id', "await ph.getFeatureFlag('inference_model', id)"],
+    ]);
     const browser = `
       import posthog from 'posthog-js';
       export const m = () => posthog.getFeatureFlag('inference_model');`;

@@ -10,7 +10,15 @@ import { FlagdCore } from '@openfeature/flagd-core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { exportToFlagd } from '../../../../src/exports/flagd.js';
-import { bucketOf, createFlags, murmur3, parseRegistryOrThrow, staticSource, type EvaluationDetail, type Flags } from '../../../../src/index.js';
+import {
+  bucketOf,
+  createFlags,
+  murmur3,
+  parseRegistryOrThrow,
+  staticSource,
+  type EvaluationDetail,
+  type Flags,
+} from '../../../../src/index.js';
 import { context as contextArb, registryDocument, type Scalar } from '../support/generators.js';
 import { murmur3Bytes, murmur3Utf8, oracleBucket, oracleFractional } from '../support/murmur-oracle.js';
 import { seededRandom as prng } from '../../../support/random.js';
@@ -94,7 +102,8 @@ function exampleContexts(n: number, seed: number): Record<string, unknown>[] {
     else if (r < 0.93) ctx['targetingKey'] = '';
     // else: no targeting key at all
     if (rnd() < 0.8) ctx['user_segment'] = pick(['internal', 'beta', 'external', 'free', 'Internal', 'beta ', '']);
-    if (rnd() < 0.6) ctx['customer_id'] = pick(['acme', 'globex', 'initech', 'umbrella', 'ACME', `c-${Math.floor(rnd() * 1000)}`]);
+    if (rnd() < 0.6)
+      ctx['customer_id'] = pick(['acme', 'globex', 'initech', 'umbrella', 'ACME', `c-${Math.floor(rnd() * 1000)}`]);
     if (rnd() < 0.05) ctx['user_segment'] = pick([1, true, false, 0]);
     out.push(ctx);
   }
@@ -121,7 +130,13 @@ describe('conformance with @openfeature/flagd-core', () => {
     }
     expect(mismatches).toEqual([]);
     // Every branch of the example was exercised, so the agreement above is not vacuous.
-    for (const label of ['inference_model=claude-3-haiku', 'inference_model=claude-opus-4-6', 'inference_model=claude-sonnet-4-6', 'system_prompt_version=v3', 'system_prompt_version=v4']) {
+    for (const label of [
+      'inference_model=claude-3-haiku',
+      'inference_model=claude-opus-4-6',
+      'inference_model=claude-sonnet-4-6',
+      'system_prompt_version=v3',
+      'system_prompt_version=v4',
+    ]) {
       expect(served.get(label) ?? 0).toBeGreaterThan(1000);
     }
   });
@@ -138,7 +153,8 @@ describe('conformance with @openfeature/flagd-core', () => {
           for (const flag of doc.flags) {
             const ctx = raw;
             const m = compare(flags, side, flag.flag, ctx);
-            if (m) throw new Error(`disagreement with flagd-core:\n${JSON.stringify({ registry: doc, ...m }, null, 2)}`);
+            if (m)
+              throw new Error(`disagreement with flagd-core:\n${JSON.stringify({ registry: doc, ...m }, null, 2)}`);
             reasons.add(flags.detail(flag.flag, ctx).reason);
             compared++;
           }
@@ -150,7 +166,6 @@ describe('conformance with @openfeature/flagd-core', () => {
     expect([...reasons].sort()).toEqual(['DEFAULT', 'DISABLED', 'SPLIT', 'STATIC', 'TARGETING_MATCH']);
   });
 });
-
 
 /** Strings mixing ASCII, 2- and 3-byte characters, astral characters and lone surrogates. */
 const unicodeString = fc.string({
@@ -186,7 +201,11 @@ describe('dotted attributes are paths into nested context objects, as in flagd',
     const served = new Set<unknown>();
     for (let i = 0; i < 5000; i++) {
       const ctx: Record<string, unknown> = { targetingKey: `u${i}` };
-      if (rnd() < 0.8) ctx['org'] = rnd() < 0.9 ? { id: `org-${Math.floor(rnd() * 500)}`, plan: rnd() < 0.3 ? 'enterprise' : 'team' } : 'flat-string';
+      if (rnd() < 0.8)
+        ctx['org'] =
+          rnd() < 0.9
+            ? { id: `org-${Math.floor(rnd() * 500)}`, plan: rnd() < 0.3 ? 'enterprise' : 'team' }
+            : 'flat-string';
       if (rnd() < 0.7) ctx['user'] = { tier: Math.floor(rnd() * 5) };
       // A literal dotted key is not the nested path, in either implementation.
       if (rnd() < 0.1) ctx['org.plan'] = 'enterprise';
@@ -225,27 +244,64 @@ describe('bucketing over UTF-8 against an independent oracle', () => {
       { numRuns: 20000 },
     );
     // The edges, where a naive double product would round.
-    for (const [hash, w] of [[0xffffffff, 2147483647], [0xffffffff, 1], [0, 2147483647], [0x80000000, 3], [0xfffffffe, 10000]] as const) {
+    for (const [hash, w] of [
+      [0xffffffff, 2147483647],
+      [0xffffffff, 1],
+      [0, 2147483647],
+      [0x80000000, 3],
+      [0xfffffffe, 10000],
+    ] as const) {
       expect(bucketOf(hash, w)).toBe(oracleBucket(hash, w));
     }
   });
 
   it('split assignment for non-ASCII keys (and custom bucket_by) follows the UTF-8 oracle', () => {
-    const split: [string, number][] = [['a', 17], ['b', 0], ['c', 50], ['d', 33]];
+    const split: [string, number][] = [
+      ['a', 17],
+      ['b', 0],
+      ['c', 50],
+      ['d', 33],
+    ];
     const doc = {
       flags: [
-        { flag: 'ab.test', default: 'z', variants: ['a', 'b', 'c', 'd', 'z'], rules: [{ condition: {}, split: Object.fromEntries(split) }] },
-        { flag: 'by_org', default: 'z', bucket_by: 'org', variants: ['a', 'b', 'c', 'd', 'z'], rules: [{ condition: {}, split: Object.fromEntries(split) }] },
-        { flag: 'pct', default: 'out', variants: ['in', 'out'], rules: [{ condition: { rollout_percentage: 37.5 }, value: 'in' }] },
+        {
+          flag: 'ab.test',
+          default: 'z',
+          variants: ['a', 'b', 'c', 'd', 'z'],
+          rules: [{ condition: {}, split: Object.fromEntries(split) }],
+        },
+        {
+          flag: 'by_org',
+          default: 'z',
+          bucket_by: 'org',
+          variants: ['a', 'b', 'c', 'd', 'z'],
+          rules: [{ condition: {}, split: Object.fromEntries(split) }],
+        },
+        {
+          flag: 'pct',
+          default: 'out',
+          variants: ['in', 'out'],
+          rules: [{ condition: { rollout_percentage: 37.5 }, value: 'in' }],
+        },
       ],
     };
     const flags = createFlags({ source: staticSource(doc) });
     fc.assert(
-      fc.property(unicodeString.filter((s) => s.length > 0), (key) => {
-        expect(flags.get('ab.test', { targetingKey: key })).toBe(oracleFractional('ab.test' + key, split));
-        expect(flags.get('by_org', { org: key, targetingKey: 'ignored' })).toBe(oracleFractional('by_org' + key, split));
-        expect(flags.get('pct', { targetingKey: key })).toBe(oracleFractional('pct' + key, [['in', 3750], ['out', 6250]]));
-      }),
+      fc.property(
+        unicodeString.filter((s) => s.length > 0),
+        (key) => {
+          expect(flags.get('ab.test', { targetingKey: key })).toBe(oracleFractional('ab.test' + key, split));
+          expect(flags.get('by_org', { org: key, targetingKey: 'ignored' })).toBe(
+            oracleFractional('by_org' + key, split),
+          );
+          expect(flags.get('pct', { targetingKey: key })).toBe(
+            oracleFractional('pct' + key, [
+              ['in', 3750],
+              ['out', 6250],
+            ]),
+          );
+        },
+      ),
       { numRuns: 3000 },
     );
   });
@@ -280,19 +336,38 @@ describe('raising a percentage never moves a user out of the rollout', () => {
   it('holds for every key, flag and pair of percentages', () => {
     const withPercentage = (key: string, p: number): Flags =>
       createFlags({
-        source: staticSource({ flags: [{ flag: key, default: 'out', variants: ['in', 'out'], rules: [{ condition: { rollout_percentage: p }, value: 'in' }] }] }),
+        source: staticSource({
+          flags: [
+            {
+              flag: key,
+              default: 'out',
+              variants: ['in', 'out'],
+              rules: [{ condition: { rollout_percentage: p }, value: 'in' }],
+            },
+          ],
+        }),
       });
     const flagKeyArb = fc.stringMatching(/^[a-z][a-z0-9_.-]{0,10}$/);
     const pct = fc.integer({ min: 0, max: 10000 }).map((n) => n / 100);
     fc.assert(
-      fc.property(flagKeyArb, pct, pct, fc.array(unicodeString.filter((s) => s.length > 0), { minLength: 20, maxLength: 20 }), (key, a, b, users) => {
-        const [low, high] = a <= b ? [a, b] : [b, a];
-        const before = withPercentage(key, low);
-        const after = withPercentage(key, high);
-        for (const user of users) {
-          if (before.get(key, { targetingKey: user }) === 'in') expect(after.get(key, { targetingKey: user })).toBe('in');
-        }
-      }),
+      fc.property(
+        flagKeyArb,
+        pct,
+        pct,
+        fc.array(
+          unicodeString.filter((s) => s.length > 0),
+          { minLength: 20, maxLength: 20 },
+        ),
+        (key, a, b, users) => {
+          const [low, high] = a <= b ? [a, b] : [b, a];
+          const before = withPercentage(key, low);
+          const after = withPercentage(key, high);
+          for (const user of users) {
+            if (before.get(key, { targetingKey: user }) === 'in')
+              expect(after.get(key, { targetingKey: user })).toBe('in');
+          }
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createFlags, staticSource, type FlagSource, type FlagsErrorEvent, type SourceSink } from '../../../../src/index.js';
+import {
+  createFlags,
+  staticSource,
+  type FlagSource,
+  type FlagsErrorEvent,
+  type SourceSink,
+} from '../../../../src/index.js';
 import { bucketOf, murmur3 } from '../../../../src/runtime/evaluate/murmur.js';
 
 type Doc = { flags: Record<string, unknown>[] };
@@ -61,7 +67,9 @@ describe('evaluation', () => {
 
   it('serves the first matching rule: a customer pin wins over the segment rule', () => {
     const flags = flagsFor(model);
-    expect(flags.detail('inference_model', { targetingKey: 'u', customer_id: 'acme', user_segment: 'internal' })).toMatchObject({
+    expect(
+      flags.detail('inference_model', { targetingKey: 'u', customer_id: 'acme', user_segment: 'internal' }),
+    ).toMatchObject({
       value: 'claude-3-haiku',
       reason: 'TARGETING_MATCH',
       ruleIndex: 0,
@@ -90,22 +98,41 @@ describe('evaluation', () => {
   });
 
   it('does not match a percentage rule for a context without the bucketing attribute', () => {
-    const flags = flagsFor({ ...model, rules: [{ condition: { rollout_percentage: 100 }, value: 'claude-sonnet-4-6' }, { condition: {}, value: 'claude-opus-4-6' }] });
+    const flags = flagsFor({
+      ...model,
+      rules: [
+        { condition: { rollout_percentage: 100 }, value: 'claude-sonnet-4-6' },
+        { condition: {}, value: 'claude-opus-4-6' },
+      ],
+    });
     expect(flags.get('inference_model', {})).toBe('claude-opus-4-6');
     expect(flags.get('inference_model', { targetingKey: '' })).toBe('claude-opus-4-6');
     expect(flags.get('inference_model', { targetingKey: 'u1' })).toBe('claude-sonnet-4-6');
   });
 
   it('buckets by the configured attribute, so a whole organisation gets one model', () => {
-    const flags = flagsFor({ ...model, bucket_by: 'org_id', rules: [{ condition: { rollout_percentage: 50 }, value: 'claude-sonnet-4-6' }] });
+    const flags = flagsFor({
+      ...model,
+      bucket_by: 'org_id',
+      rules: [{ condition: { rollout_percentage: 50 }, value: 'claude-sonnet-4-6' }],
+    });
     for (let org = 0; org < 50; org++) {
-      const values = new Set(Array.from({ length: 20 }, (_, u) => flags.get('inference_model', { targetingKey: `u${u}`, org_id: `org-${org}` })));
+      const values = new Set(
+        Array.from({ length: 20 }, (_, u) =>
+          flags.get('inference_model', { targetingKey: `u${u}`, org_id: `org-${org}` }),
+        ),
+      );
       expect(values.size).toBe(1);
     }
   });
 
   it('splits A/B by weight and is sticky per user', () => {
-    const flags = flagsFor({ flag: 'system_prompt_version', default: 'v3', variants: ['v3', 'v4', 'v5'], rules: [{ condition: {}, split: { v3: 50, v4: 30, v5: 20 } }] });
+    const flags = flagsFor({
+      flag: 'system_prompt_version',
+      default: 'v3',
+      variants: ['v3', 'v4', 'v5'],
+      rules: [{ condition: {}, split: { v3: 50, v4: 30, v5: 20 } }],
+    });
     const counts = { v3: 0, v4: 0, v5: 0 };
     for (let i = 0; i < 30000; i++) {
       const ctx = { targetingKey: `k${i}` };
@@ -119,7 +146,15 @@ describe('evaluation', () => {
   });
 
   it('goes on to the next rule when a split has no bucketing value', () => {
-    const flags = flagsFor({ flag: 'f', default: 'a', variants: ['a', 'b', 'c'], rules: [{ condition: {}, split: { b: 1 } }, { condition: {}, value: 'c' }] });
+    const flags = flagsFor({
+      flag: 'f',
+      default: 'a',
+      variants: ['a', 'b', 'c'],
+      rules: [
+        { condition: {}, split: { b: 1 } },
+        { condition: {}, value: 'c' },
+      ],
+    });
     expect(flags.get('f', {})).toBe('c');
     expect(flags.get('f', { targetingKey: 'x' })).toBe('b');
   });
@@ -135,7 +170,11 @@ describe('evaluation', () => {
   });
 
   it('reports STATIC for a flag without rules', () => {
-    expect(flagsFor({ flag: 'top_k', default: 8 }).detail('top_k', {})).toMatchObject({ value: 8, variant: '8', reason: 'STATIC' });
+    expect(flagsFor({ flag: 'top_k', default: 8 }).detail('top_k', {})).toMatchObject({
+      value: 8,
+      variant: '8',
+      reason: 'STATIC',
+    });
   });
 
   it.each([
@@ -170,7 +209,12 @@ describe('evaluation', () => {
 
 describe('never throws', () => {
   it('returns the default and reports an error when reading the context throws', () => {
-    const flags = flagsFor({ flag: 'f', default: 'a', variants: ['a', 'b'], rules: [{ condition: { plan: 'pro' }, value: 'b' }] });
+    const flags = flagsFor({
+      flag: 'f',
+      default: 'a',
+      variants: ['a', 'b'],
+      rules: [{ condition: { plan: 'pro' }, value: 'b' }],
+    });
     const errors: FlagsErrorEvent[] = [];
     flags.on('error', (e) => errors.push(e));
     const hostile = {
@@ -191,7 +235,11 @@ describe('never throws', () => {
     const errors: FlagsErrorEvent[] = [];
     flags.on('error', (e) => errors.push(e));
     expect(flags.get('missing' as 'f')).toBeUndefined();
-    expect(flags.detail('missing' as 'f')).toMatchObject({ reason: 'ERROR', errorCode: 'FLAG_NOT_FOUND', value: undefined });
+    expect(flags.detail('missing' as 'f')).toMatchObject({
+      reason: 'ERROR',
+      errorCode: 'FLAG_NOT_FOUND',
+      value: undefined,
+    });
     expect(errors[0]).toMatchObject({ code: 'FLAG_NOT_FOUND', flag: 'missing' });
   });
 
@@ -201,7 +249,9 @@ describe('never throws', () => {
   });
 
   it('refuses to start on an invalid registry, naming the problem', () => {
-    expect(() => createFlags({ source: staticSource('{"flags": [{"flag": "f"}]}', 'flags.json') })).toThrow(/flags\.json:1:\d+: f: missing required field "default"/);
+    expect(() => createFlags({ source: staticSource('{"flags": [{"flag": "f"}]}', 'flags.json') })).toThrow(
+      /flags\.json:1:\d+: f: missing required field "default"/,
+    );
   });
 });
 
@@ -261,7 +311,12 @@ describe('events and reloads', () => {
   });
 
   it('emits OpenTelemetry feature-flag attributes per evaluation when asked', () => {
-    const flags = flagsFor({ flag: 'f', default: 'a', variants: ['a', 'b'], rules: [{ condition: { plan: 'pro' }, value: 'b' }] });
+    const flags = flagsFor({
+      flag: 'f',
+      default: 'a',
+      variants: ['a', 'b'],
+      rules: [{ condition: { plan: 'pro' }, value: 'b' }],
+    });
     const events: unknown[] = [];
     flags.on('evaluation', (e) => events.push(e));
     flags.get('f', { targetingKey: 'user-1', plan: 'pro' });
@@ -278,14 +333,26 @@ describe('events and reloads', () => {
   });
 
   it('returns the right value when an evaluation listener itself reads flags', () => {
-    const flags = flagsFor({ flag: 'f', default: 'a', variants: ['a', 'b'], rules: [{ condition: {}, value: 'b' }] }, { flag: 'g', default: 'x' }, { flag: 'h', default: 'y' });
+    const flags = flagsFor(
+      { flag: 'f', default: 'a', variants: ['a', 'b'], rules: [{ condition: {}, value: 'b' }] },
+      { flag: 'g', default: 'x' },
+      { flag: 'h', default: 'y' },
+    );
     flags.on('evaluation', (e) => {
       if (e['feature_flag.key'] === 'f') flags.get('g');
     });
     flags.on('error', () => flags.get('h'));
     expect(flags.get('f', { targetingKey: 'u' })).toBe('b');
-    expect(flags.detail('f', { targetingKey: 'u' })).toMatchObject({ value: 'b', reason: 'TARGETING_MATCH', ruleIndex: 0 });
-    expect(flags.detail('nope' as 'f')).toMatchObject({ value: undefined, reason: 'ERROR', errorCode: 'FLAG_NOT_FOUND' });
+    expect(flags.detail('f', { targetingKey: 'u' })).toMatchObject({
+      value: 'b',
+      reason: 'TARGETING_MATCH',
+      ruleIndex: 0,
+    });
+    expect(flags.detail('nope' as 'f')).toMatchObject({
+      value: undefined,
+      reason: 'ERROR',
+      errorCode: 'FLAG_NOT_FOUND',
+    });
   });
 
   it('kills a flag in memory until the next reload', () => {

@@ -12,7 +12,14 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compileRegistry, interpret, outcome, resolve as resolveFlag, type CompiledFlag, type EvaluationContext } from '../../../../src/runtime/evaluate/evaluator.js';
+import {
+  compileRegistry,
+  interpret,
+  outcome,
+  resolve as resolveFlag,
+  type CompiledFlag,
+  type EvaluationContext,
+} from '../../../../src/runtime/evaluate/evaluator.js';
 import { createFlags, parseRegistryOrThrow, staticSource } from '../../../../src/index.js';
 import { seededRandom as prng } from '../../../support/random.js';
 import { context as plainContext, hostileContext, registryDocument } from '../support/generators.js';
@@ -31,7 +38,10 @@ interface Observed {
 /** Evaluates with `evaluate`, recording the context's top-level reads through a proxy. */
 function observe(evaluate: (ctx: EvaluationContext) => number, ctx: unknown): Observed {
   const reads: string[] = [];
-  const target = ctx !== null && typeof ctx === 'object' ? new Proxy(ctx, { get: (t, k, r) => (reads.push(String(k)), Reflect.get(t, k, r)) }) : ctx;
+  const target =
+    ctx !== null && typeof ctx === 'object'
+      ? new Proxy(ctx, { get: (t, k, r) => (reads.push(String(k)), Reflect.get(t, k, r)) })
+      : ctx;
   try {
     const rule = evaluate(target as EvaluationContext);
     return { rule, value: outcome.value, reads };
@@ -52,7 +62,11 @@ function expectSameAsInterpreted(registryText: string, contexts: readonly unknow
     for (const ctx of contexts) {
       const generated = observe((c) => resolveFlag(flag, c), ctx);
       const interpreted = observe((c) => interpret(flag, c), ctx);
-      if (generated.value !== undefined || interpreted.value !== undefined) expect(Object.is(generated.value, interpreted.value), `${flag.key}: ${String(generated.value)} vs ${String(interpreted.value)}`).toBe(true);
+      if (generated.value !== undefined || interpreted.value !== undefined)
+        expect(
+          Object.is(generated.value, interpreted.value),
+          `${flag.key}: ${String(generated.value)} vs ${String(interpreted.value)}`,
+        ).toBe(true);
       expect({ ...generated, value: undefined }).toEqual({ ...interpreted, value: undefined });
     }
     expect(isGenerated(flag), `${flag.key} was not generated`).toBe(true);
@@ -60,10 +74,39 @@ function expectSameAsInterpreted(registryText: string, contexts: readonly unknow
 }
 
 /** Strings that would end a literal, a comment or a template, or are not valid in every JS source. */
-const AWKWARD = ['"', "'", '\\', '`', '${globalThis.pwned = 1}', '"; globalThis.pwned = 1; "', '*/ globalThis.pwned = 1; /*', '\u2028', '\u2029', '</script>', '\ud800', '\u0000', 'a\nb', 'ünïcödé', '🤖'];
-const awkward = fc.oneof(fc.constantFrom(...AWKWARD), fc.tuple(fc.constantFrom(...AWKWARD), fc.constantFrom(...AWKWARD)).map(([a, b]) => a + b));
+const AWKWARD = [
+  '"',
+  "'",
+  '\\',
+  '`',
+  '${globalThis.pwned = 1}',
+  '"; globalThis.pwned = 1; "',
+  '*/ globalThis.pwned = 1; /*',
+  '\u2028',
+  '\u2029',
+  '</script>',
+  '\ud800',
+  '\u0000',
+  'a\nb',
+  'ünïcödé',
+  '🤖',
+];
+const awkward = fc.oneof(
+  fc.constantFrom(...AWKWARD),
+  fc.tuple(fc.constantFrom(...AWKWARD), fc.constantFrom(...AWKWARD)).map(([a, b]) => a + b),
+);
 /** Attribute names, dotted paths included; the registry refuses Object.prototype names and empty segments. */
-const ATTRIBUTE_NAMES = ['a"b', "it's", 'back\\slash', 'line\u2028sep', '${x}', 'org.plan', 'org."id"', 'deep.a.b', 'targetingKey'];
+const ATTRIBUTE_NAMES = [
+  'a"b',
+  "it's",
+  'back\\slash',
+  'line\u2028sep',
+  '${x}',
+  'org.plan',
+  'org."id"',
+  'deep.a.b',
+  'targetingKey',
+];
 
 const awkwardRegistry = fc
   .array(
@@ -95,24 +138,41 @@ const awkwardRegistry = fc
   }));
 
 /** Contexts that set the awkward attributes (nested for dotted names) to awkward values, or leave them out. */
-const awkwardContext = fc.array(fc.tuple(fc.constantFrom(...ATTRIBUTE_NAMES), fc.oneof(awkward, fc.integer(), fc.constant(null))), { maxLength: 6 }).map((entries) => {
-  const ctx: Record<string, unknown> = {};
-  for (const [name, value] of entries) {
-    const path = name.split('.');
-    let node = ctx;
-    for (const segment of path.slice(0, -1)) node = (node[segment] ??= {}) as Record<string, unknown>;
-    node[path.at(-1)!] = value;
-  }
-  return ctx;
-});
+const awkwardContext = fc
+  .array(fc.tuple(fc.constantFrom(...ATTRIBUTE_NAMES), fc.oneof(awkward, fc.integer(), fc.constant(null))), {
+    maxLength: 6,
+  })
+  .map((entries) => {
+    const ctx: Record<string, unknown> = {};
+    for (const [name, value] of entries) {
+      const path = name.split('.');
+      let node = ctx;
+      for (const segment of path.slice(0, -1)) node = (node[segment] ??= {}) as Record<string, unknown>;
+      node[path.at(-1)!] = value;
+    }
+    return ctx;
+  });
 
 describe('generated evaluation equals the interpreted rules', () => {
   it('over arbitrary registries and hostile contexts: same rule, value, reads and throws', () => {
     fc.assert(
       // Contexts stay wrapped until the property runs: fast-check inspects the values it generates, and some of these throw when touched.
-      fc.property(registryDocument, fc.array(fc.oneof(plainContext.map((ctx) => ({ ctx })), hostileContext), { minLength: 1, maxLength: 20 }), (doc, contexts) => {
-        expectSameAsInterpreted(JSON.stringify(doc), contexts.map((c) => c.ctx));
-      }),
+      fc.property(
+        registryDocument,
+        fc.array(
+          fc.oneof(
+            plainContext.map((ctx) => ({ ctx })),
+            hostileContext,
+          ),
+          { minLength: 1, maxLength: 20 },
+        ),
+        (doc, contexts) => {
+          expectSameAsInterpreted(
+            JSON.stringify(doc),
+            contexts.map((c) => c.ctx),
+          );
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -160,8 +220,19 @@ describe('reloads', () => {
     const doc = (segment: string) =>
       JSON.stringify({
         flags: [
-          { flag: 'kept', default: 'a', variants: ['a', 'b'], description: 'before', rules: [{ condition: { user_segment: 'beta' }, value: 'b' }] },
-          { flag: 'edited', default: 'a', variants: ['a', 'b'], rules: [{ condition: { user_segment: segment }, value: 'b' }] },
+          {
+            flag: 'kept',
+            default: 'a',
+            variants: ['a', 'b'],
+            description: 'before',
+            rules: [{ condition: { user_segment: 'beta' }, value: 'b' }],
+          },
+          {
+            flag: 'edited',
+            default: 'a',
+            variants: ['a', 'b'],
+            rules: [{ condition: { user_segment: segment }, value: 'b' }],
+          },
         ],
       });
     const first = compileRegistry(parseRegistryOrThrow(doc('beta')));
@@ -184,7 +255,10 @@ describe('where code generation is forbidden', () => {
     const rnd = prng(99);
     const segments = ['internal', 'beta', 'external', 'free'];
     const contexts = Array.from({ length: 20_000 }, (_, i) => {
-      const ctx: Record<string, string> = { targetingKey: `user-${Math.floor(rnd() * 1e9)}-${i}`, user_segment: segments[i % 4]! };
+      const ctx: Record<string, string> = {
+        targetingKey: `user-${Math.floor(rnd() * 1e9)}-${i}`,
+        user_segment: segments[i % 4]!,
+      };
       if (i % 7 === 0) ctx['customer_id'] = i % 14 === 0 ? 'acme' : 'initech';
       return ctx;
     });
@@ -206,13 +280,20 @@ console.log(JSON.stringify({ codeGeneration, errors, served }));
 `,
     );
     const tsx = join(repo, 'node_modules/tsx/dist/esm/index.mjs');
-    const { stdout } = await run(process.execPath, ['--disallow-code-generation-from-strings', '--conditions=modelflags-source', '--import', tsx, script], { cwd: dir });
+    const { stdout } = await run(
+      process.execPath,
+      ['--disallow-code-generation-from-strings', '--conditions=modelflags-source', '--import', tsx, script],
+      { cwd: dir },
+    );
     const result = JSON.parse(stdout) as { codeGeneration: boolean; errors: string[]; served: [string, string][] };
     expect(result.codeGeneration).toBe(false);
     expect(result.errors).toEqual([]);
 
     const flags = createFlags({ source: staticSource(readFileSync(EXAMPLE, 'utf8')) });
-    const here = contexts.map((c) => [flags.get('inference_model', c), flags.detail('system_prompt_version', c).variant]);
+    const here = contexts.map((c) => [
+      flags.get('inference_model', c),
+      flags.detail('system_prompt_version', c).variant,
+    ]);
     expect(result.served).toEqual(here);
     // Every variant of both flags was served, so the comparison covers every rule.
     expect(new Set(here.map(([model]) => model)).size).toBe(3);

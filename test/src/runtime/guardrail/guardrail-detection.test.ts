@@ -5,10 +5,22 @@
  * figures over 200 runs; this keeps them from sliding.
  */
 import { describe, expect, it } from 'vitest';
-import { DECIDERS, quantile, runScenario, SCENARIOS, type Decider, type Scenario } from '../../../../bench/guardrail/scenarios.js';
+import {
+  DECIDERS,
+  quantile,
+  runScenario,
+  SCENARIOS,
+  type Decider,
+  type Scenario,
+} from '../../../../bench/guardrail/scenarios.js';
 import { createJudgeSampler } from '../../../../src/runtime/guardrail/guardrail.js';
 
-function stops(scenario: Scenario, seeds: number, base: number, deciders: readonly Decider[] = DECIDERS): Record<Decider, number[]> {
+function stops(
+  scenario: Scenario,
+  seeds: number,
+  base: number,
+  deciders: readonly Decider[] = DECIDERS,
+): Record<Decider, number[]> {
   const out: Record<Decider, number[]> = { modelflags: [], growthbook: [], naive: [] };
   for (let seed = base; seed < base + seeds; seed++) {
     const { stoppedAt } = runScenario(scenario, seed, deciders);
@@ -21,21 +33,29 @@ function stops(scenario: Scenario, seeds: number, base: number, deciders: readon
 const LIMIT = { timeout: 120_000 };
 
 describe('guardrail detection (seeded, 5% canary)', () => {
-  it('rolls back errors 1% -> 6% in a median under 100 canary requests, well ahead of the GrowthBook-style test', LIMIT, () => {
-    const s = stops(SCENARIOS.errors, 60, 1);
-    expect(s.modelflags.every(Number.isFinite)).toBe(true);
-    expect(quantile(s.modelflags, 0.5)).toBeLessThanOrEqual(100);
-    expect(quantile(s.modelflags, 0.9)).toBeLessThanOrEqual(300);
-    expect(quantile(s.modelflags, 0.5)).toBeLessThan(quantile(s.growthbook, 0.5));
-  });
+  it(
+    'rolls back errors 1% -> 6% in a median under 100 canary requests, well ahead of the GrowthBook-style test',
+    LIMIT,
+    () => {
+      const s = stops(SCENARIOS.errors, 60, 1);
+      expect(s.modelflags.every(Number.isFinite)).toBe(true);
+      expect(quantile(s.modelflags, 0.5)).toBeLessThanOrEqual(100);
+      expect(quantile(s.modelflags, 0.9)).toBeLessThanOrEqual(300);
+      expect(quantile(s.modelflags, 0.5)).toBeLessThan(quantile(s.growthbook, 0.5));
+    },
+  );
 
-  it('rolls back in at most 10% of A/A runs over 5,000 canary requests, where naive re-testing rolls back often', LIMIT, () => {
-    const aa = { ...SCENARIOS.aa, horizon: 5_000 };
-    const s = stops(aa, 40, 100);
-    expect(s.modelflags.filter(Number.isFinite).length).toBeLessThanOrEqual(4);
-    // The comparison is meaningful: peeking at a fixed-level test does fire on identical arms.
-    expect(s.naive.filter(Number.isFinite).length).toBeGreaterThan(4);
-  });
+  it(
+    'rolls back in at most 10% of A/A runs over 5,000 canary requests, where naive re-testing rolls back often',
+    LIMIT,
+    () => {
+      const aa = { ...SCENARIOS.aa, horizon: 5_000 };
+      const s = stops(aa, 40, 100);
+      expect(s.modelflags.filter(Number.isFinite).length).toBeLessThanOrEqual(4);
+      // The comparison is meaningful: peeking at a fixed-level test does fire on identical arms.
+      expect(s.naive.filter(Number.isFinite).length).toBeGreaterThan(4);
+    },
+  );
 
   it('rolls back latency x1.2 in a median under 70 canary requests', LIMIT, () => {
     const s = stops(SCENARIOS.latency, 40, 200, ['modelflags']);
@@ -71,6 +91,8 @@ describe('createJudgeSampler', () => {
     for (let i = 0; i < 1000; i++) if (sampler.shouldJudge(i % 100 === 0 ? 'b' : 'a')) control += i % 100 === 0 ? 0 : 1;
     expect(sampler.counts()['b']!.judged).toBe(10);
     expect(control).toBeGreaterThanOrEqual(489);
-    expect(() => createJudgeSampler({ budget: 0, control: 'a' })).toThrow(/budget must be a share of requests in \(0, 1\] \(got 0\)/);
+    expect(() => createJudgeSampler({ budget: 0, control: 'a' })).toThrow(
+      /budget must be a share of requests in \(0, 1\] \(got 0\)/,
+    );
   });
 });

@@ -45,7 +45,12 @@ describe('guardrail simulation on the example service', () => {
       delays.push(after);
       expect(trips).toHaveLength(1);
       const [trip] = trips;
-      expect(trip).toMatchObject({ flag: 'inference_model', variant: 'claude-sonnet-4-6', control: 'claude-3-haiku', metric: 'error' });
+      expect(trip).toMatchObject({
+        flag: 'inference_model',
+        variant: 'claude-sonnet-4-6',
+        control: 'claude-3-haiku',
+        metric: 'error',
+      });
       expect(trip!.variantSummary.mean.estimate).toBeGreaterThan(trip!.controlSummary.mean.estimate + 0.01);
       expect(trip!.evidence.eValue).toBeGreaterThanOrEqual(trip!.threshold);
       // Killed in memory at once: the very next request of a canary user gets the control.
@@ -57,7 +62,9 @@ describe('guardrail simulation on the example service', () => {
     }
     delays.sort((a, b) => a - b);
     // The spread, for the record (printed by --reporter=verbose): median and worst case.
-    console.info(`detection after ${delays[10]} requests (median), ${delays.at(-1)} (worst of 20); bound ${DETECTION_BOUND}`);
+    console.info(
+      `detection after ${delays[10]} requests (median), ${delays.at(-1)} (worst of 20); bound ${DETECTION_BOUND}`,
+    );
   });
 
   it('fires in at most 5% of 200 A/A runs (canary identical to control)', LIMIT, async () => {

@@ -5,7 +5,17 @@
  * source throughout; the concurrent save is injected through `writeKillSwitch`'s `afterRead`
  * seam, the retry timer is driven with fake timers over a static source.
  */
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -28,13 +38,15 @@ const REGISTRY_TEXT = `{
 `;
 /** A save by someone else that does not touch the guarded flag. */
 const UNRELATED_SAVE = REGISTRY_TEXT.replace('"default": 4', '"default": 8');
-const killed = (text: string): string => text.replace('"flag": "inference_model",', '"flag": "inference_model",\n      "enabled": false,');
+const killed = (text: string): string =>
+  text.replace('"flag": "inference_model",', '"flag": "inference_model",\n      "enabled": false,');
 const BETA = { targetingKey: 'b', user_segment: 'beta' };
 
 /** Sends enough traffic, the arms interleaved as in service, for the guardrail to find sonnet failing half the time. */
 function trip(flags: Flags): void {
   for (let i = 0; i < 200; i++) {
-    for (const g of [2 * i, 2 * i + 1]) flags.track(flags.record({ targetingKey: `ga-${g}`, user_segment: 'ga' }), 'error', false);
+    for (const g of [2 * i, 2 * i + 1])
+      flags.track(flags.record({ targetingKey: `ga-${g}`, user_segment: 'ga' }), 'error', false);
     flags.track(flags.record({ targetingKey: `beta-${i}`, user_segment: 'beta' }), 'error', i % 2 === 0);
   }
 }
@@ -64,7 +76,12 @@ afterEach(() => {
 describe('a kill holds until the file says so (item 13)', () => {
   it('keeps the flag off through a save made while the file still says enabled: true, and writes the kill on that reload', async () => {
     const flags = createFlags({ source: fileSource(file, { pollIntervalMs: 20 }) });
-    const guardrail = createGuardrail({ flags, flag: 'inference_model', checks: [{ metric: 'error', threshold: 0.01 }], writeBack: file });
+    const guardrail = createGuardrail({
+      flags,
+      flag: 'inference_model',
+      checks: [{ metric: 'error', threshold: 0.01 }],
+      writeBack: file,
+    });
     const errors: string[] = [];
     guardrail.on('error', (e) => errors.push(e.message));
 
@@ -103,7 +120,12 @@ describe('a kill holds until the file says so (item 13)', () => {
   it('retries a failed write-back with a bounded backoff, and stops once it is written', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const flags = createFlags({ source: staticSource(REGISTRY_TEXT) });
-    const guardrail = createGuardrail({ flags, flag: 'inference_model', checks: [{ metric: 'error', threshold: 0.01 }], writeBack: file });
+    const guardrail = createGuardrail({
+      flags,
+      flag: 'inference_model',
+      checks: [{ metric: 'error', threshold: 0.01 }],
+      writeBack: file,
+    });
     const errors: string[] = [];
     guardrail.on('error', (e) => errors.push(e.message));
     chmodSync(file, 0o444);
@@ -134,7 +156,12 @@ describe('a kill holds until the file says so (item 13)', () => {
   it('lets go when a person lifts the kill: no more retries, watching again', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const flags = createFlags({ source: staticSource(REGISTRY_TEXT) });
-    const guardrail = createGuardrail({ flags, flag: 'inference_model', checks: [{ metric: 'error', threshold: 0.01 }], writeBack: file });
+    const guardrail = createGuardrail({
+      flags,
+      flag: 'inference_model',
+      checks: [{ metric: 'error', threshold: 0.01 }],
+      writeBack: file,
+    });
     const errors: string[] = [];
     guardrail.on('error', (e) => errors.push(e.message));
     chmodSync(file, 0o444);
@@ -166,8 +193,11 @@ describe('the write-back keeps what the user has (item 14)', () => {
 
   it('gives up after saves keep landing, leaving the last save in place', () => {
     let saves = 0;
-    const save = (): void => writeFileSync(file, REGISTRY_TEXT.replace('"default": 4', `"default": 4, "description": "save ${++saves}"`));
-    expect(() => writeKillSwitch(file, 'inference_model', { afterRead: save })).toThrow(`${file} changed on disk after it was read`);
+    const save = (): void =>
+      writeFileSync(file, REGISTRY_TEXT.replace('"default": 4', `"default": 4, "description": "save ${++saves}"`));
+    expect(() => writeKillSwitch(file, 'inference_model', { afterRead: save })).toThrow(
+      `${file} changed on disk after it was read`,
+    );
     expect(saves).toBe(5);
     expect(readFileSync(file, 'utf8')).toContain('"description": "save 5"');
     expect(readFileSync(file, 'utf8')).not.toContain('"enabled"');
@@ -184,20 +214,35 @@ describe('the write-back keeps what the user has (item 14)', () => {
     symlinkSync(target, file);
 
     const flags = createFlags({ source: staticSource(REGISTRY_TEXT) });
-    const guardrail = createGuardrail({ flags, flag: 'inference_model', checks: [{ metric: 'error', threshold: 0.01 }], writeBack: file });
+    const guardrail = createGuardrail({
+      flags,
+      flag: 'inference_model',
+      checks: [{ metric: 'error', threshold: 0.01 }],
+      writeBack: file,
+    });
     trip(flags);
     expect(guardrail.state).toBe('tripped');
     expect(lstatSync(file).isSymbolicLink()).toBe(true);
-    expect(readFileSync(target, 'utf8')).toBe(text.replace('"flag": "inference_model",', '"flag": "inference_model",\r\n      "enabled": false,'));
+    expect(readFileSync(target, 'utf8')).toBe(
+      text.replace('"flag": "inference_model",', '"flag": "inference_model",\r\n      "enabled": false,'),
+    );
     expect(statSync(target).mode & 0o777).toBe(0o640);
     guardrail.close();
   });
 
   it('does not rewrite a file that is not valid UTF-8: an error event, every byte left as it was', () => {
-    const latin1 = Buffer.from(REGISTRY_TEXT.replace('"default": 4', '"default": 4, "description": "caf\u00e9"'), 'latin1');
+    const latin1 = Buffer.from(
+      REGISTRY_TEXT.replace('"default": 4', '"default": 4, "description": "caf\u00e9"'),
+      'latin1',
+    );
     writeFileSync(file, latin1);
     const flags = createFlags({ source: staticSource(REGISTRY_TEXT) });
-    const guardrail = createGuardrail({ flags, flag: 'inference_model', checks: [{ metric: 'error', threshold: 0.01 }], writeBack: file });
+    const guardrail = createGuardrail({
+      flags,
+      flag: 'inference_model',
+      checks: [{ metric: 'error', threshold: 0.01 }],
+      writeBack: file,
+    });
     const errors: string[] = [];
     guardrail.on('error', (e) => errors.push(e.message));
     trip(flags);

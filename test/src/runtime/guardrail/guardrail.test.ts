@@ -26,10 +26,17 @@ const REGISTRY_TEXT = `{
  * Sends `n` rounds of requests, each `ga` request from a general user and, every `betaEvery`
  * rounds, one from a beta user (served the variant), with the given error patterns.
  */
-function traffic(flags: Flags, n: number, betaEvery: number, gaFails: (i: number) => boolean, betaFails: (i: number) => boolean): void {
+function traffic(
+  flags: Flags,
+  n: number,
+  betaEvery: number,
+  gaFails: (i: number) => boolean,
+  betaFails: (i: number) => boolean,
+): void {
   for (let i = 0; i < n; i++) {
     flags.track(flags.record({ targetingKey: `ga-${i}`, user_segment: 'ga' }), 'error', gaFails(i));
-    if (i % betaEvery === 0) flags.track(flags.record({ targetingKey: `beta-${i}`, user_segment: 'beta' }), 'error', betaFails(i / betaEvery));
+    if (i % betaEvery === 0)
+      flags.track(flags.record({ targetingKey: `beta-${i}`, user_segment: 'beta' }), 'error', betaFails(i / betaEvery));
   }
 }
 
@@ -45,24 +52,47 @@ describe('createGuardrail', () => {
 
   it('refuses a flag or control that is not in the registry, saying what exists', () => {
     const flags = createFlags({ source: staticSource(REGISTRY_TEXT) });
-    expect(() => createGuardrail({ flags, flag: 'inference_modle' })).toThrow(/flag "inference_modle" is not in the registry/);
-    expect(() => createGuardrail({ flags, flag: 'inference_model', control: 'opus' })).toThrow(/control "opus" is not a variant of inference_model \(haiku, sonnet\)/);
+    expect(() => createGuardrail({ flags, flag: 'inference_modle' })).toThrow(
+      /flag "inference_modle" is not in the registry/,
+    );
+    expect(() => createGuardrail({ flags, flag: 'inference_model', control: 'opus' })).toThrow(
+      /control "opus" is not a variant of inference_model \(haiku, sonnet\)/,
+    );
   });
 
   it('kills a failing variant in memory, with the evidence, and writes enabled: false back', async () => {
     const flags = createFlags({ source: fileSource(file, { pollIntervalMs: 20 }) });
-    const guardrail = createGuardrail({ flags, flag: 'inference_model', checks: [{ metric: 'error', threshold: 0.01 }], writeBack: file });
+    const guardrail = createGuardrail({
+      flags,
+      flag: 'inference_model',
+      checks: [{ metric: 'error', threshold: 0.01 }],
+      writeBack: file,
+    });
     const trips: GuardrailTrip[] = [];
     guardrail.on('trip', (t) => trips.push(t));
     // The variant fails every other request against 1% on the control: no sample floor, it is
     // rolled back as soon as the evidence is there, within tens of its requests.
-    traffic(flags, 1000, 4, (i) => i % 100 === 0, (i) => i % 2 === 0);
+    traffic(
+      flags,
+      1000,
+      4,
+      (i) => i % 100 === 0,
+      (i) => i % 2 === 0,
+    );
     expect(guardrail.state).toBe('tripped');
     expect(flags.get('inference_model', { targetingKey: 'b', user_segment: 'beta' })).toBe('haiku');
 
     expect(trips).toHaveLength(1);
     const trip = trips[0]!;
-    expect(trip).toMatchObject({ flag: 'inference_model', variant: 'sonnet', control: 'haiku', metric: 'error', action: 'kill', threshold: 20, wroteBack: file });
+    expect(trip).toMatchObject({
+      flag: 'inference_model',
+      variant: 'sonnet',
+      control: 'haiku',
+      metric: 'error',
+      action: 'kill',
+      threshold: 20,
+      wroteBack: file,
+    });
     expect(trip.evidence.eValue).toBeGreaterThanOrEqual(20);
     expect(trip.evidence.component).toBe('rate');
     expect(trip.variantSummary.n).toBeLessThan(40);
@@ -73,15 +103,27 @@ describe('createGuardrail', () => {
 
     // Only the enabled member was added; every other byte is as it was.
     const written = readFileSync(file, 'utf8');
-    expect(written).toBe(REGISTRY_TEXT.replace('"flag": "inference_model",', '"flag": "inference_model",\n      "enabled": false,'));
+    expect(written).toBe(
+      REGISTRY_TEXT.replace('"flag": "inference_model",', '"flag": "inference_model",\n      "enabled": false,'),
+    );
     flags.close();
     guardrail.close();
   });
 
   it('does not roll back a variant as good as the control, however long it watches', () => {
     const flags = createFlags({ source: staticSource(REGISTRY_TEXT) });
-    const guardrail = createGuardrail({ flags, flag: 'inference_model', checks: [{ metric: 'error', threshold: 0.01 }] });
-    traffic(flags, 20_000, 4, (i) => i % 100 === 0, (i) => i % 100 === 0);
+    const guardrail = createGuardrail({
+      flags,
+      flag: 'inference_model',
+      checks: [{ metric: 'error', threshold: 0.01 }],
+    });
+    traffic(
+      flags,
+      20_000,
+      4,
+      (i) => i % 100 === 0,
+      (i) => i % 100 === 0,
+    );
     expect(guardrail.state).toBe('watching');
     expect(guardrail.eValues()['sonnet/error']).toBeLessThan(1);
     guardrail.close();
@@ -89,15 +131,25 @@ describe('createGuardrail', () => {
 
   it('refuses a threshold that is not a margin', () => {
     const flags = createFlags({ source: staticSource(REGISTRY_TEXT) });
-    expect(() => createGuardrail({ flags, flag: 'inference_model', checks: [{ metric: 'error', threshold: -0.01 }] })).toThrow(
-      /the threshold of check "error" must be a finite number >= 0 \(got -0\.01\)/,
-    );
+    expect(() =>
+      createGuardrail({ flags, flag: 'inference_model', checks: [{ metric: 'error', threshold: -0.01 }] }),
+    ).toThrow(/the threshold of check "error" must be a finite number >= 0 \(got -0\.01\)/);
   });
 
   it('watches again from empty windows once the file turns the flag off and on again', async () => {
     const flags = createFlags({ source: fileSource(file, { pollIntervalMs: 20 }) });
-    const guardrail = createGuardrail({ flags, flag: 'inference_model', checks: [{ metric: 'error', threshold: 0.01 }] });
-    traffic(flags, 1000, 4, () => false, (i) => i % 2 === 0);
+    const guardrail = createGuardrail({
+      flags,
+      flag: 'inference_model',
+      checks: [{ metric: 'error', threshold: 0.01 }],
+    });
+    traffic(
+      flags,
+      1000,
+      4,
+      () => false,
+      (i) => i % 2 === 0,
+    );
     expect(guardrail.state).toBe('tripped');
     expect(guardrail.eValues()['sonnet/error']).toBeGreaterThanOrEqual(20);
     const reload = (text: string): Promise<void> => {
@@ -126,14 +178,20 @@ describe('createGuardrail', () => {
 describe('setEnabledFalse', () => {
   it('replaces an existing enabled value in place', () => {
     const text = '{"flags":[{"flag":"a","default":1},{"flag":"b", "enabled" :  true ,"default":2}]}';
-    expect(setEnabledFalse(text, 'b')).toBe('{"flags":[{"flag":"a","default":1},{"flag":"b", "enabled" :  false ,"default":2}]}');
+    expect(setEnabledFalse(text, 'b')).toBe(
+      '{"flags":[{"flag":"a","default":1},{"flag":"b", "enabled" :  false ,"default":2}]}',
+    );
   });
 
   it('adds the member inline to a one-line flag object', () => {
-    expect(setEnabledFalse('{ "flags": [ { "flag": "a", "default": 1 } ] }', 'a')).toBe('{ "flags": [ { "flag": "a", "enabled": false, "default": 1 } ] }');
+    expect(setEnabledFalse('{ "flags": [ { "flag": "a", "default": 1 } ] }', 'a')).toBe(
+      '{ "flags": [ { "flag": "a", "enabled": false, "default": 1 } ] }',
+    );
   });
 
   it('names the file when the flag is gone', () => {
-    expect(() => setEnabledFalse('{"flags":[]}', 'a', 'conf/flags.json')).toThrow('conf/flags.json: no flag "a" to disable');
+    expect(() => setEnabledFalse('{"flags":[]}', 'a', 'conf/flags.json')).toThrow(
+      'conf/flags.json: no flag "a" to disable',
+    );
   });
 });

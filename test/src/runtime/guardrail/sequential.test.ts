@@ -6,7 +6,16 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BlockPairing, RateTest, rateBlockEValue, rankBlockEValue, rateNull, ValueTest, type Arm, type SequentialTest } from '../../../../src/runtime/guardrail/sequential.js';
+import {
+  BlockPairing,
+  RateTest,
+  rateBlockEValue,
+  rankBlockEValue,
+  rateNull,
+  ValueTest,
+  type Arm,
+  type SequentialTest,
+} from '../../../../src/runtime/guardrail/sequential.js';
 import { seededRandom } from '../../../support/random.js';
 
 function binomial(m: number, y: number, p: number): number {
@@ -16,10 +25,19 @@ function binomial(m: number, y: number, p: number): number {
 }
 
 /** E[factor] for a block of one variant sample and m controls, bad rates a and b, by enumeration. */
-function expectedRateFactor(a: number, b: number, m: number, altV: number, altC: number, slope: number, offset: number): number {
+function expectedRateFactor(
+  a: number,
+  b: number,
+  m: number,
+  altV: number,
+  altC: number,
+  slope: number,
+  offset: number,
+): number {
   let e = 0;
   for (const x of [0, 1]) {
-    for (let y = 0; y <= m; y++) e += (x ? a : 1 - a) * binomial(m, y, b) * rateBlockEValue(x, 1, y, m, altV, altC, { slope, offset });
+    for (let y = 0; y <= m; y++)
+      e += (x ? a : 1 - a) * binomial(m, y, b) * rateBlockEValue(x, 1, y, m, altV, altC, { slope, offset });
   }
   return e;
 }
@@ -44,13 +62,24 @@ describe('rateBlockEValue', () => {
           for (let b = 0.0005; b < 1; b += 0.0371) {
             // The null's boundary and points inside it.
             const top = Math.min(1, h.slope * b + h.offset);
-            for (const a of [top, top * 0.7, 0]) worst = Math.max(worst, expectedRateFactor(a, b, m, altV, altC, h.slope, h.offset));
+            for (const a of [top, top * 0.7, 0])
+              worst = Math.max(worst, expectedRateFactor(a, b, m, altV, altC, h.slope, h.offset));
           }
         }
       }
       expect(worst).toBeLessThanOrEqual(1 + 1e-9);
       // And it is not trivially 1: on the boundary near the alternative's own control rate it is tight.
-      expect(expectedRateFactor(h.slope * 0.1 + h.offset, 0.1, 19, Math.min(0.95, (h.slope * 0.1 + h.offset) * 2), 0.1, h.slope, h.offset)).toBeGreaterThan(0.99);
+      expect(
+        expectedRateFactor(
+          h.slope * 0.1 + h.offset,
+          0.1,
+          19,
+          Math.min(0.95, (h.slope * 0.1 + h.offset) * 2),
+          0.1,
+          h.slope,
+          h.offset,
+        ),
+      ).toBeGreaterThan(0.99);
     });
   }
 
@@ -109,7 +138,14 @@ function allowedCrossings(runs: number, alpha: number): number {
 }
 
 /** Runs of `samples` variant samples each; how many ever reach 1/alpha. */
-function crossings(nullCase: NullCase, runs: number, samples: number, alpha: number, armOf: (random: () => number, i: number) => Arm, seed: number): number {
+function crossings(
+  nullCase: NullCase,
+  runs: number,
+  samples: number,
+  alpha: number,
+  armOf: (random: () => number, i: number) => Arm,
+  seed: number,
+): number {
   let crossed = 0;
   for (let run = 0; run < runs; run++) {
     const random = seededRandom(seed + run);
@@ -179,7 +215,8 @@ describe('e-processes under the null', () => {
   it('stay valid when the arms arrive in bursts (the guarantee is conditional on the arm sequence)', LIMIT, () => {
     // Long runs of one arm, then the other: blocks take whatever controls came before.
     const bursts = (_random: () => number, i: number): Arm => (Math.floor(i / 37) % 5 === 0 ? 'variant' : 'control');
-    for (const nullCase of [NULLS[0]!, NULLS[3]!]) expect(crossings(nullCase, runs, 600, alpha, bursts, 500)).toBeLessThanOrEqual(allowedCrossings(runs, alpha));
+    for (const nullCase of [NULLS[0]!, NULLS[3]!])
+      expect(crossings(nullCase, runs, 600, alpha, bursts, 500)).toBeLessThanOrEqual(allowedCrossings(runs, alpha));
   });
 });
 
@@ -190,20 +227,26 @@ describe('e-processes on odd input', () => {
   });
   it('never throw, and their e-values stay finite and non-negative', () => {
     fc.assert(
-      fc.property(fc.array(sample, { maxLength: 300 }), fc.double({ min: 0, max: 0.99, noNaN: true }), fc.boolean(), fc.constantFrom<'lower' | 'higher'>('lower', 'higher'), (samples, margin, relative, better) => {
-        const tests: SequentialTest[] = [
-          new RateTest({ hypothesis: rateNull(margin, relative, better), better }),
-          new ValueTest({ margin, relative, better }),
-        ];
-        for (const t of tests) {
-          for (const s of samples) {
-            t.add(s.arm, s.value);
-            const e = t.eValue;
-            if (!(Number.isFinite(e) && e >= 0)) return false;
+      fc.property(
+        fc.array(sample, { maxLength: 300 }),
+        fc.double({ min: 0, max: 0.99, noNaN: true }),
+        fc.boolean(),
+        fc.constantFrom<'lower' | 'higher'>('lower', 'higher'),
+        (samples, margin, relative, better) => {
+          const tests: SequentialTest[] = [
+            new RateTest({ hypothesis: rateNull(margin, relative, better), better }),
+            new ValueTest({ margin, relative, better }),
+          ];
+          for (const t of tests) {
+            for (const s of samples) {
+              t.add(s.arm, s.value);
+              const e = t.eValue;
+              if (!(Number.isFinite(e) && e >= 0)) return false;
+            }
           }
-        }
-        return true;
-      }),
+          return true;
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -232,7 +275,12 @@ describe('BlockPairing', () => {
   it('pairs each variant sample with the fresh controls before it, by arrival order only, with bounded memory', () => {
     const blocks: [number, number[]][] = [];
     const spare: number[] = [];
-    const pairing = new BlockPairing(3, (v, c) => blocks.push([v, [...c]]), (c) => spare.push(c), 2);
+    const pairing = new BlockPairing(
+      3,
+      (v, c) => blocks.push([v, [...c]]),
+      (c) => spare.push(c),
+      2,
+    );
     pairing.add('variant', 100); // waits: no controls yet
     expect(pairing.waiting).toBe(1);
     pairing.add('control', 1);

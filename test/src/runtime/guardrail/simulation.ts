@@ -11,7 +11,10 @@ import { handleChat, type ServiceFlags } from '../../../../examples/inference-se
 import { staticSource } from '../../../../src/index.js';
 import { seededRandom } from '../../../support/random.js';
 
-export const EXAMPLE_REGISTRY = readFileSync(new URL('../../../../examples/inference-service/flags.json', import.meta.url), 'utf8');
+export const EXAMPLE_REGISTRY = readFileSync(
+  new URL('../../../../examples/inference-service/flags.json', import.meta.url),
+  'utf8',
+);
 
 export interface ModelBehaviour {
   errorRate: number;
@@ -50,15 +53,24 @@ export function createSimulation(seed: number, options: SimulationOptions = {}):
   const complete = async (request: ChatRequest): Promise<ChatResponse> => {
     const b = behaviour[request.model]!;
     clock += b.medianLatencyMs * Math.exp(0.5 * normal());
-    if (random() < b.errorRate) throw new ModelError(kinds[Math.floor(random() * kinds.length)]!, `simulated failure of ${request.model}`);
-    return { model: request.model, content: 'ok', usage: { inputTokens: 20, outputTokens: 30 + Math.floor(random() * 40) } };
+    if (random() < b.errorRate)
+      throw new ModelError(kinds[Math.floor(random() * kinds.length)]!, `simulated failure of ${request.model}`);
+    return {
+      model: request.model,
+      content: 'ok',
+      usage: { inputTokens: 20, outputTokens: 30 + Math.floor(random() * 40) },
+    };
   };
   const service = { complete, clock: () => clock };
   return {
     flags,
     behaviour,
     async request() {
-      await handleChat(flags, { user: `user-${Math.floor(random() * users)}`, q: 'Summarise my last invoice' }, service);
+      await handleChat(
+        flags,
+        { user: `user-${Math.floor(random() * users)}`, q: 'Summarise my last invoice' },
+        service,
+      );
     },
     now: () => clock,
   };

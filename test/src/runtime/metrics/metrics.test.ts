@@ -5,7 +5,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createFlags } from '../../../../src/runtime/flags.js';
 import { createMetrics, SlidingWindow } from '../../../../src/runtime/metrics/store.js';
 import { jsonlExporter } from '../../../../src/runtime/metrics/jsonl.js';
-import { normalCdf, normalQuantile, quantileInterval, studentTCdf, studentTQuantile, wilsonInterval } from '../../../../src/runtime/metrics/statistics.js';
+import {
+  normalCdf,
+  normalQuantile,
+  quantileInterval,
+  studentTCdf,
+  studentTQuantile,
+  wilsonInterval,
+} from '../../../../src/runtime/metrics/statistics.js';
 import { type TrackEvent } from '../../../../src/runtime/metrics/definitions.js';
 import { staticSource } from '../../../../src/runtime/sources/static.js';
 import { seededRandom } from '../../../support/random.js';
@@ -18,7 +25,12 @@ const REGISTRY = {
       default: 'haiku',
       rules: [{ condition: { user_segment: 'beta' }, value: 'sonnet' }],
     },
-    { flag: 'system_prompt_version', variants: ['v3', 'v4'], default: 'v3', rules: [{ condition: { user_segment: 'beta' }, value: 'v4' }] },
+    {
+      flag: 'system_prompt_version',
+      variants: ['v3', 'v4'],
+      default: 'v3',
+      rules: [{ condition: { user_segment: 'beta' }, value: 'v4' }],
+    },
   ],
 };
 
@@ -56,7 +68,13 @@ describe('distributions', () => {
 describe('sliding windows', () => {
   it('keeps the last samples by count and by age', () => {
     const w = new SlidingWindow(3, 100);
-    for (const [v, t] of [[1, 0], [2, 10], [3, 20], [4, 30]] as const) w.push(v, t);
+    for (const [v, t] of [
+      [1, 0],
+      [2, 10],
+      [3, 20],
+      [4, 30],
+    ] as const)
+      w.push(v, t);
     expect([...w.samples()]).toEqual([2, 3, 4]);
     w.expire(115);
     expect([...w.samples()]).toEqual([3, 4]);
@@ -88,7 +106,9 @@ describe('flags.track and evaluation records', () => {
 
   it('records only the flags asked for, and tracks nothing without a listener', () => {
     const flags = make();
-    expect(flags.record({ user_segment: 'beta' }, ['system_prompt_version']).variants).toEqual({ system_prompt_version: 'v4' });
+    expect(flags.record({ user_segment: 'beta' }, ['system_prompt_version']).variants).toEqual({
+      system_prompt_version: 'v4',
+    });
     const errors: string[] = [];
     flags.on('error', (e) => errors.push(e.message));
     flags.track({}, 'latency_ms', Number.NaN);
@@ -137,9 +157,18 @@ describe('jsonlExporter', () => {
     flags.track(served, 'tokens', 120);
     expect(readFileSync(file, 'utf8')).toBe('');
     exporter.close();
-    const lines = readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as unknown);
+    const lines = readFileSync(file, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as unknown);
     expect(lines).toEqual([
-      { at: 42, metric: 'tokens', value: 120, variants: { inference_model: 'sonnet', system_prompt_version: 'v4' }, context: { user_segment: 'beta' } },
+      {
+        at: 42,
+        metric: 'tokens',
+        value: 120,
+        variants: { inference_model: 'sonnet', system_prompt_version: 'v4' },
+        context: { user_segment: 'beta' },
+      },
     ]);
   });
 });

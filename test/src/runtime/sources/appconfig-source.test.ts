@@ -7,7 +7,9 @@ import { nextFlagsEvent } from '../../../support/wait.js';
 
 const registry = (model: string) =>
   JSON.stringify({
-    flags: [{ flag: 'inference_model', default: model, variants: ['claude-3-haiku', 'claude-sonnet-4-6', 'claude-opus-4-6'] }],
+    flags: [
+      { flag: 'inference_model', default: model, variants: ['claude-3-haiku', 'claude-sonnet-4-6', 'claude-opus-4-6'] },
+    ],
   });
 
 function clientFor(server: FakeAppConfig): AppConfigDataClient {
@@ -43,7 +45,12 @@ describe('appConfigSource with the real AppConfigDataClient against a loopback A
     try {
       await flags.ready;
       expect(flags.get('inference_model')).toBe('claude-3-haiku');
-      expect(server.calls[0]).toEqual({ operation: 'StartConfigurationSession', status: 201, signed: true, requiredMinimumPollIntervalInSeconds: 15 });
+      expect(server.calls[0]).toEqual({
+        operation: 'StartConfigurationSession',
+        status: 201,
+        signed: true,
+        requiredMinimumPollIntervalInSeconds: 15,
+      });
       expect(server.calls[1]).toMatchObject({ operation: 'GetLatestConfiguration', status: 200, emptyBody: false });
 
       // Polls reuse the session: every token comes from the previous response, so none is rejected.
@@ -59,7 +66,9 @@ describe('appConfigSource with the real AppConfigDataClient against a loopback A
 
       server.mode = 'error500';
       const outage = await nextFlagsEvent(flags, 'error', (e) => /InternalServerException/.test(e.message));
-      expect(outage.message).toMatch(/^appconfig:\/\/chat\/prod\/flags: GetLatestConfiguration failed: InternalServerException \(HTTP 500\): We encountered an internal error.*still serving the last good registry, retrying in \d+ ms/);
+      expect(outage.message).toMatch(
+        /^appconfig:\/\/chat\/prod\/flags: GetLatestConfiguration failed: InternalServerException \(HTTP 500\): We encountered an internal error.*still serving the last good registry, retrying in \d+ ms/,
+      );
       expect(flags.get('inference_model')).toBe('claude-sonnet-4-6');
 
       server.mode = 'throttle';
@@ -73,13 +82,22 @@ describe('appConfigSource with the real AppConfigDataClient against a loopback A
 
       server.mode = 'ok';
       const invalid = nextFlagsEvent(flags, 'error', (e) => e.code === 'PARSE_ERROR' && /variant/.test(e.message));
-      server.deploy('chat', 'prod', 'flags', JSON.stringify({ flags: [{ flag: 'inference_model', default: 'gpt-4', variants: ['claude-3-haiku'] }] }));
-      expect((await invalid).message).toMatch(/rejected appconfig:\/\/chat\/prod\/flags \(version v3\); still serving the last good registry:\n.*"default" is "gpt-4", which is not a variant/);
+      server.deploy(
+        'chat',
+        'prod',
+        'flags',
+        JSON.stringify({ flags: [{ flag: 'inference_model', default: 'gpt-4', variants: ['claude-3-haiku'] }] }),
+      );
+      expect((await invalid).message).toMatch(
+        /rejected appconfig:\/\/chat\/prod\/flags \(version v3\); still serving the last good registry:\n.*"default" is "gpt-4", which is not a variant/,
+      );
       expect(flags.get('inference_model')).toBe('claude-sonnet-4-6');
 
       await server.stop();
       const down = await nextFlagsEvent(flags, 'error', (e) => /connection refused/.test(e.message));
-      expect(down.message).toMatch(/^appconfig:\/\/chat\/prod\/flags: (StartConfigurationSession|GetLatestConfiguration) failed: connection refused \(is the endpoint reachable\?\); still serving the last good registry/);
+      expect(down.message).toMatch(
+        /^appconfig:\/\/chat\/prod\/flags: (StartConfigurationSession|GetLatestConfiguration) failed: connection refused \(is the endpoint reachable\?\); still serving the last good registry/,
+      );
       expect(flags.get('inference_model')).toBe('claude-sonnet-4-6');
 
       const recovered = nextFlagsEvent(flags, 'change');
@@ -98,7 +116,15 @@ describe('appConfigSource with the real AppConfigDataClient against a loopback A
   it('reports a profile that does not exist with what to check', async () => {
     server.mode = 'ok';
     const flags = createFlags({
-      source: appConfigSource({ client: clientFor(server), application: 'chat', environment: 'prod', profile: 'missing', pollIntervalMs: 10, timeoutMs: 1000, maxBackoffMs: 20 }),
+      source: appConfigSource({
+        client: clientFor(server),
+        application: 'chat',
+        environment: 'prod',
+        profile: 'missing',
+        pollIntervalMs: 10,
+        timeoutMs: 1000,
+        maxBackoffMs: 20,
+      }),
     });
     try {
       const error = nextFlagsEvent(flags, 'error');

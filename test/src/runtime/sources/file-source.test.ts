@@ -18,7 +18,13 @@ const MODEL: FlagJson = {
   default: 'claude-3-haiku',
   rules: [{ condition: { user_segment: 'internal' }, value: 'claude-opus-4-6' }],
 };
-const PROMPT: FlagJson = { flag: 'system_prompt_version', dimension: 'prompt', description: 'prompt', variants: ['v3', 'v4'], default: 'v3' };
+const PROMPT: FlagJson = {
+  flag: 'system_prompt_version',
+  dimension: 'prompt',
+  description: 'prompt',
+  variants: ['v3', 'v4'],
+  default: 'v3',
+};
 const TOP_K: FlagJson = { flag: 'retrieval_top_k', dimension: 'retrieval', variants: [5, 10], default: 5 };
 
 const doc = (...flags: FlagJson[]): string => JSON.stringify({ flags }, null, 2);
@@ -64,7 +70,14 @@ describe.each(UPDATE_KINDS)('fileSource, %s updates', (kind) => {
     expect(changes.map((c) => c.flagsChanged)).toEqual([['inference_model']]);
 
     // A flag removed and another added are both named; untouched ones are not.
-    file.write(doc(edited, PROMPT, { flag: 'response_format', dimension: 'format', variants: ['json', 'text'], default: 'json' }));
+    file.write(
+      doc(edited, PROMPT, {
+        flag: 'response_format',
+        dimension: 'format',
+        variants: ['json', 'text'],
+        default: 'json',
+      }),
+    );
     await waitFor('the new flag to be served', () => flags.get('response_format', {}) === 'json');
     await waitFor('a second change event', () => changes.length > 1);
     expect(changes[1]!.flagsChanged.sort()).toEqual(['response_format', 'retrieval_top_k']);
@@ -76,8 +89,23 @@ describe.each(UPDATE_KINDS)('fileSource, %s updates', (kind) => {
     const invalid: [string, () => void, RegExp][] = [
       ['a truncated file', () => file.write(INITIAL.slice(0, Math.floor(INITIAL.length / 2))), /invalid JSON/],
       ['bad JSON', () => file.write(INITIAL.replace('"default": "v3"', '"default": "v3",,')), /invalid JSON/],
-      ['a schema error', () => file.write(doc(MODEL, { ...PROMPT, enabled: 'yes' }, TOP_K)), /"enabled" must be true or false/],
-      ['an unknown variant', () => file.write(doc({ ...MODEL, rules: [{ condition: { user_segment: 'internal' }, value: 'claude-sonet-4-6' }] }, PROMPT, TOP_K)), /"claude-sonet-4-6", which is not a variant/],
+      [
+        'a schema error',
+        () => file.write(doc(MODEL, { ...PROMPT, enabled: 'yes' }, TOP_K)),
+        /"enabled" must be true or false/,
+      ],
+      [
+        'an unknown variant',
+        () =>
+          file.write(
+            doc(
+              { ...MODEL, rules: [{ condition: { user_segment: 'internal' }, value: 'claude-sonet-4-6' }] },
+              PROMPT,
+              TOP_K,
+            ),
+          ),
+        /"claude-sonet-4-6", which is not a variant/,
+      ],
       ['a deleted file', () => file.remove(), /cannot read/],
     ];
     for (const [what, write, message] of invalid) {

@@ -8,7 +8,8 @@ import { backoffDelay } from '../../../../src/runtime/sources/polling.js';
 import { closeServer } from '../../../support/loopback.js';
 import { nextFlagsEvent } from '../../../support/wait.js';
 
-const registry = (topK: number) => JSON.stringify({ flags: [{ flag: 'retrieval_top_k', default: topK, variants: [5, 10, 20] }] });
+const registry = (topK: number) =>
+  JSON.stringify({ flags: [{ flag: 'retrieval_top_k', default: topK, variants: [5, 10, 20] }] });
 
 type Mode = 'ok' | 'error500' | 'slow' | 'truncated';
 
@@ -34,7 +35,8 @@ class RegistryServer {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const ifNoneMatch = req.headers['if-none-match'];
-    const record = (status: number) => this.requests.push({ ifNoneMatch, authorization: req.headers.authorization, status });
+    const record = (status: number) =>
+      this.requests.push({ ifNoneMatch, authorization: req.headers.authorization, status });
     const etag = `"${createHash('sha256').update(this.document).digest('hex').slice(0, 16)}"`;
     switch (this.mode) {
       case 'error500':
@@ -82,7 +84,11 @@ describe('httpSource against a loopback server', () => {
 
       // Unchanged: the server answers 304 to the ETag the client sends back.
       while (!server.requests.some((r) => r.status === 304)) await nextPoll(server);
-      expect(server.requests[0]).toMatchObject({ ifNoneMatch: undefined, authorization: 'Bearer test-token', status: 200 });
+      expect(server.requests[0]).toMatchObject({
+        ifNoneMatch: undefined,
+        authorization: 'Bearer test-token',
+        status: 200,
+      });
       expect(server.requests.find((r) => r.status === 304)!.ifNoneMatch).toMatch(/^"[0-9a-f]{16}"$/);
 
       const changed = nextFlagsEvent(flags, 'change');
@@ -92,7 +98,9 @@ describe('httpSource against a loopback server', () => {
 
       server.mode = 'error500';
       const http500 = await nextFlagsEvent(flags, 'error', (e) => /HTTP 500/.test(e.message));
-      expect(http500.message).toMatch(/^GET http:\/\/127\.0\.0\.1:\d+\/flags\.json: HTTP 500 Internal Server Error; still serving the last good registry, retrying in \d+ ms/);
+      expect(http500.message).toMatch(
+        /^GET http:\/\/127\.0\.0\.1:\d+\/flags\.json: HTTP 500 Internal Server Error; still serving the last good registry, retrying in \d+ ms/,
+      );
       expect(http500.message).not.toContain('secret');
       expect(flags.get('retrieval_top_k')).toBe(10);
 
@@ -102,14 +110,25 @@ describe('httpSource against a loopback server', () => {
       expect(flags.get('retrieval_top_k')).toBe(10);
 
       server.mode = 'truncated';
-      const invalid = await nextFlagsEvent(flags, 'error', (e) => e.code === 'PARSE_ERROR' && /invalid JSON/.test(e.message));
-      expect(invalid.message).toMatch(/rejected http:\/\/127\.0\.0\.1:\d+\/flags\.json; still serving the last good registry/);
+      const invalid = await nextFlagsEvent(
+        flags,
+        'error',
+        (e) => e.code === 'PARSE_ERROR' && /invalid JSON/.test(e.message),
+      );
+      expect(invalid.message).toMatch(
+        /rejected http:\/\/127\.0\.0\.1:\d+\/flags\.json; still serving the last good registry/,
+      );
       expect(invalid.issues[0]).toMatchObject({ file: expect.stringContaining('/flags.json'), line: 1 });
       expect(flags.get('retrieval_top_k')).toBe(10);
 
       // A document that is valid JSON but breaks the registry rules is rejected the same way.
       server.mode = 'ok';
-      server.document = JSON.stringify({ flags: [{ flag: 'retrieval_top_k', default: 'ten' }, { flag: 'retrieval_top_k', default: 3 }] });
+      server.document = JSON.stringify({
+        flags: [
+          { flag: 'retrieval_top_k', default: 'ten' },
+          { flag: 'retrieval_top_k', default: 3 },
+        ],
+      });
       const duplicate = await nextFlagsEvent(flags, 'error', (e) => /duplicate flag key/.test(e.message));
       expect(duplicate.issues.length).toBeGreaterThan(0);
       expect(flags.get('retrieval_top_k')).toBe(10);
@@ -132,12 +151,18 @@ describe('httpSource against a loopback server', () => {
 
   it('starts without a registry when the server is unreachable, and serves the first good document', async () => {
     await server.stop();
-    const source = httpSource(`http://127.0.0.1:${server.port}/flags.json`, { pollIntervalMs: 10, timeoutMs: 1000, maxBackoffMs: 20 });
+    const source = httpSource(`http://127.0.0.1:${server.port}/flags.json`, {
+      pollIntervalMs: 10,
+      timeoutMs: 1000,
+      maxBackoffMs: 20,
+    });
     const flags = createFlags({ source });
     try {
       const firstError = nextFlagsEvent(flags, 'error');
       await flags.ready;
-      expect((await firstError).message).toMatch(/^cannot read http:\/\/127\.0\.0\.1:\d+\/flags\.json: connection refused \(is the server running\?\)$/);
+      expect((await firstError).message).toMatch(
+        /^cannot read http:\/\/127\.0\.0\.1:\d+\/flags\.json: connection refused \(is the server running\?\)$/,
+      );
       expect(flags.registry()).toBeUndefined();
       expect(flags.detail('retrieval_top_k')).toMatchObject({ errorCode: 'PROVIDER_NOT_READY' });
 

@@ -15,7 +15,8 @@ import { FakeAppConfig } from '../../../support/appconfig-server.js';
 import { closeServer } from '../../../support/loopback.js';
 import { nextFlagsEvent } from '../../../support/wait.js';
 
-const registry = (topK: number): string => JSON.stringify({ flags: [{ flag: 'retrieval_top_k', default: topK, variants: [5, 10, 20] }] });
+const registry = (topK: number): string =>
+  JSON.stringify({ flags: [{ flag: 'retrieval_top_k', default: topK, variants: [5, 10, 20] }] });
 const deep = (levels: number): string => `{"flags": [], "description": ${'['.repeat(levels)}${']'.repeat(levels)}}`;
 
 interface Served {
@@ -40,7 +41,11 @@ class Loopback {
         written += chunk.length;
         return write(chunk, ...rest);
       }) as typeof res.write;
-      this.requests.push({ url: req.url ?? '', headers: req.headers, closed: new Promise((resolve) => res.on('close', () => resolve(written))) });
+      this.requests.push({
+        url: req.url ?? '',
+        headers: req.headers,
+        closed: new Promise((resolve) => res.on('close', () => resolve(written))),
+      });
       this.handler(req, res);
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
@@ -75,7 +80,9 @@ describe('httpSource under faults', () => {
     cleanups.push(() => flags.close());
     const rejected = nextFlagsEvent(flags, 'error');
     await flags.ready;
-    expect((await rejected).message).toMatch(/^rejected http:\/\/127\.0\.0\.1:\d+\/flags\.json; still serving the last good registry:\n.*flags\.json:1:\d+: invalid JSON: nesting deeper than 256 levels$/);
+    expect((await rejected).message).toMatch(
+      /^rejected http:\/\/127\.0\.0\.1:\d+\/flags\.json; still serving the last good registry:\n.*flags\.json:1:\d+: invalid JSON: nesting deeper than 256 levels$/,
+    );
     expect(flags.registry()).toBeUndefined();
 
     body = registry(10);
@@ -88,7 +95,9 @@ describe('httpSource under faults', () => {
   it('refuses credentials in the URL without repeating them, and redacts URLs in every message (item 9)', () => {
     server = new Loopback(() => undefined); // not started: nothing here gets as far as a request
     const attempt = (): unknown => httpSource('http://deploy:pa55word@127.0.0.1:9/flags.json?token=s3cret-token');
-    expect(attempt).toThrow(/^httpSource: the URL of http:\/\/127\.0\.0\.1:9\/flags\.json contains a user name or password; pass credentials in a header instead/);
+    expect(attempt).toThrow(
+      /^httpSource: the URL of http:\/\/127\.0\.0\.1:9\/flags\.json contains a user name or password; pass credentials in a header instead/,
+    );
     let message = '';
     try {
       attempt();
@@ -97,14 +106,22 @@ describe('httpSource under faults', () => {
     }
     expect(message).not.toMatch(/pa55word|s3cret|deploy/);
     // `fetch` would repeat a header value it refuses in the error of every poll.
-    expect(() => httpSource('http://127.0.0.1:9/flags.json', { headers: { authorization: 'Bearer s3cret\nX-Injected: 1' } })).toThrow(
+    expect(() =>
+      httpSource('http://127.0.0.1:9/flags.json', { headers: { authorization: 'Bearer s3cret\nX-Injected: 1' } }),
+    ).toThrow(
       /^httpSource: the header "authorization" is not a valid HTTP header \(.*\); its value is not shown, because headers often hold credentials$/,
     );
     // What `fetch` says about such a URL, and a redirect target with a token in its query.
-    expect(redactUrls('Request cannot be constructed from a URL that includes credentials: http://deploy:pa55word@config.internal/flags.json?token=s3cret&v=2#t=x')).toBe(
+    expect(
+      redactUrls(
+        'Request cannot be constructed from a URL that includes credentials: http://deploy:pa55word@config.internal/flags.json?token=s3cret&v=2#t=x',
+      ),
+    ).toBe(
       'Request cannot be constructed from a URL that includes credentials: http://***:***@config.internal/flags.json?***',
     );
-    expect(redactUrls('redirected to https://cdn.example/f.json?s3cret (HTTP 403)')).toBe('redirected to https://cdn.example/f.json?*** (HTTP 403)');
+    expect(redactUrls('redirected to https://cdn.example/f.json?s3cret (HTTP 403)')).toBe(
+      'redirected to https://cdn.example/f.json?*** (HTTP 403)',
+    );
   });
 
   it('abandons a body larger than maxBytes mid-transfer, with an error event, and keeps serving (item 9)', async () => {
@@ -125,21 +142,29 @@ describe('httpSource under faults', () => {
       };
       pump();
     });
-    const flags = createFlags({ source: httpSource(await server.start(), { pollIntervalMs: 10, maxBackoffMs: 20, maxBytes: 1024 * 1024 }) });
+    const flags = createFlags({
+      source: httpSource(await server.start(), { pollIntervalMs: 10, maxBackoffMs: 20, maxBytes: 1024 * 1024 }),
+    });
     cleanups.push(() => flags.close());
     await flags.ready;
     huge = true;
     const from = server.requests.length;
     const tooLarge = await nextFlagsEvent(flags, 'error');
-    expect(tooLarge.message).toMatch(/^GET http:\/\/127\.0\.0\.1:\d+\/flags\.json: the response body is larger than maxBytes \(1048576 bytes\); raise maxBytes/);
+    expect(tooLarge.message).toMatch(
+      /^GET http:\/\/127\.0\.0\.1:\d+\/flags\.json: the response body is larger than maxBytes \(1048576 bytes\); raise maxBytes/,
+    );
     // The client hung up long before the server could send it all.
     expect(await server.requests[from]!.closed).toBeLessThan(total / 4);
     expect(flags.get('retrieval_top_k')).toBe(5);
   });
 
   it('refuses a declared content-length over maxBytes without reading the body (item 9)', async () => {
-    server = new Loopback((_, res) => res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(10 * 1024 * 1024) }).write(' '));
-    const flags = createFlags({ source: httpSource(await server.start(), { pollIntervalMs: 10, maxBackoffMs: 20, maxBytes: 1024 }) });
+    server = new Loopback((_, res) =>
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(10 * 1024 * 1024) }).write(' '),
+    );
+    const flags = createFlags({
+      source: httpSource(await server.start(), { pollIntervalMs: 10, maxBackoffMs: 20, maxBytes: 1024 }),
+    });
     cleanups.push(() => flags.close());
     const error = nextFlagsEvent(flags, 'error');
     await flags.ready;
@@ -163,14 +188,21 @@ describe('httpSource under faults', () => {
   });
 
   it('pollIntervalMs beyond the longest timer means no polls, not one every millisecond (item 11)', async () => {
-    server = new Loopback((_, res) => res.writeHead(200, { 'content-type': 'application/json', etag: '"v1"' }).end(registry(5)));
+    server = new Loopback((_, res) =>
+      res.writeHead(200, { 'content-type': 'application/json', etag: '"v1"' }).end(registry(5)),
+    );
     const url = await server.start();
-    const sources = [Infinity, 30 * 24 * 3600 * 1000].map((pollIntervalMs) => createFlags({ source: httpSource(url, { pollIntervalMs, headers: { 'x-client': String(pollIntervalMs) } }) }));
-    const metronome = createFlags({ source: httpSource(url, { pollIntervalMs: 10, headers: { 'x-client': 'metronome' } }) });
+    const sources = [Infinity, 30 * 24 * 3600 * 1000].map((pollIntervalMs) =>
+      createFlags({ source: httpSource(url, { pollIntervalMs, headers: { 'x-client': String(pollIntervalMs) } }) }),
+    );
+    const metronome = createFlags({
+      source: httpSource(url, { pollIntervalMs: 10, headers: { 'x-client': 'metronome' } }),
+    });
     cleanups.push(() => [...sources, metronome].forEach((f) => f.close()));
     await Promise.all([...sources, metronome].map((f) => f.ready));
     // While the 10 ms client polls 20 times, the others have had thousands of milliseconds to misfire in.
-    while (server.requests.filter((r) => r.headers['x-client'] === 'metronome').length < 20) await server.received(server.requests.length + 1);
+    while (server.requests.filter((r) => r.headers['x-client'] === 'metronome').length < 20)
+      await server.received(server.requests.length + 1);
     const byClient = (client: string): number => server.requests.filter((r) => r.headers['x-client'] === client).length;
     expect([byClient('Infinity'), byClient(String(30 * 24 * 3600 * 1000))]).toEqual([1, 1]);
   });
@@ -186,14 +218,29 @@ describe('appConfigSource with the SDK in the lockfile, which returns Configurat
   it('treats a null configuration as unchanged: one session for many polls and no error events', async () => {
     await server.start();
     server.deploy('chat', 'prod', 'flags', registry(5));
-    const client = new AppConfigDataClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' }, maxAttempts: 1 });
-    const flags = createFlags({ source: appConfigSource({ client, application: 'chat', environment: 'prod', profile: 'flags', pollIntervalMs: 5, maxBackoffMs: 5 }) });
+    const client = new AppConfigDataClient({
+      endpoint: server.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' },
+      maxAttempts: 1,
+    });
+    const flags = createFlags({
+      source: appConfigSource({
+        client,
+        application: 'chat',
+        environment: 'prod',
+        profile: 'flags',
+        pollIntervalMs: 5,
+        maxBackoffMs: 5,
+      }),
+    });
     const errors: string[] = [];
     flags.on('error', (e) => errors.push(e.message));
     try {
       await flags.ready;
       // Counted, not timed: wait for the server to have answered ten "unchanged" polls.
-      const answeredUnchanged = (): number => server.calls.filter((c) => c.operation === 'GetLatestConfiguration' && c.emptyBody === true).length;
+      const answeredUnchanged = (): number =>
+        server.calls.filter((c) => c.operation === 'GetLatestConfiguration' && c.emptyBody === true).length;
       while (answeredUnchanged() < 10) await new Promise((resolve) => setTimeout(resolve, 5));
       // Each answer was handled before the next call went out, so ten answers mean nine handled.
       expect(server.calls.filter((c) => c.operation === 'StartConfigurationSession')).toHaveLength(1);
@@ -213,13 +260,30 @@ describe('appConfigSource with the SDK in the lockfile, which returns Configurat
   it('refuses a configuration over maxBytes once, keeps the session and the last good registry', async () => {
     await server.start();
     server.deploy('chat', 'prod', 'big', registry(5));
-    const client = new AppConfigDataClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' }, maxAttempts: 1 });
-    const flags = createFlags({ source: appConfigSource({ client, application: 'chat', environment: 'prod', profile: 'big', pollIntervalMs: 5, maxBackoffMs: 5, maxBytes: 4096 }) });
+    const client = new AppConfigDataClient({
+      endpoint: server.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' },
+      maxAttempts: 1,
+    });
+    const flags = createFlags({
+      source: appConfigSource({
+        client,
+        application: 'chat',
+        environment: 'prod',
+        profile: 'big',
+        pollIntervalMs: 5,
+        maxBackoffMs: 5,
+        maxBytes: 4096,
+      }),
+    });
     try {
       await flags.ready;
       const refused = nextFlagsEvent(flags, 'error');
       server.deploy('chat', 'prod', 'big', JSON.stringify({ $schema: 'x'.repeat(5000), flags: [] }));
-      expect((await refused).message).toMatch(/^appconfig:\/\/chat\/prod\/big: the configuration is 50\d\d bytes, more than maxBytes \(4096 bytes\)/);
+      expect((await refused).message).toMatch(
+        /^appconfig:\/\/chat\/prod\/big: the configuration is 50\d\d bytes, more than maxBytes \(4096 bytes\)/,
+      );
       const changed = nextFlagsEvent(flags, 'change');
       server.deploy('chat', 'prod', 'big', registry(20));
       await changed;

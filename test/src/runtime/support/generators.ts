@@ -29,18 +29,59 @@ const ATTRIBUTES: Readonly<Record<string, Kind>> = {
 const ATTRIBUTE_NAMES = Object.keys(ATTRIBUTES);
 const CUSTOM_BUCKET_ATTRIBUTES = ['org_id', 'conversation_id', 'customer_id'] as const;
 
-const STRING_POOL = ['internal', 'beta', 'external', 'acme', 'globex', 'initech', 'US', 'DE', 'free', 'pro', 'a', 'ab', 'abc', 'x@acme.com', ''];
+const STRING_POOL = [
+  'internal',
+  'beta',
+  'external',
+  'acme',
+  'globex',
+  'initech',
+  'US',
+  'DE',
+  'free',
+  'pro',
+  'a',
+  'ab',
+  'abc',
+  'x@acme.com',
+  '',
+];
 const NUMBER_POOL = [-5, 0, 1, 2, 3, 10, 99.5, 100, 1e6];
 /** Versions both sides parse: strict semver, a leading "v", and flagd's short forms "1" / "1.2". */
-const VERSION_POOL = ['1.0.0', '1.2.3', '2.0.0', '2.0.0-beta.1', '2.0.0-rc.1', '2.0.0-rc.10', '2.0.0-rc.9', '10.1.0', '1.2', '1', 'v1.2.3', 'V2.0', '0.9.9', '2.0.0+build.5', '1.2.3-alpha', '1.2.3-alpha.1'];
+const VERSION_POOL = [
+  '1.0.0',
+  '1.2.3',
+  '2.0.0',
+  '2.0.0-beta.1',
+  '2.0.0-rc.1',
+  '2.0.0-rc.10',
+  '2.0.0-rc.9',
+  '10.1.0',
+  '1.2',
+  '1',
+  'v1.2.3',
+  'V2.0',
+  '0.9.9',
+  '2.0.0+build.5',
+  '1.2.3-alpha',
+  '1.2.3-alpha.1',
+];
 /** Values neither side reads as a version. Whitespace-padded and "vv" forms are left out: see the report. */
 const NOT_VERSIONS = ['not-a-version', '1.2.3.4', '', 'latest', '1.2.3-01', '01.2.3', '1.2.3-', 'v'];
 
-const stringValue = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...STRING_POOL) }, { weight: 1, arbitrary: fc.string({ maxLength: 8 }) });
+const stringValue = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(...STRING_POOL) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 8 }) },
+);
 const numberValue = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom(...NUMBER_POOL) },
   { weight: 2, arbitrary: fc.integer({ min: -20, max: 120 }) },
-  { weight: 1, arbitrary: fc.double({ min: -1e9, max: 1e9, noNaN: true, noDefaultInfinity: true }).filter((n) => !Object.is(n, -0)) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .double({ min: -1e9, max: 1e9, noNaN: true, noDefaultInfinity: true })
+      .filter((n) => !Object.is(n, -0)),
+  },
 );
 const versionString = fc.constantFrom(...VERSION_POOL);
 const scalarOf = (kind: Kind): fc.Arbitrary<Scalar> => {
@@ -110,7 +151,9 @@ const percentage = fc.oneof(
 const condition = fc
   .record(
     {
-      tests: fc.uniqueArray(fc.constantFrom(...ATTRIBUTE_NAMES), { maxLength: 3 }).chain((attrs) => fc.tuple(...attrs.map((a) => attributeTest(a).map((t) => [a, t] as const)))),
+      tests: fc
+        .uniqueArray(fc.constantFrom(...ATTRIBUTE_NAMES), { maxLength: 3 })
+        .chain((attrs) => fc.tuple(...attrs.map((a) => attributeTest(a).map((t) => [a, t] as const)))),
       rollout: fc.option(percentage, { freq: 3 }),
     },
     { requiredKeys: ['tests', 'rollout'] },
@@ -121,7 +164,11 @@ const condition = fc
     return c;
   });
 
-const weight = fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 100 }) }, { weight: 1, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 1_000_000 }) });
+const weight = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: 0, max: 100 }) },
+  { weight: 1, arbitrary: fc.constant(0) },
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: 1_000_000 }) },
+);
 
 function rule(variants: readonly Scalar[]): fc.Arbitrary<Record<string, unknown>> {
   const value = fc.constantFrom(...variants).map((v) => ({ value: v }));
@@ -131,7 +178,9 @@ function rule(variants: readonly Scalar[]): fc.Arbitrary<Record<string, unknown>
     .chain((chosen) => fc.tuple(...chosen.map(() => weight)).map((ws) => ({ chosen, ws })))
     .filter(({ ws }) => ws.some((w) => w > 0))
     .map(({ chosen, ws }) => ({ split: Object.fromEntries(chosen.map((v, i) => [String(v), ws[i]!])) }));
-  return fc.tuple(condition, fc.oneof({ weight: 3, arbitrary: value }, { weight: 2, arbitrary: split })).map(([c, outcome]) => ({ condition: c, ...outcome }));
+  return fc
+    .tuple(condition, fc.oneof({ weight: 3, arbitrary: value }, { weight: 2, arbitrary: split }))
+    .map(([c, outcome]) => ({ condition: c, ...outcome }));
 }
 
 /**
@@ -139,13 +188,32 @@ function rule(variants: readonly Scalar[]): fc.Arbitrary<Record<string, unknown>
  * default variant "" reads as "no default"), and -0 and 0 share the variant name "0".
  */
 const stringVariants = fc.uniqueArray(
-  fc.oneof(fc.constantFrom('claude-3-haiku', 'claude-sonnet-4-6', 'claude-opus-4-6', 'v3', 'v4', 'control', 'treatment', 'true', '1'), fc.string({ minLength: 1, maxLength: 6 })),
+  fc.oneof(
+    fc.constantFrom(
+      'claude-3-haiku',
+      'claude-sonnet-4-6',
+      'claude-opus-4-6',
+      'v3',
+      'v4',
+      'control',
+      'treatment',
+      'true',
+      '1',
+    ),
+    fc.string({ minLength: 1, maxLength: 6 }),
+  ),
   { minLength: 1, maxLength: 6 },
 );
-const numberVariants = fc.uniqueArray(fc.oneof(fc.integer({ min: -1000, max: 4096 }), fc.constantFrom(0.5, 0.7, 1.25, 1e21, -3.5)), { minLength: 1, maxLength: 6, selector: (n) => String(n) });
+const numberVariants = fc.uniqueArray(
+  fc.oneof(fc.integer({ min: -1000, max: 4096 }), fc.constantFrom(0.5, 0.7, 1.25, 1e21, -3.5)),
+  { minLength: 1, maxLength: 6, selector: (n) => String(n) },
+);
 const booleanVariants = fc.constantFrom<Scalar[]>([true, false], [false, true], [true], [false]);
 
-const flagKey = fc.oneof(fc.constantFrom('inference_model', 'system_prompt_version', 'retrieval_top_k', 'kill.me', 'a'), fc.stringMatching(/^[a-z][a-z0-9_.-]{0,12}$/));
+const flagKey = fc.oneof(
+  fc.constantFrom('inference_model', 'system_prompt_version', 'retrieval_top_k', 'kill.me', 'a'),
+  fc.stringMatching(/^[a-z][a-z0-9_.-]{0,12}$/),
+);
 
 export interface GeneratedFlag {
   flag: string;
@@ -193,7 +261,9 @@ export function servedValues(flag: GeneratedFlag): Scalar[] {
   const out: Scalar[] = [flag.default];
   for (const r of flag.rules ?? []) {
     if ('value' in r) out.push(r['value'] as Scalar);
-    else for (const k of Object.keys(r['split'] as object)) out.push(typeof flag.default === 'number' ? Number(k) : typeof flag.default === 'boolean' ? k === 'true' : k);
+    else
+      for (const k of Object.keys(r['split'] as object))
+        out.push(typeof flag.default === 'number' ? Number(k) : typeof flag.default === 'boolean' ? k === 'true' : k);
   }
   return out;
 }
@@ -216,9 +286,21 @@ export const context: fc.Arbitrary<Record<string, Scalar>> = fc
       ATTRIBUTE_NAMES.map((a) => {
         const kind = ATTRIBUTES[a]!;
         const bucketing = a === 'targetingKey' || (CUSTOM_BUCKET_ATTRIBUTES as readonly string[]).includes(a);
-        let value: fc.Arbitrary<Scalar> = bucketing ? fc.oneof(bucketingValue, stringValue.filter(isAscii)) : scalarOf(kind);
-        if (kind === 'version') value = fc.oneof(versionString, fc.constantFrom(...NOT_VERSIONS), fc.constantFrom(1, 2, 1.2, 10, 0.5), fc.boolean());
-        if (kind === 'string' && !bucketing) value = fc.oneof({ weight: 4, arbitrary: stringValue }, { weight: 1, arbitrary: fc.oneof(numberValue, fc.boolean()) });
+        let value: fc.Arbitrary<Scalar> = bucketing
+          ? fc.oneof(bucketingValue, stringValue.filter(isAscii))
+          : scalarOf(kind);
+        if (kind === 'version')
+          value = fc.oneof(
+            versionString,
+            fc.constantFrom(...NOT_VERSIONS),
+            fc.constantFrom(1, 2, 1.2, 10, 0.5),
+            fc.boolean(),
+          );
+        if (kind === 'string' && !bucketing)
+          value = fc.oneof(
+            { weight: 4, arbitrary: stringValue },
+            { weight: 1, arbitrary: fc.oneof(numberValue, fc.boolean()) },
+          );
         return [a, fc.option(value, { freq: 4, nil: undefined })];
       }),
     ),
@@ -232,12 +314,47 @@ export const context: fc.Arbitrary<Record<string, Scalar>> = fc
 const HUGE = 'u'.repeat(2_000_000);
 
 /** Keys a context may carry: the registry's attributes and the names attackers like. */
-const hostileKey = fc.constantFrom(...Object.keys(ATTRIBUTES), '__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', '__defineGetter__', 'rollout_percentage');
+const hostileKey = fc.constantFrom(
+  ...Object.keys(ATTRIBUTES),
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'valueOf',
+  'hasOwnProperty',
+  '__defineGetter__',
+  'rollout_percentage',
+);
 
 /** Anything that can sit where a string is expected. */
 const anyValue: fc.Arbitrary<unknown> = fc.oneof(
-  fc.anything({ maxDepth: 2, withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true, withNullPrototype: true, withSparseArray: true, withBoxedValues: true }),
-  fc.constantFrom(HUGE, `${HUGE}x`, NaN, Infinity, -Infinity, -0, null, undefined, Symbol('s'), () => 'fn', 1n << 70n, new String('internal'), ['internal'], { toString: () => 'internal' }),
+  fc.anything({
+    maxDepth: 2,
+    withBigInt: true,
+    withDate: true,
+    withMap: true,
+    withSet: true,
+    withTypedArray: true,
+    withNullPrototype: true,
+    withSparseArray: true,
+    withBoxedValues: true,
+  }),
+  fc.constantFrom(
+    HUGE,
+    `${HUGE}x`,
+    NaN,
+    Infinity,
+    -Infinity,
+    -0,
+    null,
+    undefined,
+    Symbol('s'),
+    () => 'fn',
+    1n << 70n,
+    new String('internal'),
+    ['internal'],
+    { toString: () => 'internal' },
+  ),
 );
 
 export type HostileContext = { ctx: unknown; throws: boolean; describe: string };
@@ -249,13 +366,26 @@ export type HostileContext = { ctx: unknown; throws: boolean; describe: string }
 export const hostileContext: fc.Arbitrary<HostileContext> = fc
   .tuple(
     fc.array(fc.tuple(hostileKey, anyValue), { maxLength: 8 }),
-    fc.constantFrom('plain', 'null-prototype', 'json-proto', 'getters', 'throwing-getters', 'proxy', 'throwing-proxy', 'frozen', 'array', 'primitive', 'inherited'),
+    fc.constantFrom(
+      'plain',
+      'null-prototype',
+      'json-proto',
+      'getters',
+      'throwing-getters',
+      'proxy',
+      'throwing-proxy',
+      'frozen',
+      'array',
+      'primitive',
+      'inherited',
+    ),
     context,
   )
   .map(([entries, shape, base]): HostileContext => {
     const withBase = (target: Record<string, unknown>): Record<string, unknown> => {
       for (const [k, v] of Object.entries(base)) target[k] = v;
-      for (const [k, v] of entries) Object.defineProperty(target, k, { value: v, enumerable: true, configurable: true, writable: true });
+      for (const [k, v] of entries)
+        Object.defineProperty(target, k, { value: v, enumerable: true, configurable: true, writable: true });
       return target;
     };
     switch (shape) {
@@ -265,27 +395,52 @@ export const hostileContext: fc.Arbitrary<HostileContext> = fc
         return { ctx: withBase(Object.create(null) as Record<string, unknown>), throws: false, describe: shape };
       case 'json-proto':
         // JSON.parse makes "__proto__" an own data property instead of setting the prototype.
-        return { ctx: JSON.parse(`{"__proto__": {"user_segment": "internal", "targetingKey": "proto"}, "constructor": {"prototype": {"x": 1}}, "targetingKey": "k"}`), throws: false, describe: shape };
+        return {
+          ctx: JSON.parse(
+            `{"__proto__": {"user_segment": "internal", "targetingKey": "proto"}, "constructor": {"prototype": {"x": 1}}, "targetingKey": "k"}`,
+          ),
+          throws: false,
+          describe: shape,
+        };
       case 'getters': {
         const o: Record<string, unknown> = {};
-        for (const [k, v] of [...Object.entries(base), ...entries]) Object.defineProperty(o, k, { get: () => v, enumerable: true, configurable: true });
+        for (const [k, v] of [...Object.entries(base), ...entries])
+          Object.defineProperty(o, k, { get: () => v, enumerable: true, configurable: true });
         return { ctx: o, throws: false, describe: shape };
       }
       case 'throwing-getters': {
         const o = withBase({});
-        for (const k of Object.keys(ATTRIBUTES)) Object.defineProperty(o, k, { get: () => { throw new Error(`getter ${k}`); }, enumerable: true, configurable: true });
+        for (const k of Object.keys(ATTRIBUTES))
+          Object.defineProperty(o, k, {
+            get: () => {
+              throw new Error(`getter ${k}`);
+            },
+            enumerable: true,
+            configurable: true,
+          });
         return { ctx: o, throws: true, describe: shape };
       }
       case 'proxy':
         return { ctx: new Proxy(withBase({}), {}), throws: false, describe: shape };
       case 'throwing-proxy':
         return {
-          ctx: new Proxy({}, {
-            get() { throw new TypeError('proxy get'); },
-            has() { throw new TypeError('proxy has'); },
-            ownKeys() { throw new TypeError('proxy ownKeys'); },
-            getOwnPropertyDescriptor() { throw new TypeError('proxy descriptor'); },
-          }),
+          ctx: new Proxy(
+            {},
+            {
+              get() {
+                throw new TypeError('proxy get');
+              },
+              has() {
+                throw new TypeError('proxy has');
+              },
+              ownKeys() {
+                throw new TypeError('proxy ownKeys');
+              },
+              getOwnPropertyDescriptor() {
+                throw new TypeError('proxy descriptor');
+              },
+            },
+          ),
           throws: true,
           describe: shape,
         };
@@ -306,4 +461,3 @@ export const hostileContext: fc.Arbitrary<HostileContext> = fc
 function isAscii(s: string): boolean {
   return /^[\x00-\x7f]*$/.test(s);
 }
-

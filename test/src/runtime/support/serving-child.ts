@@ -48,7 +48,11 @@ setInterval(() => {
     for (const key of keys) {
       try {
         const value = flags.get(key, context);
-        if (!declared.get(key)!.has(value)) send({ type: 'violation', message: `${key} served ${JSON.stringify(value)}, which no valid registry declares` });
+        if (!declared.get(key)!.has(value))
+          send({
+            type: 'violation',
+            message: `${key} served ${JSON.stringify(value)}, which no valid registry declares`,
+          });
       } catch (error) {
         send({ type: 'violation', message: `get(${key}) threw: ${String(error)}` });
       }

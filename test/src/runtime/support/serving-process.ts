@@ -30,7 +30,11 @@ export class ServingProcess {
   private readonly waiters = new Set<() => void>();
 
   constructor(config: ServingChildConfig) {
-    this.child = spawn(process.execPath, ['--conditions=modelflags-source', '--import', 'tsx', CHILD, JSON.stringify(config)], { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    this.child = spawn(
+      process.execPath,
+      ['--conditions=modelflags-source', '--import', 'tsx', CHILD, JSON.stringify(config)],
+      { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] },
+    );
     this.child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
     this.child.on('message', (message) => {
       this.messages.push(message as ChildMessage);
@@ -48,15 +52,25 @@ export class ServingProcess {
   }
 
   /** The first message after index `from` that satisfies `accept`. */
-  async next<T extends ChildMessage>(what: string, accept: (m: ChildMessage) => m is T, from = this.messages.length): Promise<T> {
+  async next<T extends ChildMessage>(
+    what: string,
+    accept: (m: ChildMessage) => m is T,
+    from = this.messages.length,
+  ): Promise<T> {
     const deadline = Date.now() + UNRESPONSIVE_MS;
     for (;;) {
       const found = this.messages.slice(from).find(accept);
       if (found) return found;
-      if (this.exit !== undefined) throw new Error(`the serving process ${this.exit} while waiting for ${what}:\n${this.stderr}`);
+      if (this.exit !== undefined)
+        throw new Error(`the serving process ${this.exit} while waiting for ${what}:\n${this.stderr}`);
       if (Date.now() > deadline) {
-        const last = this.messages.slice(from).slice(-5).map((m) => JSON.stringify(m));
-        throw new Error(`the serving process stopped answering (blocked?) while waiting for ${what}; its last messages since:\n${last.join('\n')}\n${this.stderr}`);
+        const last = this.messages
+          .slice(from)
+          .slice(-5)
+          .map((m) => JSON.stringify(m));
+        throw new Error(
+          `the serving process stopped answering (blocked?) while waiting for ${what}; its last messages since:\n${last.join('\n')}\n${this.stderr}`,
+        );
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, 100);

@@ -13,9 +13,10 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { TSESTree } from '@typescript-eslint/types';
 import type { ScopeManager } from '@typescript-eslint/scope-manager';
 import type { ProjectView } from './types.js';
+import { SOURCE_EXTENSIONS } from './files.js';
 import { parseForDetection } from './parse.js';
 
-const EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
+const EXTENSIONS = SOURCE_EXTENSIONS.map((e) => `.${e}`);
 
 function isFile(path: string): boolean {
   try {

@@ -1,6 +1,6 @@
 /** Boolean operators over the kept value: `!`, `&&`, `||`, `??`, and `Boolean(...)`. */
 import { isPure, type AstNode } from '../ast.js';
-import type { ExpressionPass } from './context.js';
+import { conversionOfConstant, type ExpressionPass } from './context.js';
 
 /** Before: `!true` → After: `false` (also `!'claude-sonnet-4-6'` → `false`). */
 export const notOfConstant: ExpressionPass = {
@@ -49,24 +49,7 @@ export const logicalOfConstantRight: ExpressionPass = {
 };
 
 /** Before: `Boolean('claude-sonnet-4-6')` → After: `true` (unless the module defines its own `Boolean`). */
-export const booleanOfConstant: ExpressionPass = {
-  name: 'boolean-of-constant',
-  types: ['CallExpression'],
-  fold(node, _parent, _key, s) {
-    const callee = node.callee as AstNode;
-    const args = node.arguments as AstNode[];
-    if (
-      callee.type !== 'Identifier' ||
-      callee.name !== 'Boolean' ||
-      args.length !== 1 ||
-      !s.isMarked(args[0]) ||
-      s.topLevel.has('Boolean')
-    )
-      return undefined;
-    const v = s.operand(args[0]!);
-    return v === undefined ? undefined : s.literal(Boolean(v));
-  },
-};
+export const booleanOfConstant: ExpressionPass = conversionOfConstant('boolean-of-constant', 'Boolean', Boolean);
 
 /** An expression whose value is always a boolean, so `x || false` and `x && true` are `x` anywhere. */
 function isBooleanValued(node: AstNode): boolean {

@@ -109,6 +109,32 @@ export interface ExpressionPass {
  * pass changed the list itself and the statement now at `index` is to be looked at again.
  * Undefined leaves the statement to the next pass.
  */
+/**
+ * A pass folding a call of a global conversion function (`Boolean`, `String`) on a constant the
+ * codemod made, unless the module declares its own function of that name.
+ */
+export function conversionOfConstant(name: string, global: string, convert: (value: Scalar) => Scalar): ExpressionPass {
+  return {
+    name,
+    types: ['CallExpression'],
+    fold(node, _parent, _key, s) {
+      const callee = node.callee as AstNode;
+      const args = node.arguments as AstNode[];
+      if (
+        callee.type !== 'Identifier' ||
+        callee.name !== global ||
+        args.length !== 1 ||
+        !s.isMarked(args[0]) ||
+        s.topLevel.has(global)
+      ) {
+        return undefined;
+      }
+      const v = s.operand(args[0]!);
+      return v === undefined ? undefined : s.literal(convert(v));
+    },
+  };
+}
+
 export type StatementOutcome = { replace: AstNode[]; keepComments: boolean } | 'revisit' | undefined;
 
 /** A pass over one statement of a statement list (a block, a module, a `case`). */

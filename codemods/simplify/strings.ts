@@ -1,6 +1,6 @@
 /** Strings built from the kept value: template literals, string methods, `String(...)`. */
 import { literalValue, type AstNode } from '../ast.js';
-import type { ExpressionPass } from './context.js';
+import { conversionOfConstant, type ExpressionPass } from './context.js';
 
 /**
  * Before: `` `model-${'claude-sonnet-4-6'}` `` → After: `'model-claude-sonnet-4-6'`; holes that
@@ -67,21 +67,4 @@ export const stringMethodOfConstant: ExpressionPass = {
 };
 
 /** Before: `String(10)` → After: `'10'` (unless the module defines its own `String`). */
-export const stringOfConstant: ExpressionPass = {
-  name: 'string-of-constant',
-  types: ['CallExpression'],
-  fold(node, _parent, _key, s) {
-    const callee = node.callee as AstNode;
-    const args = node.arguments as AstNode[];
-    if (
-      callee.type !== 'Identifier' ||
-      callee.name !== 'String' ||
-      args.length !== 1 ||
-      !s.isMarked(args[0]) ||
-      s.topLevel.has('String')
-    )
-      return undefined;
-    const v = s.operand(args[0]!);
-    return v === undefined ? undefined : s.literal(String(v));
-  },
-};
+export const stringOfConstant: ExpressionPass = conversionOfConstant('string-of-constant', 'String', String);

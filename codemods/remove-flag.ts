@@ -340,7 +340,7 @@ function removeTableEntries(
     if (removed.length === 0) continue;
     current.set(file, output);
     removedPerFile.set(file, removed.length);
-    report.rewritten.push(
+    report.keyTableEntries.push(
       ...removed.map((r) => ({ file: display(file), line: r.line, column: r.column, flag: r.flag })),
     );
   }

@@ -23,7 +23,10 @@ export interface RemovalReport {
   flags: { flag: string; kept: FlagValue }[];
   /** Files changed (for a real run: written). */
   changedFiles: ChangedFile[];
+  /** Reads replaced by the kept value. */
   rewritten: Site[];
+  /** Members that held a retired key and went with it: of key tables, enums, typed feature maps. Not reads. */
+  keyTableEntries: Site[];
   /** Sites a human has to finish, with the reason (also files that could not be parsed or written). */
   unresolved: Site[];
   /** Sites the user marked as not reading the flag (`--ignore`, `// remove-flag-ignore`): listed, not blocking. */
@@ -54,6 +57,7 @@ export function emptyReport(): RemovalReport {
     flags: [],
     changedFiles: [],
     rewritten: [],
+    keyTableEntries: [],
     unresolved: [],
     notes: [],
     registry: undefined,
@@ -90,7 +94,7 @@ export function formatReport(report: RemovalReport, options: { dryRun?: boolean 
   if (options.dryRun && report.diff) lines.push(report.diff.trimEnd(), '');
   const verb = report.written ? 'Changed' : options.dryRun ? 'Would change' : 'Did not change';
   lines.push(
-    `remove-flag ${decided}: ${report.rewritten.length} read(s) rewritten in ${report.changedFiles.length} file(s).`,
+    `remove-flag ${decided}: ${report.rewritten.length} read(s) rewritten${tableEntries(report.keyTableEntries.length)} in ${report.changedFiles.length} file(s).`,
   );
   if (report.changedFiles.length > 0) {
     lines.push(`${verb}:`);
@@ -130,4 +134,9 @@ export function formatReport(report: RemovalReport, options: { dryRun?: boolean 
 /** The report as `--json` prints it. */
 export function formatJsonReport(report: RemovalReport): string {
   return JSON.stringify(report, null, 2);
+}
+
+/** The key-table members removed, for the summary line: counted apart from reads, which they are not. */
+function tableEntries(count: number): string {
+  return count === 0 ? '' : `, ${count} key-table ${count === 1 ? 'entry' : 'entries'} removed`;
 }

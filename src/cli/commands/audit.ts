@@ -1,7 +1,7 @@
 /** `modelflags audit`: expired, unused and undeclared flags across the code. */
 import { UsageError } from '../args.js';
 import { defineCommand } from '../command.js';
-import { registryOption } from '../options.js';
+import { registryOption, todayOption } from '../options.js';
 import { loadDetection } from '../siblings.js';
 import { colorEnabled, painter, progressLine } from '../terminal.js';
 import { packageVersion } from '../version.js';
@@ -38,8 +38,7 @@ export default defineCommand(
     const failOn = audit.FAIL_ON.find((f) => f === values['fail-on']);
     if (failOn === undefined)
       throw new UsageError(`--fail-on must be one of: ${audit.FAIL_ON.join(', ')} (got "${values['fail-on']}")`);
-    if (values.today !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.today))
-      throw new UsageError(`--today must be a date like 2026-01-31 (got "${values.today}")`);
+    const today = todayOption(values.today);
     const detection = await loadDetection('audit');
     const progress = progressLine(io, 'scanning', 'files', values.format !== 'text');
     let result;
@@ -49,7 +48,7 @@ export default defineCommand(
           cwd: io.cwd,
           paths: positionals,
           registry: values.registry,
-          today: values.today,
+          today,
           onProgress: (done, total) => progress.update(done, total),
         },
         detection,

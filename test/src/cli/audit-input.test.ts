@@ -59,6 +59,13 @@ describe('modelflags audit input', () => {
     expect(err).toBe(`modelflags: srcc: path not found (paths are relative to ${project})\nNothing was audited.\n`);
   });
 
+  it('refuses a --today that is not a calendar date, as add does, rather than auditing as of it', async () => {
+    const { code, out, err } = await cli(['audit', '--today', '2026-02-30']);
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(err).toContain('--today must be a date like 2026-01-31 (got "2026-02-30")');
+  });
+
   it('refuses a file that is not code, rather than scanning nothing', async () => {
     const { code, err } = await cli(['audit', 'src', 'flags.json', '--today', '2026-06-01']);
     expect(code).toBe(2);

@@ -27,15 +27,6 @@ export function addDays(date: string, days: number): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
 }
 
-/**
- * The one variant a flag serves to every request, or undefined when different requests can get
- * different variants. Rules before the first rule that matches everyone can still serve other
- * variants; a rule that matches everyone ends the list.
- */
-export function soleVariant(def: FlagDefinition): FlagValue | undefined {
-  return servedToEveryone(def)?.variant;
-}
-
 /** What retiring a flag keeps, why, and the command that does it. */
 export interface Retirement {
   /** The variant to keep, or undefined when no variant is served to everyone yet: a human picks the winner. */

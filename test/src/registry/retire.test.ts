@@ -1,29 +1,30 @@
 import { describe, expect, it } from 'vitest';
 import { parseRegistryOrThrow } from '../../../src/registry/validate.js';
-import { removeFlagCommand, retirementOf, soleVariant } from '../../../src/registry/retire.js';
+import { removeFlagCommand, retirementOf } from '../../../src/registry/retire.js';
 
-describe('soleVariant', () => {
+describe('the variant every request is served', () => {
+  const kept = (def: Parameters<typeof retirementOf>[0]) => retirementOf(def).keep;
   const flag = (rules: unknown[], extra: object = {}) =>
     parseRegistryOrThrow(
       JSON.stringify({ flags: [{ flag: 'f', variants: ['a', 'b'], default: 'a', rules, ...extra }] }),
     ).flags[0]!;
   it('finds the one variant everyone gets, and only then', () => {
-    expect(soleVariant(flag([]))).toBe('a');
-    expect(soleVariant(flag([{ condition: {}, value: 'b' }]))).toBe('b');
-    expect(soleVariant(flag([{ condition: { rollout_percentage: 100 }, value: 'b' }]))).toBe('b');
-    expect(soleVariant(flag([{ condition: { rollout_percentage: 99.5 }, value: 'b' }]))).toBeUndefined();
-    expect(soleVariant(flag([{ condition: { plan: 'pro' }, value: 'a' }]))).toBe('a');
+    expect(kept(flag([]))).toBe('a');
+    expect(kept(flag([{ condition: {}, value: 'b' }]))).toBe('b');
+    expect(kept(flag([{ condition: { rollout_percentage: 100 }, value: 'b' }]))).toBe('b');
+    expect(kept(flag([{ condition: { rollout_percentage: 99.5 }, value: 'b' }]))).toBeUndefined();
+    expect(kept(flag([{ condition: { plan: 'pro' }, value: 'a' }]))).toBe('a');
     expect(
-      soleVariant(
+      kept(
         flag([
           { condition: { plan: 'pro' }, value: 'a' },
           { condition: {}, value: 'b' },
         ]),
       ),
     ).toBeUndefined();
-    expect(soleVariant(flag([{ condition: {}, split: { a: 0, b: 10 } }]))).toBe('b');
-    expect(soleVariant(flag([{ condition: { rollout_percentage: 0 }, value: 'b' }]))).toBe('a');
-    expect(soleVariant(flag([{ condition: {}, value: 'b' }], { enabled: false }))).toBe('a');
+    expect(kept(flag([{ condition: {}, split: { a: 0, b: 10 } }]))).toBe('b');
+    expect(kept(flag([{ condition: { rollout_percentage: 0 }, value: 'b' }]))).toBe('a');
+    expect(kept(flag([{ condition: {}, value: 'b' }], { enabled: false }))).toBe('a');
   });
 });
 

@@ -99,6 +99,29 @@ export function rateBlockEValue(
   return Math.exp(log);
 }
 
+/**
+ * The e-value of one block of a two-sample Bernoulli comparison against the null without a margin,
+ * `bad(variant) <= bad(control)`: `x` (0 or 1) the variant sample's bad outcome, `y` bad among the
+ * block's `m` control samples, betting that the variant's odds of a bad outcome are `oddsRatio`
+ * times the control's.
+ *
+ * It is the likelihood ratio of the variant's outcome given the block's total `s = x + y`, which
+ * does not depend on the control's rate at all: given `s`, the variant sample is the bad one with
+ * probability `psi s / (psi s + m + 1 - s)` (Fisher's noncentral hypergeometric law; psi the true
+ * odds ratio), `s / (m + 1)` when the rates are equal. So on the null's boundary the factor's
+ * expectation given `s` is exactly 1, whatever the common rate; inside the null (psi < 1) the
+ * variant is the bad one less often and, the factor being larger when it is, the expectation is
+ * below 1. The sequential form of Fisher's exact test. Where `rateBlockEValue` must anchor its
+ * bet at an estimate of the control's rate (noisy over the first blocks, and a wrong anchor bets
+ * on the wrong rates), this bets on the odds ratio alone.
+ */
+export function oddsRatioBlockEValue(x: number, y: number, m: number, oddsRatio: number): number {
+  const s = x + y;
+  // No bad outcome in the block, or all bad: the total says everything, and the split nothing.
+  if (m <= 0 || s <= 0 || s >= m + 1 || !(oddsRatio > 1) || !Number.isFinite(oddsRatio)) return 1;
+  return ((x > 0 ? oddsRatio : 1) * (m + 1)) / (oddsRatio * s + m + 1 - s);
+}
+
 /** Van der Waerden scores of the ranks 0..k among k + 1 values: near-optimal for shifts of roughly normal data (log-latencies). */
 function rankScores(k: number): Float64Array {
   const s = new Float64Array(k + 1);
@@ -264,8 +287,9 @@ function logAddExp(a: number, b: number): number {
 }
 
 /**
- * The alternatives a rate test bets on, as odds ratios against the null boundary at the control's
- * estimated rate, and their weights in the mixture. Most weight is on a 3- to 6-fold rise in the
+ * The alternatives a rate test bets on, as odds ratios of the variant's bad rate against the null
+ * boundary (without a margin, against the control's own rate; with one, at the control's estimated
+ * rate), and their weights in the mixture. Most weight is on a 3- to 6-fold rise in the
  * odds (1% errors becoming 3-6%): the regressions a canary must be rolled back for in tens of
  * requests; 1.5-fold (a 90% pass rate falling to 85%) is caught too, more slowly. The weights are
  * a choice of power, not of validity: any weights summing to 1 keep the guarantee.
@@ -277,14 +301,20 @@ const odds = (p: number): number => p / (1 - p);
 const fromOdds = (o: number): number => o / (1 + o);
 
 /**
- * The bets of a rate e-process, one block at a time, anchored at the control's rate estimated
- * from earlier blocks, so each bet is fixed before the block it is on.
+ * The bets of a rate e-process, one block at a time, each fixed before the block it is on. Without
+ * a margin they are on the odds ratio alone (`oddsRatioBlockEValue`); with one, the null's
+ * boundary is no odds ratio, and they are anchored at the control's rate estimated from earlier
+ * blocks (`rateBlockEValue`).
  */
 class RateBets {
   private readonly mixture = new Mixture(RATE_WEIGHTS);
 
   /** One block: `x` (0 or 1) the variant's bad outcome, `y` bad among `m` controls, `pC` the control's rate from earlier blocks. */
   bet(x: number, y: number, m: number, pC: number, hypothesis: RateNull): void {
+    if (hypothesis.slope === 1 && hypothesis.offset === 0) {
+      this.mixture.update((i) => oddsRatioBlockEValue(x, y, m, RATE_ODDS[i]!));
+      return;
+    }
     const boundaryOdds = odds(clampRate(hypothesis.slope * pC + hypothesis.offset));
     this.mixture.update((i) => rateBlockEValue(x, 1, y, m, fromOdds(boundaryOdds * RATE_ODDS[i]!), pC, hypothesis));
   }
@@ -303,8 +333,8 @@ export interface RateTestOptions {
 }
 
 /**
- * The rate e-process, on bad outcomes (see `better`). The control's rate that anchors the bets
- * is estimated from earlier blocks (Jeffreys: (bad + 0.5) / (n + 1)).
+ * The rate e-process, on bad outcomes (see `better`). With a margin, the control's rate that
+ * anchors the bets is estimated from earlier blocks (Jeffreys: (bad + 0.5) / (n + 1)).
  */
 export class RateTest implements SequentialTest {
   private readonly pairing: BlockPairing;

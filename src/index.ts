@@ -10,6 +10,7 @@ export type {
   FlagsErrorEvent,
   FlagsOptions,
   RegistryContract,
+  RolloutStatus,
 } from './runtime/flags.js';
 export type { EvaluationRecord } from './runtime/flags.js';
 export { createMetrics, SlidingWindow } from './runtime/metrics/store.js';
@@ -42,7 +43,7 @@ export type { FlagSource, SourceDocument, SourceSink } from './runtime/sources/s
 export { httpSource } from './runtime/sources/http.js';
 export type { HttpSourceOptions } from './runtime/sources/http.js';
 export { compileRegistry, MAX_BUCKETING_VALUE_LENGTH } from './runtime/evaluate/evaluator.js';
-export type { ErrorCode, EvaluationContext, Reason, Snapshot } from './runtime/evaluate/evaluator.js';
+export type { CompileOptions, ErrorCode, EvaluationContext, Reason, Snapshot } from './runtime/evaluate/evaluator.js';
 export { CONDITION_OPERATORS, DIMENSIONS } from './registry/model.js';
 export type {
   AttributeTest,
@@ -52,9 +53,15 @@ export type {
   FlagValue,
   FlagValueType,
   Registry,
+  RolloutPromotion,
+  RolloutSchedule,
+  RolloutState,
+  RolloutStep,
   RuleDefinition,
   SplitEntry,
 } from './registry/model.js';
+export { describeRollout, liveRollout } from './registry/rollout.js';
+export type { LiveRollout, RolloutPhase } from './registry/rollout.js';
 export { formatIssue, parseRegistry, parseRegistryOrThrow, RegistryError } from './registry/validate.js';
 export type { RegistryIssue } from './registry/validate.js';
 export { loadRegistryFile } from './registry/load.js';

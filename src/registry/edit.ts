@@ -116,6 +116,53 @@ export function appendFlagEntry(text: string, entry: Readonly<Record<string, unk
 
 /** The registry text with the flag's `enabled` set to false; splices the text so formatting survives. */
 export function setEnabledFalse(text: string, flag: string, file = 'flags.json'): string {
+  const { json, pointer } = locateFlag(text, flag, file, 'to disable');
+  const enabledRange = json.rangeOf(`${pointer}/enabled`);
+  if (enabledRange) return text.slice(0, enabledRange[0]) + 'false' + text.slice(enabledRange[1]);
+  // No `enabled` member yet: add one right after `"flag": "..."`, on its own line if the object is
+  // laid out one member per line, inline otherwise.
+  const flagRange = json.rangeOf(`${pointer}/flag`)!;
+  const keyOffset = json.keyOffsetOf(`${pointer}/flag`)!;
+  const lineStart = text.lastIndexOf('\n', keyOffset - 1) + 1;
+  const before = text.slice(lineStart, keyOffset);
+  const ownLine = /^\s*$/.test(before);
+  // The file's own line ends: a CRLF file stays CRLF throughout.
+  const newline = text[lineStart - 2] === '\r' ? '\r\n' : '\n';
+  const separator = ownLine ? `,${newline}${before}` : ', ';
+  return text.slice(0, flagRange[1]) + `${separator}"enabled": false` + text.slice(flagRange[1]);
+}
+
+/**
+ * Sets `member` of the object at `objectPointer` to the JSON text `value`: replaces the value when
+ * the member exists, else adds it after the last member, on its own line when the object is laid
+ * out one member per line.
+ */
+function setMember(text: string, json: LocatedJson, objectPointer: string, member: string, value: string): string {
+  const memberPointer = objectPointer + pointerOf([member]);
+  const existing = json.rangeOf(memberPointer);
+  if (existing) return text.slice(0, existing[0]) + value + text.slice(existing[1]);
+  const object = valueAtPointer(json.value, objectPointer) as Record<string, unknown>;
+  const keys = Object.keys(object);
+  const whole = mustRange(json, objectPointer);
+  const entry = `${JSON.stringify(member)}: ${value}`;
+  if (keys.length === 0) return `${text.slice(0, whole[0])}{ ${entry} }${text.slice(whole[1])}`;
+  const lastKey = objectPointer + pointerOf([keys[keys.length - 1]!]);
+  const keyOffset = json.keyOffsetOf(lastKey)!;
+  const lineStart = text.lastIndexOf('\n', keyOffset - 1) + 1;
+  const before = text.slice(lineStart, keyOffset);
+  const newline = text[lineStart - 2] === '\r' ? '\r\n' : '\n';
+  const separator = /^\s*$/.test(before) ? `,${newline}${before}` : ', ';
+  const end = mustRange(json, lastKey)[1];
+  return text.slice(0, end) + separator + entry + text.slice(end);
+}
+
+/** Finds the flag's object in the text by key, for edits made long after the registry was loaded. */
+function locateFlag(
+  text: string,
+  flag: string,
+  file: string,
+  purpose: string,
+): { json: LocatedJson; pointer: string; entry: Record<string, unknown> } {
   let json;
   try {
     json = parseJsonWithPositions(text);
@@ -128,18 +175,67 @@ export function setEnabledFalse(text: string, flag: string, file = 'flags.json')
   const list = Array.isArray(doc?.flags) ? (doc.flags as unknown[]) : [];
   const index = list.findIndex((f) => typeof f === 'object' && f !== null && (f as { flag?: unknown }).flag === flag);
   if (index < 0)
-    throw new Error(`${file}: no flag "${flag}" to disable; the registry may have changed since it was loaded`);
-  const enabledRange = json.rangeOf(`/flags/${index}/enabled`);
-  if (enabledRange) return text.slice(0, enabledRange[0]) + 'false' + text.slice(enabledRange[1]);
-  // No `enabled` member yet: add one right after `"flag": "..."`, on its own line if the object is
-  // laid out one member per line, inline otherwise.
-  const flagRange = json.rangeOf(`/flags/${index}/flag`)!;
-  const keyOffset = json.keyOffsetOf(`/flags/${index}/flag`)!;
-  const lineStart = text.lastIndexOf('\n', keyOffset - 1) + 1;
-  const before = text.slice(lineStart, keyOffset);
-  const ownLine = /^\s*$/.test(before);
-  // The file's own line ends: a CRLF file stays CRLF throughout.
-  const newline = text[lineStart - 2] === '\r' ? '\r\n' : '\n';
-  const separator = ownLine ? `,${newline}${before}` : ', ';
-  return text.slice(0, flagRange[1]) + `${separator}"enabled": false` + text.slice(flagRange[1]);
+    throw new Error(`${file}: no flag "${flag}" ${purpose}; the registry may have changed since it was loaded`);
+  return { json, pointer: `/flags/${index}`, entry: list[index] as Record<string, unknown> };
+}
+
+export interface RolloutStateEdit {
+  state: 'active' | 'paused' | 'aborted';
+  /** Written as `current_step` (`step` 0-based here, 1-based in the file); undefined leaves it as it is. */
+  current?: { step: number; sinceMs: number };
+}
+
+/** The registry text with the state (and step) of the flag's rollout rule `ruleIndex` set; formatting kept. */
+export function setRolloutState(
+  text: string,
+  flag: string,
+  ruleIndex: number,
+  edit: RolloutStateEdit,
+  file = 'flags.json',
+): string {
+  const { json, pointer } = locateFlag(text, flag, file, 'to update the rollout of');
+  const rollout = `${pointer}/rules/${ruleIndex}/rollout`;
+  if (!json.rangeOf(rollout)) throw new Error(`${file}: rule ${ruleIndex + 1} of "${flag}" has no rollout`);
+  let out = setMember(text, json, rollout, 'state', JSON.stringify(edit.state));
+  if (edit.current) {
+    const current = `{ "step": ${edit.current.step + 1}, "since": ${JSON.stringify(new Date(edit.current.sinceMs).toISOString())} }`;
+    out = setMember(out, parseJsonWithPositions(out), rollout, 'current_step', current);
+  }
+  return out;
+}
+
+/**
+ * The registry text with one variant rolled back: its rollouts set to `"state": "aborted"` and its
+ * split weights moved to `control`. Rules that serve it by `value` (pins, segments) are kept.
+ * Returns the text unchanged when nothing serves the variant that way.
+ */
+export function rollBackVariantInText(
+  text: string,
+  flag: string,
+  variant: FlagValue,
+  control: FlagValue,
+  file = 'flags.json',
+): string {
+  let out = text;
+  const { entry, pointer } = locateFlag(text, flag, file, 'to roll back');
+  const rules = Array.isArray(entry['rules']) ? (entry['rules'] as unknown[]) : [];
+  rules.forEach((rule, i) => {
+    if (typeof rule !== 'object' || rule === null) return;
+    const { rollout, split } = rule as { rollout?: { variant?: unknown; state?: unknown }; split?: unknown };
+    const json = parseJsonWithPositions(out);
+    if (rollout?.variant === variant && rollout.state !== 'aborted') {
+      out = setMember(out, json, `${pointer}/rules/${i}/rollout`, 'state', '"aborted"');
+      return;
+    }
+    if (typeof split !== 'object' || split === null) return;
+    const weights = split as Record<string, unknown>;
+    const moved = weights[String(variant)];
+    if (typeof moved !== 'number' || moved <= 0 || String(variant) === String(control)) return;
+    const splitPointer = `${pointer}/rules/${i}/split`;
+    out = setMember(out, json, splitPointer, String(variant), '0');
+    const controlWeight = weights[String(control)];
+    const total = (typeof controlWeight === 'number' ? controlWeight : 0) + moved;
+    out = setMember(out, parseJsonWithPositions(out), splitPointer, String(control), String(total));
+  });
+  return out;
 }

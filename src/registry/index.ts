@@ -11,3 +11,4 @@ export * from './json.js';
 export * from './generate.js';
 export * from './edit.js';
 export * from './retire.js';
+export * from './rollout.js';

@@ -48,9 +48,44 @@ export interface RuleDefinition {
   tests: readonly AttributeTest[];
   /** Percentage (0–100, two decimals) of bucketing values for which the condition holds. */
   rolloutPercentage: number | undefined;
-  /** Exactly one of `value` and `split` is set. */
+  /**
+   * As validated, exactly one of `value`, `split` and `rollout` is set. In a flag made live by
+   * `liveDefinition` (registry/rollout.ts), a rollout rule also has `value` (the rollout's variant)
+   * and `rolloutPercentage` (the live step's percent): it evaluates as a percentage rule.
+   */
   value: FlagValue | undefined;
   split: readonly SplitEntry[] | undefined;
+  rollout: RolloutSchedule | undefined;
+}
+
+export const ROLLOUT_STATES = ['active', 'paused', 'aborted'] as const;
+/** `aborted`: the rollout serves nobody (the flag's other rules keep serving); `paused`: it holds its step. */
+export type RolloutState = (typeof ROLLOUT_STATES)[number];
+export const ROLLOUT_PROMOTIONS = ['on-schedule', 'when-healthy'] as const;
+/** `when-healthy`: a step advances only when its hold has passed and a guardrail saw no regression. */
+export type RolloutPromotion = (typeof ROLLOUT_PROMOTIONS)[number];
+
+export interface RolloutStep {
+  /** Share of the rule's bucketing values served the variant (0–100, two decimals; rises step by step). */
+  percent: number;
+  /** How long the step lasts before the next begins; undefined for the last step. */
+  holdMs: number | undefined;
+}
+
+/** A progressive rollout: the rule serves `variant` to a share of users that grows step by step. */
+export interface RolloutSchedule {
+  variant: FlagValue;
+  /** Milliseconds since the epoch at which the first step begins. */
+  startMs: number;
+  /** Steps as written, or expanded from the `linear` / `exponential` shorthand. */
+  steps: readonly RolloutStep[];
+  state: RolloutState;
+  promote: RolloutPromotion;
+  /**
+   * The step the rollout was put at, and since when (written by a promotion, a pause or a resume):
+   * the schedule continues from there instead of from `start`.
+   */
+  current: { step: number; sinceMs: number } | undefined;
 }
 
 export interface FlagDefinition {

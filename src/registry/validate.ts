@@ -25,10 +25,17 @@ import {
   ROLLOUT_PERCENTAGE,
   type Registry,
   type RegistryReader,
+  type RolloutPromotion,
+  type RolloutSchedule,
+  type RolloutState,
+  type RolloutStep,
+  ROLLOUT_PROMOTIONS,
+  ROLLOUT_STATES,
   type RuleDefinition,
   type SplitEntry,
   isScalar,
 } from './model.js';
+import { exponentialSteps, linearSteps, parseDuration } from './rollout.js';
 import { parseSemver } from './semver.js';
 import { didYouMean } from './suggest.js';
 
@@ -469,7 +476,7 @@ function validateRule(
 ): RuleDefinition | undefined {
   const label = `${key}: rule ${index + 1}`;
   if (!isPlainObject(raw)) {
-    r(pointer, key, `${label} must be an object with "condition" and either "value" or "split"`);
+    r(pointer, key, `${label} must be an object with "condition" and one of "value", "split" or "rollout"`);
     return undefined;
   }
   let ok = true;
@@ -478,11 +485,11 @@ function validateRule(
     r(p, f, m, k);
   };
   for (const field of Object.keys(raw)) {
-    if (!['condition', 'value', 'split'].includes(field)) {
+    if (!(RULE_FIELDS as readonly string[]).includes(field)) {
       fail(
         `${pointer}/${escapePointer(field)}`,
         key,
-        `${label} has unknown field "${field}"${didYouMean(field, ['condition', 'value', 'split'])}; a rule has "condition" and either "value" or "split"`,
+        `${label} has unknown field "${field}"${didYouMean(field, RULE_FIELDS)}; a rule has "condition" and one of "value", "split" or "rollout"`,
         true,
       );
     }
@@ -502,13 +509,7 @@ function validateRule(
     for (const [attribute, test] of Object.entries(cond)) {
       const tp = `${pointer}/condition/${escapePointer(attribute)}`;
       if (attribute === ROLLOUT_PERCENTAGE) {
-        if (
-          typeof test !== 'number' ||
-          !Number.isFinite(test) ||
-          test < 0 ||
-          test > 100 ||
-          !hasAtMostTwoDecimals(test)
-        ) {
+        if (!isPercent(test)) {
           fail(
             tp,
             key,
@@ -532,14 +533,25 @@ function validateRule(
   }
   const hasValue = raw['value'] !== undefined;
   const hasSplit = raw['split'] !== undefined;
+  const hasRollout = raw['rollout'] !== undefined;
   let value: FlagValue | undefined;
   let split: SplitEntry[] | undefined;
-  if (hasValue === hasSplit) {
+  let rollout: RolloutSchedule | undefined;
+  if (Number(hasValue) + Number(hasSplit) + Number(hasRollout) !== 1) {
     fail(
       pointer,
       key,
-      `${label} must have exactly one of "value" (serve one variant) or "split" (variant → weight, for an A/B test)`,
+      `${label} must have exactly one of "value" (serve one variant), "split" (variant → weight, for an A/B test) or "rollout" (a progressive rollout schedule)`,
     );
+  } else if (hasRollout) {
+    if (rolloutPercentage !== undefined)
+      fail(
+        `${pointer}/condition/${ROLLOUT_PERCENTAGE}`,
+        key,
+        `${label}: a rollout rule's share comes from its steps; remove "rollout_percentage" from its condition`,
+        true,
+      );
+    rollout = validateRollout(raw['rollout'], `${pointer}/rollout`, index, label, key, type, served, fail);
   } else if (hasValue) {
     const v = raw['value'];
     if (!isScalar(v)) fail(`${pointer}/value`, key, describeBadValue(key, `rule ${index + 1} "value"`, v));
@@ -595,7 +607,273 @@ function validateRule(
     }
   }
   if (!ok) return undefined;
-  return { index, tests, rolloutPercentage, value, split };
+  return { index, tests, rolloutPercentage, value, split, rollout };
+}
+
+const RULE_FIELDS = ['condition', 'value', 'split', 'rollout'] as const;
+const ROLLOUT_FIELDS = [
+  'variant',
+  'start',
+  'steps',
+  'linear',
+  'exponential',
+  'promote',
+  'state',
+  'current_step',
+] as const;
+/** Steps beyond this are a typo (`"percent": 0.01` in a linear shorthand), not a schedule. */
+const MAX_ROLLOUT_STEPS = 100;
+
+function validateRollout(
+  raw: unknown,
+  pointer: string,
+  index: number,
+  label: string,
+  key: string,
+  type: FlagValueType | undefined,
+  served: ServedValue[],
+  fail: Report,
+): RolloutSchedule | undefined {
+  const example =
+    '{ "variant": ..., "start": "2026-12-10T09:00:00Z", "steps": [{ "percent": 5, "hold": "2h" }, { "percent": 100 }] }';
+  if (!isPlainObject(raw)) {
+    fail(pointer, key, `${label}: "rollout" must be an object, for example ${example}`);
+    return undefined;
+  }
+  let ok = true;
+  const bad: Report = (p, f, m, k) => {
+    ok = false;
+    fail(p, f, m, k);
+  };
+  for (const field of Object.keys(raw))
+    if (!(ROLLOUT_FIELDS as readonly string[]).includes(field))
+      bad(
+        `${pointer}/${escapePointer(field)}`,
+        key,
+        `${label}: the rollout has unknown field "${field}"${didYouMean(field, ROLLOUT_FIELDS)}`,
+        true,
+      );
+
+  const variant = raw['variant'];
+  if (variant === undefined) bad(pointer, key, `${label}: the rollout is missing "variant" (the value it rolls out)`);
+  else if (!isScalar(variant))
+    bad(`${pointer}/variant`, key, describeBadValue(key, `rule ${index + 1} rollout "variant"`, variant));
+  else if (type !== undefined && typeof variant !== type)
+    bad(
+      `${pointer}/variant`,
+      key,
+      `${label} rolls out ${describe(variant)}, but the flag's default is a ${type}; a flag serves one type of value`,
+    );
+  else
+    served.push({ value: variant, pointer: `${pointer}/variant`, what: `rule ${index + 1} rolls out`, atKey: false });
+
+  const startMs = parseTimestamp(raw['start']);
+  if (startMs === undefined)
+    bad(
+      raw['start'] === undefined ? pointer : `${pointer}/start`,
+      key,
+      `${label}: the rollout needs "start", an ISO date-time with a time zone, for example "2026-12-10T09:00:00Z"; got ${describe(raw['start'])}`,
+    );
+
+  const shapes = (['steps', 'linear', 'exponential'] as const).filter((f) => raw[f] !== undefined);
+  let steps: RolloutStep[] | undefined;
+  if (shapes.length !== 1) {
+    bad(
+      pointer,
+      key,
+      `${label}: the rollout needs exactly one of "steps" (a list of { "percent", "hold" }), "linear" ({ "percent": 20, "every": "6m" }) or "exponential" ({ "percent": 1, "every": "1h", "factor": 2 })`,
+    );
+  } else if (shapes[0] === 'steps') {
+    steps = validateSteps(raw['steps'], `${pointer}/steps`, label, key, bad);
+  } else {
+    steps = validateShorthand(shapes[0]!, raw[shapes[0]!], `${pointer}/${shapes[0]}`, label, key, bad);
+  }
+
+  const promote = raw['promote'] ?? 'on-schedule';
+  if (!(ROLLOUT_PROMOTIONS as readonly unknown[]).includes(promote))
+    bad(
+      `${pointer}/promote`,
+      key,
+      `${label}: the rollout's "promote" must be ${ROLLOUT_PROMOTIONS.map((p) => `"${p}"`).join(' or ')}; got ${describe(promote)}`,
+    );
+  const state = raw['state'] ?? 'active';
+  if (!(ROLLOUT_STATES as readonly unknown[]).includes(state))
+    bad(
+      `${pointer}/state`,
+      key,
+      `${label}: the rollout's "state" must be ${ROLLOUT_STATES.map((p) => `"${p}"`).join(', ')}; got ${describe(state)}`,
+    );
+
+  let current: RolloutSchedule['current'];
+  const rawCurrent = raw['current_step'];
+  if (rawCurrent !== undefined) {
+    const cp = `${pointer}/current_step`;
+    const stepNumber = isPlainObject(rawCurrent) ? rawCurrent['step'] : undefined;
+    const sinceMs = isPlainObject(rawCurrent) ? parseTimestamp(rawCurrent['since']) : undefined;
+    if (
+      !isPlainObject(rawCurrent) ||
+      Object.keys(rawCurrent).some((f) => f !== 'step' && f !== 'since') ||
+      typeof stepNumber !== 'number' ||
+      !Number.isInteger(stepNumber) ||
+      stepNumber < 1 ||
+      sinceMs === undefined
+    )
+      bad(
+        cp,
+        key,
+        `${label}: the rollout's "current_step" must be { "step": <1-based step number>, "since": "<ISO date-time>" } (written by \`modelflags rollout\` and the guardrail)`,
+      );
+    else if (steps !== undefined && stepNumber > steps.length)
+      bad(
+        `${cp}/step`,
+        key,
+        `${label}: "current_step" is step ${stepNumber}, but the rollout has ${steps.length} steps`,
+      );
+    else current = { step: stepNumber - 1, sinceMs };
+  }
+  if (state === 'paused' && rawCurrent === undefined)
+    bad(
+      `${pointer}/state`,
+      key,
+      `${label}: a paused rollout names the step it holds in "current_step"; run \`modelflags rollout pause ${key}\`, which writes both`,
+    );
+
+  if (!ok || steps === undefined || startMs === undefined || !isScalar(variant)) return undefined;
+  return {
+    variant,
+    startMs,
+    steps,
+    state: state as RolloutState,
+    promote: promote as RolloutPromotion,
+    current,
+  };
+}
+
+function validateSteps(
+  raw: unknown,
+  pointer: string,
+  label: string,
+  key: string,
+  bad: Report,
+): RolloutStep[] | undefined {
+  if (!Array.isArray(raw) || raw.length === 0) {
+    bad(pointer, key, `${label}: the rollout's "steps" must be a non-empty list of { "percent": 5, "hold": "2h" }`);
+    return undefined;
+  }
+  if (raw.length > MAX_ROLLOUT_STEPS) {
+    bad(pointer, key, `${label}: the rollout has ${raw.length} steps; at most ${MAX_ROLLOUT_STEPS}`);
+    return undefined;
+  }
+  const steps: RolloutStep[] = [];
+  let ok = true;
+  raw.forEach((step: unknown, i) => {
+    const sp = `${pointer}/${i}`;
+    const last = i === raw.length - 1;
+    if (!isPlainObject(step)) {
+      ok = false;
+      bad(sp, key, `${label}: rollout step ${i + 1} must be an object { "percent": 5, "hold": "2h" }`);
+      return;
+    }
+    for (const field of Object.keys(step))
+      if (field !== 'percent' && field !== 'hold') {
+        ok = false;
+        bad(`${sp}/${escapePointer(field)}`, key, `${label}: rollout step ${i + 1} has unknown field "${field}"`, true);
+      }
+    const percent = step['percent'];
+    if (!isPercent(percent) || percent === 0) {
+      ok = false;
+      bad(
+        `${sp}/percent`,
+        key,
+        `${label}: rollout step ${i + 1}'s "percent" must be a number above 0 and at most 100, with at most two decimals; got ${describe(percent)}`,
+      );
+    } else if (steps.length > 0 && percent <= steps[steps.length - 1]!.percent) {
+      ok = false;
+      bad(
+        `${sp}/percent`,
+        key,
+        `${label}: rollout step ${i + 1} (${percent}%) must serve more than step ${i} (${steps[steps.length - 1]!.percent}%): each step only adds users`,
+      );
+    }
+    const holdMs = step['hold'] === undefined ? undefined : parseDuration(step['hold']);
+    if (step['hold'] !== undefined && holdMs === undefined) {
+      ok = false;
+      bad(
+        `${sp}/hold`,
+        key,
+        `${label}: rollout step ${i + 1}'s "hold" must be a duration such as "30s", "6m", "2h" or "1d"; got ${describe(step['hold'])}`,
+      );
+    } else if (holdMs === undefined && !last) {
+      ok = false;
+      bad(sp, key, `${label}: rollout step ${i + 1} needs "hold", how long it lasts before step ${i + 2}`);
+    }
+    if (ok) steps.push({ percent: percent as number, holdMs: last ? undefined : holdMs });
+  });
+  return ok ? steps : undefined;
+}
+
+function validateShorthand(
+  shape: 'linear' | 'exponential',
+  raw: unknown,
+  pointer: string,
+  label: string,
+  key: string,
+  bad: Report,
+): RolloutStep[] | undefined {
+  const fields = shape === 'linear' ? ['percent', 'every'] : ['percent', 'every', 'factor'];
+  const example =
+    shape === 'linear' ? '{ "percent": 20, "every": "6m" }' : '{ "percent": 1, "every": "1h", "factor": 2 }';
+  if (!isPlainObject(raw) || Object.keys(raw).some((f) => !fields.includes(f))) {
+    bad(pointer, key, `${label}: "${shape}" must be ${example}`);
+    return undefined;
+  }
+  const percent = raw['percent'];
+  const everyMs = parseDuration(raw['every']);
+  const factor = raw['factor'] ?? 2;
+  let ok = true;
+  if (!isPercent(percent) || percent === 0) {
+    ok = false;
+    bad(
+      `${pointer}/percent`,
+      key,
+      `${label}: "${shape}.percent" must be a number above 0 and at most 100, with at most two decimals`,
+    );
+  }
+  if (everyMs === undefined) {
+    ok = false;
+    bad(
+      `${pointer}/every`,
+      key,
+      `${label}: "${shape}.every" must be a duration such as "6m" or "1h"; got ${describe(raw['every'])}`,
+    );
+  }
+  if (typeof factor !== 'number' || !Number.isFinite(factor) || factor <= 1) {
+    ok = false;
+    bad(`${pointer}/factor`, key, `${label}: "exponential.factor" must be a number above 1 (default 2)`);
+  }
+  if (!ok) return undefined;
+  const steps =
+    shape === 'linear'
+      ? linearSteps(percent as number, everyMs!)
+      : exponentialSteps(percent as number, everyMs!, factor as number);
+  if (steps.length > MAX_ROLLOUT_STEPS) {
+    bad(pointer, key, `${label}: "${shape}" expands to ${steps.length} steps; at most ${MAX_ROLLOUT_STEPS}`);
+    return undefined;
+  }
+  return steps;
+}
+
+function isPercent(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 100 && hasAtMostTwoDecimals(v);
+}
+
+/** An ISO 8601 date-time with a time zone (`Z` or an offset); a bare date or local time is ambiguous across a fleet. */
+const TIMESTAMP_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+export function parseTimestamp(v: unknown): number | undefined {
+  if (typeof v !== 'string' || !TIMESTAMP_PATTERN.test(v) || !isValidDate(v.slice(0, 10))) return undefined;
+  const ms = Date.parse(v);
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 function parseAttributeTest(

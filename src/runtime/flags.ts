@@ -17,7 +17,15 @@ import {
   type Snapshot,
 } from './evaluate/evaluator.js';
 import { formatIssue, parseRegistry, type RegistryIssue } from '../registry/validate.js';
-import { type FlagValue, type Registry } from '../registry/model.js';
+import type { FlagDefinition, FlagValue, Registry, RolloutSchedule, RuleDefinition } from '../registry/model.js';
+import {
+  describeRollout,
+  liveRollout,
+  nextRolloutChange,
+  rollBackVariant,
+  type LiveRollout,
+} from '../registry/rollout.js';
+import { MAX_TIMER_DELAY_MS } from './limits.js';
 import { describeErrno } from '../io/file-write.js';
 import type { FlagSource, SourceDocument } from './sources/source.js';
 import type { TrackEvent } from './metrics/definitions.js';
@@ -32,6 +40,17 @@ export interface EvaluationDetail<T extends FlagValue = FlagValue> {
   ruleIndex: number | undefined;
   errorCode: ErrorCode | undefined;
   errorMessage: string | undefined;
+  /** For a flag with a rollout: the one that decided, else the flag's first (live step, share, next step). */
+  rollout?: RolloutStatus;
+}
+
+export interface RolloutStatus extends LiveRollout {
+  /** 0-based index of the rollout's rule. */
+  ruleIndex: number;
+  variant: FlagValue;
+  schedule: RolloutSchedule;
+  /** One line: `step 2 of 3 (25%) since ...; step 3 (100%) at ...`. */
+  description: string;
 }
 
 export interface ChangeEvent {
@@ -91,7 +110,11 @@ export interface FlagsOptions {
    * promise those values.
    */
   contract?: RegistryContract;
-  /** Milliseconds since the epoch for evaluation records and track events (default `Date.now`). */
+  /**
+   * Milliseconds since the epoch for evaluation records, track events and the live step of rollout
+   * schedules (default `Date.now`). Steps advance on timers, so a clock far from real time moves
+   * them only when something else recompiles the registry.
+   */
   clock?: () => number;
 }
 
@@ -113,6 +136,14 @@ export interface Flags<
   registry(): Registry | undefined;
   /** Turns a flag off in memory (everyone gets `default`) until the next reload says otherwise. */
   kill(flag: string, reason?: string): boolean;
+  /**
+   * Rolls one variant back in memory until the next reload: its rollouts are aborted and its split
+   * shares go to `control` (default: the flag's `default`); rules that pin it by `value` keep
+   * serving it. False when no rollout or split of the flag serves the variant.
+   */
+  rollBack(flag: string, variant: FlagValue, options?: { control?: FlagValue; reason?: string }): boolean;
+  /** Where each rollout of the flag stands now (live step, share, next step), in rule order. */
+  rollout(flag: string): RolloutStatus[];
   /**
    * The variants this context is served, for tracking the request's outcomes. Evaluates every flag
    * (or only `keys`) without emitting evaluation events; take it when the request starts.
@@ -203,11 +234,70 @@ export function createFlags<
       );
       return;
     }
-    const next = compileRegistry(registry, snapshot);
-    const flagsChanged = changedFlags(snapshot, next);
-    snapshot = next;
     lastText = doc.text;
-    if (flagsChanged.length > 0) emit('change', { flagsChanged, origin: doc.origin });
+    // A new document is what the registry says now: edits made in memory end here, and the flags
+    // that had one are announced as changed even where the document agrees with the edit, so a
+    // guardrail learns that the file has caught up.
+    const edited = [...overrides.keys()];
+    overrides.clear();
+    recompile(registry, doc.origin, edited);
+  };
+
+  // The clock option is the user's; one that throws must not stop flags from loading.
+  const rolloutClock = (): number => {
+    try {
+      const now = clock();
+      if (Number.isFinite(now)) return now;
+    } catch {
+      // Date.now below.
+    }
+    return Date.now();
+  };
+
+  // Kill switches and rolled-back variants applied in memory, until the next document.
+  const overrides = new Map<string, FlagDefinition>();
+  let stepTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Compiles the registry as it evaluates now, announces what changed, and wakes up at the next rollout step. */
+  const recompile = (registry: Registry, origin: string, edited: readonly string[] = []): void => {
+    const now = rolloutClock();
+    const next = compileRegistry(registry, snapshot, { now, overrides });
+    const flagsChanged = changedFlags(snapshot, next);
+    for (const key of edited) if (!flagsChanged.includes(key) && next.flags.has(key)) flagsChanged.push(key);
+    snapshot = next;
+    scheduleNextStep(registry, now);
+    if (flagsChanged.length > 0) emit('change', { flagsChanged, origin });
+  };
+
+  const scheduleNextStep = (registry: Registry, now: number): void => {
+    if (stepTimer !== undefined) clearTimeout(stepTimer);
+    stepTimer = undefined;
+    let at: number | undefined;
+    for (const def of registry.flags) {
+      const next = nextRolloutChange(overrides.get(def.key) ?? def, now);
+      if (next !== undefined && (at === undefined || next < at)) at = next;
+    }
+    if (at === undefined || closed) return;
+    // Timers may fire a little early or late; the step is computed from the clock when it fires.
+    stepTimer = setTimeout(
+      () => {
+        stepTimer = undefined;
+        if (closed || snapshot?.registry !== registry) return;
+        try {
+          recompile(registry, 'rollout schedule');
+        } catch (error) {
+          reject(`could not advance a rollout schedule: ${describeErrno(error)}`, [], error);
+        }
+      },
+      Math.min(Math.max(at - now, 1), MAX_TIMER_DELAY_MS),
+    );
+    stepTimer.unref?.();
+  };
+
+  /** Replaces a flag's definition in memory and recompiles; the change event carries `origin`. */
+  const override = (def: FlagDefinition, origin: string): void => {
+    overrides.set(def.key, def);
+    recompile(snapshot!.registry, origin);
   };
 
   const sink = {
@@ -345,7 +435,7 @@ export function createFlags<
         errorMessage: failure!.message,
       };
     }
-    return {
+    const result: EvaluationDetail<V[K]> = {
       flag,
       value,
       variant,
@@ -354,6 +444,11 @@ export function createFlags<
       errorCode: undefined,
       errorMessage: undefined,
     };
+    // The rollout that decided, or else the flag's first: a user outside the canary asks too.
+    const rules = evaluatedFlag!.definition.rules;
+    const rolloutRule = (rule >= 0 && rules[rule]!.rollout ? rules[rule] : undefined) ?? rules.find((r) => r.rollout);
+    if (rolloutRule !== undefined) result.rollout = rolloutStatus(rolloutRule, rolloutRule.rollout!, rolloutClock());
+    return result;
   }
 
   // Records are told from contexts by identity, so a context attribute can never pose as one.
@@ -390,13 +485,24 @@ export function createFlags<
     ready,
     registry: () => snapshot?.registry,
     kill(flag, reason = 'killed') {
-      const current = snapshot?.flags.get(flag);
-      if (!snapshot || !current || !current.enabled) return false;
-      const flags = new Map(snapshot.flags);
-      flags.set(flag, { ...current, enabled: false });
-      snapshot = { registry: snapshot.registry, flags };
-      emit('change', { flagsChanged: [flag], origin: reason });
+      const def = overrides.get(flag) ?? snapshot?.registry.byKey.get(flag);
+      if (!snapshot || !def || !snapshot.flags.get(flag)?.enabled) return false;
+      override({ ...def, enabled: false }, reason);
       return true;
+    },
+    rollBack(flag, variant, options = {}) {
+      const def = overrides.get(flag) ?? snapshot?.registry.byKey.get(flag);
+      if (!snapshot || !def) return false;
+      const rolledBack = rollBackVariant(def, variant, options.control ?? def.defaultValue);
+      if (rolledBack === undefined) return false;
+      override(rolledBack, options.reason ?? `rolled back ${String(variant)}`);
+      return true;
+    },
+    rollout(flag) {
+      const def = overrides.get(flag) ?? snapshot?.registry.byKey.get(flag);
+      if (def === undefined) return [];
+      const now = rolloutClock();
+      return def.rules.flatMap((rule) => (rule.rollout === undefined ? [] : [rolloutStatus(rule, rule.rollout, now)]));
     },
     record(context, keys) {
       const ctx = context !== null && typeof context === 'object' ? context : EMPTY_CONTEXT;
@@ -448,9 +554,20 @@ export function createFlags<
     },
     close() {
       closed = true;
+      if (stepTimer !== undefined) clearTimeout(stepTimer);
       stop?.();
       stop = undefined;
     },
+  };
+}
+
+function rolloutStatus(rule: RuleDefinition, schedule: RolloutSchedule, now: number): RolloutStatus {
+  return {
+    ruleIndex: rule.index,
+    variant: schedule.variant,
+    schedule,
+    ...liveRollout(schedule, now),
+    description: describeRollout(schedule, now),
   };
 }
 

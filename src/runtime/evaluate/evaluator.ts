@@ -12,6 +12,7 @@
  */
 import { bucketOf, murmurPrefix, murmurWithPrefix, type MurmurPrefix } from './murmur.js';
 import { compareSemver, parseSemver } from '../../registry/semver.js';
+import { liveDefinition } from '../../registry/rollout.js';
 import {
   rolloutThreshold,
   ROLLOUT_TOTAL_WEIGHT,
@@ -83,11 +84,13 @@ export interface Snapshot {
  * compiled rules and evaluation function, so a reload compiles only what changed and the flags it
  * did not touch keep their optimised code.
  */
-export function compileRegistry(registry: Registry, previous?: Snapshot): Snapshot {
+export function compileRegistry(registry: Registry, previous?: Snapshot, options: CompileOptions = {}): Snapshot {
   const flags = new Map<string, CompiledFlag>();
-  for (const def of registry.flags) {
+  const now = options.now ?? Date.now();
+  for (const written of registry.flags) {
+    // Rollouts are compiled as the percentage rules they are at `now`; the client recompiles at each step.
+    const def = liveDefinition(options.overrides?.get(written.key) ?? written, now);
     const before = previous?.flags.get(def.key);
-    // `enabled` comes from the document: a reload lifts a kill made in memory, as it always has.
     const flag =
       before !== undefined && sameEvaluation(before.definition, def)
         ? { ...before, definition: def, enabled: def.enabled }
@@ -95,6 +98,13 @@ export function compileRegistry(registry: Registry, previous?: Snapshot): Snapsh
     flags.set(flag.key, flag);
   }
   return { registry, flags };
+}
+
+export interface CompileOptions {
+  /** The moment rollout schedules are evaluated at (ms since the epoch; default now). */
+  now?: number;
+  /** Definitions changed in memory (a kill switch, a rolled-back variant) that replace the document's. */
+  overrides?: ReadonlyMap<string, FlagDefinition>;
 }
 
 /**

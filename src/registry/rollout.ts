@@ -1,0 +1,176 @@
+/**
+ * Progressive rollouts as data: durations, the linear and exponential shorthands, and the live
+ * step of a schedule at a given time. Every process computes the live step from the registry and
+ * its own clock, so a fleet agrees without a coordinator.
+ */
+import type { FlagDefinition, FlagValue, RolloutSchedule, RolloutStep, RuleDefinition } from './model.js';
+
+const DURATION_PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** `"90s"`, `"6m"`, `"2h"`, `"1d"`, `"500ms"` → milliseconds; undefined when not a positive duration. */
+export function parseDuration(text: unknown): number | undefined {
+  if (typeof text !== 'string') return undefined;
+  const m = DURATION_PATTERN.exec(text);
+  if (!m) return undefined;
+  const ms = Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
+  return ms > 0 && Number.isFinite(ms) ? Math.round(ms) : undefined;
+}
+
+/** Milliseconds written back as the largest unit that divides them (`7200000` → `"2h"`). */
+export function formatDuration(ms: number): string {
+  for (const unit of ['d', 'h', 'm', 's'] as const) if (ms % UNIT_MS[unit] === 0) return `${ms / UNIT_MS[unit]}${unit}`;
+  return `${ms}ms`;
+}
+
+/**
+ * AppConfig's linear strategy: `percent` more every `every`, up to 100 (`20` → 20, 40, 60, 80, 100).
+ * Percentages are kept to two decimals, as everywhere in the registry.
+ */
+export function linearSteps(percent: number, everyMs: number): RolloutStep[] {
+  const steps: RolloutStep[] = [];
+  for (let k = 1; Math.round(percent * k * 100) < 10_000; k++)
+    steps.push({ percent: Math.round(percent * k * 100) / 100, holdMs: everyMs });
+  steps.push({ percent: 100, holdMs: undefined });
+  return steps;
+}
+
+/** AppConfig's exponential strategy: start at `percent`, multiply by `factor` every `every`, end at 100. */
+export function exponentialSteps(percent: number, everyMs: number, factor: number): RolloutStep[] {
+  const steps: RolloutStep[] = [];
+  for (let p = percent; Math.round(p * 100) < 10_000; p *= factor)
+    steps.push({ percent: Math.round(p * 100) / 100, holdMs: everyMs });
+  steps.push({ percent: 100, holdMs: undefined });
+  return steps;
+}
+
+export type RolloutPhase = 'pending' | 'live' | 'complete' | 'paused' | 'aborted';
+
+/** Where a rollout stands at a moment. */
+export interface LiveRollout {
+  phase: RolloutPhase;
+  /** 0-based index of the live step; -1 before the start, and for an aborted rollout. */
+  step: number;
+  /** Share of the rule's bucketing values served the variant now (0 when pending or aborted). */
+  percent: number;
+  /** When the live step began (ms since the epoch), or undefined when no step is live. */
+  since: number | undefined;
+  /**
+   * When the next step begins (ms since the epoch); undefined when nothing is scheduled (the last
+   * step, paused, aborted). With `promote: "when-healthy"` this is the earliest the next step may
+   * begin, if the guardrail has seen no regression by then.
+   */
+  nextAt: number | undefined;
+}
+
+export function liveRollout(schedule: RolloutSchedule, now: number): LiveRollout {
+  const { steps, state, current } = schedule;
+  const last = steps.length - 1;
+  if (state === 'aborted') return { phase: 'aborted', step: -1, percent: 0, since: undefined, nextAt: undefined };
+  let step = current?.step ?? 0;
+  let since = current?.sinceMs ?? schedule.startMs;
+  // Validation makes a paused rollout name its step (`current_step`).
+  if (state === 'paused') return { phase: 'paused', step, percent: steps[step]!.percent, since, nextAt: undefined };
+  if (current === undefined && now < since)
+    return { phase: 'pending', step: -1, percent: 0, since: undefined, nextAt: since };
+  if (schedule.promote === 'on-schedule') {
+    // Each hold is counted from the end of the previous one, not from when a process noticed it.
+    while (step < last && now >= since + steps[step]!.holdMs!) {
+      since += steps[step]!.holdMs!;
+      step++;
+    }
+  }
+  const nextAt = step < last ? since + steps[step]!.holdMs! : undefined;
+  const phase = step === last ? 'complete' : 'live';
+  return { phase, step, percent: steps[step]!.percent, since, nextAt };
+}
+
+/**
+ * The flag as it evaluates at `now`: each rollout rule becomes a percentage rule serving its
+ * variant to the live step's share (0 before the start and once aborted), so bucketing is exactly
+ * `rollout_percentage`'s and a later step only adds users. Flags without rollouts are returned as is.
+ */
+export function liveDefinition(def: FlagDefinition, now: number): FlagDefinition {
+  if (!def.rules.some((rule) => rule.rollout !== undefined)) return def;
+  return { ...def, rules: def.rules.map((rule) => liveRule(rule, now)) };
+}
+
+function liveRule(rule: RuleDefinition, now: number): RuleDefinition {
+  if (rule.rollout === undefined) return rule;
+  return { ...rule, value: rule.rollout.variant, rolloutPercentage: liveRollout(rule.rollout, now).percent };
+}
+
+/** The next moment after `now` at which a rollout of the flag changes step on its own, or undefined. */
+export function nextRolloutChange(def: FlagDefinition, now: number): number | undefined {
+  let next: number | undefined;
+  for (const rule of def.rules) {
+    if (rule.rollout === undefined || rule.rollout.promote === 'when-healthy') continue;
+    const at = liveRollout(rule.rollout, now).nextAt;
+    if (at !== undefined && at > now && (next === undefined || at < next)) next = at;
+  }
+  // A when-healthy rollout still starts on its own.
+  for (const rule of def.rules) {
+    if (rule.rollout === undefined || rule.rollout.promote !== 'when-healthy') continue;
+    const live = liveRollout(rule.rollout, now);
+    if (live.phase === 'pending' && live.nextAt !== undefined && (next === undefined || live.nextAt < next))
+      next = live.nextAt;
+  }
+  return next;
+}
+
+/** `"step 2 of 3 (25%) since 2026-12-10T11:00:00.000Z; step 3 (100%) at ..."`: for `eval`, `detail` and `rollout status`. */
+export function describeRollout(schedule: RolloutSchedule, now: number): string {
+  const live = liveRollout(schedule, now);
+  const total = schedule.steps.length;
+  const at = (ms: number): string => new Date(ms).toISOString();
+  const next =
+    live.nextAt === undefined
+      ? ''
+      : live.step + 1 < total
+        ? `; step ${live.step + 2} (${schedule.steps[live.step + 1]!.percent}%) ${schedule.promote === 'when-healthy' ? 'when healthy, not before' : 'at'} ${at(live.nextAt)}`
+        : '';
+  switch (live.phase) {
+    case 'aborted':
+      return `aborted: ${JSON.stringify(schedule.variant)} serves nobody through this rule`;
+    case 'pending':
+      return `pending: step 1 of ${total} (${schedule.steps[0]!.percent}%) at ${at(live.nextAt!)}`;
+    case 'paused':
+      return `paused at step ${live.step + 1} of ${total} (${live.percent}%) since ${at(live.since!)}`;
+    case 'complete':
+      return `complete: step ${total} of ${total} (${live.percent}%) since ${at(live.since!)}`;
+    case 'live':
+      return `step ${live.step + 1} of ${total} (${live.percent}%) since ${at(live.since!)}${next}`;
+  }
+}
+
+/**
+ * The flag with one variant rolled back, as the guardrail does on a regression: each rollout of it
+ * aborted, each split share of it moved to `control`. Rules that serve it by `value` (pins,
+ * segments) keep serving. Undefined when no rollout or split serves the variant.
+ */
+export function rollBackVariant(
+  def: FlagDefinition,
+  variant: FlagValue,
+  control: FlagValue,
+): FlagDefinition | undefined {
+  let changed = false;
+  const rules = def.rules.map((rule): RuleDefinition => {
+    if (rule.rollout?.variant === variant && rule.rollout.state !== 'aborted') {
+      changed = true;
+      return { ...rule, rollout: { ...rule.rollout, state: 'aborted' } };
+    }
+    const moved = rule.split?.find((s) => s.variant === variant)?.weight ?? 0;
+    if (rule.split === undefined || moved === 0 || variant === control) return rule;
+    changed = true;
+    const split = rule.split.map((s) =>
+      s.variant === variant
+        ? { variant, weight: 0 }
+        : s.variant === control
+          ? { variant: control, weight: s.weight + moved }
+          : s,
+    );
+    if (!split.some((s) => s.variant === control)) split.push({ variant: control, weight: moved });
+    return { ...rule, split };
+  });
+  return changed ? { ...def, rules } : undefined;
+}

@@ -473,6 +473,7 @@ function replayGuardrail(
     on: on as GuardedFlags['on'],
     kill: () => true,
     rollBack: () => true,
+    rollout: () => [],
     promote: () => undefined,
     registry: () => registry,
   };

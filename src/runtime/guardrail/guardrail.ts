@@ -47,6 +47,7 @@ export interface GuardedFlags {
   kill(flag: string, reason?: string): boolean;
   rollBack(flag: string, variant: FlagValue, options?: { control?: FlagValue; reason?: string }): boolean;
   promote(flag: string, variant: FlagValue, reason?: string): { ruleIndex: number; step: number } | undefined;
+  rollout(flag: string): readonly { variant: FlagValue; step: number }[];
   registry(): Registry | undefined;
 }
 
@@ -93,7 +94,7 @@ export interface GuardrailTrip {
   action: GuardrailAction;
   /** The e-process that crossed: its e-value, the variant samples compared, and the part of the test that carried it. */
   evidence: SequentialEvidence;
-  /** The e-value that trips: (variant, check) pairs / alpha. */
+  /** The e-value that trips: (variant, check) pairs x periods / alpha. */
   threshold: number;
   /** The margin the variant was allowed, as configured. */
   check: GuardrailCheck;
@@ -131,7 +132,7 @@ export interface Guardrail {
   readonly state: 'watching' | 'tripped';
   /** The current e-value per `variant/metric` (1 at the start; the guardrail trips at `pairs / alpha`). */
   eValues(): Record<string, number>;
-  /** The e-value at which it trips: (variant, check) pairs / alpha. */
+  /** The e-value at which it trips: (variant, check) pairs x periods (steps of the longest rollout, else 1) / alpha. */
   readonly threshold: number;
   /**
    * A person's decision to serve the variant again: the guardrail stops holding the rollback (or
@@ -215,7 +216,12 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
     );
   }
   const candidates = definition.variants.map(String).filter((v) => v !== control);
-  const threshold = (checks.length * Math.max(1, candidates.length)) / alpha;
+  // A rollout's steps serve different users, and evidence from a small, healthy first step would
+  // slow the detection of a regression that begins with a later one (the tests' start-time mixture
+  // weighs late starts less). So a variant's tests start afresh when its rollout moves on, up to
+  // one period per step of the longest schedule, and alpha is split over the periods.
+  const periods = Math.max(1, ...definition.rules.map((r) => r.rollout?.steps.length ?? 1));
+  const threshold = (checks.length * Math.max(1, candidates.length) * periods) / alpha;
   const action = options.action ?? 'roll-back';
   if (action !== 'roll-back' && action !== 'kill')
     throw new RangeError(`guardrail: action must be "roll-back" or "kill" (got ${String(action)})`);
@@ -321,6 +327,9 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
     store.reset(flag);
     tests = new Map();
     safety = new Map();
+    liveSteps.clear();
+    freshStarts.clear();
+    noteSteps();
   };
 
   const testFor = (variant: string, check: GuardrailCheck): SequentialTest => {
@@ -498,6 +507,26 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
 
   // A reload drops an in-memory rollback or kill, so while tripped every reload lists the flag as
   // changed, and so does one that records the decision.
+  const liveSteps = new Map<string, number>();
+  const freshStarts = new Map<string, number>();
+  const noteSteps = (): void => {
+    for (const status of flags.rollout(flag)) {
+      const variant = String(status.variant);
+      const before = liveSteps.get(variant);
+      liveSteps.set(variant, status.step);
+      const used = freshStarts.get(variant) ?? 0;
+      if (before === undefined || status.step <= before || used >= periods - 1) continue;
+      freshStarts.set(variant, used + 1);
+      tests.delete(variant);
+      // The trip's summaries describe the period its evidence comes from, not the step before.
+      if (ownStore) store.reset(flag);
+    }
+  };
+  noteSteps();
+  const detachSteps = flags.on('change', (e) => {
+    if (state === 'watching' && e.flagsChanged.includes(flag)) noteSteps();
+  });
+
   const detachChange = flags.on('change', (e) => {
     if (state !== 'tripped' || tripAction === 'none' || e.origin === tripReason || !e.flagsChanged.includes(flag))
       return;
@@ -549,6 +578,7 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
       detachSamples();
       detachStore?.();
       detachChange();
+      detachSteps();
     },
   } as Guardrail;
 }

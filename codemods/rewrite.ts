@@ -23,6 +23,7 @@ import {
   importMap,
   indexByRange,
   isShadowedReceiver,
+  keepPatternsOnOneLine,
   removeDefinition,
   replaceRead,
   resolveImportedKey,
@@ -280,6 +281,7 @@ function rewriteWhole(
   for (const [name, constant] of constantExportsOf(program, marked, simplifier.readLiterals))
     result.constantExports.set(name, constant);
 
+  keepPatternsOnOneLine(program, simplifier.oneLinePatterns, source);
   const printed = root.toSource({
     quote: simplifier.options.quote === "'" ? 'single' : 'double',
     lineTerminator: source.includes('\r\n') ? '\r\n' : '\n',

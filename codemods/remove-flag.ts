@@ -16,6 +16,7 @@ import { readInputs, type Inputs } from './inputs.js';
 import { removeKeyTableEntries } from './key-tables.js';
 import { coversProject, isGenerated, readProjectFiles } from './project-files.js';
 import { ProjectRewrite } from './project-rewrite.js';
+import { formatWithProjectPrettier } from './format.js';
 import { editRegistry, generatedModulesFor, regeneratedFrom } from './registry-edit.js';
 import { projectRootOf, remainingMentions } from './remaining-reads.js';
 import { emptyReport, type InputError, type RemovalReport } from './report.js';
@@ -53,6 +54,8 @@ export interface RemoveFlagOptions {
   dryRun?: boolean;
   /** Type-check the change before writing (default true). */
   verify?: boolean;
+  /** Format changed files that were Prettier-clean with the project's own Prettier, when it has one (default true). */
+  format?: boolean;
   /** In-house flag readers, as in the ESLint settings. */
   readers?: readonly CustomReader[];
   /** Called as files are read and rewritten, for a progress line. */
@@ -148,6 +151,21 @@ export async function removeFlag(options: RemoveFlagOptions): Promise<RemovalRep
   const partialRegistryText = editRegistry(registryText, registry.file, decisions, () => true);
   const changes = new Map<string, string>();
   for (const [file, text] of current) if (text !== original.get(file)) changes.set(file, text);
+  // The project's Prettier formats what it found clean before (format.ts); the diff, the
+  // verification and the write all see the formatted text.
+  if (options.format !== false && changes.size > 0) {
+    const formatting = await formatWithProjectPrettier(changes, original, root);
+    for (const [file, text] of changes) {
+      current.set(file, text);
+      if (text === original.get(file)) changes.delete(file);
+    }
+    report.formatting = {
+      ...(formatting.prettier ? { prettier: formatting.prettier } : {}),
+      formatted: formatting.formatted.filter((f) => changes.has(f)).map(display),
+      notClean: formatting.notClean.map(display),
+      failed: formatting.failed.map((f) => ({ file: display(f.file), reason: f.reason })),
+    };
+  }
   const codeFiles = [...changes.keys()];
   if (newRegistryText !== registryText) changes.set(registryPath, newRegistryText);
   const collapsed =
@@ -388,6 +406,12 @@ async function writeChanges(w: {
       notWritten,
       unresolved,
       changedFiles: report.changedFiles.filter((f) => written.has(resolve(w.cwd, f.file))),
+      formatting: {
+        ...report.formatting,
+        formatted: report.formatting.formatted.filter((f) => written.has(resolve(w.cwd, f))),
+        notClean: report.formatting.notClean.filter((f) => written.has(resolve(w.cwd, f))),
+        failed: report.formatting.failed.filter((f) => written.has(resolve(w.cwd, f.file))),
+      },
       regenerated: outcome.written.filter((f) => w.generated.has(f)).map(display),
       registry: { file: display(registryPath), action: registryAction },
       exitCode: unresolved.length > 0 ? 1 : 0,

@@ -13,7 +13,9 @@ import {
   renameSync,
   rmSync,
   statSync,
+  symlinkSync,
 } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import ts from 'typescript';
@@ -23,6 +25,7 @@ import { removeFlag, type FlagToRemove } from '../../codemods/remove-flag.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 const SHARED = join(FIXTURES, '_shared');
+const REQUIRE = createRequire(import.meta.url);
 
 interface CaseSpec {
   description: string;
@@ -46,6 +49,8 @@ interface CaseSpec {
   withoutRegistry?: boolean;
   /** Skip type checking when the case is about code that does not type check on purpose. */
   typecheck?: boolean;
+  /** The project has Prettier installed: this repository's, linked into its node_modules. */
+  prettier?: boolean;
 }
 
 function listFiles(root: string): string[] {
@@ -53,6 +58,7 @@ function listFiles(root: string): string[] {
   const out: string[] = [];
   const visit = (dir: string): void => {
     for (const entry of readdirSync(dir)) {
+      if (entry === 'node_modules') continue;
       const full = join(dir, entry);
       if (statSync(full).isDirectory()) visit(full);
       else out.push(relative(root, full));
@@ -141,6 +147,10 @@ describe('remove-flag fixtures', () => {
       mkdirSync(work, { recursive: true });
       cpSync(join(dir, 'input'), work, { recursive: true });
       installGitignores(work);
+      if (spec.prettier) {
+        mkdirSync(join(work, 'node_modules'));
+        symlinkSync(dirname(REQUIRE.resolve('prettier/package.json')), join(work, 'node_modules', 'prettier'));
+      }
       const registry = spec.registry ?? 'flags.json';
       const sharedRegistry = !spec.withoutRegistry && !existsSync(join(dir, 'input', registry));
       if (sharedRegistry) cpSync(join(SHARED, 'flags.json'), join(work, registry));

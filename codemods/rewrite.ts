@@ -29,7 +29,15 @@ import {
   resolveImportedKey,
 } from './read-replacement.js';
 import { parseForRewrite } from './recast-lists.js';
-import { isTestFile, removeUnused, simplify, Simplifier, testOverrideEdits } from './simplify/index.js';
+import {
+  isTestFile,
+  keepBlankLinesBetweenChildren,
+  removeUnused,
+  simplify,
+  Simplifier,
+  testOverrideEdits,
+} from './simplify/index.js';
+import { followSemicolonStyle } from './semicolons.js';
 import { applyEdits, keyListEdits } from './text-edits.js';
 import { countQuotes, planWindow, restoreWindow, type WindowPlan } from './window.js';
 
@@ -282,13 +290,19 @@ function rewriteWhole(
     result.constantExports.set(name, constant);
 
   keepPatternsOnOneLine(program, simplifier.oneLinePatterns, source);
+  keepBlankLinesBetweenChildren(program);
   const printed = root.toSource({
     quote: simplifier.options.quote === "'" ? 'single' : 'double',
     lineTerminator: source.includes('\r\n') ? '\r\n' : '\n',
     // Lists recast reprints follow the file's habit of a comma after the last multi-line item.
     trailingComma: /,\r?\n\s*[}\])]/.test(source),
   });
-  result.output = restoreHeader(text, header, printed);
+  // Not through a window: its placeholders end with the semicolons it finds them by.
+  result.output = restoreHeader(
+    text,
+    header,
+    plan ? printed : followSemicolonStyle(source, detection.ast, printed, file),
+  );
   return result;
 }
 

@@ -21,6 +21,7 @@ import { editRegistry, generatedModulesFor, regeneratedFrom } from './registry-e
 import { projectRootOf, remainingMentions } from './remaining-reads.js';
 import { emptyReport, type InputError, type RemovalReport } from './report.js';
 import type { Site } from './rewrite.js';
+import type { StreamPolicy } from './streams.js';
 import {
   applyWritePlan,
   journalPathFor,
@@ -72,6 +73,11 @@ type Display = (file: string) => string;
 
 /** Retires flags; never throws for bad input, which comes back as `errors` with exit code 2. */
 export async function removeFlag(options: RemoveFlagOptions): Promise<RemovalReport> {
+  return run(options, options.verify === false ? 'unverified' : 'of');
+}
+
+/** One run; `streams` says whether stream reads may become `of(value)` (streams.ts). */
+async function run(options: RemoveFlagOptions, streams: StreamPolicy): Promise<RemovalReport> {
   const cwd = resolve(options.cwd ?? process.cwd());
   const registryPath = resolve(cwd, options.registry ?? 'flags.json');
   const paths = options.paths ?? ['.'];
@@ -102,7 +108,13 @@ export async function removeFlag(options: RemoveFlagOptions): Promise<RemovalRep
   const current = new Map(original);
 
   // 4. Rewrite the files that read the flags, and those importing what they now export as constants.
-  const rewrite = new ProjectRewrite(registry, decisions, current, [...registry.readers, ...(options.readers ?? [])]);
+  const rewrite = new ProjectRewrite(
+    registry,
+    decisions,
+    current,
+    [...registry.readers, ...(options.readers ?? [])],
+    streams,
+  );
   await rewrite.run(options.onProgress);
   for (const [file, message] of rewrite.unparsable) {
     report.unresolved.push({
@@ -207,6 +219,16 @@ export async function removeFlag(options: RemoveFlagOptions): Promise<RemovalRep
     typeCheck: options.verify !== false,
     display,
   });
+  if (
+    streams === 'of' &&
+    check.verification.errors.length > 0 &&
+    [...rewrite.results.values()].some((r) => r.streamsAsOf.length > 0)
+  ) {
+    // of(value) where a stream was may be what the type check refused: the same run again with
+    // those reads left for a human (a run that finished an interrupted one says so still).
+    const again = await run(options, 'refused');
+    return report.recovered && !again.recovered ? { ...again, recovered: report.recovered } : again;
+  }
   report.verification = check.verification;
   report.unresolved.push(...check.blockers);
   const verified = check.blockers.length === 0;

@@ -14,6 +14,7 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -51,6 +52,8 @@ interface CaseSpec {
   typecheck?: boolean;
   /** The project has Prettier installed: this repository's, linked into its node_modules. */
   prettier?: boolean;
+  /** Packages installed in the project's node_modules as the types in `_shared/packages/<name>.d.ts`. */
+  stubs?: string[];
 }
 
 function listFiles(root: string): string[] {
@@ -147,8 +150,13 @@ describe('remove-flag fixtures', () => {
       mkdirSync(work, { recursive: true });
       cpSync(join(dir, 'input'), work, { recursive: true });
       installGitignores(work);
+      for (const name of spec.stubs ?? []) {
+        mkdirSync(join(work, 'node_modules', name), { recursive: true });
+        writeFileSync(join(work, 'node_modules', name, 'package.json'), JSON.stringify({ name, types: 'index.d.ts' }));
+        cpSync(join(SHARED, 'packages', `${name}.d.ts`), join(work, 'node_modules', name, 'index.d.ts'));
+      }
       if (spec.prettier) {
-        mkdirSync(join(work, 'node_modules'));
+        mkdirSync(join(work, 'node_modules'), { recursive: true });
         symlinkSync(dirname(REQUIRE.resolve('prettier/package.json')), join(work, 'node_modules', 'prettier'));
       }
       const registry = spec.registry ?? 'flags.json';

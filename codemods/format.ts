@@ -15,7 +15,8 @@ import { dirname, join } from 'node:path';
 interface PrettierApi {
   version: string;
   resolveConfig(file: string, options?: { editorconfig?: boolean }): unknown;
-  getFileInfo(file: string, options?: { ignorePath?: string; resolveConfig?: boolean }): unknown;
+  resolveConfigFile(file: string): unknown;
+  getFileInfo(file: string, options?: { ignorePath?: string; plugins?: unknown[] }): unknown;
   check(text: string, options: Record<string, unknown>): unknown;
   format(text: string, options: Record<string, unknown>): unknown;
 }
@@ -50,15 +51,16 @@ export async function formatWithProjectPrettier(
     if (!prettier) continue;
     result.prettier ??= prettier.version;
     try {
-      const info = (await prettier.getFileInfo(file, {
-        ignorePath: join(root, '.prettierignore'),
-        resolveConfig: true,
-      })) as { ignored?: boolean; inferredParser?: string | null };
-      // An ignored file, or one no parser of it reads, is not the formatter's business.
-      if (info.ignored || !info.inferredParser) continue;
       // As `prettier --check` reads the configuration: its files and .editorconfig.
       const config = ((await prettier.resolveConfig(file, { editorconfig: true })) ?? {}) as Record<string, unknown>;
-      const options = { ...config, filepath: file };
+      const configFile = (await prettier.resolveConfigFile(file)) as string | null;
+      const options = { ...config, ...pluginsFrom(config, configFile), filepath: file };
+      const info = (await prettier.getFileInfo(file, {
+        ignorePath: join(root, '.prettierignore'),
+        ...('plugins' in options ? { plugins: options.plugins } : {}),
+      })) as { ignored?: boolean; inferredParser?: string | null };
+      // An ignored file, or one no parser reads, is not the formatter's business.
+      if (info.ignored || !(config['parser'] ?? info.inferredParser)) continue;
       if (!(await prettier.check(before, options))) {
         result.notClean.push(file);
         continue;
@@ -71,6 +73,27 @@ export async function formatWithProjectPrettier(
     }
   }
   return result;
+}
+
+/**
+ * The configuration's plugins, named by package or relative path, resolved from the file that
+ * names them: Prettier resolves such names from the working directory, which is the project's
+ * own when its `prettier` command runs, but not remove-flag's.
+ */
+function pluginsFrom(config: Record<string, unknown>, configFile: string | null): { plugins?: unknown[] } {
+  const plugins = config['plugins'];
+  if (!Array.isArray(plugins) || !configFile) return {};
+  const require = createRequire(configFile);
+  return {
+    plugins: plugins.map((plugin: unknown) => {
+      if (typeof plugin !== 'string') return plugin;
+      try {
+        return require.resolve(plugin);
+      } catch {
+        return plugin;
+      }
+    }),
+  };
 }
 
 /** The Prettier a file's folder resolves, loaded once per installation. */

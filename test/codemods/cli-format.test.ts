@@ -2,7 +2,7 @@
  * The project's own Prettier on the command line: what the summary and `--json` say about it, and
  * `--no-format`. The fixtures fmt-prettier-* hold the exact outputs.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -76,4 +76,23 @@ it('without Prettier in the project nothing is formatted and nothing is said abo
   const { out } = await run(cwd, []);
   expect(out).not.toContain('Prettier');
   expect(readFileSync(join(cwd, 'src/Pricing.tsx'), 'utf8')).toContain('(tier) => !tier.enterprise,\n');
+});
+
+it("loads the plugins the project's configuration names from where it names them, not from the working directory", async () => {
+  const cwd = project('plugin');
+  // A plugin package that adds nothing: Prettier only has to find and load it, as the project's
+  // own \`prettier\` command would, from the folder of the configuration naming it.
+  mkdirSync(join(cwd, 'node_modules/prettier-plugin-nothing'));
+  writeFileSync(
+    join(cwd, 'node_modules/prettier-plugin-nothing/package.json'),
+    '{ "name": "prettier-plugin-nothing", "main": "index.js" }\n',
+  );
+  writeFileSync(join(cwd, 'node_modules/prettier-plugin-nothing/index.js'), 'exports.options = {};\n');
+  writeFileSync(
+    join(cwd, '.prettierrc.json'),
+    '{ "singleQuote": true, "semi": false, "plugins": ["prettier-plugin-nothing"] }\n',
+  );
+  const { out } = await run(cwd, []);
+  expect(out).not.toContain('Prettier failed');
+  expect(out).toContain(`Formatted with the project's Prettier ${VERSION}: 1 file(s).`);
 });

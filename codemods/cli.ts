@@ -44,6 +44,7 @@ Exit 0 clean, 1 sites left for a human (each listed), 2 bad input (nothing chang
 evaluation code: what is left in them is listed as a note and does not keep the entry. A
 \`// remove-flag-ignore\` comment does the same for the line it is on or above, or for the whole
 file when it is among the file's leading comments.
+
 A changed file that passed \`prettier --check\` before the run is formatted with the project's own
 Prettier, when it has one installed; other files keep the rewrite's layout.`,
   examples: [

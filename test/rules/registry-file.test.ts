@@ -128,6 +128,90 @@ jsonTester.run('no-expired-flag (registry file)', noExpiredFlag as unknown as Ru
   ],
 });
 
+// TODAY is 2026-06-01: the rollouts are seen at 00:00 UTC that day.
+const rolloutSteps = [{ percent: 5, hold: '7d' }, { percent: 25, hold: '7d' }, { percent: 100 }];
+const rolloutFlags = registry(
+  {
+    flag: 'finished_rollout',
+    default: 'old',
+    cleanup_by: '2026-05-30',
+    variants: ['old', 'new'],
+    rules: [{ condition: {}, rollout: { variant: 'new', start: '2026-05-01T09:00:00Z', steps: rolloutSteps } }],
+  },
+  {
+    flag: 'live_rollout',
+    default: 'old',
+    cleanup_by: '2026-05-30',
+    variants: ['old', 'new'],
+    rules: [{ condition: {}, rollout: { variant: 'new', start: '2026-05-20T09:00:00Z', steps: rolloutSteps } }],
+  },
+  {
+    flag: 'aborted_rollout',
+    default: 'old',
+    cleanup_by: '2026-05-30',
+    variants: ['old', 'new'],
+    rules: [
+      {
+        condition: {},
+        rollout: { variant: 'new', start: '2026-05-01T09:00:00Z', steps: rolloutSteps, state: 'aborted' },
+      },
+    ],
+  },
+);
+const expiredRollout = (flag: string, keep: string | undefined, why: string) => ({
+  messageId: 'expired' as const,
+  data: {
+    flag,
+    date: '2026-05-30',
+    ago: '2 days ago',
+    command: `npx remove-flag ${flag} --keep ${keep ?? '<variant>'}`,
+    variant: keep === undefined ? 'the variant that won' : `"${keep}"`,
+    why: keep === undefined ? why : `keeping "${keep}": ${why}`,
+  },
+});
+
+jsonTester.run('no-expired-flag (registry file, rollouts)', noExpiredFlag as unknown as RuleUnderTest, {
+  valid: [],
+  invalid: [
+    {
+      name: 'keeps the variant of a rollout that reached 100%, none while one is live, the default once one is aborted',
+      filename: 'flags.json',
+      code: rolloutFlags,
+      errors: [
+        expiredRollout('finished_rollout', 'new', "rule 1's rollout reached 100%"),
+        expiredRollout(
+          'live_rollout',
+          undefined,
+          'rule 1\'s rollout of "new" is at 25% (step 2 of 3); name the variant that won',
+        ),
+        expiredRollout('aborted_rollout', 'old', 'every rule that can match serves it'),
+      ],
+    },
+  ],
+});
+
+ruleTester({
+  modelflags: { registryFile: '/project/flags.json', registryText: rolloutFlags, today: TODAY },
+}).run('no-expired-flag (code, rollouts)', noExpiredFlag, {
+  valid: [],
+  invalid: [
+    {
+      code: `import { createFlags } from 'modelflags';\nconst flags = createFlags({});\nexport const f = (c) => [flags.get('finished_rollout', c), flags.get('live_rollout', c)];`,
+      errors: [
+        { ...expiredRollout('finished_rollout', 'new', "rule 1's rollout reached 100%"), messageId: 'expiredRead' },
+        {
+          ...expiredRollout(
+            'live_rollout',
+            undefined,
+            'rule 1\'s rollout of "new" is at 25% (step 2 of 3); name the variant that won',
+          ),
+          messageId: 'expiredRead',
+        },
+      ],
+    },
+  ],
+});
+
 ruleTester().run('no-expired-flag (code)', noExpiredFlag, {
   valid: [
     {

@@ -3,7 +3,7 @@
  * variant a retired flag keeps, and the `remove-flag` command that retires it. The lint rules,
  * `modelflags audit` and `modelflags add` all ask here, so they never disagree about a flag.
  */
-import type { FlagDefinition, FlagValue } from './model.js';
+import type { FlagDefinition, FlagValue, RolloutSchedule } from './model.js';
 import { liveDefinition, liveRollout } from './rollout.js';
 
 /** The furthest a `cleanup_by` may be from today, in days (require-cleanup-date's default limit). */
@@ -43,6 +43,20 @@ export interface Retirement {
  */
 export function momentOf(today: string): number {
   return today === todayUtc() ? Date.now() : Date.parse(`${today}T00:00:00Z`);
+}
+
+/**
+ * When the rollout reaches its last step, as scheduled at `now`: exactly for an on-schedule
+ * rollout, at the earliest for a when-healthy one. Undefined when nothing moves it there by itself:
+ * it is there already, holds (paused) or was aborted.
+ */
+export function rolloutEndsAt(schedule: RolloutSchedule, now: number): number | undefined {
+  const live = liveRollout(schedule, now);
+  if (live.nextAt === undefined) return undefined;
+  // A when-healthy step whose hold has passed moves on no earlier than now.
+  let at = Math.max(live.nextAt, now);
+  for (let step = live.step + 1; step < schedule.steps.length - 1; step++) at += schedule.steps[step]!.holdMs!;
+  return at;
 }
 
 /** What retiring the flag keeps as of `today` (`YYYY-MM-DD`, UTC), rollouts at their step then. */

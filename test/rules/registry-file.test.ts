@@ -71,6 +71,79 @@ jsonTester.run('require-cleanup-date', requireCleanupDate as unknown as RuleUnde
   ],
 });
 
+// Linear 10% a day from 2026-06-02T09:00:00Z: 100% on 2026-06-11 at 09:00.
+const tenDays = { variant: 'b', start: '2026-06-02T09:00:00Z', linear: { percent: 10, every: '1d' } };
+const withRollout = (cleanupBy: string, rollout: object = tenDays): string =>
+  registry({
+    flag: 'canary',
+    default: 'a',
+    cleanup_by: cleanupBy,
+    variants: ['a', 'b'],
+    rules: [
+      { condition: { plan: 'pro' }, value: 'a' },
+      { condition: {}, rollout },
+    ],
+  });
+
+jsonTester.run('require-cleanup-date (rollouts)', requireCleanupDate as unknown as RuleUnderTest, {
+  valid: [
+    { name: 'the rollout ends on the cleanup date', filename: 'flags.json', code: withRollout('2026-06-11') },
+    {
+      name: 'an aborted rollout ends nowhere',
+      filename: 'flags.json',
+      code: withRollout('2026-06-05', { ...tenDays, state: 'aborted' }),
+    },
+    {
+      name: 'a paused rollout moves when someone resumes it, not on its own',
+      filename: 'flags.json',
+      code: withRollout('2026-06-05', {
+        ...tenDays,
+        state: 'paused',
+        current_step: { step: 1, since: '2026-06-02T09:00:00Z' },
+      }),
+    },
+  ],
+  invalid: [
+    {
+      name: 'a rollout still running after the cleanup date',
+      filename: 'flags.json',
+      code: withRollout('2026-06-10'),
+      errors: [
+        {
+          messageId: 'beforeRolloutEnds',
+          line: 6,
+          data: {
+            flag: 'canary',
+            date: '2026-06-10',
+            rule: '2',
+            percent: '100',
+            when: 'at 2026-06-11T09:00:00.000Z',
+            ends: '2026-06-11',
+          },
+        },
+      ],
+    },
+    {
+      name: 'a when-healthy rollout, at its earliest',
+      filename: 'flags.json',
+      code: withRollout('2026-06-10', { ...tenDays, promote: 'when-healthy' }),
+      errors: [
+        {
+          messageId: 'beforeRolloutEnds',
+          data: {
+            flag: 'canary',
+            date: '2026-06-10',
+            rule: '2',
+            percent: '100',
+            when: 'at the earliest at 2026-06-11T09:00:00.000Z',
+            ends: '2026-06-11',
+          },
+        },
+      ],
+    },
+  ],
+});
+
 const flagsFile = registry(
   {
     flag: 'legacy_model',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseRegistryOrThrow } from '../../../src/registry/validate.js';
-import { momentOf, removeFlagCommand, retirementOf, todayUtc } from '../../../src/registry/retire.js';
+import { momentOf, removeFlagCommand, retirementOf, rolloutEndsAt, todayUtc } from '../../../src/registry/retire.js';
 
 const TODAY = '2026-12-10';
 
@@ -127,6 +127,20 @@ describe('retirementOf', () => {
         keep: undefined,
         why: 'rule 1\'s rollout of "b" has not started (step 1 at 2026-12-10T09:00:00.000Z); name the variant to keep',
       });
+    });
+
+    it('knows when it reaches its last step: before it starts, while live, waiting for a promotion', () => {
+      const at = (extra: object, now: string) => rolloutEndsAt(everyone(extra).rules[0]!.rollout!, Date.parse(now));
+      const ends = Date.parse('2026-12-12T09:00:00Z');
+      expect(at({}, '2026-12-01T00:00:00Z')).toBe(ends);
+      expect(at({}, '2026-12-11T10:00:00Z')).toBe(ends);
+      expect(at({}, '2026-12-12T09:00:00Z')).toBeUndefined();
+      // A when-healthy step whose hold has passed moves on no earlier than now.
+      expect(at({ promote: 'when-healthy' }, '2026-12-11T12:00:00Z')).toBe(Date.parse('2026-12-12T12:00:00Z'));
+      expect(at({ state: 'aborted' }, '2026-12-01T00:00:00Z')).toBeUndefined();
+      expect(
+        at({ state: 'paused', current_step: { step: 1, since: '2026-12-10T09:00:00Z' } }, '2026-12-11T00:00:00Z'),
+      ).toBeUndefined();
     });
 
     it('counts an aborted rollout as serving nobody: the rules after it decide', () => {

@@ -97,7 +97,7 @@ export function rolloutNotes(registry: Registry, target: ExportTarget, now: numb
     );
   if (snapshot.length > 0)
     notes.push(
-      `note: ${target === 'flagd' ? 'a when-healthy rollout is promoted in the registry (by the guardrail), which flagd does not read' : CANNOT_ADVANCE[target]}. This document is a snapshot at ${iso(now)}: in ${TARGET_NAME[target]}, ${one(snapshot, 'this rollout stays where it is', 'these rollouts stay where they are')} until you export again:`,
+      `note: ${target === 'flagd' ? 'a when-healthy rollout moves on when the guardrail promotes it, in its own process and, with write-back, in the registry, neither of which flagd reads' : CANNOT_ADVANCE[target]}. This document is a snapshot at ${iso(now)}: in ${TARGET_NAME[target]}, ${one(snapshot, 'this rollout stays where it is', 'these rollouts stay where they are')} until you export again:`,
       ...snapshot,
     );
   return notes;

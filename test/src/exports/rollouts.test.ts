@@ -433,7 +433,7 @@ describe('what the export says about rollouts it cannot advance', () => {
       '  retrieval_top_k rule 1: step 2 of 5 (20% get 10); flagd begins step 3 (40%) at 2026-12-10T11:00:00.000Z by itself',
       '  resumed_model rule 1: step 2 of 3 (30% get "b"); flagd begins step 3 (100%) at 2026-12-10T13:00:00.000Z by itself',
       '  tomorrow_model rule 1: not started (serves nobody); flagd begins step 1 (50%) at 2026-12-11T00:00:00.000Z by itself',
-      'note: a when-healthy rollout is promoted in the registry (by the guardrail), which flagd does not read. This document is a snapshot at 2026-12-10T10:45:00.000Z: in flagd, this rollout stays where it is until you export again:',
+      'note: a when-healthy rollout moves on when the guardrail promotes it, in its own process and, with write-back, in the registry, neither of which flagd reads. This document is a snapshot at 2026-12-10T10:45:00.000Z: in flagd, this rollout stays where it is until you export again:',
       '  system_prompt_version rule 1: step 1 of 5 (20% get "v4"), valid until the guardrail promotes it to step 2 (40%), any time now (its hold ended at 2026-12-10T10:30:00.000Z)',
     ]);
     // Before it starts, flagd starts a when-healthy rollout by itself, then holds its first step.

@@ -4,7 +4,7 @@ import type { CliIO } from '../io/process-io.js';
 import { readRegistryText, RegistryReadError } from '../registry/load.js';
 import type { Registry } from '../registry/model.js';
 import { todayUtc } from '../registry/retire.js';
-import { formatIssue, isValidDate, parseRegistry } from '../registry/validate.js';
+import { formatIssue, isValidDate, parseRegistry, parseTimestamp } from '../registry/validate.js';
 import { UsageError, type OptionSpec } from './args.js';
 
 export const registryOption = {
@@ -50,4 +50,13 @@ export function todayOption(today: string | undefined): string {
   if (today === undefined) return todayUtc();
   if (!isValidDate(today)) throw new UsageError(`--today must be a date like 2026-01-31 (got "${today}")`);
   return today;
+}
+
+/** `--now`: an ISO date-time with a time zone, as rollout schedules are written, or the clock when absent. */
+export function nowOption(now: string | undefined): number {
+  if (now === undefined) return Date.now();
+  const ms = parseTimestamp(now);
+  if (ms === undefined)
+    throw new UsageError(`--now must be a date-time with a time zone, like 2026-12-10T09:00:00Z (got "${now}")`);
+  return ms;
 }

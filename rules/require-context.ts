@@ -1,6 +1,6 @@
 import type { TSESTree } from '@typescript-eslint/utils';
 import type { FlagDefinition } from 'modelflags/registry';
-import { ROLLOUT_PERCENTAGE } from 'modelflags/registry';
+import { isBucketedRule, ROLLOUT_PERCENTAGE } from 'modelflags/registry';
 import { unwrapExpression } from './detection/index.js';
 import { createRule, formatValue, keysOfRead, NO_REGISTRY_MESSAGE, registryAndReads } from './support.js';
 
@@ -78,8 +78,7 @@ function attributesOf(flag: FlagDefinition): string[] {
   for (const rule of flag.rules) {
     for (const test of rule.tests) out.add(test.attribute);
     // A percentage, a split and a rollout hash the bucketing attribute: without it they match nobody.
-    if (rule.rolloutPercentage !== undefined || rule.split !== undefined || rule.rollout !== undefined)
-      out.add(flag.bucketBy);
+    if (isBucketedRule(rule)) out.add(flag.bucketBy);
   }
   out.delete(ROLLOUT_PERCENTAGE);
   return out.size > 0 ? [...out] : [flag.bucketBy];

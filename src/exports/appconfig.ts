@@ -6,6 +6,7 @@
  */
 import { formatIssue, type RegistryIssue } from '../registry/validate.js';
 import {
+  isBucketedRule,
   rolloutThreshold,
   type AttributeTest,
   type FlagDefinition,
@@ -142,7 +143,7 @@ function valueOf(
           ok = false;
         }
       }
-      const bucketed = rule.rolloutPercentage !== undefined || rule.split !== undefined;
+      const bucketed = isBucketedRule(rule);
       if (bucketed && !CONTEXT_KEY_PATTERN.test(def.bucketBy)) {
         report(
           `${def.pointer}/bucket_by`,

@@ -140,6 +140,11 @@ export function isScalar(v: unknown): v is FlagValue {
   return typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
 }
 
+/** Whether the rule's outcome depends on hashing the bucketing attribute (a percentage, a split or a rollout). */
+export function isBucketedRule(rule: RuleDefinition): boolean {
+  return rule.rolloutPercentage !== undefined || rule.split !== undefined || rule.rollout !== undefined;
+}
+
 /** Percentage scaled to the integer weight that bucketing compares against (two decimals). */
 export function rolloutThreshold(percentage: number): number {
   return Math.round(percentage * 100);

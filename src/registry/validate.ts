@@ -35,7 +35,7 @@ import {
   type SplitEntry,
   isScalar,
 } from './model.js';
-import { exponentialSteps, linearSteps, parseDuration } from './rollout.js';
+import { exponentialSteps, linearSteps, MAX_ROLLOUT_STEPS, parseDuration } from './rollout.js';
 import { parseSemver } from './semver.js';
 import { didYouMean } from './suggest.js';
 
@@ -621,8 +621,6 @@ const ROLLOUT_FIELDS = [
   'state',
   'current_step',
 ] as const;
-/** Steps beyond this are a typo (`"percent": 0.01` in a linear shorthand), not a schedule. */
-const MAX_ROLLOUT_STEPS = 100;
 
 function validateRollout(
   raw: unknown,
@@ -787,13 +785,15 @@ function validateSteps(
         key,
         `${label}: rollout step ${i + 1}'s "percent" must be a number above 0 and at most 100, with at most two decimals; got ${describe(percent)}`,
       );
-    } else if (steps.length > 0 && percent <= steps[steps.length - 1]!.percent) {
-      ok = false;
-      bad(
-        `${sp}/percent`,
-        key,
-        `${label}: rollout step ${i + 1} (${percent}%) must serve more than step ${i} (${steps[steps.length - 1]!.percent}%): each step only adds users`,
-      );
+    } else {
+      if (previous !== undefined && percent <= previous.percent) {
+        ok = false;
+        bad(
+          `${sp}/percent`,
+          key,
+          `${label}: rollout step ${i + 1} (${percent}%) must serve more than step ${previous.number} (${previous.percent}%): each step only adds users`,
+        );
+      } else previous = { number: i + 1, percent };
     }
     const holdMs = step['hold'] === undefined ? undefined : parseDuration(step['hold']);
     if (step['hold'] !== undefined && holdMs === undefined) {

@@ -764,6 +764,9 @@ function validateSteps(
   }
   const steps: RolloutStep[] = [];
   let ok = true;
+  // The largest valid percent so far, which every later step must exceed; kept apart from `steps`,
+  // which stops growing at the first problem, so each message names the step it compares with.
+  let previous: { number: number; percent: number } | undefined;
   raw.forEach((step: unknown, i) => {
     const sp = `${pointer}/${i}`;
     const last = i === raw.length - 1;
@@ -857,7 +860,11 @@ function validateShorthand(
       ? linearSteps(percent as number, everyMs!)
       : exponentialSteps(percent as number, everyMs!, factor as number);
   if (steps.length > MAX_ROLLOUT_STEPS) {
-    bad(pointer, key, `${label}: "${shape}" expands to ${steps.length} steps; at most ${MAX_ROLLOUT_STEPS}`);
+    bad(
+      pointer,
+      key,
+      `${label}: "${shape}" expands to more than ${MAX_ROLLOUT_STEPS} steps; raise "percent"${shape === 'exponential' ? ' or "factor"' : ''}, or list the steps in "steps"`,
+    );
     return undefined;
   }
   return steps;

@@ -4,7 +4,7 @@ import type { CliIO } from '../io/process-io.js';
 import { readRegistryText, RegistryReadError } from '../registry/load.js';
 import type { Registry } from '../registry/model.js';
 import { todayUtc } from '../registry/retire.js';
-import { formatIssue, isValidDate, parseRegistry } from '../registry/validate.js';
+import { formatIssue, isValidDate, parseRegistry, parseTimestamp } from '../registry/validate.js';
 import { UsageError, type OptionSpec } from './args.js';
 
 export const registryOption = {
@@ -29,9 +29,18 @@ export class InvalidRegistry extends Error {}
 
 /** Reads the registry at `path` (as the user wrote it, which messages repeat) relative to the cwd. */
 export function readRegistry(path: string, io: CliIO): Registry {
+  return readRegistryForEdit(path, io).registry;
+}
+
+/**
+ * {@link readRegistry}, with the text it was parsed from and the absolute path, for a command that
+ * edits the file: it splices that text and writes it back only if the file still holds it.
+ */
+export function readRegistryForEdit(path: string, io: CliIO): { registry: Registry; text: string; file: string } {
+  const file = resolve(io.cwd, path);
   let text: string;
   try {
-    text = readRegistryText(resolve(io.cwd, path), path);
+    text = readRegistryText(file, path);
   } catch (error) {
     throw error instanceof RegistryReadError ? new UsageError(error.message) : error;
   }
@@ -42,7 +51,24 @@ export function readRegistry(path: string, io: CliIO): Registry {
       `${path}: ${issues.length} problem${issues.length === 1 ? '' : 's'}; fix them and run again`,
     );
   }
-  return registry;
+  return { registry, text, file };
+}
+
+export const nowOption = {
+  type: 'string',
+  value: 'date-time',
+  description: 'the moment rollout schedules are read at, like 2026-12-10T09:00:00Z (default: now)',
+} as const satisfies OptionSpec;
+
+/** `--now`: an ISO date-time with a time zone, as the registry writes `start`; the clock when absent. */
+export function parseNowOption(now: string | undefined): number {
+  if (now === undefined) return Date.now();
+  const ms = parseTimestamp(now);
+  if (ms === undefined)
+    throw new UsageError(
+      `--now must be an ISO date-time with a time zone, like 2026-12-10T09:00:00Z or 2026-12-10T10:00:00+01:00 (got "${now}")`,
+    );
+  return ms;
 }
 
 /** `--today`: a valid date, or today (UTC) when absent. */

@@ -51,7 +51,7 @@ export interface RolloutView {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-function rolloutView(registry: Registry, def: FlagDefinition, rule: RuleDefinition, now: number): RolloutView {
+export function rolloutView(registry: Registry, def: FlagDefinition, rule: RuleDefinition, now: number): RolloutView {
   const schedule = rule.rollout!;
   const live = liveRollout(schedule, now);
   const pos = registry.json.positionOf(`${def.pointer}/rules/${rule.index}/rollout`);

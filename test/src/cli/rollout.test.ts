@@ -1,7 +1,8 @@
 /**
  * `modelflags rollout status|abort|pause|resume` on a real registry file in a temporary directory:
  * what it prints, the exact bytes it writes (one member per line, inline, CRLF), and what it
- * refuses, leaving the file untouched.
+ * refuses, leaving the file untouched. And `modelflags eval` on a rollout rule: the live step, the
+ * context's bucket against its share, and the step at which it joins.
  */
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -458,5 +459,130 @@ describe('rollout refuses, exit 2, nothing written', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^modelflags: .*flags\.json is read-only; it was not written/);
     expect(registryText()).toBe(REGISTRY);
+  });
+});
+
+interface EvalJson {
+  value: string;
+  rollouts: {
+    rule: number;
+    percentage: number;
+    bucket: number | null;
+    inRollout: boolean;
+    text: string;
+    rollout: {
+      phase: string;
+      step: number | null;
+      percent: number;
+      joinsAtStep: number | null;
+      joinsAt: string | null;
+    };
+  }[];
+}
+
+describe('eval explains a rollout rule', () => {
+  const STEP_STARTS = ['2026-12-10T09:00:00.000Z', '2026-12-10T11:00:00.000Z', '2026-12-10T17:00:00.000Z'];
+  const PERCENTS = [5, 25, 100];
+
+  it.each([
+    ['2026-12-10T08:00:00Z', 'pending', 0],
+    ['2026-12-10T12:30:00Z', 'live', 25],
+    ['2026-12-10T17:00:00Z', 'complete', 100],
+  ])('at %s (%s): the bucket against the live share, and the step at which it joins', async (now, phase, share) => {
+    let inside = 0;
+    let outside = 0;
+    for (let i = 0; i < 40; i++) {
+      const context = JSON.stringify({ targetingKey: `user-${i}` });
+      const json = JSON.parse(
+        (await runInProcess(['eval', 'inference_model', '--context', context, '--json', '--now', now], dir)).stdout,
+      ) as EvalJson;
+      const [explained, ...rest] = json.rollouts;
+      expect(rest).toEqual([]);
+      expect(explained).toMatchObject({ rule: 2, percentage: share, rollout: { phase } });
+      const bucket = explained!.bucket!;
+      expect(explained!.inRollout).toBe(bucket < share);
+      expect(json.value).toBe(explained!.inRollout ? 'claude-sonnet-4-6' : 'claude-3-haiku');
+      // The first step whose share takes the bucket; a later step only adds users.
+      const joins = PERCENTS.findIndex((p) => bucket < p);
+      expect(explained!.rollout.joinsAtStep).toBe(joins + 1);
+      expect(explained!.rollout.joinsAt).toBe(STEP_STARTS[joins]);
+      const text = (await runInProcess(['eval', 'inference_model', '--context', context, '--now', now], dir)).stdout;
+      const shown = bucket.toFixed(2);
+      if (phase === 'pending')
+        expect(text).toContain(
+          `  rule 2 rollout of "claude-sonnet-4-6" (pending): bucket ${shown}, not in the rollout yet; it joins at step ${joins + 1} (${PERCENTS[joins]}%), at ${STEP_STARTS[joins]}\n    schedule: pending: step 1 of 3 (5%) at 2026-12-10T09:00:00.000Z\n`,
+        );
+      else if (explained!.inRollout) {
+        inside++;
+        const at = phase === 'live' ? 'step 2 of 3, 25%' : 'step 3 of 3, 100%, complete';
+        expect(text).toContain(
+          `  rule 2 rollout of "claude-sonnet-4-6" (${at}): bucket ${shown} < ${share}, in the rollout\n`,
+        );
+      } else {
+        outside++;
+        expect(text).toContain(
+          `  rule 2 rollout of "claude-sonnet-4-6" (step 2 of 3, 25%): bucket ${shown} ≥ 25, not in the rollout; it joins at step 3 (100%), at 2026-12-10T17:00:00.000Z\n    schedule: step 2 of 3 (25%) since 2026-12-10T11:00:00.000Z; step 3 (100%) at 2026-12-10T17:00:00.000Z\n`,
+        );
+      }
+    }
+    if (phase === 'live') {
+      expect(inside).toBeGreaterThan(0);
+      expect(outside).toBeGreaterThan(0);
+    }
+  });
+
+  it('an aborted rollout serves nobody; a paused one says the context joins once resumed', async () => {
+    writeFileSync(join(dir, 'flags.json'), withMembers(REGISTRY, '"state": "aborted"'));
+    const aborted = await runInProcess(
+      ['eval', 'inference_model', '--context', '{"targetingKey":"user-1"}', '--now', '2026-12-10T12:30:00Z'],
+      dir,
+    );
+    expect(aborted.stdout).toContain(
+      '  rule 2 rollout of "claude-sonnet-4-6" (aborted): the rule serves nobody\n    schedule: aborted: "claude-sonnet-4-6" serves nobody through this rule\n',
+    );
+    writeFileSync(
+      join(dir, 'flags.json'),
+      withMembers(REGISTRY, '"state": "paused"', '"current_step": { "step": 1, "since": "2026-12-10T10:00:00Z" }'),
+    );
+    for (let i = 0; i < 40; i++) {
+      const json = JSON.parse(
+        (
+          await runInProcess(
+            [
+              'eval',
+              'inference_model',
+              '--context',
+              `{"targetingKey":"user-${i}"}`,
+              '--json',
+              '--now',
+              '2026-12-11T00:00:00Z',
+            ],
+            dir,
+          )
+        ).stdout,
+      ) as EvalJson;
+      const [explained] = json.rollouts;
+      expect(explained).toMatchObject({ percentage: 5, rollout: { phase: 'paused', step: 1 } });
+      if (explained!.inRollout) continue;
+      expect(explained!.text).toMatch(
+        /^rule 2 rollout of "claude-sonnet-4-6" \(paused at step 1 of 3, 5%\): bucket \d+\.\d\d ≥ 5, not in the rollout; it joins at step [23] \((25|100)%\), once the rollout is resumed$/,
+      );
+    }
+  });
+
+  it('a context without the bucketing attribute is in no step', async () => {
+    const result = await runInProcess(
+      ['eval', 'inference_model', '--context', '{"user_segment":"beta"}', '--now', '2026-12-10T12:30:00Z'],
+      dir,
+    );
+    expect(result.stdout).toContain(
+      '  rule 2 rollout of "claude-sonnet-4-6" (step 2 of 3, 25%): the context has no usable "targetingKey" (a non-empty string), so it is in no rollout\n',
+    );
+  });
+
+  it('--now must be a date-time with a time zone', async () => {
+    const result = await runInProcess(['eval', 'inference_model', '--now', 'tomorrow'], dir);
+    expect(result).toMatchObject({ code: 2, stdout: '' });
+    expect(result.stderr).toContain('--now must be an ISO date-time with a time zone');
   });
 });

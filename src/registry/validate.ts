@@ -611,6 +611,7 @@ function validateRule(
 }
 
 const RULE_FIELDS = ['condition', 'value', 'split', 'rollout'] as const;
+const STEP_FIELDS = ['percent', 'hold'] as const;
 const ROLLOUT_FIELDS = [
   'variant',
   'start',
@@ -776,9 +777,14 @@ function validateSteps(
       return;
     }
     for (const field of Object.keys(step))
-      if (field !== 'percent' && field !== 'hold') {
+      if (!(STEP_FIELDS as readonly string[]).includes(field)) {
         ok = false;
-        bad(`${sp}/${escapePointer(field)}`, key, `${label}: rollout step ${i + 1} has unknown field "${field}"`, true);
+        bad(
+          `${sp}/${escapePointer(field)}`,
+          key,
+          `${label}: rollout step ${i + 1} has unknown field "${field}"${didYouMean(field, STEP_FIELDS)}; a step has "percent" and "hold"`,
+          true,
+        );
       }
     const percent = step['percent'];
     if (!isPercent(percent) || percent === 0) {
@@ -826,10 +832,19 @@ function validateShorthand(
   const fields = shape === 'linear' ? ['percent', 'every'] : ['percent', 'every', 'factor'];
   const example =
     shape === 'linear' ? '{ "percent": 20, "every": "6m" }' : '{ "percent": 1, "every": "1h", "factor": 2 }';
-  if (!isPlainObject(raw) || Object.keys(raw).some((f) => !fields.includes(f))) {
+  if (!isPlainObject(raw)) {
     bad(pointer, key, `${label}: "${shape}" must be ${example}`);
     return undefined;
   }
+  const unknown = Object.keys(raw).filter((f) => !fields.includes(f));
+  for (const field of unknown)
+    bad(
+      `${pointer}/${escapePointer(field)}`,
+      key,
+      `${label}: "${shape}" has unknown field "${field}"${didYouMean(field, fields)}; it is ${example}`,
+      true,
+    );
+  if (unknown.length > 0) return undefined;
   const percent = raw['percent'];
   const everyMs = parseDuration(raw['every']);
   const factor = raw['factor'] ?? 2;

@@ -5,6 +5,7 @@ import {
   DEFAULT_RULE,
   DISABLED_RULE,
   outcome,
+  passesTests,
   reasonFor,
   resolve as resolveFlag,
   type CompiledFlag,
@@ -22,6 +23,8 @@ interface RolloutExplanation {
   rule: number;
   percentage: number;
   bucket: number | null;
+  /** Whether the context passes the rule's other tests; the bucket decides only where it does. */
+  conditionHolds: boolean;
   inRollout: boolean;
   text: string;
   /** For a rule of kind `rollout`: where it stands (as `rollout status --json`), and the step at which this context joins it. */
@@ -49,7 +52,8 @@ function rolloutExplanations(
     if (percentage === undefined) continue;
     const raw = bucketFor(ctx, flag.bucketBy, flag.bucketPath, flag.prefix, ROLLOUT_TOTAL_WEIGHT);
     const bucket = raw < 0 ? null : raw / 100;
-    const inRollout = raw >= 0 && raw < rolloutThreshold(percentage);
+    const conditionHolds = passesTests(rule, ctx);
+    const inRollout = conditionHolds && raw >= 0 && raw < rolloutThreshold(percentage);
     const schedule = rule.rollout;
     const view = schedule && rolloutView(registry, written, written.rules[rule.index]!, now);
     const joins = schedule && raw >= 0 ? schedule.steps.findIndex((s) => raw < rolloutThreshold(s.percent)) : -1;
@@ -60,6 +64,8 @@ function rolloutExplanations(
         : `rule ${rule.index + 1} rollout of ${JSON.stringify(view.variant)} (${stage(view)}):`;
     let text: string;
     if (view?.phase === 'aborted') text = `${head} the rule serves nobody`;
+    else if (!conditionHolds)
+      text = `${head} the context does not match the rest of the rule's condition (${rule.tests.map((t) => t.attribute).join(', ')}), so the rule does not apply`;
     else if (bucket === null)
       text = `${head} the context has no usable "${flag.bucketBy}" (a non-empty string), so it is in no rollout`;
     else if (view?.phase === 'pending')
@@ -75,6 +81,7 @@ function rolloutExplanations(
       rule: rule.index + 1,
       percentage,
       bucket,
+      conditionHolds,
       inRollout,
       text,
       rollout: view ? { ...view, joinsAtStep: joins >= 0 ? joins + 1 : null, joinsAt } : null,

@@ -570,6 +570,35 @@ describe('eval explains a rollout rule', () => {
     }
   });
 
+  it("a rule whose other conditions the context fails does not apply, whatever the context's bucket", async () => {
+    const now = '2026-12-01T00:15:00Z';
+    let beta = 0;
+    for (let i = 0; i < 40; i++) {
+      const segment = i % 2 === 0 ? 'beta' : 'ga';
+      const context = JSON.stringify({ targetingKey: `user-${i}`, user_segment: segment });
+      const json = JSON.parse(
+        (await runInProcess(['eval', 'system_prompt_version', '--context', context, '--json', '--now', now], dir))
+          .stdout,
+      ) as EvalJson & { rollouts: { conditionHolds: boolean }[] };
+      const [first, second] = json.rollouts;
+      if (segment === 'ga') {
+        expect(first).toMatchObject({
+          rule: 1,
+          conditionHolds: false,
+          inRollout: false,
+          text: 'rule 1 rollout of "v4" (step 1 of 5, 20%): the context does not match the rest of the rule\'s condition (user_segment), so the rule does not apply',
+        });
+        expect(second).toMatchObject({ rule: 2, conditionHolds: true, inRollout: second!.bucket! < 1 });
+        expect(json.value).toBe(second!.inRollout ? 'v5' : 'v3');
+      } else {
+        expect(first).toMatchObject({ rule: 1, conditionHolds: true, inRollout: first!.bucket! < 20 });
+        if (first!.inRollout) beta++;
+        else expect(first!.text).toContain('; it joins at step ');
+      }
+    }
+    expect(beta).toBeGreaterThan(0);
+  });
+
   it('a context without the bucketing attribute is in no step', async () => {
     const result = await runInProcess(
       ['eval', 'inference_model', '--context', '{"user_segment":"beta"}', '--now', '2026-12-10T12:30:00Z'],

@@ -105,7 +105,8 @@ function stepBeginnings(schedule: RolloutSchedule, phase: RolloutPhase): (number
   });
 }
 
-function formatView(view: RolloutView, flag: string, bucketBy: string): string[] {
+/** `status`'s text for one rollout; `ruleArg` (` --rule N`) goes into the commands it suggests. */
+function formatView(view: RolloutView, flag: string, bucketBy: string, ruleArg: string): string[] {
   const share = (step: number, percent: number): string =>
     `step ${step} of ${view.steps}, ${percent}% of "${bucketBy}" values`;
   const phase = ((): string => {
@@ -126,9 +127,9 @@ function formatView(view: RolloutView, flag: string, bucketBy: string): string[]
     if (view.next !== null)
       return `step ${view.next.step} (${view.next.percent}%) ${view.next.whenHealthy ? 'when healthy, not before' : 'at'} ${view.next.at}`;
     if (view.phase === 'paused')
-      return `none while paused; \`modelflags rollout resume ${flag}\` restarts the step's hold`;
+      return `none while paused; \`modelflags rollout resume ${flag}${ruleArg}\` restarts the step's hold`;
     if (view.phase === 'aborted')
-      return `none; \`modelflags rollout resume ${flag}\` starts over at step 1 (${view.schedule[0]!.percent}%)`;
+      return `none; \`modelflags rollout resume ${flag}${ruleArg}\` starts over at step 1 (${view.schedule[0]!.percent}%)`;
     return 'none: the last step is live';
   })();
   const rows = view.schedule.map((s) => {
@@ -141,7 +142,8 @@ function formatView(view: RolloutView, flag: string, bucketBy: string): string[]
             : view.phase === 'paused' && s.step === view.step
               ? 'held'
               : 'after resume'
-        : view.step !== null && s.step > view.step && view.promote === 'when-healthy'
+        : // Step 1 begins at "start" either way; a later one waits for a promotion.
+          s.step > (view.step ?? 1) && view.promote === 'when-healthy'
           ? `not before ${s.begins}`
           : s.begins;
     return {
@@ -341,6 +343,8 @@ export default defineCommand(
       );
     }
     const rules = chosenRules(def, values.rule, action, now);
+    // The commands suggested name the rule when the flag has more than one rollout.
+    const ruleArg = (rule: number): string => (def.rules.filter((r) => r.rollout).length > 1 ? ` --rule ${rule}` : '');
 
     if (action === 'status') {
       const views = rules.map((rule) => rolloutView(registry, def, rule, now));
@@ -354,7 +358,7 @@ export default defineCommand(
         );
         return 0;
       }
-      const blocks = views.map((view) => formatView(view, def.key, def.bucketBy).join('\n'));
+      const blocks = views.map((view) => formatView(view, def.key, def.bucketBy, ruleArg(view.rule)).join('\n'));
       if (!def.enabled)
         blocks.push(
           `note: ${def.key} is disabled ("enabled": false, the kill switch): everyone gets its default, whatever the rollouts' steps`,
@@ -364,8 +368,7 @@ export default defineCommand(
     }
 
     const rule = rules[0]!;
-    const ruleArg = def.rules.filter((r) => r.rollout).length > 1 ? ` --rule ${rule.index + 1}` : '';
-    const planned = plan(action, def, rule, now, values.registry, ruleArg);
+    const planned = plan(action, def, rule, now, values.registry, ruleArg(rule.index + 1));
     let after = registry;
     if (planned.edit !== undefined) {
       const updated = setRolloutState(text, def.key, rule.index, planned.edit, values.registry);

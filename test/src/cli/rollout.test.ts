@@ -135,6 +135,42 @@ describe('rollout status', () => {
     expect(one.stdout).toBe(result.stdout.slice(result.stdout.indexOf('system_prompt_version, rule 2')));
   });
 
+  it('before the start of a when-healthy rollout: step 1 at its start, later steps not before; hints name the rule', async () => {
+    writeFileSync(join(dir, 'flags.json'), REGISTRY.replace(EXPONENTIAL, `${EXPONENTIAL}, "state": "aborted"`));
+    const result = await rollout('status', 'system_prompt_version', '--now', '2026-11-30T23:00:00Z');
+    expect(result.stdout).toBe(
+      [
+        'system_prompt_version, rule 1: rollout of "v4" (flags.json:26:63)',
+        '  state:    active, promote when-healthy',
+        '  phase:    pending: nobody yet; step 1 begins at 2026-12-01T00:00:00.000Z',
+        '  next:     step 1 (20%) at 2026-12-01T00:00:00.000Z',
+        '  start:    2026-12-01T00:00:00.000Z',
+        '  schedule:',
+        '      step 1   20%  hold 6m  2026-12-01T00:00:00.000Z',
+        '      step 2   40%  hold 6m  not before 2026-12-01T00:06:00.000Z',
+        '      step 3   60%  hold 6m  not before 2026-12-01T00:12:00.000Z',
+        '      step 4   80%  hold 6m  not before 2026-12-01T00:18:00.000Z',
+        '      step 5  100%           not before 2026-12-01T00:24:00.000Z',
+        '',
+        'system_prompt_version, rule 2: rollout of "v5" (flags.json:27:39)',
+        '  state:    aborted, promote on-schedule',
+        "  phase:    aborted: the rule serves nobody; the flag's other rules keep serving",
+        '  next:     none; `modelflags rollout resume system_prompt_version --rule 2` starts over at step 1 (1%)',
+        '  start:    2026-12-01T00:00:00.000Z',
+        '  schedule:',
+        '      step 1    1%  hold 1h',
+        '      step 2    2%  hold 1h',
+        '      step 3    4%  hold 1h',
+        '      step 4    8%  hold 1h',
+        '      step 5   16%  hold 1h',
+        '      step 6   32%  hold 1h',
+        '      step 7   64%  hold 1h',
+        '      step 8  100%',
+        '',
+      ].join('\n'),
+    );
+  });
+
   it('--json: the same as data', async () => {
     const result = await rollout('status', 'inference_model', '--json', '--now', '2026-12-10T12:30:00Z');
     expect(result).toMatchObject({ code: 0, stderr: '' });

@@ -7,6 +7,7 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Ajv } from 'ajv';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseRegistry } from '../../../src/registry/validate.js';
 import { runInProcess } from './support.js';
@@ -48,6 +49,14 @@ const STEPS_LINE =
   '            "steps": [{ "percent": 5, "hold": "2h" }, { "percent": 25, "hold": "6h" }, { "percent": 100 }]';
 const EXPONENTIAL = '"exponential": { "percent": 1, "every": "1h", "factor": 2 }';
 const LINEAR_RULE_END = '"promote": "when-healthy"';
+
+/** What an editor checks the file against: every registry the command writes must pass it too. */
+const matchesSchema = new Ajv({ allErrors: true, strict: false }).compile(
+  JSON.parse(readFileSync(new URL('../../../schema/flags.schema.json', import.meta.url), 'utf8')) as object,
+);
+function expectSchemaValid(text: string): void {
+  expect(matchesSchema(JSON.parse(text)), JSON.stringify(matchesSchema.errors)).toBe(true);
+}
 
 let dir: string;
 beforeEach(() => {
@@ -307,6 +316,7 @@ describe('rollout pause, resume, abort', () => {
     expect(registryText()).toBe(
       withMembers(REGISTRY, '"state": "active"', '"current_step": { "step": 1, "since": "2026-12-10T22:00:00.000Z" }'),
     );
+    expectSchemaValid(registryText());
   });
 
   it('an aborted rollout whose start is still ahead resumes to wait for its start', async () => {
@@ -352,6 +362,7 @@ describe('rollout pause, resume, abort', () => {
       `${LINEAR_RULE_END}, "state": "paused", "current_step": { "step": 1, "since": "2026-12-01T00:15:00.000Z" }`,
     );
     expect(registryText()).toBe(paused);
+    expectSchemaValid(paused);
 
     const resume = await rollout('resume', 'system_prompt_version', '--rule', '1', '--now', '2026-12-01T00:20:00Z');
     expect(resume.stdout).toBe(

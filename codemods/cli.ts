@@ -33,12 +33,20 @@ Exit 0 clean, 1 sites left for a human (each listed), 2 bad input (nothing chang
     'dry-run': { type: 'boolean', default: false, description: 'show what would change, write nothing' },
     json: { type: 'boolean', default: false, description: 'print the report as JSON' },
     'no-verify': { type: 'boolean', default: false, description: 'skip the type check before writing' },
+    'no-format': {
+      type: 'boolean',
+      default: false,
+      description: "leave changed files as rewritten, not formatted with the project's Prettier",
+    },
     version: { type: 'boolean', short: 'v', description: 'print the version' },
   },
   notes: `--ignore <glob> names files that do not read <flag>, such as a flag service's own
 evaluation code: what is left in them is listed as a note and does not keep the entry. A
 \`// remove-flag-ignore\` comment does the same for the line it is on or above, or for the whole
-file when it is among the file's leading comments.`,
+file when it is among the file's leading comments.
+
+A changed file that passed \`prettier --check\` before the run is formatted with the project's own
+Prettier, when it has one installed; other files keep the rewrite's layout.`,
   examples: [
     'npx remove-flag inference_model --keep claude-sonnet-4-6 src',
     'npx remove-flag inference_model --keep claude-sonnet-4-6 --dry-run',
@@ -80,6 +88,7 @@ export const runCli: RemoveFlagEntry['runCli'] = async (argv, io) => {
       ...(values.ignore ? { ignore: values.ignore } : {}),
       dryRun: values['dry-run'],
       verify: !values['no-verify'],
+      format: !values['no-format'],
       cwd: io.cwd,
       onProgress: (done, total, stage) => progress.update(done, total, stage),
     });

@@ -12,6 +12,7 @@ import { isImportedAnywhere, importSources, reExports, resolveImport, STAR_EXPOR
 import { isGenerated } from './project-files.js';
 import type { ConstantExport } from './constant-exports.js';
 import type { RewriteResult } from './rewrite.js';
+import type { StreamPolicy } from './streams.js';
 
 /**
  * The rewrite across files: files mentioning a retired key first, then, to a fixed point, files
@@ -32,6 +33,7 @@ export class ProjectRewrite {
     readonly decisions: ReadonlyMap<string, FlagValue>,
     private readonly texts: Map<string, string>,
     private readonly readers: readonly CustomReader[] | undefined,
+    private readonly streams: StreamPolicy = 'unverified',
   ) {
     this.registryKeys = new Set(registry.byKey.keys());
     this.originalTexts = new Map(texts);
@@ -106,6 +108,7 @@ export class ProjectRewrite {
         importedKey: (source, name) => this.lookup(this.keyExports, file, source, name),
         removableExports,
         project: diskProject,
+        streams: this.streams,
       });
     } catch (error) {
       if (error instanceof SourceParseError) {

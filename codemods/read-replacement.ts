@@ -7,6 +7,7 @@
 import type { TSESTree } from '@typescript-eslint/types';
 import { DefinitionType, type ScopeManager } from '@typescript-eslint/scope-manager';
 import type { FlagRead } from 'eslint-plugin-modelflags/detection';
+import jscodeshift from 'jscodeshift';
 import type { FlagValue } from 'modelflags/registry';
 import { children, isStatementList, propertyKeyName, walk, type AstNode } from './ast.js';
 import type { RewriteContext } from './rewrite.js';
@@ -197,6 +198,8 @@ function replaceDestructuredRead(
   const located = statementListOf(program, declarator);
   if (!located) return undefined;
   properties.splice(properties.indexOf(property), 1);
+  const loc = declarator.id.loc as { start: { line: number }; end: { line: number } } | undefined;
+  if (loc && loc.start.line === loc.end.line) simplifier.oneLinePatterns.add(declarator.id as object);
   const constant: AstNode = {
     type: 'VariableDeclaration',
     kind: 'const',
@@ -410,4 +413,25 @@ export function resolveImportedKey(
     return context.importedKey(binding.source, name);
   }
   return undefined;
+}
+
+/**
+ * recast prints a destructuring it must reprint one property a line (`const {\n  a,\n} =
+ * useFlags()`), whatever it was. One that was on one line before a property left it goes back on
+ * one line: the pattern is swapped, just before printing, for a node recast prints as the text
+ * `{ a, b }` (or `{a, b}`, as it was), made of its remaining properties as recast prints each (unchanged ones verbatim).
+ * Patterns with comments or a type annotation keep recast's layout.
+ */
+export function keepPatternsOnOneLine(program: AstNode, patterns: WeakSet<object>, source: string): void {
+  walk(program, (node) => {
+    if (node.type !== 'VariableDeclarator' || !patterns.has(node.id as object)) return;
+    const pattern = node.id as AstNode;
+    const properties = pattern.properties as AstNode[];
+    if (pattern.typeAnnotation || properties.length === 0 || properties.some((p) => p.comments?.length)) return;
+    const printed = properties.map((p) => jscodeshift(p as never).toSource());
+    if (printed.some((text) => text.includes('\n'))) return;
+    // Spaces inside the braces as the file had them (`{a, b}` or `{ a, b }`).
+    const space = typeof pattern.start === 'number' && source.charAt(pattern.start + 1) !== ' ' ? '' : ' ';
+    node.id = { type: 'Identifier', name: `{${space}${printed.join(', ')}${space}}` };
+  });
 }

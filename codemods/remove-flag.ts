@@ -16,10 +16,12 @@ import { readInputs, type Inputs } from './inputs.js';
 import { removeKeyTableEntries } from './key-tables.js';
 import { coversProject, isGenerated, readProjectFiles } from './project-files.js';
 import { ProjectRewrite } from './project-rewrite.js';
+import { formatWithProjectPrettier } from './format.js';
 import { editRegistry, generatedModulesFor, regeneratedFrom } from './registry-edit.js';
 import { projectRootOf, remainingMentions } from './remaining-reads.js';
 import { emptyReport, type InputError, type RemovalReport } from './report.js';
 import type { Site } from './rewrite.js';
+import type { StreamPolicy } from './streams.js';
 import {
   applyWritePlan,
   journalPathFor,
@@ -53,6 +55,8 @@ export interface RemoveFlagOptions {
   dryRun?: boolean;
   /** Type-check the change before writing (default true). */
   verify?: boolean;
+  /** Format changed files that were Prettier-clean with the project's own Prettier, when it has one (default true). */
+  format?: boolean;
   /** In-house flag readers, as in the ESLint settings. */
   readers?: readonly CustomReader[];
   /** Called as files are read and rewritten, for a progress line. */
@@ -69,6 +73,11 @@ type Display = (file: string) => string;
 
 /** Retires flags; never throws for bad input, which comes back as `errors` with exit code 2. */
 export async function removeFlag(options: RemoveFlagOptions): Promise<RemovalReport> {
+  return run(options, options.verify === false ? 'unverified' : 'of');
+}
+
+/** One run; `streams` says whether stream reads may become `of(value)` (streams.ts). */
+async function run(options: RemoveFlagOptions, streams: StreamPolicy): Promise<RemovalReport> {
   const cwd = resolve(options.cwd ?? process.cwd());
   const registryPath = resolve(cwd, options.registry ?? 'flags.json');
   const paths = options.paths ?? ['.'];
@@ -99,7 +108,13 @@ export async function removeFlag(options: RemoveFlagOptions): Promise<RemovalRep
   const current = new Map(original);
 
   // 4. Rewrite the files that read the flags, and those importing what they now export as constants.
-  const rewrite = new ProjectRewrite(registry, decisions, current, [...registry.readers, ...(options.readers ?? [])]);
+  const rewrite = new ProjectRewrite(
+    registry,
+    decisions,
+    current,
+    [...registry.readers, ...(options.readers ?? [])],
+    streams,
+  );
   await rewrite.run(options.onProgress);
   for (const [file, message] of rewrite.unparsable) {
     report.unresolved.push({
@@ -148,6 +163,21 @@ export async function removeFlag(options: RemoveFlagOptions): Promise<RemovalRep
   const partialRegistryText = editRegistry(registryText, registry.file, decisions, () => true);
   const changes = new Map<string, string>();
   for (const [file, text] of current) if (text !== original.get(file)) changes.set(file, text);
+  // The project's Prettier formats what it found clean before (format.ts); the diff, the
+  // verification and the write all see the formatted text.
+  if (options.format !== false && changes.size > 0) {
+    const formatting = await formatWithProjectPrettier(changes, original, root);
+    for (const [file, text] of changes) {
+      current.set(file, text);
+      if (text === original.get(file)) changes.delete(file);
+    }
+    report.formatting = {
+      ...(formatting.prettier ? { prettier: formatting.prettier } : {}),
+      formatted: formatting.formatted.filter((f) => changes.has(f)).map(display),
+      notClean: formatting.notClean.map(display),
+      failed: formatting.failed.map((f) => ({ file: display(f.file), reason: f.reason })),
+    };
+  }
   const codeFiles = [...changes.keys()];
   if (newRegistryText !== registryText) changes.set(registryPath, newRegistryText);
   const collapsed =
@@ -189,6 +219,16 @@ export async function removeFlag(options: RemoveFlagOptions): Promise<RemovalRep
     typeCheck: options.verify !== false,
     display,
   });
+  if (
+    streams === 'of' &&
+    check.verification.errors.length > 0 &&
+    [...rewrite.results.values()].some((r) => r.streamsAsOf.length > 0)
+  ) {
+    // of(value) where a stream was may be what the type check refused: the same run again with
+    // those reads left for a human (a run that finished an interrupted one says so still).
+    const again = await run(options, 'refused');
+    return report.recovered && !again.recovered ? { ...again, recovered: report.recovered } : again;
+  }
   report.verification = check.verification;
   report.unresolved.push(...check.blockers);
   const verified = check.blockers.length === 0;
@@ -388,6 +428,12 @@ async function writeChanges(w: {
       notWritten,
       unresolved,
       changedFiles: report.changedFiles.filter((f) => written.has(resolve(w.cwd, f.file))),
+      formatting: {
+        ...report.formatting,
+        formatted: report.formatting.formatted.filter((f) => written.has(resolve(w.cwd, f))),
+        notClean: report.formatting.notClean.filter((f) => written.has(resolve(w.cwd, f))),
+        failed: report.formatting.failed.filter((f) => written.has(resolve(w.cwd, f.file))),
+      },
       regenerated: outcome.written.filter((f) => w.generated.has(f)).map(display),
       registry: { file: display(registryPath), action: registryAction },
       exitCode: unresolved.length > 0 ? 1 : 0,

@@ -35,6 +35,17 @@ export interface RemovalReport {
   registry: { file: string; action: 'removed' | 'collapsed' | 'unchanged' } | undefined;
   /** Typed modules regenerated from the edited registry. */
   regenerated: string[];
+  /**
+   * The project's own Prettier (its version, when one was found) formatted `formatted`, changed
+   * files that were Prettier-clean before the run; `notClean` were not and `failed` Prettier could
+   * not check or format, and are as the rewrite made them. Empty with `--no-format`.
+   */
+  formatting: {
+    prettier?: string;
+    formatted: string[];
+    notClean: string[];
+    failed: { file: string; reason: string }[];
+  };
   /** `typeChecked` only when a type check ran over changed source files. */
   verification: { typeChecked: boolean; errors: NewTypeError[] };
   /** Whether any file was written (false for `--dry-run` and for failed verification). */
@@ -62,6 +73,7 @@ export function emptyReport(): RemovalReport {
     notes: [],
     registry: undefined,
     regenerated: [],
+    formatting: { formatted: [], notClean: [], failed: [] },
     verification: { typeChecked: false, errors: [] },
     written: false,
     skipped: [],
@@ -100,6 +112,20 @@ export function formatReport(report: RemovalReport, options: { dryRun?: boolean 
     lines.push(`${verb}:`);
     for (const f of report.changedFiles)
       lines.push(`  ${f.file} (${f.sitesRewritten} site(s), ${f.linesRemoved} line(s) removed)`);
+  }
+  const { prettier, formatted, notClean, failed } = report.formatting;
+  if (formatted.length > 0) {
+    lines.push(`Formatted with the project's Prettier ${prettier}: ${formatted.length} file(s).`);
+    // Said only where the project evidently formats with Prettier: a Prettier installed for
+    // another tool formats nothing, and then every changed file is "not clean" to it.
+    if (notClean.length > 0) {
+      lines.push(`Not Prettier-clean before the run, so left as rewritten (${notClean.length}):`);
+      for (const f of notClean) lines.push(`  ${f}`);
+    }
+  }
+  if (failed.length > 0) {
+    lines.push(`Prettier failed, so left as rewritten (${failed.length}):`);
+    for (const f of failed) lines.push(`  ${f.file}: ${f.reason}`);
   }
   if (report.notWritten.length > 0) {
     lines.push(`Not written (${report.notWritten.length}), as they are on disk:`);

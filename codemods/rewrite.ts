@@ -23,12 +23,22 @@ import {
   importMap,
   indexByRange,
   isShadowedReceiver,
+  keepPatternsOnOneLine,
   removeDefinition,
   replaceRead,
   resolveImportedKey,
 } from './read-replacement.js';
 import { parseForRewrite } from './recast-lists.js';
-import { isTestFile, removeUnused, simplify, Simplifier, testOverrideEdits } from './simplify/index.js';
+import {
+  isTestFile,
+  keepBlankLinesBetweenChildren,
+  removeUnused,
+  simplify,
+  Simplifier,
+  testOverrideEdits,
+} from './simplify/index.js';
+import { followSemicolonStyle } from './semicolons.js';
+import { replaceStreamRead, type StreamPolicy } from './streams.js';
 import { applyEdits, keyListEdits } from './text-edits.js';
 import { countQuotes, planWindow, restoreWindow, type WindowPlan } from './window.js';
 
@@ -54,6 +64,8 @@ export interface RewriteContext {
   removableExports?: ReadonlySet<string>;
   /** The rest of the project, so that detection resolves keys imported from other files and workspace packages. */
   project?: ProjectView;
+  /** Whether a stream read outside `combineLatest` may become `of(value)` (streams.ts); default `unverified`. */
+  streams?: StreamPolicy;
 }
 
 export interface RewriteResult {
@@ -64,6 +76,8 @@ export interface RewriteResult {
   constantExports: Map<string, ConstantExport>;
   /** Exports of this file that name a retired flag key, by (qualified) name. */
   keyExports: Map<string, string>;
+  /** Stream reads that became `of(value)`: the type check decides whether they may stay. */
+  streamsAsOf: Site[];
   /**
    * When the output parses if this text does: the rewritten window, with every run of statements
    * the rewrite left out (the input's own code, verbatim) still a placeholder. Absent: the output.
@@ -157,6 +171,7 @@ function rewriteWhole(
     unresolved: [],
     constantExports: new Map(),
     keyExports: new Map(),
+    streamsAsOf: [],
   };
   let detection = parseOrThrow(text, file);
   const header = blankHeader(text, detection.ast);
@@ -248,6 +263,17 @@ function rewriteWhole(
         continue;
       }
     }
+    if (read.observable) {
+      // A stream never becomes a bare value (streams.ts).
+      const done = replaceStreamRead(read, value, byRange, simplifier, program, context.streams ?? 'unverified');
+      if (typeof done === 'object') result.unresolved.push(site(read.call, key, done.reason));
+      else {
+        result.rewritten.push(site(read.call, key));
+        if (done === 'of') result.streamsAsOf.push(site(read.call, key));
+        edited = true;
+      }
+      continue;
+    }
     const replaced = replaceRead(read, value, byRange, simplifier, program);
     if (replaced === true) {
       result.rewritten.push(site(read.call, key));
@@ -280,13 +306,20 @@ function rewriteWhole(
   for (const [name, constant] of constantExportsOf(program, marked, simplifier.readLiterals))
     result.constantExports.set(name, constant);
 
+  keepPatternsOnOneLine(program, simplifier.oneLinePatterns, source);
+  keepBlankLinesBetweenChildren(program);
   const printed = root.toSource({
     quote: simplifier.options.quote === "'" ? 'single' : 'double',
     lineTerminator: source.includes('\r\n') ? '\r\n' : '\n',
     // Lists recast reprints follow the file's habit of a comma after the last multi-line item.
     trailingComma: /,\r?\n\s*[}\])]/.test(source),
   });
-  result.output = restoreHeader(text, header, printed);
+  // Not through a window: its placeholders end with the semicolons it finds them by.
+  result.output = restoreHeader(
+    text,
+    header,
+    plan ? printed : followSemicolonStyle(source, detection.ast, printed, file),
+  );
   return result;
 }
 

@@ -15,8 +15,8 @@ import {
 type MessageId = 'expired' | 'expiring' | 'expiredRead' | 'expiringRead' | 'noRegistry';
 type Options = [{ maxHorizonDays?: number; warnWithinDays?: number; today?: string }];
 
-function removal(flag: FlagDefinition): Record<string, string> {
-  const { keep, why, command } = retirementOf(flag);
+function removal(flag: FlagDefinition, today: string): Record<string, string> {
+  const { keep, why, command } = retirementOf(flag, today);
   return removalData(flag.key, keep, why, command);
 }
 
@@ -26,13 +26,15 @@ function removalData(key: string, keep: FlagValue | undefined, why: string, comm
 }
 
 // An expired flag is read in many places and files; the advice is the same at each. Keyed by the
-// definition, which the registry memo keeps while flags.json is unchanged.
+// definition, which the registry memo keeps while flags.json is unchanged. A flag with a rollout
+// is not kept: the rollout moves on while the file stays the same, and the advice with it.
 const removals = new WeakMap<FlagDefinition, Record<string, string>>();
 
-function removalOf(flag: FlagDefinition): Record<string, string> {
+function removalOf(flag: FlagDefinition, today: string): Record<string, string> {
+  if (flag.rules.some((rule) => rule.rollout !== undefined)) return removal(flag, today);
   let data = removals.get(flag);
   if (!data) {
-    data = removal(flag);
+    data = removal(flag, today);
     removals.set(flag, data);
   }
   return data;
@@ -86,7 +88,7 @@ export default createRule<Options, MessageId>({
               data: {
                 ...s.data,
                 ...(entry.definition
-                  ? removal(entry.definition)
+                  ? removal(entry.definition, today)
                   : removalData(
                       entry.key,
                       undefined,
@@ -114,7 +116,7 @@ export default createRule<Options, MessageId>({
             context.report({
               node: read.keyNode ?? read.call,
               messageId: s.expired ? 'expiredRead' : 'expiringRead',
-              data: { ...s.data, ...removalOf(flag) },
+              data: { ...s.data, ...removalOf(flag, today) },
             });
           }
         }

@@ -77,7 +77,9 @@ function attributesOf(flag: FlagDefinition): string[] {
   const out = new Set<string>();
   for (const rule of flag.rules) {
     for (const test of rule.tests) out.add(test.attribute);
-    if (rule.rolloutPercentage !== undefined || rule.split !== undefined) out.add(flag.bucketBy);
+    // A percentage, a split and a rollout hash the bucketing attribute: without it they match nobody.
+    if (rule.rolloutPercentage !== undefined || rule.split !== undefined || rule.rollout !== undefined)
+      out.add(flag.bucketBy);
   }
   out.delete(ROLLOUT_PERCENTAGE);
   return out.size > 0 ? [...out] : [flag.bucketBy];

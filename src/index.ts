@@ -21,8 +21,14 @@ export type { Interval, MetricSummary, VariantSummary } from './runtime/metrics/
 export type { JsonlExporter, JsonlExporterErrorEvent, JsonlExporterOptions } from './runtime/metrics/jsonl.js';
 export type { MetricDefinition, MetricKind, TrackEvent, TrackSource } from './runtime/metrics/definitions.js';
 export type { MetricsOptions, MetricsStore, SampleEvent } from './runtime/metrics/store.js';
-export { createGuardrail, createJudgeSampler, DEFAULT_CHECKS, writeKillSwitch } from './runtime/guardrail/guardrail.js';
-export { setEnabledFalse } from './registry/edit.js';
+export {
+  createGuardrail,
+  createJudgeSampler,
+  DEFAULT_CHECKS,
+  writeKillSwitch,
+  writeRegistryEdit,
+} from './runtime/guardrail/guardrail.js';
+export { rollBackVariantInText, setEnabledFalse, setRolloutState } from './registry/edit.js';
 export type {
   GuardedFlags,
   Guardrail,
@@ -30,6 +36,7 @@ export type {
   GuardrailCheck,
   GuardrailErrorEvent,
   GuardrailOptions,
+  GuardrailPromotion,
   GuardrailTrip,
   JudgeSampler,
   JudgeSamplerOptions,

@@ -101,7 +101,8 @@ export const classFieldOfConstant: ContainerPass = {
   },
 };
 
-function replaceReferences(root: AstNode, name: string, value: Scalar, isRead: boolean, s: Simplifier): void {
+/** Every reference to `name` under `root` becomes the constant `value` (a read of the flag when `isRead`). */
+export function replaceReferences(root: AstNode, name: string, value: Scalar, isRead: boolean, s: Simplifier): void {
   const parents = replaceWithin(root, (child, parent, key) => {
     if (child.type !== 'Identifier' || child.name !== name || !isReference(child, parent, key)) return undefined;
     const replacement = s.literal(value);
@@ -112,7 +113,8 @@ function replaceReferences(root: AstNode, name: string, value: Scalar, isRead: b
   if (parents.length > 0) s.changed = true;
 }
 
-function writes(node: AstNode, name: string): boolean {
+/** Whether anything under `node` assigns `name`. */
+export function writes(node: AstNode, name: string): boolean {
   let found = false;
   walk(node, (n) => {
     if (n.type === 'AssignmentExpression' && boundNames(n.left as AstNode).includes(name)) found = true;
@@ -127,7 +129,8 @@ function writes(node: AstNode, name: string): boolean {
   return found;
 }
 
-function usedInTypeOrExport(node: AstNode, name: string): boolean {
+/** Whether `name` is used in a type (`typeof name`) or exported under `node`: a literal cannot take its place there. */
+export function usedInTypeOrExport(node: AstNode, name: string): boolean {
   let found = false;
   walk(node, (n) => {
     if (n.type === 'TSTypeQuery' && n.exprName.type === 'Identifier' && n.exprName.name === name) found = true;

@@ -24,6 +24,8 @@ export class Simplifier {
   readonly readLiterals = new WeakSet<object>();
   /** Nodes a pass replaced a child of; JSX children are only cleaned inside these. */
   readonly touched = new WeakSet<object>();
+  /** Destructurings on one line that lost a property: printed on one line again (read-replacement.ts). */
+  readonly oneLinePatterns = new WeakSet<object>();
   /** Module-level `const` declarators and functions by unambiguous name, as of this round. */
   topLevel = new Map<string, AstNode>();
 

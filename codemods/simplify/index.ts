@@ -35,6 +35,7 @@ import { helperCall, wrapperCalls } from './wrappers.js';
 
 export { Simplifier, type SimplifyOptions } from './context.js';
 export { removeUnused } from './unused.js';
+export { keepBlankLinesBetweenChildren } from './jsx.js';
 export { isTestFile, testOverrideEdits } from './test-setup.js';
 export { singleReturnExpression, wrapperOf } from './wrappers.js';
 

@@ -1,5 +1,5 @@
 /** JSX around the kept value: attributes, and children that became constant. */
-import type { AstNode } from '../ast.js';
+import { walk, type AstNode } from '../ast.js';
 import type { ContainerPass, ExpressionPass } from './context.js';
 
 /** Before: `<Badge model={'claude-sonnet-4-6'} />` → After: `<Badge model="claude-sonnet-4-6" />`. */
@@ -49,4 +49,24 @@ export const constantChildren: ContainerPass = {
 
 function isBlankJsxText(node: AstNode): boolean {
   return node.type === 'JSXText' && /^\s*$/.test(node.value as string) && (node.value as string).includes('\n');
+}
+
+/**
+ * recast reprints the children of an element that lost one with every run of blank space between
+ * two of them as one line break, so the blank lines between the siblings that stay (outside the
+ * edit) would go. Just before printing, in each element whose child list changed length, a blank
+ * run holding an empty line is swapped for a node recast prints as that many line breaks (two at
+ * most, a blank line).
+ */
+export function keepBlankLinesBetweenChildren(program: AstNode): void {
+  walk(program, (node) => {
+    if (node.type !== 'JSXElement' && node.type !== 'JSXFragment') return;
+    const children = node.children as AstNode[];
+    const before = (node.original as AstNode | undefined)?.children as AstNode[] | undefined;
+    if (!before || before.length === children.length) return;
+    for (const [i, child] of children.entries()) {
+      if (!isBlankJsxText(child) || (child.value as string).split('\n').length < 3) continue;
+      children[i] = { type: 'Identifier', name: '\n\n' };
+    }
+  });
 }

@@ -54,26 +54,18 @@ export function readRegistryForEdit(path: string, io: CliIO): { registry: Regist
   return { registry, text, file };
 }
 
-export const nowOption = {
-  type: 'string',
-  value: 'date-time',
-  description: 'the moment rollout schedules are read at, like 2026-12-10T09:00:00Z (default: now)',
-} as const satisfies OptionSpec;
-
-/** `--now`: an ISO date-time with a time zone, as the registry writes `start`; the clock when absent. */
-export function parseNowOption(now: string | undefined): number {
-  if (now === undefined) return Date.now();
-  const ms = parseTimestamp(now);
-  if (ms === undefined)
-    throw new UsageError(
-      `--now must be an ISO date-time with a time zone, like 2026-12-10T09:00:00Z or 2026-12-10T10:00:00+01:00 (got "${now}")`,
-    );
-  return ms;
-}
-
 /** `--today`: a valid date, or today (UTC) when absent. */
 export function todayOption(today: string | undefined): string {
   if (today === undefined) return todayUtc();
   if (!isValidDate(today)) throw new UsageError(`--today must be a date like 2026-01-31 (got "${today}")`);
   return today;
+}
+
+/** `--now`: an ISO date-time with a time zone, as rollout schedules are written, or the clock when absent. */
+export function nowOption(now: string | undefined): number {
+  if (now === undefined) return Date.now();
+  const ms = parseTimestamp(now);
+  if (ms === undefined)
+    throw new UsageError(`--now must be a date-time with a time zone, like 2026-12-10T09:00:00Z (got "${now}")`);
+  return ms;
 }

@@ -1,7 +1,8 @@
 /**
  * Export to an AWS AppConfig feature flag configuration (`AWS.AppConfig.FeatureFlags`, version 1).
  * Each registry flag becomes an AppConfig flag with one attribute, `value`, holding the variant;
- * rules become ordered multi-variant `_variants`, percentages and splits become `split` rules.
+ * rules become ordered multi-variant `_variants`, percentages and splits become `split` rules. AppConfig
+ * rules cannot read the clock, so a rollout is its live step at the moment of export (`rollouts.ts`).
  */
 import { formatIssue, type RegistryIssue } from '../registry/validate.js';
 import {
@@ -11,6 +12,7 @@ import {
   type FlagValue,
   type Registry,
 } from '../registry/model.js';
+import { liveFlag, type ExportOptions } from './rollouts.js';
 
 export interface AppConfigVariant {
   name: string;
@@ -59,7 +61,8 @@ export class ExportError extends Error {
   }
 }
 
-export function exportToAppConfig(registry: Registry): AppConfigFeatureFlags {
+export function exportToAppConfig(registry: Registry, options: ExportOptions = {}): AppConfigFeatureFlags {
+  const now = options.now ?? Date.now();
   const issues: RegistryIssue[] = [];
   const report = (def: FlagDefinition, pointer: string, message: string): void => {
     const pos = registry.json.positionOf(pointer) ?? registry.json.positionOf(def.pointer) ?? { line: 1, column: 1 };
@@ -93,7 +96,7 @@ export function exportToAppConfig(registry: Registry): AppConfigFeatureFlags {
       }
     }
     flags[def.key] = definitionOf(def);
-    const value = valueOf(def, (pointer, message) => report(def, pointer, message));
+    const value = valueOf(liveFlag(def, now), (pointer, message) => report(def, pointer, message));
     if (value) values[def.key] = value;
   }
   if (issues.length > 0) throw new ExportError('AppConfig', issues);

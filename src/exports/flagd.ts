@@ -1,7 +1,8 @@
 /**
  * Export to a flagd flag-set document with the same semantics as the registry. Rules become one
  * JSON Logic `if` chain; percentages and splits become `fractional`, which hashes exactly as our
- * evaluator does, so every user lands in the same bucket in both.
+ * evaluator does, so every user lands in the same bucket in both. A rollout is its live step and
+ * the steps its schedule takes from there, chosen by flagd's clock (`$flagd.timestamp`).
  */
 import {
   DEFAULT_BUCKET_BY,
@@ -13,6 +14,7 @@ import {
   type Registry,
   type RuleDefinition,
 } from '../registry/model.js';
+import { scheduledShares, type ExportOptions, type ScheduledShare } from './rollouts.js';
 
 type JsonLogic = unknown;
 
@@ -42,13 +44,14 @@ function recordOf<T>(): Record<string, T> {
   return Object.create(null) as Record<string, T>;
 }
 
-export function exportToFlagd(registry: Registry): FlagdDocument {
+export function exportToFlagd(registry: Registry, options: ExportOptions = {}): FlagdDocument {
+  const now = options.now ?? Date.now();
   const flags = recordOf<FlagdFlag>();
-  for (const def of registry.flags) flags[def.key] = exportFlag(def);
+  for (const def of registry.flags) flags[def.key] = exportFlag(def, now);
   return { $schema: 'https://flagd.dev/schema/v0/flags.json', flags };
 }
 
-function exportFlag(def: FlagDefinition): FlagdFlag {
+function exportFlag(def: FlagDefinition, now: number): FlagdFlag {
   const variants = recordOf<FlagValue>();
   for (const v of def.variants) variants[variantName(v)] = v;
   const metadata: Record<string, string | number | boolean> = {};
@@ -59,32 +62,27 @@ function exportFlag(def: FlagDefinition): FlagdFlag {
   const flag: FlagdFlag = { state: 'ENABLED', variants, defaultVariant: variantName(def.defaultValue) };
   // flagd's DISABLED state serves the *caller's* fallback, not the flag's default; our kill switch
   // serves `default`, so a killed flag is exported as enabled with no targeting.
-  if (def.enabled && def.rules.length > 0) flag.targeting = { if: def.rules.flatMap((rule) => exportRule(def, rule)) };
+  const rules = def.enabled ? def.rules.flatMap((rule) => exportRule(def, rule, now)) : [];
+  if (rules.length > 0) flag.targeting = { if: rules };
   if (Object.keys(metadata).length > 0) flag.metadata = metadata;
   return flag;
 }
 
-function exportRule(def: FlagDefinition, rule: RuleDefinition): [JsonLogic, JsonLogic] {
+/** The rule as a condition and an outcome of the `if` chain; nothing for a rollout that serves nobody from now on. */
+function exportRule(def: FlagDefinition, rule: RuleDefinition, now: number): [JsonLogic, JsonLogic] | [] {
+  const shares = rule.rollout === undefined ? undefined : scheduledShares(rule.rollout, now);
+  if (shares?.every((s) => s.percent === 0)) return [];
   const clauses: JsonLogic[] = rule.tests.map(exportTest);
   // Percentages and splits do not match a context without a bucketing value (we go on to the next
   // rule), while flagd's fractional would hash the flag key alone or end evaluation with null, hence
   // the presence clause.
-  if (rule.rolloutPercentage !== undefined || rule.split !== undefined) clauses.push({ var: def.bucketBy });
-  if (rule.rolloutPercentage !== undefined) {
-    const inWeight = rolloutThreshold(rule.rolloutPercentage);
-    clauses.push({
-      '===': [
-        fractional(def.bucketBy, [
-          ['in', inWeight],
-          ['out', ROLLOUT_TOTAL_WEIGHT - inWeight],
-        ]),
-        'in',
-      ],
-    });
-  }
+  if (rule.rolloutPercentage !== undefined || rule.split !== undefined || shares !== undefined)
+    clauses.push({ var: def.bucketBy });
+  if (rule.rolloutPercentage !== undefined) clauses.push({ '===': [share(def, rule.rolloutPercentage), 'in'] });
+  if (shares !== undefined) clauses.push({ '===': [scheduledShare(def, shares), 'in'] });
   let outcome: JsonLogic;
-  if (rule.value !== undefined) {
-    outcome = variantName(rule.value);
+  if (rule.value !== undefined || rule.rollout !== undefined) {
+    outcome = variantName(rule.value ?? rule.rollout!.variant);
   } else {
     outcome = fractional(
       def.bucketBy,
@@ -93,6 +91,30 @@ function exportRule(def: FlagDefinition, rule: RuleDefinition): [JsonLogic, Json
   }
   const condition = clauses.length === 0 ? true : clauses.length === 1 ? clauses[0] : { and: clauses };
   return [condition, outcome];
+}
+
+/** `"in"` for `percent`% of bucketing values, `"out"` for the rest: `rollout_percentage`'s buckets. */
+function share(def: FlagDefinition, percent: number): JsonLogic {
+  const inWeight = rolloutThreshold(percent);
+  return fractional(def.bucketBy, [
+    ['in', inWeight],
+    ['out', ROLLOUT_TOTAL_WEIGHT - inWeight],
+  ]);
+}
+
+/**
+ * The share of the step live at flagd's clock. `$flagd.timestamp` is whole seconds, so a step
+ * that begins within a second begins at the next whole second in flagd.
+ */
+function scheduledShare(def: FlagDefinition, shares: readonly ScheduledShare[]): JsonLogic {
+  const ofStep = (percent: number): JsonLogic => (percent === 0 ? 'out' : share(def, percent));
+  if (shares.length === 1) return ofStep(shares[0]!.percent);
+  const chain: JsonLogic[] = [];
+  for (const { percent, until } of shares) {
+    if (until === undefined) chain.push(ofStep(percent));
+    else chain.push({ '<': [{ var: '$flagd.timestamp' }, Math.ceil(until / 1000)] }, ofStep(percent));
+  }
+  return { if: chain };
 }
 
 function fractional(bucketBy: string, buckets: [string, number][]): JsonLogic {

@@ -2,7 +2,8 @@
  * Export to LaunchDarkly flag JSON, as its server SDKs load it from a file data source. Targeting
  * rules keep their meaning exactly; percentages and splits keep their shares, but LaunchDarkly
  * hashes (SHA-1 of key, salt and bucketing value) where we use flagd's MurmurHash3, so individual
- * users may land in a different bucket.
+ * users may land in a different bucket. The flag data carries no schedule, so a rollout is its live
+ * step at the moment of export (`rollouts.ts`).
  */
 import { ExportError } from './appconfig.js';
 import {
@@ -15,6 +16,7 @@ import {
   type Registry,
 } from '../registry/model.js';
 import { type RegistryIssue } from '../registry/validate.js';
+import { liveFlag, type ExportOptions } from './rollouts.js';
 
 export const LAUNCHDARKLY_BUCKETING_NOTE =
   'LaunchDarkly buckets users with its own hash, so percentage rollouts and splits keep their shares but individual users may move between buckets; exact targeting rules serve the same values.';
@@ -79,12 +81,13 @@ interface Partial {
   buckets: Buckets;
 }
 
-export function exportToLaunchDarkly(registry: Registry): LaunchDarklyDocument {
+export function exportToLaunchDarkly(registry: Registry, options: ExportOptions = {}): LaunchDarklyDocument {
+  const now = options.now ?? Date.now();
   const issues: RegistryIssue[] = [];
   const flags: Record<string, LaunchDarklyFlag> = {};
   for (const def of registry.flags) {
     try {
-      flags[def.key] = exportFlag(def);
+      flags[def.key] = exportFlag(liveFlag(def, now));
     } catch (error) {
       if (!(error instanceof TooManyRules)) throw error;
       const pos = registry.json.positionOf(`${def.pointer}/rules`) ??
@@ -143,7 +146,7 @@ function exportFlag(def: FlagDefinition): LaunchDarklyFlag {
         });
         if (rules.length > MAX_RULES_PER_FLAG) {
           throw new TooManyRules(
-            `LaunchDarkly rules cannot fall through to the next rule, so each rule after a "rollout_percentage" rule is repeated per combination of those rules; this flag needs more than ${MAX_RULES_PER_FLAG}. Move percentage rules last or merge them`,
+            `LaunchDarkly rules cannot fall through to the next rule, so each rule after a "rollout_percentage" or "rollout" rule is repeated per combination of those rules; this flag needs more than ${MAX_RULES_PER_FLAG}. Move percentage and rollout rules last or merge them`,
           );
         }
       }

@@ -196,7 +196,11 @@ export function setRolloutState(
   const { json, pointer } = locateFlag(text, flag, file, 'to update the rollout of');
   const rollout = `${pointer}/rules/${ruleIndex}/rollout`;
   if (!json.rangeOf(rollout)) throw new Error(`${file}: rule ${ruleIndex + 1} of "${flag}" has no rollout`);
-  let out = setMember(text, json, rollout, 'state', JSON.stringify(edit.state));
+  // "active" is the default: a file that never said otherwise is left without the member.
+  let out =
+    edit.state === 'active' && !json.rangeOf(`${rollout}/state`)
+      ? text
+      : setMember(text, json, rollout, 'state', JSON.stringify(edit.state));
   if (edit.current) {
     const current = `{ "step": ${edit.current.step + 1}, "since": ${JSON.stringify(new Date(edit.current.sinceMs).toISOString())} }`;
     out = setMember(out, parseJsonWithPositions(out), rollout, 'current_step', current);
@@ -205,9 +209,10 @@ export function setRolloutState(
 }
 
 /**
- * The registry text with one variant rolled back: its rollouts set to `"state": "aborted"` and its
- * split weights moved to `control`. Rules that serve it by `value` (pins, segments) are kept.
- * Returns the text unchanged when nothing serves the variant that way.
+ * The registry text with one variant rolled back (`rollBackVariant` in rollout.ts, as text): its
+ * rollouts set to `"state": "aborted"`, its percentage rules to `"rollout_percentage": 0`, its split
+ * weights moved to `control`. Rules that serve it to a segment or a pin are kept. Returns the text
+ * unchanged when nothing serves the variant that way.
  */
 export function rollBackVariantInText(
   text: string,
@@ -221,10 +226,20 @@ export function rollBackVariantInText(
   const rules = Array.isArray(entry['rules']) ? (entry['rules'] as unknown[]) : [];
   rules.forEach((rule, i) => {
     if (typeof rule !== 'object' || rule === null) return;
-    const { rollout, split } = rule as { rollout?: { variant?: unknown; state?: unknown }; split?: unknown };
+    const { rollout, split, value, condition } = rule as {
+      rollout?: { variant?: unknown; state?: unknown };
+      split?: unknown;
+      value?: unknown;
+      condition?: { rollout_percentage?: unknown };
+    };
     const json = parseJsonWithPositions(out);
     if (rollout?.variant === variant && rollout.state !== 'aborted') {
       out = setMember(out, json, `${pointer}/rules/${i}/rollout`, 'state', '"aborted"');
+      return;
+    }
+    const percentage = condition?.rollout_percentage;
+    if (value === variant && rollout === undefined && typeof percentage === 'number' && percentage > 0) {
+      out = setMember(out, json, `${pointer}/rules/${i}/condition`, 'rollout_percentage', '0');
       return;
     }
     if (typeof split !== 'object' || split === null) return;

@@ -81,7 +81,9 @@ function contextAttributes(registry: Registry): Map<string, Set<string>> {
   };
   for (const def of registry.flags) {
     for (const rule of def.rules) {
-      if (rule.rolloutPercentage !== undefined || rule.split !== undefined) add(def.bucketBy, 'string');
+      // Percentages, splits and rollouts hash the bucketing value as a string.
+      if (rule.rolloutPercentage !== undefined || rule.split !== undefined || rule.rollout !== undefined)
+        add(def.bucketBy, 'string');
       for (const test of rule.tests) {
         switch (test.op) {
           case 'gt':

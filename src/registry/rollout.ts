@@ -163,8 +163,9 @@ export function describeRollout(schedule: RolloutSchedule, now: number): string 
 
 /**
  * The flag with one variant rolled back, as the guardrail does on a regression: each rollout of it
- * aborted, each split share of it moved to `control`. Rules that serve it by `value` (pins,
- * segments) keep serving. Undefined when no rollout or split serves the variant.
+ * aborted, each percentage rule serving it set to 0%, each split share of it moved to `control`.
+ * Rules that serve it to a segment or a pinned customer without a percentage keep serving.
+ * Undefined when nothing of that kind serves the variant.
  */
 export function rollBackVariant(
   def: FlagDefinition,
@@ -176,6 +177,10 @@ export function rollBackVariant(
     if (rule.rollout?.variant === variant && rule.rollout.state !== 'aborted') {
       changed = true;
       return { ...rule, rollout: { ...rule.rollout, state: 'aborted' } };
+    }
+    if (rule.value === variant && rule.rollout === undefined && (rule.rolloutPercentage ?? 0) > 0) {
+      changed = true;
+      return { ...rule, rolloutPercentage: 0 };
     }
     const moved = rule.split?.find((s) => s.variant === variant)?.weight ?? 0;
     if (rule.split === undefined || moved === 0 || variant === control) return rule;
@@ -191,4 +196,31 @@ export function rollBackVariant(
     return { ...rule, split };
   });
   return changed ? { ...def, rules } : undefined;
+}
+
+/** What promoting a rollout did: the flag after it, the rule, and the step it now serves (0-based). */
+export interface Promotion {
+  def: FlagDefinition;
+  ruleIndex: number;
+  step: number;
+}
+
+/**
+ * The flag with its live rollout of `variant` moved on to the next step at `now` (recorded as
+ * `current_step`, so the next hold counts from here): what a `when-healthy` schedule waits for.
+ * Undefined when that rollout is not live (pending, paused, aborted, complete) or its hold has not passed.
+ */
+export function promoteRollout(def: FlagDefinition, variant: FlagValue, now: number): Promotion | undefined {
+  const rule = def.rules.find((r) => r.rollout?.variant === variant && r.rollout.state === 'active');
+  if (rule === undefined) return undefined;
+  const schedule = rule.rollout!;
+  const live = liveRollout(schedule, now);
+  if (live.phase !== 'live' || live.nextAt === undefined || now < live.nextAt) return undefined;
+  const step = live.step + 1;
+  const promoted = { ...schedule, current: { step, sinceMs: now } };
+  return {
+    def: { ...def, rules: def.rules.map((r) => (r === rule ? { ...r, rollout: promoted } : r)) },
+    ruleIndex: rule.index,
+    step,
+  };
 }

@@ -22,6 +22,7 @@ import {
   describeRollout,
   liveRollout,
   nextRolloutChange,
+  promoteRollout,
   rollBackVariant,
   type LiveRollout,
 } from '../registry/rollout.js';
@@ -142,6 +143,12 @@ export interface Flags<
    * serving it. False when no rollout or split of the flag serves the variant.
    */
   rollBack(flag: string, variant: FlagValue, options?: { control?: FlagValue; reason?: string }): boolean;
+  /**
+   * Moves the flag's live rollout of `variant` to its next step in memory, until the next reload,
+   * once the live step's hold has passed (what a `promote: "when-healthy"` schedule waits for; the
+   * guardrail calls it). Returns the rule and the step (0-based) now served, or undefined.
+   */
+  promote(flag: string, variant: FlagValue, reason?: string): { ruleIndex: number; step: number } | undefined;
   /** Where each rollout of the flag stands now (live step, share, next step), in rule order. */
   rollout(flag: string): RolloutStatus[];
   /**
@@ -497,6 +504,14 @@ export function createFlags<
       if (rolledBack === undefined) return false;
       override(rolledBack, options.reason ?? `rolled back ${String(variant)}`);
       return true;
+    },
+    promote(flag, variant, reason) {
+      const def = overrides.get(flag) ?? snapshot?.registry.byKey.get(flag);
+      if (!snapshot || !def) return undefined;
+      const promotion = promoteRollout(def, variant, rolloutClock());
+      if (promotion === undefined) return undefined;
+      override(promotion.def, reason ?? `promoted ${String(variant)} to step ${promotion.step + 1}`);
+      return { ruleIndex: promotion.ruleIndex, step: promotion.step };
     },
     rollout(flag) {
       const def = overrides.get(flag) ?? snapshot?.registry.byKey.get(flag);

@@ -25,9 +25,10 @@ beforeAll(async () => {
   cpSync(join(REPO, 'examples', 'inference-service'), work, { recursive: true });
   const retire = () => removeFlag({ flags: [{ flag: 'inference_model', keep: 'claude-sonnet-4-6' }], cwd: work });
   first = await retire();
-  // What the human does with the site the first run lists: the demo script rolls this very flag
-  // out by editing flags.json, so it goes with the flag.
+  // What the human does with the sites the first run lists: the demo scripts roll this very flag
+  // out (by editing flags.json, and on a schedule under a guardrail), so they go with the flag.
   rmSync(join(work, 'demo.ts'));
+  rmSync(join(work, 'rollout-demo.ts'));
   report = await retire();
 }, 120_000);
 
@@ -40,10 +41,15 @@ function sourceFiles(dir: string): string[] {
 }
 
 describe('remove-flag on examples/inference-service', () => {
-  it('first cleans the reads but keeps the entry (collapsed) while the demo script still names the key', () => {
+  it('first cleans the reads but keeps the entry (collapsed) while the demo scripts still name the key', () => {
     expect(first.errors).toEqual([]);
-    expect(first.unresolved.map((s) => `${s.file}:${s.line}`)).toEqual(['demo.ts:56']);
+    const sites = first.unresolved.map((s) => `${s.file}:${s.line}`);
+    expect(sites[0]).toBe('demo.ts:56');
     expect(first.unresolved[0]!.reason).toContain('does not recognise as a read');
+    // The rollout demo names the key in the guardrail's options, in the schedule it writes and in
+    // what it prints: every one of those sites is listed, none is rewritten.
+    expect(sites.length).toBeGreaterThan(1);
+    for (const site of sites.slice(1)) expect(site).toMatch(/^rollout-demo\.ts:\d+$/);
     expect(first.exitCode).toBe(1);
     expect(first.written).toBe(true);
     expect(first.registry?.action).toBe('collapsed');

@@ -13,7 +13,10 @@ import {
   renameSync,
   rmSync,
   statSync,
+  symlinkSync,
+  writeFileSync,
 } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import ts from 'typescript';
@@ -23,6 +26,7 @@ import { removeFlag, type FlagToRemove } from '../../codemods/remove-flag.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures');
 const SHARED = join(FIXTURES, '_shared');
+const REQUIRE = createRequire(import.meta.url);
 
 interface CaseSpec {
   description: string;
@@ -46,6 +50,10 @@ interface CaseSpec {
   withoutRegistry?: boolean;
   /** Skip type checking when the case is about code that does not type check on purpose. */
   typecheck?: boolean;
+  /** The project has Prettier installed: this repository's, linked into its node_modules. */
+  prettier?: boolean;
+  /** Packages installed in the project's node_modules as the types in `_shared/packages/<name>.d.ts`. */
+  stubs?: string[];
 }
 
 function listFiles(root: string): string[] {
@@ -53,6 +61,7 @@ function listFiles(root: string): string[] {
   const out: string[] = [];
   const visit = (dir: string): void => {
     for (const entry of readdirSync(dir)) {
+      if (entry === 'node_modules') continue;
       const full = join(dir, entry);
       if (statSync(full).isDirectory()) visit(full);
       else out.push(relative(root, full));
@@ -141,6 +150,15 @@ describe('remove-flag fixtures', () => {
       mkdirSync(work, { recursive: true });
       cpSync(join(dir, 'input'), work, { recursive: true });
       installGitignores(work);
+      for (const name of spec.stubs ?? []) {
+        mkdirSync(join(work, 'node_modules', name), { recursive: true });
+        writeFileSync(join(work, 'node_modules', name, 'package.json'), JSON.stringify({ name, types: 'index.d.ts' }));
+        cpSync(join(SHARED, 'packages', `${name}.d.ts`), join(work, 'node_modules', name, 'index.d.ts'));
+      }
+      if (spec.prettier) {
+        mkdirSync(join(work, 'node_modules'), { recursive: true });
+        symlinkSync(dirname(REQUIRE.resolve('prettier/package.json')), join(work, 'node_modules', 'prettier'));
+      }
       const registry = spec.registry ?? 'flags.json';
       const sharedRegistry = !spec.withoutRegistry && !existsSync(join(dir, 'input', registry));
       if (sharedRegistry) cpSync(join(SHARED, 'flags.json'), join(work, registry));

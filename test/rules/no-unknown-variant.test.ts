@@ -1,5 +1,5 @@
 import rule from '../../rules/no-unknown-variant.js';
-import { ruleTester } from './support.js';
+import { ruleTester, TODAY } from './support.js';
 
 const mf = `import { createFlags } from 'modelflags';\nconst flags = createFlags({ source });\n`;
 
@@ -106,3 +106,48 @@ ruleTester().run('no-unknown-variant', rule, {
     },
   ],
 });
+
+// Without "variants", a flag's variants are its default and what its rules serve, a rollout's variant included.
+const inferred = JSON.stringify({
+  flags: [
+    {
+      flag: 'canary_model',
+      default: 'small',
+      rules: [
+        { condition: {}, rollout: { variant: 'large', start: '2026-05-01T09:00:00Z', steps: [{ percent: 100 }] } },
+      ],
+    },
+  ],
+});
+
+ruleTester({ modelflags: { registryFile: '/project/flags.json', registryText: inferred, today: TODAY } }).run(
+  'no-unknown-variant (rollouts)',
+  rule,
+  {
+    valid: [{ code: `${mf}export const f = (c) => flags.get('canary_model', c) === 'large';` }],
+    invalid: [
+      {
+        code: `${mf}export const f = (c) => flags.get('canary_model', c) === 'larger';`,
+        errors: [
+          {
+            messageId: 'unknownVariantDidYouMean',
+            data: {
+              value: '"larger"',
+              how: 'compared with',
+              flag: 'canary_model',
+              variants: '"small", "large"',
+              suggestion: '"large"',
+            },
+            suggestions: [
+              {
+                messageId: 'replaceVariant',
+                data: { suggestion: '"large"' },
+                output: `${mf}export const f = (c) => flags.get('canary_model', c) === 'large';`,
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  },
+);

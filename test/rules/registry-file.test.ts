@@ -71,6 +71,79 @@ jsonTester.run('require-cleanup-date', requireCleanupDate as unknown as RuleUnde
   ],
 });
 
+// Linear 10% a day from 2026-06-02T09:00:00Z: 100% on 2026-06-11 at 09:00.
+const tenDays = { variant: 'b', start: '2026-06-02T09:00:00Z', linear: { percent: 10, every: '1d' } };
+const withRollout = (cleanupBy: string, rollout: object = tenDays): string =>
+  registry({
+    flag: 'canary',
+    default: 'a',
+    cleanup_by: cleanupBy,
+    variants: ['a', 'b'],
+    rules: [
+      { condition: { plan: 'pro' }, value: 'a' },
+      { condition: {}, rollout },
+    ],
+  });
+
+jsonTester.run('require-cleanup-date (rollouts)', requireCleanupDate as unknown as RuleUnderTest, {
+  valid: [
+    { name: 'the rollout ends on the cleanup date', filename: 'flags.json', code: withRollout('2026-06-11') },
+    {
+      name: 'an aborted rollout ends nowhere',
+      filename: 'flags.json',
+      code: withRollout('2026-06-05', { ...tenDays, state: 'aborted' }),
+    },
+    {
+      name: 'a paused rollout moves when someone resumes it, not on its own',
+      filename: 'flags.json',
+      code: withRollout('2026-06-05', {
+        ...tenDays,
+        state: 'paused',
+        current_step: { step: 1, since: '2026-06-02T09:00:00Z' },
+      }),
+    },
+  ],
+  invalid: [
+    {
+      name: 'a rollout still running after the cleanup date',
+      filename: 'flags.json',
+      code: withRollout('2026-06-10'),
+      errors: [
+        {
+          messageId: 'beforeRolloutEnds',
+          line: 6,
+          data: {
+            flag: 'canary',
+            date: '2026-06-10',
+            rule: '2',
+            percent: '100',
+            when: 'at 2026-06-11T09:00:00.000Z',
+            ends: '2026-06-11',
+          },
+        },
+      ],
+    },
+    {
+      name: 'a when-healthy rollout, at its earliest',
+      filename: 'flags.json',
+      code: withRollout('2026-06-10', { ...tenDays, promote: 'when-healthy' }),
+      errors: [
+        {
+          messageId: 'beforeRolloutEnds',
+          data: {
+            flag: 'canary',
+            date: '2026-06-10',
+            rule: '2',
+            percent: '100',
+            when: 'at the earliest at 2026-06-11T09:00:00.000Z',
+            ends: '2026-06-11',
+          },
+        },
+      ],
+    },
+  ],
+});
+
 const flagsFile = registry(
   {
     flag: 'legacy_model',
@@ -122,6 +195,90 @@ jsonTester.run('no-expired-flag (registry file)', noExpiredFlag as unknown as Ru
             variant: 'the variant that won',
             why: 'no variant is served to everyone yet; name the one that won',
           },
+        },
+      ],
+    },
+  ],
+});
+
+// TODAY is 2026-06-01: the rollouts are seen at 00:00 UTC that day.
+const rolloutSteps = [{ percent: 5, hold: '7d' }, { percent: 25, hold: '7d' }, { percent: 100 }];
+const rolloutFlags = registry(
+  {
+    flag: 'finished_rollout',
+    default: 'old',
+    cleanup_by: '2026-05-30',
+    variants: ['old', 'new'],
+    rules: [{ condition: {}, rollout: { variant: 'new', start: '2026-05-01T09:00:00Z', steps: rolloutSteps } }],
+  },
+  {
+    flag: 'live_rollout',
+    default: 'old',
+    cleanup_by: '2026-05-30',
+    variants: ['old', 'new'],
+    rules: [{ condition: {}, rollout: { variant: 'new', start: '2026-05-20T09:00:00Z', steps: rolloutSteps } }],
+  },
+  {
+    flag: 'aborted_rollout',
+    default: 'old',
+    cleanup_by: '2026-05-30',
+    variants: ['old', 'new'],
+    rules: [
+      {
+        condition: {},
+        rollout: { variant: 'new', start: '2026-05-01T09:00:00Z', steps: rolloutSteps, state: 'aborted' },
+      },
+    ],
+  },
+);
+const expiredRollout = (flag: string, keep: string | undefined, why: string) => ({
+  messageId: 'expired' as const,
+  data: {
+    flag,
+    date: '2026-05-30',
+    ago: '2 days ago',
+    command: `npx remove-flag ${flag} --keep ${keep ?? '<variant>'}`,
+    variant: keep === undefined ? 'the variant that won' : `"${keep}"`,
+    why: keep === undefined ? why : `keeping "${keep}": ${why}`,
+  },
+});
+
+jsonTester.run('no-expired-flag (registry file, rollouts)', noExpiredFlag as unknown as RuleUnderTest, {
+  valid: [],
+  invalid: [
+    {
+      name: 'keeps the variant of a rollout that reached 100%, none while one is live, the default once one is aborted',
+      filename: 'flags.json',
+      code: rolloutFlags,
+      errors: [
+        expiredRollout('finished_rollout', 'new', "rule 1's rollout reached 100%"),
+        expiredRollout(
+          'live_rollout',
+          undefined,
+          'rule 1\'s rollout of "new" is at 25% (step 2 of 3); name the variant that won',
+        ),
+        expiredRollout('aborted_rollout', 'old', 'every rule that can match serves it'),
+      ],
+    },
+  ],
+});
+
+ruleTester({
+  modelflags: { registryFile: '/project/flags.json', registryText: rolloutFlags, today: TODAY },
+}).run('no-expired-flag (code, rollouts)', noExpiredFlag, {
+  valid: [],
+  invalid: [
+    {
+      code: `import { createFlags } from 'modelflags';\nconst flags = createFlags({});\nexport const f = (c) => [flags.get('finished_rollout', c), flags.get('live_rollout', c)];`,
+      errors: [
+        { ...expiredRollout('finished_rollout', 'new', "rule 1's rollout reached 100%"), messageId: 'expiredRead' },
+        {
+          ...expiredRollout(
+            'live_rollout',
+            undefined,
+            'rule 1\'s rollout of "new" is at 25% (step 2 of 3); name the variant that won',
+          ),
+          messageId: 'expiredRead',
         },
       ],
     },

@@ -1,5 +1,5 @@
 import rule from '../../rules/require-context.js';
-import { ruleTester } from './support.js';
+import { ruleTester, TODAY } from './support.js';
 
 const mf = `import { createFlags } from 'modelflags';\nconst flags = createFlags({ source });\n`;
 
@@ -58,6 +58,46 @@ ruleTester().run('require-context', rule, {
       name: 'PostHog node without distinct id, Unleash without context',
       code: `import { PostHog } from 'posthog-node';\nimport { initialize } from 'unleash-client';\nconst ph = new PostHog('k');\nconst u = initialize({});\nexport async function f() { await ph.getFeatureFlag('inference_model'); return u.getVariant('system_prompt_version'); }`,
       errors: [{ messageId: 'missingContext' }, { messageId: 'missingContext' }],
+    },
+  ],
+});
+
+const rolloutRegistry = JSON.stringify({
+  flags: [
+    {
+      flag: 'canary_model',
+      bucket_by: 'org_id',
+      default: 'small',
+      variants: ['small', 'large'],
+      rules: [
+        {
+          condition: { plan: 'pro' },
+          rollout: { variant: 'large', start: '2026-05-01T09:00:00Z', linear: { percent: 25, every: '1d' } },
+        },
+      ],
+    },
+  ],
+});
+
+ruleTester({
+  modelflags: { registryFile: '/project/flags.json', registryText: rolloutRegistry, today: TODAY },
+}).run('require-context (rollouts)', rule, {
+  valid: [{ code: `${mf}export const f = (req) => flags.get('canary_model', { org_id: req.org, plan: req.plan });` }],
+  invalid: [
+    {
+      name: "a rollout rule needs its condition's attributes and the bucketing attribute, as a percentage rule",
+      code: `${mf}export const f = () => flags.get('canary_model');`,
+      errors: [
+        {
+          messageId: 'missingContext',
+          data: {
+            flag: 'canary_model',
+            targeting: '1 rule on plan, org_id',
+            default: '"small"',
+            attributes: 'plan: …, org_id: …',
+          },
+        },
+      ],
     },
   ],
 });

@@ -184,7 +184,7 @@ export async function runAudit(options: AuditOptions, detection: DetectionEntry)
       const pos = registry.json.positionOf(pointer) ?? registry.json.positionOf(def.pointer) ?? { line: 1, column: 1 };
       return { file: registryRel, line: pos.line, column: pos.column };
     };
-    const retirement = retirementOf(def);
+    const retirement = retirementOf(def, today);
     const sole = retirement.keep;
     const readNote =
       reads.length === 0 ? 'no code reads it' : `read in ${reads.length} place${reads.length === 1 ? '' : 's'}`;

@@ -16,7 +16,7 @@ import { type Registry, rolloutThreshold, ROLLOUT_TOTAL_WEIGHT } from '../../reg
 import { didYouMean } from '../../registry/suggest.js';
 import { UsageError } from '../args.js';
 import { defineCommand } from '../command.js';
-import { nowOption, parseNowOption, readRegistry, registryOption } from '../options.js';
+import { nowOption, readRegistry, registryOption } from '../options.js';
 import { rolloutView, type RolloutView } from './rollout.js';
 
 interface RolloutExplanation {
@@ -123,7 +123,12 @@ export default defineCommand(
       registry: registryOption,
       context: { type: 'string', default: '{}', value: 'json', description: 'the evaluation context, a JSON object' },
       json: { type: 'boolean', default: false, description: 'print the result as JSON' },
-      now: nowOption,
+      now: {
+        type: 'string',
+        value: 'ISO date-time',
+        description:
+          'evaluate rollout schedules as they stand at this moment, like 2026-12-10T09:00:00Z (default: now)',
+      },
     },
     examples: [
       `npx modelflags eval inference_model --context '{"targetingKey":"user-1","user_segment":"beta"}'`,
@@ -146,7 +151,7 @@ export default defineCommand(
     }
     if (typeof context !== 'object' || context === null || Array.isArray(context))
       throw new UsageError('--context must be a JSON object of attributes');
-    const now = parseNowOption(values.now);
+    const now = nowOption(values.now);
     const registry = readRegistry(values.registry, io);
     // Rollout rules are compiled as the percentage rules they are at `now`, as a client does.
     const flag = compileRegistry(registry, undefined, { now }).flags.get(flagKey);

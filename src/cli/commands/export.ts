@@ -4,9 +4,10 @@ import { writeFileAtomic } from '../../io/file-write.js';
 import { ExportError, exportToAppConfig } from '../../exports/appconfig.js';
 import { exportToFlagd } from '../../exports/flagd.js';
 import { exportToLaunchDarkly, LAUNCHDARKLY_BUCKETING_NOTE } from '../../exports/launchdarkly.js';
+import { rolloutNotes } from '../../exports/rollouts.js';
 import { UsageError } from '../args.js';
 import { defineCommand } from '../command.js';
-import { readRegistry, registryOption } from '../options.js';
+import { nowOption, readRegistry, registryOption } from '../options.js';
 
 export default defineCommand(
   'convert to flagd, AppConfig or LaunchDarkly',
@@ -17,23 +18,37 @@ export default defineCommand(
       registry: registryOption,
       to: { type: 'string', value: 'flagd|appconfig|launchdarkly', description: 'the target format (required)' },
       out: { type: 'string', value: 'file', description: 'write the document here instead of stdout' },
+      now: {
+        type: 'string',
+        value: 'ISO date-time',
+        description: 'export rollouts as they stand at this moment, like 2026-12-10T09:00:00Z (default: now)',
+      },
     },
-    examples: ['npx modelflags export --to flagd --out flagd.json'],
+    examples: [
+      'npx modelflags export --to flagd --out flagd.json',
+      'npx modelflags export --to appconfig --now 2026-12-10T11:00:00Z',
+    ],
+    notes: [
+      'Rollouts: flagd is given the schedule and advances it by its own clock. AppConfig and LaunchDarkly are',
+      "given each rollout's live step at --now, a snapshot that stays put until you export again; stderr says",
+      'until when each one holds.',
+    ].join('\n'),
   },
   async (values, positionals, io) => {
     const target = values.to;
     if (target !== 'flagd' && target !== 'appconfig' && target !== 'launchdarkly') {
       throw new UsageError(`--to must be one of: flagd, appconfig, launchdarkly${target ? ` (got "${target}")` : ''}`);
     }
+    const now = nowOption(values.now);
     const registry = readRegistry(values.registry, io);
     let document: unknown;
     try {
       document =
         target === 'flagd'
-          ? exportToFlagd(registry)
+          ? exportToFlagd(registry, { now })
           : target === 'appconfig'
-            ? exportToAppConfig(registry)
-            : exportToLaunchDarkly(registry);
+            ? exportToAppConfig(registry, { now })
+            : exportToLaunchDarkly(registry, { now });
     } catch (error) {
       if (!(error instanceof ExportError)) throw error;
       io.err(error.message);
@@ -41,6 +56,7 @@ export default defineCommand(
     }
     // On stderr, so that the document on stdout can be piped.
     if (target === 'launchdarkly') io.err(`note: ${LAUNCHDARKLY_BUCKETING_NOTE}`);
+    for (const line of rolloutNotes(registry, target, now)) io.err(line);
     const text = `${JSON.stringify(document, null, 2)}\n`;
     if (values.out) {
       writeFileAtomic(resolve(io.cwd, values.out), text);

@@ -20,7 +20,7 @@ import { didYouMean } from '../../registry/suggest.js';
 import { formatIssue, parseRegistry } from '../../registry/validate.js';
 import { UsageError } from '../args.js';
 import { defineCommand } from '../command.js';
-import { nowOption, parseNowOption, readRegistryForEdit, registryOption } from '../options.js';
+import { nowOption, readRegistryForEdit, registryOption } from '../options.js';
 
 const ACTIONS = ['status', 'abort', 'pause', 'resume'] as const;
 type Action = (typeof ACTIONS)[number];
@@ -306,7 +306,8 @@ export default defineCommand(
       },
       json: { type: 'boolean', default: false, description: 'print the result as JSON' },
       now: {
-        ...nowOption,
+        type: 'string',
+        value: 'ISO date-time',
         description:
           'the moment the schedule is read at, and edits are dated, like 2026-12-10T09:00:00Z (default: now)',
       },
@@ -330,7 +331,7 @@ export default defineCommand(
     if (flagKey === undefined)
       throw new UsageError(`rollout ${action} needs a flag key: modelflags rollout ${action} inference_model`);
     if (extra.length > 0) throw new UsageError(`rollout ${action} takes one flag key (got also: ${extra.join(' ')})`);
-    const now = parseNowOption(values.now);
+    const now = nowOption(values.now);
     const { registry, text, file } = readRegistryForEdit(values.registry, io);
     const def = registry.byKey.get(flagKey);
     if (!def) {

@@ -469,7 +469,14 @@ function replayGuardrail(
     listeners.add(listener);
     return () => listeners.delete(listener);
   };
-  const flags: GuardedFlags = { on: on as GuardedFlags['on'], kill: () => true, registry: () => registry };
+  const flags: GuardedFlags = {
+    on: on as GuardedFlags['on'],
+    kill: () => true,
+    rollBack: () => true,
+    rollout: () => [],
+    promote: () => undefined,
+    registry: () => registry,
+  };
   const guardrail = createGuardrail({ flags, flag, ...(definitions ? { definitions } : {}) });
   let trip: GuardrailTrip | undefined;
   guardrail.on('trip', (t) => (trip = t));

@@ -12,13 +12,21 @@
  * looks: the e-processes look at every sample.
  */
 import { readFileSync } from 'node:fs';
-import { setEnabledFalse } from '../../registry/edit.js';
+import { rollBackVariantInText, setEnabledFalse, setRolloutState } from '../../registry/edit.js';
+import { rollBackVariant } from '../../registry/rollout.js';
 import { createMetrics, type MetricsStore, type SampleEvent } from '../metrics/store.js';
 import { metricDefinition, type MetricDefinition, type TrackEvent } from '../metrics/definitions.js';
 import { summarizeSamples, type MetricSummary } from '../metrics/statistics.js';
-import type { Registry } from '../../registry/model.js';
+import type { FlagDefinition, FlagValue, Registry } from '../../registry/model.js';
 import { describeErrno, FileWriteError, writeFileAtomic } from '../../io/file-write.js';
-import { RateTest, rateNull, ValueTest, type SequentialEvidence, type SequentialTest } from './sequential.js';
+import {
+  RateTest,
+  rateNull,
+  ValueTest,
+  type RateNull,
+  type SequentialEvidence,
+  type SequentialTest,
+} from './sequential.js';
 
 export interface GuardrailCheck {
   metric: string;
@@ -37,6 +45,9 @@ export interface GuardedFlags {
   on(event: 'track', listener: (event: TrackEvent) => void): () => void;
   on(event: 'change', listener: (event: { flagsChanged: string[]; origin: string }) => void): () => void;
   kill(flag: string, reason?: string): boolean;
+  rollBack(flag: string, variant: FlagValue, options?: { control?: FlagValue; reason?: string }): boolean;
+  promote(flag: string, variant: FlagValue, reason?: string): { ruleIndex: number; step: number } | undefined;
+  rollout(flag: string): readonly { variant: FlagValue; step: number }[];
   registry(): Registry | undefined;
 }
 
@@ -54,9 +65,17 @@ export interface GuardrailOptions {
   /** Chance that a variant no worse than the control is ever rolled back, over all samples, checks and variants (default 0.05). */
   alpha?: number;
   /**
-   * A registry file to write `enabled: false` into when the guardrail trips (formatting kept). A
-   * write that fails is retried (1 s, doubling to at most 60 s, and on every reload) until it works
-   * or the kill is lifted.
+   * What a trip does. `roll-back` (default): the variant under test only goes back to the control
+   * (its rollouts `aborted`, its percentage rules at 0%, its split shares to the control), while
+   * rules that serve it to a segment or a pinned customer keep serving; when nothing but such rules
+   * serves it, nothing is changed and the trip says so. `kill`: the whole flag is turned off
+   * (everyone gets `default`), as `flags.kill` does.
+   */
+  action?: 'roll-back' | 'kill';
+  /**
+   * A registry file to write decisions into, formatting kept: a trip's rollback (or
+   * `enabled: false`), and the promotions of `when-healthy` rollouts. A trip's write that fails is
+   * retried (1 s, doubling to at most 60 s, and on every reload) until it works or it is lifted.
    */
   writeBack?: string;
   /** A store to share with reports; by default the guardrail keeps its own windows for the flag. */
@@ -64,8 +83,8 @@ export interface GuardrailOptions {
   definitions?: Readonly<Record<string, MetricDefinition>>;
 }
 
-/** What a trip did: today the whole flag is killed; rolling back only the variant's rollout will be another action. */
-export type GuardrailAction = 'kill';
+/** What a trip did: rolled the variant back, killed the whole flag, or nothing (only pins and segments serve the variant). */
+export type GuardrailAction = 'roll-back' | 'kill' | 'none';
 
 export interface GuardrailTrip {
   flag: string;
@@ -75,16 +94,29 @@ export interface GuardrailTrip {
   action: GuardrailAction;
   /** The e-process that crossed: its e-value, the variant samples compared, and the part of the test that carried it. */
   evidence: SequentialEvidence;
-  /** The e-value that trips: (variant, check) pairs / alpha. */
+  /** The e-value that trips: (variant, check) pairs x periods / alpha. */
   threshold: number;
   /** The margin the variant was allowed, as configured. */
   check: GuardrailCheck;
   variantSummary: MetricSummary;
   controlSummary: MetricSummary;
   at: number;
-  /** The kill reason passed to `flags.kill`, a one-line summary of the evidence. */
+  /** A one-line summary of the evidence, also the origin of the `change` event the action caused. */
   reason: string;
-  /** The registry file `enabled: false` was written to, when `writeBack` is set and it worked. */
+  /** The registry file the decision was written to, when `writeBack` is set and it worked. */
+  wroteBack: string | undefined;
+}
+
+/** A `when-healthy` rollout moved on: its hold had passed and every check had evidence of no regression. */
+export interface GuardrailPromotion {
+  flag: string;
+  variant: string;
+  /** 0-based index of the rollout's rule, and the step (0-based) it now serves. */
+  ruleIndex: number;
+  step: number;
+  /** Per check, the e-value of "the variant is worse by at least the margin", which reached the threshold. */
+  evidence: Record<string, number>;
+  at: number;
   wroteBack: string | undefined;
 }
 
@@ -95,16 +127,18 @@ export interface GuardrailErrorEvent {
 
 export interface Guardrail {
   on(event: 'trip', listener: (trip: GuardrailTrip) => void): () => void;
+  on(event: 'promote', listener: (promotion: GuardrailPromotion) => void): () => void;
   on(event: 'error', listener: (event: GuardrailErrorEvent) => void): () => void;
   readonly state: 'watching' | 'tripped';
   /** The current e-value per `variant/metric` (1 at the start; the guardrail trips at `pairs / alpha`). */
   eValues(): Record<string, number>;
-  /** The e-value at which it trips: (variant, check) pairs / alpha. */
+  /** The e-value at which it trips: (variant, check) pairs x periods (steps of the longest rollout, else 1) / alpha. */
   readonly threshold: number;
   /**
-   * A person's decision to serve the flag again: the guardrail stops holding the kill and stops
-   * retrying the write-back, and watches again from fresh tests and windows. The in-memory kill
-   * lasts until the next reload, which serves whatever the file says. False when it was not tripped.
+   * A person's decision to serve the variant again: the guardrail stops holding the rollback (or
+   * kill) and stops retrying the write-back, and watches again from fresh tests and windows. The
+   * in-memory rollback lasts until the next reload, which serves whatever the file says. False when
+   * it was not tripped.
    */
   lift(): boolean;
   close(): void;
@@ -137,6 +171,33 @@ function createTest(check: GuardrailCheck, def: MetricDefinition): SequentialTes
   return new ValueTest({ margin: check.threshold, relative: check.relative === true, better: def.better });
 }
 
+/**
+ * The opposite test of a check, for promotion: its null is "the variant is worse than the control
+ * by at least the margin". The same tests with the better direction turned round and the margin
+ * negated: for a rate, on the good outcomes (`good(variant) <= slope * good(control) + offset`);
+ * for a value, against the control moved the other way.
+ */
+function createSafetyTest(check: GuardrailCheck, def: MetricDefinition): SequentialTest {
+  const m = check.threshold;
+  const relative = check.relative === true;
+  const turned = def.better === 'lower' ? 'higher' : 'lower';
+  if (def.kind === 'rate') {
+    // Lower is better (errors): the variant's error rate is at least the control's plus m (or times 1 + m),
+    // in good outcomes g = 1 - e: g_V <= g_C - m, or g_V <= (1 + m) g_C - m. Higher is better (passes,
+    // the good outcome is the pass): p_V <= p_C - m, or p_V <= (1 - m) p_C.
+    const hypothesis: RateNull =
+      def.better === 'lower'
+        ? relative
+          ? { slope: 1 + m, offset: -m }
+          : { slope: 1, offset: -m }
+        : relative
+          ? { slope: 1 - m, offset: 0 }
+          : { slope: 1, offset: -m };
+    return new RateTest({ hypothesis, better: turned });
+  }
+  return new ValueTest({ margin: -m, relative, better: turned });
+}
+
 export function createGuardrail(options: GuardrailOptions): Guardrail {
   const { flags, flag } = options;
   const checks = options.checks ?? DEFAULT_CHECKS;
@@ -155,7 +216,18 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
     );
   }
   const candidates = definition.variants.map(String).filter((v) => v !== control);
-  const threshold = (checks.length * Math.max(1, candidates.length)) / alpha;
+  // A rollout's steps serve different users, and evidence from a small, healthy first step would
+  // slow the detection of a regression that begins with a later one (the tests' start-time mixture
+  // weighs late starts less). So a variant's tests start afresh when its rollout moves on, up to
+  // one period per step of the longest schedule, and alpha is split over the periods.
+  const periods = Math.max(1, ...definition.rules.map((r) => r.rollout?.steps.length ?? 1));
+  const threshold = (checks.length * Math.max(1, candidates.length) * periods) / alpha;
+  const action = options.action ?? 'roll-back';
+  if (action !== 'roll-back' && action !== 'kill')
+    throw new RangeError(`guardrail: action must be "roll-back" or "kill" (got ${String(action)})`);
+  // Tests and events speak of variants as strings; the flags client takes the values.
+  const valueOf = (variant: string): FlagValue => definition.variants.find((v) => String(v) === variant)!;
+  const controlValue = valueOf(control);
   const byMetric = new Map(checks.map((c) => [c.metric, c]));
 
   const ownStore = options.metrics === undefined;
@@ -176,11 +248,12 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
   for (const check of checks) createTest(check, metricDefinition(check.metric, undefined, options.definitions));
 
   let state: 'watching' | 'tripped' = 'watching';
-  let killReason: string | undefined;
-  // Whether a registry loaded since the trip said the flag is off. Until one has, a reload that
-  // says `enabled: true` is a file that has not caught up with the kill (it was invalid when the
-  // write-back ran, the write failed, an editor saved a stale buffer), not a decision to serve the
-  // variant again; only `enabled` going from false to true is.
+  let tripReason: string | undefined;
+  let tripAction: GuardrailAction = 'none';
+  // Whether a registry loaded since the trip said what the trip did (the variant rolled back, the
+  // flag off). Until one has, a reload that still serves the variant is a file that has not caught
+  // up (it was invalid when the write-back ran, the write failed, an editor saved a stale buffer),
+  // not a decision to serve it again; only the file undoing the decision it had recorded is.
   let acknowledged = false;
   let retryTimer: NodeJS.Timeout | undefined;
   let retryDelay = WRITE_BACK_RETRY_FIRST_MS;
@@ -206,19 +279,31 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
     retryTimer = undefined;
   };
 
-  /** Makes the file say `enabled: false`; on failure reports it and tries again later. True when the file says so. */
+  /** Whether a registry's definition of the flag already says what the trip did. */
+  const recorded = (def: FlagDefinition): boolean =>
+    tripAction === 'kill' ? !def.enabled : rollBackVariant(def, valueOf(trippedVariant), controlValue) === undefined;
+
+  /** Makes the file say what the trip did; on failure reports it and tries again later. True when the file says so. */
   const writeBack = (): boolean => {
     const path = options.writeBack;
-    if (path === undefined) return false;
+    if (path === undefined || tripAction === 'none') return false;
     cancelRetry();
+    const what =
+      tripAction === 'kill'
+        ? 'enabled: false'
+        : `the rollback of ${trippedVariant} (rollouts aborted, shares to ${control})`;
     try {
-      writeKillSwitch(path, flag);
+      if (tripAction === 'kill') writeKillSwitch(path, flag);
+      else
+        writeRegistryEdit(path, (text) =>
+          rollBackVariantInText(text, flag, valueOf(trippedVariant), controlValue, path),
+        );
       retryDelay = WRITE_BACK_RETRY_FIRST_MS;
       return true;
     } catch (error) {
       emitError(
-        `guardrail: killed ${flag} in memory but could not write enabled: false to ${path}: ${(error as Error).message}; ` +
-          `retrying in ${retryDelay / 1000} s and on every reload. The kill holds across reloads until the file says enabled: false; ` +
+        `guardrail: ${tripAction === 'kill' ? `killed ${flag}` : `rolled back ${trippedVariant} of ${flag}`} in memory but could not write ${what} to ${path}: ${(error as Error).message}; ` +
+          `retrying in ${retryDelay / 1000} s and on every reload. The ${tripAction === 'kill' ? 'kill' : 'rollback'} holds across reloads until the file says so; ` +
           `fix the file (or set it by hand) so a restart does not bring ${trippedVariant} back`,
         error,
       );
@@ -234,12 +319,17 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
 
   const watchAgain = (): void => {
     state = 'watching';
-    killReason = undefined;
+    tripReason = undefined;
+    tripAction = 'none';
     acknowledged = false;
     cancelRetry();
     retryDelay = WRITE_BACK_RETRY_FIRST_MS;
     store.reset(flag);
     tests = new Map();
+    safety = new Map();
+    liveSteps.clear();
+    freshStarts.clear();
+    noteSteps();
   };
 
   const testFor = (variant: string, check: GuardrailCheck): SequentialTest => {
@@ -250,11 +340,11 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
     return test;
   };
 
-  /** The action a trip takes. One place, so that rolling back only the variant's rollout can replace the kill for flags that have one. */
-  const rollBack = (variant: string, reason: string): GuardrailAction => {
-    trippedVariant = variant;
-    flags.kill(flag, reason);
-    return 'kill';
+  /** Applies (or re-applies, after a reload) what the trip decided, in memory. */
+  const apply = (): void => {
+    if (tripAction === 'kill') flags.kill(flag, tripReason);
+    else if (tripAction === 'roll-back')
+      flags.rollBack(flag, valueOf(trippedVariant), { control: controlValue, reason: tripReason });
   };
 
   const trip = (check: GuardrailCheck, variant: string, test: SequentialTest, at: number): void => {
@@ -277,15 +367,29 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
       evidence,
       threshold,
     );
-    killReason = reason;
-    const action = rollBack(variant, reason);
+    tripReason = reason;
+    trippedVariant = variant;
+    const current = flags.registry()?.byKey.get(flag);
+    tripAction =
+      action === 'kill'
+        ? 'kill'
+        : current !== undefined && rollBackVariant(current, valueOf(variant), controlValue) !== undefined
+          ? 'roll-back'
+          : 'none';
+    apply();
+    if (tripAction === 'none')
+      emitError(
+        `guardrail: ${variant} of ${flag} regressed (${reason}), but only rules that pin it to a segment or customer serve it, and those keep serving; ` +
+          `nothing was rolled back. Change those rules, or run the guardrail with action: "kill" to turn the whole flag off`,
+        undefined,
+      );
     const wroteBack = writeBack() ? options.writeBack : undefined;
     const event: GuardrailTrip = {
       flag,
       variant,
       control,
       metric: check.metric,
-      action,
+      action: tripAction,
       evidence,
       threshold,
       check,
@@ -304,6 +408,75 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
     }
   };
 
+  // Promotion: per variant with a `when-healthy` rollout, per check, an e-process of the opposite
+  // null, "the variant is worse by at least the margin". Reaching its threshold is evidence, at the
+  // same level, that the variant did not regress by the margin; a step moves on only once every
+  // check has it and the step's hold has passed. A regressed variant is promoted past a check with
+  // probability at most alpha / candidates, since that check's opposite null is then true.
+  const promoteThreshold = Math.max(1, candidates.length) / alpha;
+  let safety = new Map<string, Map<string, SequentialTest>>();
+  const safetyFor = (variant: string, check: GuardrailCheck): SequentialTest | undefined => {
+    const rules = flags.registry()?.byKey.get(flag)?.rules ?? [];
+    if (!rules.some((r) => r.rollout?.promote === 'when-healthy' && String(r.rollout.variant) === variant))
+      return undefined;
+    let byCheck = safety.get(variant);
+    if (!byCheck) safety.set(variant, (byCheck = new Map()));
+    let test = byCheck.get(check.metric);
+    if (!test) byCheck.set(check.metric, (test = createSafetyTest(check, definitionOf(check.metric))));
+    return test;
+  };
+  const promoteListeners = new Set<(promotion: GuardrailPromotion) => void>();
+
+  const maybePromote = (variant: string, at: number): void => {
+    const byCheck = safety.get(variant);
+    if (!byCheck || byCheck.size < checks.length) return;
+    const evidence: Record<string, number> = {};
+    for (const [metric, test] of byCheck) {
+      if (test.eValue < promoteThreshold) return;
+      evidence[metric] = test.eValue;
+    }
+    const promoted = flags.promote(flag, valueOf(variant), `guardrail: promoted ${variant} of ${flag}`);
+    if (promoted === undefined) return;
+    let wroteBack: string | undefined;
+    const path = options.writeBack;
+    if (path !== undefined) {
+      try {
+        writeRegistryEdit(path, (text) =>
+          setRolloutState(
+            text,
+            flag,
+            promoted.ruleIndex,
+            { state: 'active', current: { step: promoted.step, sinceMs: at } },
+            path,
+          ),
+        );
+        wroteBack = path;
+      } catch (error) {
+        // Not retried: the promotion holds in memory, and the next sample after a reload promotes again.
+        emitError(
+          `guardrail: promoted ${variant} of ${flag} to step ${promoted.step + 1} in memory but could not write it to ${path}: ${(error as Error).message}`,
+          error,
+        );
+      }
+    }
+    const event: GuardrailPromotion = {
+      flag,
+      variant,
+      ruleIndex: promoted.ruleIndex,
+      step: promoted.step,
+      evidence,
+      at,
+      wroteBack,
+    };
+    for (const l of promoteListeners) {
+      try {
+        l(event);
+      } catch (error) {
+        emitError(`guardrail: a promote listener threw: ${String(error)}`, error);
+      }
+    }
+  };
+
   const onSample = (s: SampleEvent): void => {
     if (state !== 'watching' || s.flag !== flag) return;
     const check = byMetric.get(s.metric);
@@ -314,36 +487,74 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
         const test = testFor(variant, check);
         test.add('control', s.value);
         if (test.eValue >= threshold) return trip(check, variant, test, s.at);
+        const safe = safetyFor(variant, check);
+        if (safe === undefined) continue;
+        safe.add('control', s.value);
+        maybePromote(variant, s.at);
       }
       return;
     }
     if (!candidates.includes(s.variant)) return;
     const test = testFor(s.variant, check);
     test.add('variant', s.value);
-    if (test.eValue >= threshold) trip(check, s.variant, test, s.at);
+    if (test.eValue >= threshold) return trip(check, s.variant, test, s.at);
+    const safe = safetyFor(s.variant, check);
+    if (safe === undefined) return;
+    safe.add('variant', s.value);
+    maybePromote(s.variant, s.at);
   };
   const detachSamples = store.onSample(onSample);
 
-  // A reload drops an in-memory kill, so while tripped every reload lists the flag as changed, and
-  // so does one that turns it off.
+  // A reload drops an in-memory rollback or kill, so while tripped every reload lists the flag as
+  // changed, and so does one that records the decision.
+  const liveSteps = new Map<string, number>();
+  const freshStarts = new Map<string, number>();
+  const noteSteps = (): void => {
+    for (const status of flags.rollout(flag)) {
+      const variant = String(status.variant);
+      const before = liveSteps.get(variant);
+      liveSteps.set(variant, status.step);
+      const used = freshStarts.get(variant) ?? 0;
+      if (before === undefined || status.step <= before || used >= periods - 1) continue;
+      freshStarts.set(variant, used + 1);
+      tests.delete(variant);
+      // The trip's summaries describe the period its evidence comes from, not the step before.
+      if (ownStore) store.reset(flag);
+    }
+  };
+  noteSteps();
+  const detachSteps = flags.on('change', (e) => {
+    if (state === 'watching' && e.flagsChanged.includes(flag)) noteSteps();
+  });
+
   const detachChange = flags.on('change', (e) => {
-    if (state !== 'tripped' || e.origin === killReason || !e.flagsChanged.includes(flag)) return;
-    if (flags.registry()?.byKey.get(flag)?.enabled !== true) {
+    if (state !== 'tripped' || tripAction === 'none' || e.origin === tripReason || !e.flagsChanged.includes(flag))
+      return;
+    const def = flags.registry()?.byKey.get(flag);
+    if (def === undefined || recorded(def)) {
       // The file says so (or no longer has the flag): nothing left to write.
       acknowledged = true;
       cancelRetry();
       return;
     }
-    // Turned back on after the file had it off: a new rollout, from fresh tests and a fresh alpha budget.
+    // Served again after the file had recorded the decision: a new rollout, from fresh tests and a fresh alpha budget.
     if (acknowledged) return watchAgain();
-    flags.kill(flag, killReason);
+    apply();
     // The reload means the file is readable and valid now: the moment to write it.
     writeBack();
   });
 
   return {
-    on(event: 'trip' | 'error', listener: ((trip: GuardrailTrip) => void) | ((event: GuardrailErrorEvent) => void)) {
-      const set = (event === 'trip' ? tripListeners : errorListeners) as Set<typeof listener>;
+    on(
+      event: 'trip' | 'promote' | 'error',
+      listener:
+        | ((trip: GuardrailTrip) => void)
+        | ((promotion: GuardrailPromotion) => void)
+        | ((event: GuardrailErrorEvent) => void),
+    ) {
+      const set = (event === 'trip' ? tripListeners : event === 'promote' ? promoteListeners : errorListeners) as Set<
+        typeof listener
+      >;
       set.add(listener);
       return () => set.delete(listener);
     },
@@ -367,6 +578,7 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
       detachSamples();
       detachStore?.();
       detachChange();
+      detachSteps();
     },
   } as Guardrail;
 }
@@ -487,14 +699,26 @@ export interface KillSwitchWriteOptions {
 const KILL_SWITCH_WRITE_ATTEMPTS = 5;
 
 /**
- * Sets `"enabled": false` on a flag in a registry file, changing nothing else in the text, through
- * the project's file writer: atomic (a file source sees the old document or the new one), through
- * a symlink to its target, mode and owner kept. The write is compare-and-swap against the bytes
- * read, so a save that lands in between is never lost: the file is read again and the change made
- * on the new text. A file that is not valid UTF-8 is refused rather than written back with its
- * bytes replaced. Throws an error naming the file (and line and column, for invalid JSON).
+ * Sets `"enabled": false` on a flag in a registry file, changing nothing else in the text; see
+ * {@link writeRegistryEdit} for how the file is written.
  */
 export function writeKillSwitch(path: string, flag: string, options: KillSwitchWriteOptions = {}): void {
+  writeRegistryEdit(path, (text) => setEnabledFalse(text, flag, path), options);
+}
+
+/**
+ * Writes `edit(text)` to a registry file through the project's file writer: atomic (a file source
+ * sees the old document or the new one), through a symlink to its target, mode and owner kept. The
+ * write is compare-and-swap against the bytes read, so a save that lands in between is never lost:
+ * the file is read again and the edit made on the new text. A file that is not valid UTF-8 is
+ * refused rather than written back with its bytes replaced. Throws an error naming the file (and
+ * line and column, for invalid JSON).
+ */
+export function writeRegistryEdit(
+  path: string,
+  edit: (text: string) => string,
+  options: KillSwitchWriteOptions = {},
+): void {
   for (let attempt = 1; ; attempt++) {
     let bytes: Buffer;
     try {
@@ -504,7 +728,7 @@ export function writeKillSwitch(path: string, flag: string, options: KillSwitchW
     }
     const text = decodeUtf8(bytes, path);
     options.afterRead?.(attempt);
-    const updated = setEnabledFalse(text, flag, path);
+    const updated = edit(text);
     if (updated === text) return;
     try {
       writeFileAtomic(path, updated, { expected: bytes });

@@ -73,8 +73,9 @@ export function rateBlockEValue(
   const { slope, offset } = hypothesis;
   const pV = clampRate(altV);
   const pC = clampRate(altC);
-  // Not a bet on a regression: no evidence either way.
-  if (!(pV > slope * pC + offset)) return 1;
+  // Not a bet on a regression: no evidence either way. A boundary at or below rate 0 at the
+  // control's rate (the opposite tests' negative offsets) has no null point there to bet against.
+  if (!(pV > slope * pC + offset) || !(slope * pC + offset > 0)) return 1;
   const gap = (b0: number): number => {
     const a0 = slope * b0 + offset;
     return (slope * n * (pV - a0)) / (a0 * (1 - a0)) + (m * (pC - b0)) / (b0 * (1 - b0));

@@ -147,6 +147,11 @@ describe('rollBackVariantInText', () => {
 const VARIANTS = ['a', 'b', 'c'] as const;
 const variant = fc.constantFrom(...VARIANTS);
 const condition = fc.constantFrom({}, { user_segment: 'beta' }, { country: ['DE', 'US'] });
+const percentageCondition = fc.constantFrom(
+  { rollout_percentage: 10 },
+  { rollout_percentage: 0 },
+  { user_segment: 'beta', rollout_percentage: 50 },
+);
 const rollout = fc.record(
   {
     variant,
@@ -160,6 +165,7 @@ const rollout = fc.record(
 );
 const rule = fc.oneof(
   fc.record({ condition, value: variant }),
+  fc.record({ condition: percentageCondition, value: variant }),
   fc.record({
     condition,
     split: fc
@@ -269,7 +275,11 @@ describe('properties over random registries and layouts', () => {
         const was = rolloutNow;
         const now = (a.value as { flags: { rules: { rollout: Record<string, unknown> }[] }[] }).flags[i]!.rules[j]!
           .rollout;
-        const edited = e.current ? ['state', 'current_step'] : ['state'];
+        // "active" is the default: a rollout that never said otherwise is not given the member.
+        const edited = [
+          ...(e.state === 'active' && !('state' in was) ? [] : ['state']),
+          ...(e.current ? ['current_step'] : []),
+        ];
         expect(Object.keys(now)).toEqual([...Object.keys(was), ...edited.filter((k) => !(k in was))]);
         for (const key of Object.keys(was).filter((k) => !edited.includes(k))) {
           const from = b.rangeOf(`${pointer}/${key}`)!;
@@ -302,6 +312,8 @@ describe('properties over random registries and layouts', () => {
           if ('rollout' in r && r.rollout.variant === rolled && r.rollout.state !== 'aborted')
             return [`/flags/${i}/rules/${j}/rollout`];
           if ('split' in r && (r.split[rolled] ?? 0) > 0 && rolled !== control) return [`/flags/${i}/rules/${j}/split`];
+          const percentage = (r.condition as { rollout_percentage?: number }).rollout_percentage ?? 0;
+          if ('value' in r && r.value === rolled && percentage > 0) return [`/flags/${i}/rules/${j}/condition`];
           return [];
         });
         expect(spliceBack(before, after, touched)).toBe(before);
@@ -309,6 +321,7 @@ describe('properties over random registries and layouts', () => {
         // The file now says what the guardrail did in memory (split order aside: the file keeps its own).
         expect(rules.map((r) => r.rollout?.state)).toEqual(expected.rules.map((r) => r.rollout?.state));
         expect(rules.map((r) => r.value)).toEqual(expected.rules.map((r) => r.value));
+        expect(rules.map((r) => r.rolloutPercentage)).toEqual(expected.rules.map((r) => r.rolloutPercentage));
         const weights = (split: readonly { variant: FlagValue; weight: number }[] | undefined) =>
           split && Object.fromEntries(split.filter((s) => s.weight > 0).map((s) => [String(s.variant), s.weight]));
         expect(rules.map((r) => weights(r.split))).toEqual(expected.rules.map((r) => weights(r.split)));

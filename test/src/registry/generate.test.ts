@@ -55,6 +55,34 @@ describe('modelflags generate', () => {
     expect(registryImportPath('/app/flags.generated.ts', '/app/flags.json')).toBe('./flags.json');
   });
 
+  it("types a rollout rule's variant and bucketing attribute as a percentage rule's", () => {
+    const module = generateTypedModule(
+      parseRegistryOrThrow(
+        JSON.stringify({
+          flags: [
+            {
+              flag: 'canary_model',
+              bucket_by: 'org_id',
+              default: 'small',
+              rules: [
+                {
+                  condition: { plan: 'pro' },
+                  rollout: { variant: 'large', start: '2026-12-10T09:00:00Z', linear: { percent: 25, every: '1h' } },
+                },
+              ],
+            },
+          ],
+        }),
+      ),
+      { registryImportPath: './flags.json' },
+    );
+    // No declared variants: the union is inferred from the default and the rollout's variant.
+    expect(module).toContain("  canary_model: 'small' | 'large';");
+    expect(module).toContain('  org_id?: string;');
+    expect(module).toContain('  plan?: string;');
+    expect(module).toContain("  canary_model: ['small', 'large'],");
+  });
+
   it('types get() by the registry: unknown keys and undeclared variants do not compile', () => {
     const usage = `
 import { createFlags, type FlagValues } from './flags.generated.js';

@@ -25,7 +25,7 @@ const DETECTION_BOUND = 12_000;
 const LIMIT = { timeout: 180_000 };
 
 describe('guardrail simulation on the example service', () => {
-  it(`kills a canary whose error rate rises from 1% to 6% within ${DETECTION_BOUND} requests`, LIMIT, async () => {
+  it(`rolls back a canary whose error rate rises from 1% to 6% within ${DETECTION_BOUND} requests`, LIMIT, async () => {
     const delays: number[] = [];
     for (let seed = 1; seed <= 20; seed++) {
       const sim = createSimulation(seed);
@@ -34,6 +34,9 @@ describe('guardrail simulation on the example service', () => {
       guardrail.on('trip', (t) => trips.push(t));
       for (let i = 0; i < WARM_UP; i++) await sim.request();
       expect(guardrail.state, `seed ${seed}: tripped before the regression`).toBe('watching');
+      const canaryUsers = Array.from({ length: 1000 }, (_, i) => `user-${i}`).filter(
+        (u) => sim.flags.get('inference_model', { targetingKey: u }) === 'claude-sonnet-4-6',
+      );
 
       sim.behaviour['claude-sonnet-4-6']!.errorRate = 0.06;
       let after = 0;
@@ -41,7 +44,7 @@ describe('guardrail simulation on the example service', () => {
         await sim.request();
         after++;
       }
-      expect(guardrail.state, `seed ${seed}: not killed within ${DETECTION_BOUND} requests`).toBe('tripped');
+      expect(guardrail.state, `seed ${seed}: not rolled back within ${DETECTION_BOUND} requests`).toBe('tripped');
       delays.push(after);
       expect(trips).toHaveLength(1);
       const [trip] = trips;
@@ -53,12 +56,14 @@ describe('guardrail simulation on the example service', () => {
       });
       expect(trip!.variantSummary.mean.estimate).toBeGreaterThan(trip!.controlSummary.mean.estimate + 0.01);
       expect(trip!.evidence.eValue).toBeGreaterThanOrEqual(trip!.threshold);
-      // Killed in memory at once: the very next request of a canary user gets the control.
-      const canaryUser = Array.from({ length: 1000 }, (_, i) => `user-${i}`).find(
-        (u) => sim.flags.detail('inference_model', { targetingKey: u }).reason === 'DISABLED',
+      // Rolled back in memory at once: the canary's users get the control on their very next
+      // request, while internal users keep the model their segment rule pins.
+      expect(trip!.action).toBe('roll-back');
+      expect(canaryUsers.length).toBeGreaterThan(50);
+      for (const u of canaryUsers) expect(sim.flags.get('inference_model', { targetingKey: u })).toBe('claude-3-haiku');
+      expect(sim.flags.get('inference_model', { targetingKey: 'staff-1', user_segment: 'internal' })).toBe(
+        'claude-opus-4-6',
       );
-      expect(canaryUser).toBeDefined();
-      expect(sim.flags.get('inference_model', { targetingKey: canaryUser! })).toBe('claude-3-haiku');
     }
     delays.sort((a, b) => a - b);
     // The spread, for the record (printed by --reporter=verbose): median and worst case.

@@ -79,6 +79,7 @@ describe('a kill holds until the file says so (item 13)', () => {
     const guardrail = createGuardrail({
       flags,
       flag: 'inference_model',
+      action: 'kill',
       checks: [{ metric: 'error', threshold: 0.01 }],
       writeBack: file,
     });
@@ -123,6 +124,7 @@ describe('a kill holds until the file says so (item 13)', () => {
     const guardrail = createGuardrail({
       flags,
       flag: 'inference_model',
+      action: 'kill',
       checks: [{ metric: 'error', threshold: 0.01 }],
       writeBack: file,
     });
@@ -159,6 +161,7 @@ describe('a kill holds until the file says so (item 13)', () => {
     const guardrail = createGuardrail({
       flags,
       flag: 'inference_model',
+      action: 'kill',
       checks: [{ metric: 'error', threshold: 0.01 }],
       writeBack: file,
     });
@@ -217,6 +220,7 @@ describe('the write-back keeps what the user has (item 14)', () => {
     const guardrail = createGuardrail({
       flags,
       flag: 'inference_model',
+      action: 'kill',
       checks: [{ metric: 'error', threshold: 0.01 }],
       writeBack: file,
     });
@@ -240,6 +244,7 @@ describe('the write-back keeps what the user has (item 14)', () => {
     const guardrail = createGuardrail({
       flags,
       flag: 'inference_model',
+      action: 'kill',
       checks: [{ metric: 'error', threshold: 0.01 }],
       writeBack: file,
     });

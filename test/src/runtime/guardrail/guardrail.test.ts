@@ -65,6 +65,7 @@ describe('createGuardrail', () => {
     const guardrail = createGuardrail({
       flags,
       flag: 'inference_model',
+      action: 'kill',
       checks: [{ metric: 'error', threshold: 0.01 }],
       writeBack: file,
     });
@@ -115,6 +116,7 @@ describe('createGuardrail', () => {
     const guardrail = createGuardrail({
       flags,
       flag: 'inference_model',
+      action: 'kill',
       checks: [{ metric: 'error', threshold: 0.01 }],
     });
     traffic(
@@ -141,6 +143,7 @@ describe('createGuardrail', () => {
     const guardrail = createGuardrail({
       flags,
       flag: 'inference_model',
+      action: 'kill',
       checks: [{ metric: 'error', threshold: 0.01 }],
     });
     traffic(

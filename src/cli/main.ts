@@ -1,7 +1,8 @@
 /**
- * The `modelflags` command: init, add, check, generate, eval, export, audit, report, remove. Exit
- * codes: 0 fine, 1 something to fix (invalid registry, stale types, audit findings), 2 bad usage or
- * input. Each command is a file of `commands/`, with the options that drive parsing and `--help`.
+ * The `modelflags` command: init, add, check, generate, eval, audit, export, rollout, report,
+ * remove. Exit codes: 0 fine, 1 something to fix (invalid registry, stale types, audit findings),
+ * 2 bad usage or input. Each command is a file of `commands/`, with the options that drive parsing
+ * and `--help`.
  */
 import { FileWriteError } from '../io/file-write.js';
 import type { CliIO } from '../io/process-io.js';
@@ -17,11 +18,23 @@ import generate from './commands/generate.js';
 import init from './commands/init.js';
 import remove from './commands/remove.js';
 import report from './commands/report.js';
+import rollout from './commands/rollout.js';
 import { InvalidRegistry } from './options.js';
 import { packageVersion } from './version.js';
 
 /** In the order a new user meets them, which `--help` keeps. */
-const COMMANDS: readonly Command[] = [init, add, check, generate, evalCommand, audit, exportCommand, report, remove];
+const COMMANDS: readonly Command[] = [
+  init,
+  add,
+  check,
+  generate,
+  evalCommand,
+  audit,
+  exportCommand,
+  rollout,
+  report,
+  remove,
+];
 
 const PROGRAM_HELP = `Usage: modelflags <command> [options]
 

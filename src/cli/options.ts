@@ -29,9 +29,18 @@ export class InvalidRegistry extends Error {}
 
 /** Reads the registry at `path` (as the user wrote it, which messages repeat) relative to the cwd. */
 export function readRegistry(path: string, io: CliIO): Registry {
+  return readRegistryForEdit(path, io).registry;
+}
+
+/**
+ * {@link readRegistry}, with the text it was parsed from and the absolute path, for a command that
+ * edits the file: it splices that text and writes it back only if the file still holds it.
+ */
+export function readRegistryForEdit(path: string, io: CliIO): { registry: Registry; text: string; file: string } {
+  const file = resolve(io.cwd, path);
   let text: string;
   try {
-    text = readRegistryText(resolve(io.cwd, path), path);
+    text = readRegistryText(file, path);
   } catch (error) {
     throw error instanceof RegistryReadError ? new UsageError(error.message) : error;
   }
@@ -42,7 +51,7 @@ export function readRegistry(path: string, io: CliIO): Registry {
       `${path}: ${issues.length} problem${issues.length === 1 ? '' : 's'}; fix them and run again`,
     );
   }
-  return registry;
+  return { registry, text, file };
 }
 
 /** `--today`: a valid date, or today (UTC) when absent. */

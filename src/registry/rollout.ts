@@ -24,22 +24,40 @@ export function formatDuration(ms: number): string {
 }
 
 /**
+ * At most this many steps: more is a typo (`"percent": 0.01` in a linear shorthand), not a schedule.
+ * The shorthands stop expanding one step past it, so a runaway expansion costs nothing.
+ */
+export const MAX_ROLLOUT_STEPS = 100;
+
+/**
  * AppConfig's linear strategy: `percent` more every `every`, up to 100 (`20` → 20, 40, 60, 80, 100).
- * Percentages are kept to two decimals, as everywhere in the registry.
+ * Percentages are kept to two decimals, as everywhere in the registry. Longer than
+ * {@link MAX_ROLLOUT_STEPS} (and then cut short) when the schedule would have too many steps.
  */
 export function linearSteps(percent: number, everyMs: number): RolloutStep[] {
   const steps: RolloutStep[] = [];
-  for (let k = 1; Math.round(percent * k * 100) < 10_000; k++)
+  for (let k = 1; Math.round(percent * k * 100) < 10_000 && steps.length < MAX_ROLLOUT_STEPS; k++)
     steps.push({ percent: Math.round(percent * k * 100) / 100, holdMs: everyMs });
   steps.push({ percent: 100, holdMs: undefined });
   return steps;
 }
 
-/** AppConfig's exponential strategy: start at `percent`, multiply by `factor` every `every`, end at 100. */
+/**
+ * AppConfig's exponential strategy: start at `percent`, multiply by `factor` every `every`, end at
+ * 100. Each step adds at least 0.01 points, so a step always adds users even where rounding to two
+ * decimals would repeat a share (`0.01` × 1.1). Longer than {@link MAX_ROLLOUT_STEPS} (and then
+ * cut short) when the schedule would have too many steps: a factor of 1.000001 must not hang the
+ * process that validates it.
+ */
 export function exponentialSteps(percent: number, everyMs: number, factor: number): RolloutStep[] {
   const steps: RolloutStep[] = [];
-  for (let p = percent; Math.round(p * 100) < 10_000; p *= factor)
-    steps.push({ percent: Math.round(p * 100) / 100, holdMs: everyMs });
+  for (let k = 0; steps.length < MAX_ROLLOUT_STEPS; k++) {
+    const grown = Math.round(percent * factor ** k * 100);
+    const previous = steps.length > 0 ? Math.round(steps[steps.length - 1]!.percent * 100) : 0;
+    const share = Math.max(grown, previous + 1);
+    if (share >= 10_000) break;
+    steps.push({ percent: share / 100, holdMs: everyMs });
+  }
   steps.push({ percent: 100, holdMs: undefined });
   return steps;
 }

@@ -35,7 +35,7 @@ import {
   type SplitEntry,
   isScalar,
 } from './model.js';
-import { exponentialSteps, linearSteps, parseDuration } from './rollout.js';
+import { exponentialSteps, linearSteps, MAX_ROLLOUT_STEPS, parseDuration } from './rollout.js';
 import { parseSemver } from './semver.js';
 import { didYouMean } from './suggest.js';
 
@@ -611,6 +611,7 @@ function validateRule(
 }
 
 const RULE_FIELDS = ['condition', 'value', 'split', 'rollout'] as const;
+const STEP_FIELDS = ['percent', 'hold'] as const;
 const ROLLOUT_FIELDS = [
   'variant',
   'start',
@@ -621,8 +622,6 @@ const ROLLOUT_FIELDS = [
   'state',
   'current_step',
 ] as const;
-/** Steps beyond this are a typo (`"percent": 0.01` in a linear shorthand), not a schedule. */
-const MAX_ROLLOUT_STEPS = 100;
 
 function validateRollout(
   raw: unknown,
@@ -766,6 +765,9 @@ function validateSteps(
   }
   const steps: RolloutStep[] = [];
   let ok = true;
+  // The largest valid percent so far, which every later step must exceed; kept apart from `steps`,
+  // which stops growing at the first problem, so each message names the step it compares with.
+  let previous: { number: number; percent: number } | undefined;
   raw.forEach((step: unknown, i) => {
     const sp = `${pointer}/${i}`;
     const last = i === raw.length - 1;
@@ -775,9 +777,14 @@ function validateSteps(
       return;
     }
     for (const field of Object.keys(step))
-      if (field !== 'percent' && field !== 'hold') {
+      if (!(STEP_FIELDS as readonly string[]).includes(field)) {
         ok = false;
-        bad(`${sp}/${escapePointer(field)}`, key, `${label}: rollout step ${i + 1} has unknown field "${field}"`, true);
+        bad(
+          `${sp}/${escapePointer(field)}`,
+          key,
+          `${label}: rollout step ${i + 1} has unknown field "${field}"${didYouMean(field, STEP_FIELDS)}; a step has "percent" and "hold"`,
+          true,
+        );
       }
     const percent = step['percent'];
     if (!isPercent(percent) || percent === 0) {
@@ -787,13 +794,15 @@ function validateSteps(
         key,
         `${label}: rollout step ${i + 1}'s "percent" must be a number above 0 and at most 100, with at most two decimals; got ${describe(percent)}`,
       );
-    } else if (steps.length > 0 && percent <= steps[steps.length - 1]!.percent) {
-      ok = false;
-      bad(
-        `${sp}/percent`,
-        key,
-        `${label}: rollout step ${i + 1} (${percent}%) must serve more than step ${i} (${steps[steps.length - 1]!.percent}%): each step only adds users`,
-      );
+    } else {
+      if (previous !== undefined && percent <= previous.percent) {
+        ok = false;
+        bad(
+          `${sp}/percent`,
+          key,
+          `${label}: rollout step ${i + 1} (${percent}%) must serve more than step ${previous.number} (${previous.percent}%): each step only adds users`,
+        );
+      } else previous = { number: i + 1, percent };
     }
     const holdMs = step['hold'] === undefined ? undefined : parseDuration(step['hold']);
     if (step['hold'] !== undefined && holdMs === undefined) {
@@ -823,10 +832,19 @@ function validateShorthand(
   const fields = shape === 'linear' ? ['percent', 'every'] : ['percent', 'every', 'factor'];
   const example =
     shape === 'linear' ? '{ "percent": 20, "every": "6m" }' : '{ "percent": 1, "every": "1h", "factor": 2 }';
-  if (!isPlainObject(raw) || Object.keys(raw).some((f) => !fields.includes(f))) {
+  if (!isPlainObject(raw)) {
     bad(pointer, key, `${label}: "${shape}" must be ${example}`);
     return undefined;
   }
+  const unknown = Object.keys(raw).filter((f) => !fields.includes(f));
+  for (const field of unknown)
+    bad(
+      `${pointer}/${escapePointer(field)}`,
+      key,
+      `${label}: "${shape}" has unknown field "${field}"${didYouMean(field, fields)}; it is ${example}`,
+      true,
+    );
+  if (unknown.length > 0) return undefined;
   const percent = raw['percent'];
   const everyMs = parseDuration(raw['every']);
   const factor = raw['factor'] ?? 2;
@@ -857,7 +875,11 @@ function validateShorthand(
       ? linearSteps(percent as number, everyMs!)
       : exponentialSteps(percent as number, everyMs!, factor as number);
   if (steps.length > MAX_ROLLOUT_STEPS) {
-    bad(pointer, key, `${label}: "${shape}" expands to ${steps.length} steps; at most ${MAX_ROLLOUT_STEPS}`);
+    bad(
+      pointer,
+      key,
+      `${label}: "${shape}" expands to more than ${MAX_ROLLOUT_STEPS} steps; raise "percent"${shape === 'exponential' ? ' or "factor"' : ''}, or list the steps in "steps"`,
+    );
     return undefined;
   }
   return steps;

@@ -423,6 +423,24 @@ describe.concurrent('docs examples run', () => {
     },
   );
 
+  it('docs/registry.md: the rollout session prints what the page shows', async () => {
+    const page = byName('docs/registry.md');
+    const shown = sessions(page);
+    expect(shown.map((s) => s.command)).toEqual([
+      'npx modelflags rollout status inference_model --registry rollout.json --now 2026-12-10T12:30:00Z',
+    ]);
+    for (const { command, output } of shown) {
+      let out = '';
+      const code = await runModelflagsCli(command.split(/\s+/).slice(2), {
+        out: (t) => (out += `${t}\n`),
+        err: (t) => (out += `${t}\n`),
+        cwd: page.dir,
+      });
+      expect(code).toBe(0);
+      expect(out).toBe(output);
+    }
+  });
+
   it('docs/codemod.md: the commands print what the page shows', { timeout: 60_000 }, async () => {
     const page = byName('docs/codemod.md');
     const cli = removeFlagBin();

@@ -170,6 +170,14 @@ function compileRule(rule: RuleDefinition, bucketBy: string, prefix: MurmurPrefi
   };
 }
 
+/**
+ * Whether the context passes a rule's attribute tests, its percentage aside: for `eval`, which
+ * explains a percentage rule's bucket only where the rest of its condition holds.
+ */
+export function passesTests(rule: RuleDefinition, ctx: EvaluationContext): boolean {
+  return allOf(rule.tests.map(compileTest))(ctx);
+}
+
 function allOf(matchers: Matcher[]): Matcher {
   switch (matchers.length) {
     case 0:

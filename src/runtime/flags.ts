@@ -140,7 +140,8 @@ export interface Flags<
   /**
    * Rolls one variant back in memory until the next reload: its rollouts are aborted and its split
    * shares go to `control` (default: the flag's `default`); rules that pin it by `value` keep
-   * serving it. False when no rollout or split of the flag serves the variant.
+   * serving it. False when no rollout, percentage rule or split of the flag serves the variant, or
+   * when `control` is not one of the flag's variants.
    */
   rollBack(flag: string, variant: FlagValue, options?: { control?: FlagValue; reason?: string }): boolean;
   /**
@@ -500,7 +501,10 @@ export function createFlags<
     rollBack(flag, variant, options = {}) {
       const def = overrides.get(flag) ?? snapshot?.registry.byKey.get(flag);
       if (!snapshot || !def) return false;
-      const rolledBack = rollBackVariant(def, variant, options.control ?? def.defaultValue);
+      const control = options.control ?? def.defaultValue;
+      // A control the flag does not serve would put a value the typed module never promised in the split.
+      if (!def.variants.includes(control)) return false;
+      const rolledBack = rollBackVariant(def, variant, control);
       if (rolledBack === undefined) return false;
       override(rolledBack, options.reason ?? `rolled back ${String(variant)}`);
       return true;

@@ -1,6 +1,6 @@
 /**
- * The `modelflags` command: init, add, check, generate, eval, export, audit, report, remove. Exit
- * codes: 0 fine, 1 something to fix (invalid registry, stale types, audit findings), 2 bad usage or
+ * The `modelflags` command: init, add, check, generate, eval, export, audit, report, guard, remove.
+ * Exit codes: 0 fine, 1 something to fix (invalid registry, stale types, audit findings), 2 bad usage or
  * input. Each command is a file of `commands/`, with the options that drive parsing and `--help`.
  */
 import { FileWriteError } from '../io/file-write.js';
@@ -14,6 +14,7 @@ import check from './commands/check.js';
 import evalCommand from './commands/eval.js';
 import exportCommand from './commands/export.js';
 import generate from './commands/generate.js';
+import guard from './commands/guard.js';
 import init from './commands/init.js';
 import remove from './commands/remove.js';
 import report from './commands/report.js';
@@ -21,7 +22,18 @@ import { InvalidRegistry } from './options.js';
 import { packageVersion } from './version.js';
 
 /** In the order a new user meets them, which `--help` keeps. */
-const COMMANDS: readonly Command[] = [init, add, check, generate, evalCommand, audit, exportCommand, report, remove];
+const COMMANDS: readonly Command[] = [
+  init,
+  add,
+  check,
+  generate,
+  evalCommand,
+  audit,
+  exportCommand,
+  report,
+  guard,
+  remove,
+];
 
 const PROGRAM_HELP = `Usage: modelflags <command> [options]
 

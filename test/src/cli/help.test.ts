@@ -12,7 +12,7 @@ import { modelflags, REMOVE_FLAG_BIN, repo, runBin, runInProcess } from './suppo
 const dir = mkdtempSync(join(tmpdir(), 'modelflags-help-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const COMMANDS = ['init', 'add', 'check', 'generate', 'eval', 'audit', 'export', 'report', 'remove'] as const;
+const COMMANDS = ['init', 'add', 'check', 'generate', 'eval', 'audit', 'export', 'report', 'guard', 'remove'] as const;
 const version = (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string }).version;
 
 describe('--help', () => {

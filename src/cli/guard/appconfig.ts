@@ -45,6 +45,8 @@ export interface AppConfigTarget {
 
 /** Pages of a list call read at most; AppConfig returns up to 50 items a page. */
 const MAX_PAGES = 40;
+/** How the guard's versions and deployments describe themselves, so a later run recognises its own. */
+const DESCRIPTION = 'modelflags guard:';
 /** Tries of one write within a poll (a conflict or an answer lost); the next poll tries again. */
 const WRITE_TRIES = 4;
 
@@ -159,6 +161,7 @@ export async function appConfigSource(target: AppConfigTarget): Promise<Registry
     return found;
   };
 
+  let recovered = false;
   // The deployment this guard started last, until it is reported complete.
   let watching: { number: number; version: number } | undefined;
 
@@ -187,7 +190,7 @@ export async function appConfigSource(target: AppConfigTarget): Promise<Registry
           ConfigurationProfileId: profile,
           ConfigurationVersion: String(version),
           DeploymentStrategyId: target.strategy,
-          Description: `modelflags guard: ${what}`.slice(0, 1024),
+          Description: `${DESCRIPTION} ${what}`.slice(0, 1024),
         }),
         call(),
       );
@@ -238,7 +241,7 @@ export async function appConfigSource(target: AppConfigTarget): Promise<Registry
               ConfigurationProfileId: profile,
               Content: new TextEncoder().encode(edited),
               ContentType: latest.ContentType ?? 'application/json',
-              Description: `modelflags guard: ${what}`.slice(0, 1024),
+              Description: `${DESCRIPTION} ${what}`.slice(0, 1024),
               LatestVersionNumber: latest.VersionNumber,
             }),
             call(),
@@ -254,6 +257,17 @@ export async function appConfigSource(target: AppConfigTarget): Promise<Registry
       throw new Error(`could not write ${what} to ${label}: ${describeAwsError(last)}; retried at the next poll`);
     },
     async progress() {
+      if (!recovered) {
+        // A decision of an earlier run whose version was created but never deployed (the guard
+        // stopped, or the start failed): deploy it now rather than leave the servers without it.
+        const latest = await latestVersion();
+        if (latest.Description?.startsWith(DESCRIPTION) && (await deploymentOf(latest.VersionNumber!)) === undefined) {
+          const line = await deploy(latest.VersionNumber!, latest.Description.slice(DESCRIPTION.length).trim(), false);
+          recovered = true;
+          return line;
+        }
+        recovered = true;
+      }
       if (watching === undefined) return undefined;
       const { application, environment } = await resolveIds();
       const out = await client.send(
@@ -327,5 +341,7 @@ function describeAwsError(error: unknown): string {
   if (e.code === 'ECONNREFUSED' || e.cause?.code === 'ECONNREFUSED')
     return 'connection refused (is the endpoint reachable?)';
   const code = status(error);
-  return `${e.name ?? 'Error'}${code ? ` (HTTP ${code})` : ''}: ${e.message ?? String(error)}`;
+  // Our own findings (no application of that name) are sentences already.
+  if (code === undefined && (e.name === undefined || e.name === 'Error')) return e.message ?? String(error);
+  return `${e.name}${code ? ` (HTTP ${code})` : ''}: ${e.message ?? String(error)}`;
 }

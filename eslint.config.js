@@ -68,6 +68,7 @@ const boundaries = {
 /** The optional peers of modelflags, each importable only by its adapter. */
 const peerAdapters = {
   'src/runtime/sources/appconfig.ts': '@aws-sdk/client-appconfigdata',
+  'src/cli/guard/appconfig.ts': '@aws-sdk/client-appconfig',
   'src/runtime/openfeature.ts': '@openfeature/server-sdk',
 };
 

@@ -1,8 +1,8 @@
 /**
  * The `modelflags` command: init, add, check, generate, eval, audit, export, rollout, report,
- * remove. Exit codes: 0 fine, 1 something to fix (invalid registry, stale types, audit findings),
- * 2 bad usage or input. Each command is a file of `commands/`, with the options that drive parsing
- * and `--help`.
+ * guard, remove. Exit codes: 0 fine, 1 something to fix (invalid registry, stale types, audit
+ * findings), 2 bad usage or input. Each command is a file of `commands/`, with the options that
+ * drive parsing and `--help`.
  */
 import { FileWriteError } from '../io/file-write.js';
 import type { CliIO } from '../io/process-io.js';
@@ -15,6 +15,7 @@ import check from './commands/check.js';
 import evalCommand from './commands/eval.js';
 import exportCommand from './commands/export.js';
 import generate from './commands/generate.js';
+import guard from './commands/guard.js';
 import init from './commands/init.js';
 import remove from './commands/remove.js';
 import report from './commands/report.js';
@@ -33,6 +34,7 @@ const COMMANDS: readonly Command[] = [
   exportCommand,
   rollout,
   report,
+  guard,
   remove,
 ];
 

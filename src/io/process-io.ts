@@ -13,6 +13,8 @@ export interface CliIO {
   stdout?: TerminalStream;
   stderr?: TerminalStream;
   env?: Readonly<Record<string, string | undefined>>;
+  /** Ends a long-running command (`modelflags guard`); without it, such a command stops on SIGINT and SIGTERM. */
+  signal?: AbortSignal;
 }
 
 export interface TerminalStream {

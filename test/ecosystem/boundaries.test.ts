@@ -48,6 +48,7 @@ describe('a wrong import fails with its boundary message', () => {
     ['src/runtime/evaluate/x.ts', importing('../../exports/flagd.js', 'toFlagd'), runtime],
     ['src/runtime/guardrail/x.ts', importing('../../registry/generate.js', 'generateTypes'), runtime],
     ['src/runtime/x.ts', importing('@aws-sdk/client-appconfigdata', 'AppConfigDataClient'), zeroDependencies],
+    ['src/cli/guard/x.ts', importing('@aws-sdk/client-appconfig', 'AppConfigClient'), zeroDependencies],
     ['src/registry/x.ts', importing('../runtime/flags.js', 'createFlags'), registry],
     ['src/registry/x.ts', importing('../cli/args.js', 'UsageError'), registry],
     ['src/cli/x.ts', importing('eslint-plugin-modelflags/detection', 'scanFlagReads'), siblings],
@@ -77,6 +78,7 @@ describe('the imports the architecture allows pass', () => {
         importing('../registry/edit.js', 'setEnabledFalse'),
     ],
     ['src/runtime/sources/appconfig.ts', importing('@aws-sdk/client-appconfigdata', 'AppConfigDataClient')],
+    ['src/cli/guard/appconfig.ts', importing('@aws-sdk/client-appconfig', 'AppConfigClient')],
     ['src/runtime/openfeature.ts', importing('@openfeature/server-sdk', 'OpenFeature')],
     [
       'src/cli/commands/x.ts',

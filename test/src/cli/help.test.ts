@@ -22,6 +22,7 @@ const COMMANDS = [
   'export',
   'rollout',
   'report',
+  'guard',
   'remove',
 ] as const;
 const version = (JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { version: string }).version;

@@ -69,6 +69,7 @@ const boundaries = {
 const peerAdapters = {
   'src/runtime/sources/appconfig.ts': '@aws-sdk/client-appconfigdata',
   'src/runtime/openfeature.ts': '@openfeature/server-sdk',
+  'src/runtime/metrics/otel.ts': '@opentelemetry/api',
 };
 
 /** Folders below a boundary folder that its restrictions still reach; deeper files would go unchecked. */

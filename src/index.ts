@@ -19,12 +19,13 @@ export { metricDefinition, STANDARD_METRICS } from './runtime/metrics/definition
 export { otelEvaluations, otelMetrics } from './runtime/metrics/otel.js';
 export type {
   EvaluationSource,
-  OtelCounter,
   OtelEvaluationsOptions,
   OtelHandle,
   OtelHistogram,
   OtelMeter,
   OtelMetricsOptions,
+  OtelObservableCounter,
+  OtelObservableResult,
   OtelSeriesAttributes,
 } from './runtime/metrics/otel.js';
 export { quantileInterval, summarizeSamples, wilsonInterval } from './runtime/metrics/statistics.js';

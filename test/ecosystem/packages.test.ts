@@ -497,9 +497,17 @@ describe('modelflags installed alone', () => {
         try { attach(flags); } catch (error) { console.log(error.message); }
       }
       const recorded = [];
-      const instrument = (name) => ({ add: (n, a) => recorded.push([name, n, a['feature_flag.result.variant']]) });
-      otelMetrics(flags, { meter: { createCounter: instrument, createHistogram: instrument } });
-      flags.track(flags.record({ user_segment: 'internal' }), 'error', true);
+      const callbacks = [];
+      const meter = {
+        createObservableCounter: (name) => ({ addCallback: (c) => callbacks.push([name, c]), removeCallback() {} }),
+        createHistogram: (name) => ({ record: (n, a) => recorded.push([name, n, a['feature_flag.result.variant']]) }),
+      };
+      otelMetrics(flags, { meter });
+      const served = flags.record({ user_segment: 'internal' });
+      flags.track(served, 'error', true);
+      flags.track(served, 'latency_ms', 420);
+      // What the SDK does when it collects.
+      for (const [name, c] of callbacks) c({ observe: (n, a) => recorded.push([name, n, a['feature_flag.result.variant']]) });
       console.log(JSON.stringify(recorded));
       flags.close();
     `;
@@ -515,7 +523,7 @@ describe('modelflags installed alone', () => {
         ),
       );
     expect(JSON.parse(recorded!)).toEqual([
-      ['modelflags.bad_samples', 0, 'claude-sonnet-4-6'],
+      ['modelflags.value', 420, 'claude-sonnet-4-6'],
       ['modelflags.samples', 1, 'claude-sonnet-4-6'],
       ['modelflags.bad_samples', 1, 'claude-sonnet-4-6'],
     ]);

@@ -25,17 +25,23 @@ import {
 /** Attributes of one series: the flag, the variant served, the metric. */
 export type OtelSeriesAttributes = Readonly<Record<string, string>>;
 
-export interface OtelCounter {
-  add(value: number, attributes?: OtelSeriesAttributes): void;
+export interface OtelObservableResult {
+  observe(value: number, attributes?: OtelSeriesAttributes): void;
+}
+
+/** An asynchronous counter: the SDK asks its callbacks for the totals when it collects. */
+export interface OtelObservableCounter {
+  addCallback(callback: (result: OtelObservableResult) => void): void;
+  removeCallback(callback: (result: OtelObservableResult) => void): void;
 }
 
 export interface OtelHistogram {
   record(value: number, attributes?: OtelSeriesAttributes): void;
 }
 
-/** What `otelMetrics` needs of an OpenTelemetry `Meter`; any `Meter` of `@opentelemetry/api` 1.x is one. */
+/** What `otelMetrics` needs of an OpenTelemetry `Meter`; any `Meter` of `@opentelemetry/api` 1.3 or later is one. */
 export interface OtelMeter {
-  createCounter(name: string, options?: { description?: string; unit?: string }): OtelCounter;
+  createObservableCounter(name: string, options?: { description?: string; unit?: string }): OtelObservableCounter;
   createHistogram(
     name: string,
     options?: { description?: string; unit?: string; advice?: { explicitBucketBoundaries?: number[] } },
@@ -44,7 +50,7 @@ export interface OtelMeter {
 
 /** Attaches to a flags client until `close()`. */
 export interface OtelHandle {
-  /** Stops recording; what was recorded stays with the SDK. Calling it again does nothing. */
+  /** Stops recording; calling it again does nothing. What the SDK has collected stays with it. */
   close(): void;
 }
 
@@ -100,23 +106,25 @@ function bucketBoundaries(buckets: OtelMetricsOptions['buckets']): number[] {
  * - `modelflags.samples` (counter, `{sample}`): each sample of a rate metric (`error`, `timeout`,
  *   `task_completed`, ...);
  * - `modelflags.bad_samples` (counter, `{sample}`): those that are bad outcomes, as the guardrail
- *   judges them (above 0 where lower is better, 0 where higher is); it starts at 0 with the
- *   series, so a healthy variant has a series too;
+ *   judges them (above 0 where lower is better, 0 where higher is); a variant's series starts at
+ *   0 with its first sample, so a healthy variant has a series too;
  * - `modelflags.value` (histogram): each sample of a value metric (`latency_ms`, `tokens`,
  *   scores), in the metric's own unit.
  *
  * Each carries `feature_flag.key`, `feature_flag.result.variant`, `modelflags.metric` and
- * `feature_flag.provider.name` (`modelflags`). A failing meter never breaks `track`: the first
- * failure is a process warning, the sample is lost, the rest go on.
+ * `feature_flag.provider.name` (`modelflags`). The counters are asynchronous: a sample adds to
+ * totals kept here, and the SDK reads them when it collects, so a rate sample costs no SDK call.
+ * A failing meter never breaks `track`: the first failure is a process warning, the sample is
+ * lost, the rest go on.
  */
 export function otelMetrics(flags: TrackSource, options: OtelMetricsOptions = {}): OtelHandle {
   const boundaries = bucketBoundaries(options.buckets);
   const meter = options.meter ?? otelApi('otelMetrics').metrics.getMeter('modelflags', packageVersion());
-  const samples = meter.createCounter('modelflags.samples', {
+  const samples = meter.createObservableCounter('modelflags.samples', {
     unit: '{sample}',
     description: 'Samples of rate metrics (errors, timeouts, completed tasks) tracked per served variant',
   });
-  const badSamples = meter.createCounter('modelflags.bad_samples', {
+  const badSamples = meter.createObservableCounter('modelflags.bad_samples', {
     unit: '{sample}',
     description: 'Samples of rate metrics that are bad outcomes (above 0 where lower is better, 0 where higher is)',
   });
@@ -127,28 +135,30 @@ export function otelMetrics(flags: TrackSource, options: OtelMetricsOptions = {}
   });
   const only = options.flags ? new Set(options.flags) : undefined;
   const definitions = new Map<string, MetricDefinition>();
-  // metric → flag → variant: built once per series, since the SDK reads them on every sample.
-  const series = new Map<string, Map<string, Map<string, OtelSeriesAttributes>>>();
+  // metric → flag → variant: each series' attributes, built once (the SDK reads them at every
+  // call), and a rate metric's totals.
+  const series = new Map<string, Map<string, Map<string, Series>>>();
+  const rateSeries: Series[] = [];
   const report = failureReporter('otelMetrics', 'recording a sample');
+  const reportCollection = failureReporter('otelMetrics', 'reporting the sample counters');
 
-  const attributesOf = (metric: string, flag: string, variant: string, rate: boolean): OtelSeriesAttributes => {
+  const seriesOf = (metric: string, flag: string, variant: string, rate: boolean): Series => {
     let byFlag = series.get(metric);
     if (!byFlag) series.set(metric, (byFlag = new Map()));
     let byVariant = byFlag.get(flag);
     if (!byVariant) byFlag.set(flag, (byVariant = new Map()));
-    let attributes = byVariant.get(variant);
-    if (!attributes) {
-      attributes = Object.freeze({
+    let found = byVariant.get(variant);
+    if (!found) {
+      const attributes = Object.freeze({
         'feature_flag.key': flag,
         'feature_flag.result.variant': variant,
         'modelflags.metric': metric,
         'feature_flag.provider.name': 'modelflags',
       });
-      byVariant.set(variant, attributes);
-      // A variant without a bad outcome yet still has a bad-sample series, at 0: absent is not healthy.
-      if (rate) badSamples.add(0, attributes);
+      byVariant.set(variant, (found = { attributes, samples: 0, bad: 0 }));
+      if (rate) rateSeries.push(found);
     }
-    return attributes;
+    return found;
   };
 
   const record = (event: TrackEvent): void => {
@@ -159,26 +169,52 @@ export function otelMetrics(flags: TrackSource, options: OtelMetricsOptions = {}
     const bad = rate && isBadOutcome(def.better, value);
     for (const flag in event.variants) {
       if (only && !only.has(flag)) continue;
+      const found = seriesOf(metric, flag, event.variants[flag]!, rate);
+      if (rate) {
+        found.samples++;
+        if (bad) found.bad++;
+        continue;
+      }
       try {
-        const attributes = attributesOf(metric, flag, event.variants[flag]!, rate);
-        if (!rate) values.record(value, attributes);
-        else {
-          samples.add(1, attributes);
-          if (bad) badSamples.add(1, attributes);
-        }
+        values.record(value, found.attributes);
       } catch (error) {
         report(error);
       }
     }
   };
 
+  // Read by the SDK at each collection (a scrape, an export interval), on its own stack.
+  const observe = (result: OtelObservableResult, total: (s: Series) => number): void => {
+    for (const s of rateSeries) {
+      try {
+        result.observe(total(s), s.attributes);
+      } catch (error) {
+        reportCollection(error);
+      }
+    }
+  };
+  const observeSamples = (result: OtelObservableResult): void => observe(result, (s) => s.samples);
+  const observeBad = (result: OtelObservableResult): void => observe(result, (s) => s.bad);
+  samples.addCallback(observeSamples);
+  badSamples.addCallback(observeBad);
+
   let off: (() => void) | undefined = flags.on('track', record);
   return {
     close() {
-      off?.();
+      if (!off) return;
+      off();
       off = undefined;
+      samples.removeCallback(observeSamples);
+      badSamples.removeCallback(observeBad);
     },
   };
+}
+
+/** One flag, variant and metric: its attributes and, for a rate metric, its totals so far. */
+interface Series {
+  readonly attributes: OtelSeriesAttributes;
+  samples: number;
+  bad: number;
 }
 
 /** The part of the flags client that span events need. */

@@ -26,7 +26,12 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createFlags, type Flags } from '../../../../src/runtime/flags.js';
 import { isBadOutcome, type MetricDefinition } from '../../../../src/runtime/metrics/definitions.js';
-import { otelEvaluations, otelMetrics, type OtelMeter } from '../../../../src/runtime/metrics/otel.js';
+import {
+  otelEvaluations,
+  otelMetrics,
+  type OtelMeter,
+  type OtelSeriesAttributes,
+} from '../../../../src/runtime/metrics/otel.js';
 import { createMetrics } from '../../../../src/runtime/metrics/store.js';
 import { staticSource } from '../../../../src/runtime/sources/static.js';
 
@@ -205,12 +210,19 @@ describe('otelMetrics', () => {
   it('stops at close(), and refuses bucket boundaries that are not finite numbers', async () => {
     const flags = flagsClient();
     const { meter, reader } = meterWithReader();
-    const handle = otelMetrics(flags, { meter });
+    const handle = otelMetrics(flags, { meter, flags: ['inference_model'] });
     flags.track(flags.record(BETA), 'error', true);
+    flags.track(flags.record(BETA), 'latency_ms', 300);
+    const before = await reader.metrics();
+    expect(points(before.get('modelflags.samples'))).toEqual({ 'inference_model sonnet error': 1 });
     handle.close();
     handle.close();
     flags.track(flags.record(BETA), 'error', true);
-    expect(points((await reader.metrics()).get('modelflags.samples'))['inference_model sonnet error']).toBe(1);
+    flags.track(flags.record(BETA), 'latency_ms', 300);
+    // The counters' callbacks are gone; the SDK goes on reporting what it last collected.
+    const after = await reader.metrics();
+    expect(points(after.get('modelflags.samples'))).toEqual({ 'inference_model sonnet error': 1 });
+    expect(points(after.get('modelflags.value'))).toEqual({ 'inference_model sonnet latency_ms': 1 });
     expect(() => otelMetrics(flags, { meter, buckets: { latency_ms: [5, Number.NaN] } })).toThrow(
       /buckets\.latency_ms must be an array of finite numbers/,
     );
@@ -230,26 +242,39 @@ describe('otelMetrics', () => {
     for (const [better, value, bad] of cases) expect(isBadOutcome(better, value), `${better} ${value}`).toBe(bad);
   });
 
-  it('a meter that throws never breaks track: other listeners still get the sample, one warning says so', async () => {
+  it('a meter that throws never breaks track: other listeners and series still get the sample, one warning each', async () => {
     const flags = flagsClient();
     const warnings = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     const { meter: real, reader } = meterWithReader();
-    // The instruments throw for one flag only, so the other flag of the same sample shows the loop goes on.
-    const failing = (attributes?: Readonly<Record<string, string>>): void => {
+    // The instruments throw for one flag only: the other flag of the same sample shows the rest go on.
+    const failing = (attributes?: OtelSeriesAttributes): void => {
       if (attributes?.['feature_flag.key'] === 'inference_model') throw new Error('exporter queue full');
     };
-    const counter = (name: string, options?: { unit?: string; description?: string }) => {
-      const inner = real.createCounter(name, options);
-      return {
-        add: (value: number, attributes?: Readonly<Record<string, string>>) => {
-          failing(attributes);
-          inner.add(value, attributes);
-        },
-      };
-    };
     const meter: OtelMeter = {
-      createCounter: counter,
-      createHistogram: () => ({ record: (_value, attributes) => failing(attributes) }),
+      createObservableCounter(name, options) {
+        const inner = real.createObservableCounter(name, options);
+        return {
+          addCallback: (callback) =>
+            inner.addCallback((result) =>
+              callback({
+                observe: (value, attributes) => {
+                  failing(attributes);
+                  result.observe(value, attributes);
+                },
+              }),
+            ),
+          removeCallback: () => undefined,
+        };
+      },
+      createHistogram(name, options) {
+        const inner = real.createHistogram(name, options);
+        return {
+          record: (value, attributes) => {
+            failing(attributes);
+            inner.record(value, attributes);
+          },
+        };
+      },
     };
     const store = createMetrics();
     store.attach(flags);
@@ -261,15 +286,17 @@ describe('otelMetrics', () => {
     }
     expect(store.window('inference_model', 'sonnet', 'error')?.size).toBe(5);
     expect(store.window('inference_model', 'sonnet', 'latency_ms')?.size).toBe(5);
-    expect(points((await reader.metrics()).get('modelflags.samples'))).toEqual({ 'system_prompt_version v4 error': 5 });
-    expect(warnings).toHaveBeenCalledTimes(1);
-    expect(String(warnings.mock.calls[0]![0])).toMatch(
-      /^otelMetrics: recording a sample failed \(.*exporter queue full.*\); the service goes on/,
-    );
+    const m = await reader.metrics();
+    expect(points(m.get('modelflags.samples'))).toEqual({ 'system_prompt_version v4 error': 5 });
+    expect(points(m.get('modelflags.value'))).toEqual({ 'system_prompt_version v4 latency_ms': 5 });
+    expect(warnings.mock.calls.map(([message]) => String(message))).toEqual([
+      expect.stringMatching(/^otelMetrics: recording a sample failed \(.*exporter queue full.*\); the service goes on/),
+      expect.stringMatching(/^otelMetrics: reporting the sample counters failed \(.*exporter queue full.*\)/),
+    ]);
 
     // A meter that cannot even create its instruments fails at set-up, where the caller sees it.
     const refusing: OtelMeter = {
-      createCounter: () => {
+      createObservableCounter: () => {
         throw new Error('no such instrument');
       },
       createHistogram: meter.createHistogram,
@@ -470,8 +497,8 @@ describe('the built runtime', () => {
       if (typeof m.otelMetrics !== 'function') throw new Error('src/dist is stale: npm run build');
       console.log(loaded());
       const flags = m.createFlags({ source: m.staticSource({ flags: [] }) });
-      const instrument = { add() {}, record() {} };
-      m.otelMetrics(flags, { meter: { createCounter: () => instrument, createHistogram: () => instrument } });
+      const instrument = { addCallback() {}, removeCallback() {}, record() {} };
+      m.otelMetrics(flags, { meter: { createObservableCounter: () => instrument, createHistogram: () => instrument } });
       console.log(loaded());
       m.otelMetrics(flags);
       console.log(loaded());

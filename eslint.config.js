@@ -70,6 +70,7 @@ const peerAdapters = {
   'src/runtime/sources/appconfig.ts': '@aws-sdk/client-appconfigdata',
   'src/cli/guard/appconfig.ts': '@aws-sdk/client-appconfig',
   'src/runtime/openfeature.ts': '@openfeature/server-sdk',
+  'src/runtime/metrics/otel.ts': '@opentelemetry/api',
 };
 
 /** Folders below a boundary folder that its restrictions still reach; deeper files would go unchecked. */

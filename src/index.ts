@@ -16,6 +16,18 @@ export type { EvaluationRecord } from './runtime/flags.js';
 export { createMetrics, SlidingWindow } from './runtime/metrics/store.js';
 export { jsonlExporter } from './runtime/metrics/jsonl.js';
 export { metricDefinition, STANDARD_METRICS } from './runtime/metrics/definitions.js';
+export { otelEvaluations, otelMetrics } from './runtime/metrics/otel.js';
+export type {
+  EvaluationSource,
+  OtelEvaluationsOptions,
+  OtelHandle,
+  OtelHistogram,
+  OtelMeter,
+  OtelMetricsOptions,
+  OtelObservableCounter,
+  OtelObservableResult,
+  OtelSeriesAttributes,
+} from './runtime/metrics/otel.js';
 export { quantileInterval, summarizeSamples, wilsonInterval } from './runtime/metrics/statistics.js';
 export type { Interval, MetricSummary, VariantSummary } from './runtime/metrics/statistics.js';
 export type { JsonlExporter, JsonlExporterErrorEvent, JsonlExporterOptions } from './runtime/metrics/jsonl.js';

@@ -123,6 +123,7 @@ interface Page extends PageConfig {
 
 const http = { server: undefined as Server | undefined, url: '', token: 'docs-token', authorized: 0 };
 const appConfig = new FakeAppConfig();
+const fleet = { port: 0 };
 
 const PAGES: PageConfig[] = [
   { page: 'docs/runtime.md', run: true },
@@ -145,6 +146,15 @@ const PAGES: PageConfig[] = [
       AWS_CONFIG_FILE: join(tmpdir(), 'modelflags-docs-no-aws-config'),
       AWS_SHARED_CREDENTIALS_FILE: join(tmpdir(), 'modelflags-docs-no-aws-credentials'),
     }),
+  },
+  {
+    page: 'docs/fleet.md',
+    run: true,
+    // The Prometheus exporter's server on a free loopback port rather than 9464 on every interface.
+    substitutions: () => [
+      ['{ port: 9464 }', `{ port: ${fleet.port}, host: '127.0.0.1' }`],
+      ['http://localhost:9464/metrics', `http://127.0.0.1:${fleet.port}/metrics`],
+    ],
   },
   { page: 'docs/exports.md', run: true },
   { page: 'docs/codemod.md', run: true },
@@ -346,6 +356,11 @@ beforeAll(async () => {
   http.url = `http://127.0.0.1:${(http.server.address() as AddressInfo).port}`;
   await appConfig.start();
   appConfig.deploy('chat', 'prod', 'model-flags', served);
+  // A port free now, for the fleet page's Prometheus exporter, which treats port 0 as its default 9464.
+  const probe = createServer();
+  await new Promise<void>((listening) => probe.listen(0, '127.0.0.1', listening));
+  fleet.port = (probe.address() as AddressInfo).port;
+  await new Promise<void>((closed) => probe.close(() => closed()));
   pages = PAGES.map(prepare);
 });
 
@@ -385,6 +400,12 @@ describe.concurrent('docs examples run', () => {
       if (page.page === 'docs/guardrails.md')
         expect(markdown).toContain(result.out.split('\n').find((l) => l.startsWith('guardrail: '))!);
       if (page.page === 'docs/registry.md') expect(result.out).toMatch(/^flags\.json:\d+:\d+: /m);
+      if (page.page === 'docs/fleet.md') {
+        // The series the page shows are those the real exporter served, but for the version.
+        const version = (s: string): string => s.replaceAll(/otel_scope_version="[^"]*"/g, 'otel_scope_version="…"');
+        const shown = fencedBlocks(markdown).find((b) => b.lang === 'text')!.code;
+        expect(version(result.stdout)).toBe(version(shown));
+      }
       if (page.page === 'docs/sources.md') {
         expect(http.authorized).toBeGreaterThan(0);
         expect(

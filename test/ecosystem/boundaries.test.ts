@@ -49,6 +49,8 @@ describe('a wrong import fails with its boundary message', () => {
     ['src/runtime/guardrail/x.ts', importing('../../registry/generate.js', 'generateTypes'), runtime],
     ['src/runtime/x.ts', importing('@aws-sdk/client-appconfigdata', 'AppConfigDataClient'), zeroDependencies],
     ['src/cli/guard/x.ts', importing('@aws-sdk/client-appconfig', 'AppConfigClient'), zeroDependencies],
+    // Only the OpenTelemetry adapter may name the optional peer, even for types.
+    ['src/runtime/metrics/store.ts', importing('@opentelemetry/api', 'Meter', true), zeroDependencies],
     ['src/registry/x.ts', importing('../runtime/flags.js', 'createFlags'), registry],
     ['src/registry/x.ts', importing('../cli/args.js', 'UsageError'), registry],
     ['src/cli/x.ts', importing('eslint-plugin-modelflags/detection', 'scanFlagReads'), siblings],
@@ -80,6 +82,7 @@ describe('the imports the architecture allows pass', () => {
     ['src/runtime/sources/appconfig.ts', importing('@aws-sdk/client-appconfigdata', 'AppConfigDataClient')],
     ['src/cli/guard/appconfig.ts', importing('@aws-sdk/client-appconfig', 'AppConfigClient')],
     ['src/runtime/openfeature.ts', importing('@openfeature/server-sdk', 'OpenFeature')],
+    ['src/runtime/metrics/otel.ts', importing('@opentelemetry/api', 'Meter', true)],
     [
       'src/cli/commands/x.ts',
       importing('../../runtime/flags.js', 'createFlags') + importing('../../registry/generate.js', 'generateTypes'),

@@ -489,6 +489,46 @@ describe('modelflags installed alone', () => {
     expect(stdout).toBe('modelflags true\nmodelflags/registry true\nmodelflags/io true\nmodelflags/cli true\n');
   });
 
+  it('exports the OpenTelemetry adapters without @opentelemetry/api: they say what to install, or record into a meter given', async () => {
+    const script = `
+      import { createFlags, fileSource, otelEvaluations, otelMetrics } from 'modelflags';
+      const flags = createFlags({ source: fileSource('flags.json') });
+      for (const attach of [otelMetrics, otelEvaluations]) {
+        try { attach(flags); } catch (error) { console.log(error.message); }
+      }
+      const recorded = [];
+      const callbacks = [];
+      const meter = {
+        createObservableCounter: (name) => ({ addCallback: (c) => callbacks.push([name, c]), removeCallback() {} }),
+        createHistogram: (name) => ({ record: (n, a) => recorded.push([name, n, a['feature_flag.result.variant']]) }),
+      };
+      otelMetrics(flags, { meter });
+      const served = flags.record({ user_segment: 'internal' });
+      flags.track(served, 'error', true);
+      flags.track(served, 'latency_ms', 420);
+      // What the SDK does when it collects.
+      for (const [name, c] of callbacks) c({ observe: (n, a) => recorded.push([name, n, a['feature_flag.result.variant']]) });
+      console.log(JSON.stringify(recorded));
+      flags.close();
+    `;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: app });
+    const [metrics, evaluations, recorded] = stdout.trimEnd().split('\n');
+    for (const [line, caller] of [
+      [metrics, 'otelMetrics'],
+      [evaluations, 'otelEvaluations'],
+    ])
+      expect(line).toMatch(
+        new RegExp(
+          `^${caller} needs the @opentelemetry/api package, which is not installed here: npm install @opentelemetry/api`,
+        ),
+      );
+    expect(JSON.parse(recorded!)).toEqual([
+      ['modelflags.value', 420, 'claude-sonnet-4-6'],
+      ['modelflags.samples', 1, 'claude-sonnet-4-6'],
+      ['modelflags.bad_samples', 1, 'claude-sonnet-4-6'],
+    ]);
+  });
+
   it('says what to install for the commands that need a sibling package', async () => {
     const audit = await npx(app, 'modelflags', ['audit']);
     expect(audit).toMatchObject({ code: 2, stdout: '' });

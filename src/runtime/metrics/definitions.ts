@@ -42,6 +42,16 @@ export function metricDefinition(
   );
 }
 
+/**
+ * Whether a sample of a rate metric is a bad outcome: for `better: 'lower'` a value above 0 (an
+ * error), for `better: 'higher'` a value of 0 or below (a task not completed). The guardrail's rate
+ * test and the `modelflags.bad_samples` counter of `otelMetrics` count the same samples, so a
+ * fleet's guard reading Prometheus judges what the in-process guardrail would.
+ */
+export function isBadOutcome(better: MetricDefinition['better'], value: number): boolean {
+  return value > 0 === (better === 'lower');
+}
+
 // ---------------------------------------------------------------------------------------------
 // Track events (what `flags.track` emits)
 

@@ -21,7 +21,7 @@ import remove from './commands/remove.js';
 import report from './commands/report.js';
 import rollout from './commands/rollout.js';
 import { InvalidRegistry } from './options.js';
-import { packageVersion } from './version.js';
+import { packageVersion } from '../io/version.js';
 
 /** In the order a new user meets them, which `--help` keeps. */
 const COMMANDS: readonly Command[] = [

@@ -7,8 +7,8 @@ const cache = new Map<string, string>();
 /**
  * The version of package `name`, from the first package.json of that name above `moduleUrl` (a
  * module of the package, in its sources or in dist/), read once. Here rather than in the CLI so
- * the runtime can name itself too (the OpenTelemetry meter's version); `src/cli/version.ts` holds
- * the same function until it re-exports this one.
+ * the runtime can name itself too (the OpenTelemetry meter's version). Each of the project's
+ * packages asks for its own, though they move together.
  */
 export function packageVersion(moduleUrl: string = import.meta.url, name = 'modelflags'): string {
   const key = `${name}\0${moduleUrl}`;

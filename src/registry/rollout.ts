@@ -224,3 +224,13 @@ export function promoteRollout(def: FlagDefinition, variant: FlagValue, now: num
     step,
   };
 }
+
+/** Whether some rule of the flag records a rollback of `variant`: an aborted rollout, a percentage rule at 0%, a split share of 0. */
+export function wasRolledBack(def: FlagDefinition, variant: FlagValue): boolean {
+  return def.rules.some(
+    (rule) =>
+      (rule.rollout?.variant === variant && rule.rollout.state === 'aborted') ||
+      (rule.rollout === undefined && rule.value === variant && rule.rolloutPercentage === 0) ||
+      rule.split?.some((s) => s.variant === variant && s.weight === 0) === true,
+  );
+}

@@ -4,7 +4,7 @@ import { defineCommand } from '../command.js';
 import { registryOption, todayOption } from '../options.js';
 import { loadDetection } from '../siblings.js';
 import { colorEnabled, painter, progressLine } from '../terminal.js';
-import { packageVersion } from '../version.js';
+import { packageVersion } from '../../io/version.js';
 
 export default defineCommand(
   'expired, unused and undeclared flags across the code',

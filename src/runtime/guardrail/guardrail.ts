@@ -13,7 +13,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { rollBackVariantInText, setEnabledFalse, setRolloutState } from '../../registry/edit.js';
-import { rollBackVariant } from '../../registry/rollout.js';
+import { rollBackVariant, wasRolledBack } from '../../registry/rollout.js';
 import { createMetrics, type MetricsStore, type SampleEvent } from '../metrics/store.js';
 import { metricDefinition, type MetricDefinition, type TrackEvent } from '../metrics/definitions.js';
 import { summarizeSamples, type MetricSummary } from '../metrics/statistics.js';
@@ -379,8 +379,12 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
     apply();
     if (tripAction === 'none')
       emitError(
-        `guardrail: ${variant} of ${flag} regressed (${reason}), but only rules that pin it to a segment or customer serve it, and those keep serving; ` +
-          `nothing was rolled back. Change those rules, or run the guardrail with action: "kill" to turn the whole flag off`,
+        current !== undefined && wasRolledBack(current, valueOf(variant))
+          ? // A fleet guard restarted after its own rollback, while servers still catch up, sees this.
+            `guardrail: ${variant} of ${flag} regressed (${reason}); the registry already has it rolled back, so nothing more was changed. ` +
+              `Requests still served it come from servers that have not loaded that registry yet`
+          : `guardrail: ${variant} of ${flag} regressed (${reason}), but only rules that pin it to a segment or customer serve it, and those keep serving; ` +
+              `nothing was rolled back. Change those rules, or run the guardrail with action: "kill" to turn the whole flag off`,
         undefined,
       );
     const wroteBack = writeBack() ? options.writeBack : undefined;

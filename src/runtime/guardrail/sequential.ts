@@ -18,6 +18,7 @@
  */
 
 import { normalQuantile } from '../metrics/statistics.js';
+import { isBadOutcome } from '../metrics/definitions.js';
 
 /** Which arm a sample came from. */
 export type Arm = 'control' | 'variant';
@@ -372,7 +373,7 @@ export class RateTest implements SequentialTest {
   }
 
   add(arm: Arm, value: number): void {
-    this.pairing.add(arm, value > 0 === (this.options.better === 'lower') ? 1 : 0);
+    this.pairing.add(arm, isBadOutcome(this.options.better, value) ? 1 : 0);
   }
 
   get eValue(): number {

@@ -5,10 +5,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFlags, type Flags } from '../../../../src/runtime/flags.js';
 import {
   createGuardrail,
+  type GuardedFlags,
   type GuardrailPromotion,
   type GuardrailTrip,
 } from '../../../../src/runtime/guardrail/guardrail.js';
 import { fileSource } from '../../../../src/runtime/sources/file.js';
+import type { TrackEvent } from '../../../../src/runtime/metrics/definitions.js';
+import { parseRegistryOrThrow } from '../../../../src/registry/validate.js';
 import { staticSource } from '../../../../src/runtime/sources/static.js';
 import { seededRandom } from '../../../support/random.js';
 
@@ -225,5 +228,46 @@ describe('promote: "when-healthy"', () => {
     expect(flags.rollout('inference_model')[0]).toMatchObject({ phase: 'aborted' });
     guardrail.close();
     flags.close();
+  });
+});
+
+describe('a guard that finds its decision already in the registry', () => {
+  it('changes nothing and says that servers still serving the variant have not caught up', () => {
+    const registry = parseRegistryOrThrow(
+      ROLLOUT_TEXT.replace('{ "percent": 100 } ]', '{ "percent": 100 } ], "state": "aborted"'),
+    );
+    const listeners = new Set<(event: TrackEvent) => void>();
+    const calls: string[] = [];
+    // The guard's view of a fleet: samples from servers that still serve the canary.
+    const flags: GuardedFlags = {
+      on: ((event: string, listener: (event: TrackEvent) => void) => {
+        if (event === 'track') listeners.add(listener);
+        return () => listeners.delete(listener);
+      }) as unknown as GuardedFlags['on'],
+      kill: () => (calls.push('kill'), true),
+      rollBack: () => (calls.push('rollBack'), true),
+      promote: () => undefined,
+      rollout: () => [],
+      registry: () => registry,
+    };
+    const guardrail = createGuardrail({ flags, flag: 'inference_model', checks: [{ metric: 'error', threshold: 0 }] });
+    const errors: string[] = [];
+    guardrail.on('error', (e) => errors.push(e.message));
+    const random = seededRandom(8);
+    for (let i = 0; i < 20_000 && guardrail.state === 'watching'; i++) {
+      const variant = i % 4 === 0 ? 'sonnet' : 'haiku';
+      const event: TrackEvent = {
+        metric: 'error',
+        value: random() < (variant === 'sonnet' ? 0.06 : 0.01) ? 1 : 0,
+        variants: { inference_model: variant },
+        at: i,
+        context: {},
+      };
+      for (const l of listeners) l(event);
+    }
+    expect(guardrail.state).toBe('tripped');
+    expect(calls).toEqual([]);
+    expect(errors.join('\n')).toMatch(/the registry already has it rolled back, so nothing more was changed/);
+    guardrail.close();
   });
 });

@@ -569,7 +569,14 @@ export function createFlags<
         );
         return;
       }
-      emit('track', { metric, value: number, variants, at, context: ctx });
+      emit('track', {
+        metric,
+        value: number,
+        variants,
+        at,
+        context: ctx,
+        ...(typeof value === 'boolean' ? { boolean: true } : {}),
+      });
     },
     close() {
       closed = true;

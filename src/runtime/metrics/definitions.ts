@@ -60,11 +60,18 @@ export interface TrackEvent {
   metric: string;
   /** Booleans are recorded as 1 and 0. */
   value: number;
+  /** True when the caller tracked a boolean: a metric without a definition is then a rate. */
+  boolean?: boolean;
   /** Flag key → variant served to the request. */
   variants: Readonly<Record<string, string>>;
   /** Milliseconds since the epoch (or the injected clock) when the outcome was tracked. */
   at: number;
   context: EvaluationContext;
+}
+
+/** The sample as the caller gave it, for `metricDefinition`: a boolean makes an unknown metric a rate. */
+export function trackedSample(event: TrackEvent): number | boolean {
+  return event.boolean === true ? event.value > 0 : event.value;
 }
 
 /** The part of the flags client that metrics consumers need. */

@@ -13,6 +13,7 @@ import type { EvaluationEvent } from '../flags.js';
 import {
   isBadOutcome,
   metricDefinition,
+  trackedSample,
   type MetricDefinition,
   type TrackEvent,
   type TrackSource,
@@ -164,7 +165,7 @@ export function otelMetrics(flags: TrackSource, options: OtelMetricsOptions = {}
   const record = (event: TrackEvent): void => {
     const { metric, value } = event;
     let def = definitions.get(metric);
-    if (!def) definitions.set(metric, (def = metricDefinition(metric, value, options.definitions)));
+    if (!def) definitions.set(metric, (def = metricDefinition(metric, trackedSample(event), options.definitions)));
     const rate = def.kind === 'rate';
     const bad = rate && isBadOutcome(def.better, value);
     for (const flag in event.variants) {

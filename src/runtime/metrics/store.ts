@@ -1,5 +1,11 @@
 /** Sliding windows of outcomes per flag, variant and metric, fed by `flags.track`. */
-import { metricDefinition, type MetricDefinition, type TrackEvent, type TrackSource } from './definitions.js';
+import {
+  metricDefinition,
+  trackedSample,
+  type MetricDefinition,
+  type TrackEvent,
+  type TrackSource,
+} from './definitions.js';
 import { summarizeSamples, type MetricSummary, type VariantSummary } from './statistics.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -134,7 +140,7 @@ export function createMetrics(options: MetricsOptions = {}): MetricsStore {
     },
     observe(event) {
       if (onlyMetrics && !onlyMetrics.has(event.metric)) return;
-      definition(event.metric, event.value);
+      definition(event.metric, trackedSample(event));
       for (const flag in event.variants) {
         if (only && !only.has(flag)) continue;
         const variant = event.variants[flag]!;

@@ -188,23 +188,23 @@ describe('otelMetrics', () => {
     expect(latency.buckets.counts.at(-1)).toBe(1); // 90 s: above the last boundary
   });
 
-  it('takes a metric it has no definition for as the metrics store does: a value', async () => {
+  it('takes a metric it has no definition for as the metrics store does: booleans a rate, numbers a value', async () => {
     const flags = flagsClient();
     const { meter, reader } = meterWithReader();
     const store = createMetrics();
     store.attach(flags);
     otelMetrics(flags, { meter, flags: ['inference_model'] });
-    // track turns booleans into 1 and 0 before any listener sees them.
-    flags.track(flags.record(BETA), 'thumbs_up', true);
+    flags.track(flags.record(BETA), 'hallucinated', true);
     flags.track(flags.record(BETA), 'retrieval_hits', 4);
     flags.track(flags.record(BETA), 'escalated', true);
     const m = await reader.metrics();
-    expect([store.definition('thumbs_up').kind, store.definition('retrieval_hits').kind]).toEqual(['value', 'value']);
-    expect(points(m.get('modelflags.value'))).toEqual({
-      'inference_model sonnet thumbs_up': 1,
-      'inference_model sonnet retrieval_hits': 1,
+    expect([store.definition('hallucinated').kind, store.definition('retrieval_hits').kind]).toEqual(['rate', 'value']);
+    expect(points(m.get('modelflags.value'))).toEqual({ 'inference_model sonnet retrieval_hits': 1 });
+    // An unknown rate is lower-is-better, as most outcomes a service counts are failures.
+    expect(points(m.get('modelflags.bad_samples'))).toEqual({
+      'inference_model sonnet hallucinated': 1,
+      'inference_model sonnet escalated': 1,
     });
-    expect(points(m.get('modelflags.bad_samples'))).toEqual({ 'inference_model sonnet escalated': 1 });
   });
 
   it('stops at close(), and refuses bucket boundaries that are not finite numbers', async () => {

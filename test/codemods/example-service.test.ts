@@ -27,8 +27,7 @@ beforeAll(async () => {
   first = await retire();
   // What the human does with the sites the first run lists: the demo scripts roll this very flag
   // out (by editing flags.json, and on a schedule under a guardrail), so they go with the flag.
-  rmSync(join(work, 'demo.ts'));
-  rmSync(join(work, 'rollout-demo.ts'));
+  for (const demo of ['demo.ts', 'rollout-demo.ts', 'simulation.ts']) rmSync(join(work, demo));
   report = await retire();
 }, 120_000);
 
@@ -49,7 +48,7 @@ describe('remove-flag on examples/inference-service', () => {
     // The rollout demo names the key in the guardrail's options, in the schedule it writes and in
     // what it prints: every one of those sites is listed, none is rewritten.
     expect(sites.length).toBeGreaterThan(1);
-    for (const site of sites.slice(1)) expect(site).toMatch(/^rollout-demo\.ts:\d+$/);
+    for (const site of sites.slice(1)) expect(site).toMatch(/^(rollout-demo|simulation)\.ts:\d+$/);
     expect(first.exitCode).toBe(1);
     expect(first.written).toBe(true);
     expect(first.registry?.action).toBe('collapsed');

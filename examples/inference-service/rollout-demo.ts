@@ -11,48 +11,17 @@ import { join } from 'node:path';
 import { setImmediate as yieldToTimers } from 'node:timers/promises';
 import { createGuardrail, type GuardrailTrip } from 'modelflags';
 import { createFlagsFromFile, handleChat, type ServiceFlags } from './src/server.js';
-import { complete, ModelError, type ModelClient } from './src/model-client.js';
+import { CANARY, flakyModels, registryWithRollout, seededRandom } from './simulation.js';
 
-const CANARY = 'claude-sonnet-4-6';
 const STEP_SECONDS = 2;
 
-/** flags.json with the 10% canary rule replaced by a schedule that starts in half a second. */
+/** flags.json with the 10% canary rule replaced by a schedule that starts at `start`. */
 function registryWithSchedule(start: Date): string {
-  const registry = JSON.parse(readFileSync(new URL('./flags.json', import.meta.url), 'utf8')) as {
-    flags: { flag: string; rules: unknown[] }[];
-  };
-  const model = registry.flags.find((f) => f.flag === 'inference_model')!;
-  model.rules[2] = {
-    condition: {},
-    rollout: {
-      variant: CANARY,
-      start: start.toISOString(),
-      steps: [{ percent: 5, hold: `${STEP_SECONDS}s` }, { percent: 25, hold: `${STEP_SECONDS}s` }, { percent: 100 }],
-    },
-  };
-  return `${JSON.stringify(registry, null, 2)}\n`;
-}
-
-/** A model API whose canary fails `canaryErrorRate` of calls from when `failing` turns on; others fail 1%. */
-function flakyModels(random: () => number): { client: ModelClient; failing: { canaryErrorRate: number } } {
-  const failing = { canaryErrorRate: 0.01 };
-  const client: ModelClient = async (request) => {
-    const rate = request.model === CANARY ? failing.canaryErrorRate : 0.01;
-    if (random() < rate) throw new ModelError('timeout', `${request.model} timed out`);
-    return complete(request);
-  };
-  return { client, failing };
-}
-
-function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
+  return registryWithRollout({
+    variant: CANARY,
+    start: start.toISOString(),
+    steps: [{ percent: 5, hold: `${STEP_SECONDS}s` }, { percent: 25, hold: `${STEP_SECONDS}s` }, { percent: 100 }],
+  });
 }
 
 interface RunOptions {

@@ -26,9 +26,10 @@ beforeAll(async () => {
   const retire = () => removeFlag({ flags: [{ flag: 'inference_model', keep: 'claude-sonnet-4-6' }], cwd: work });
   first = await retire();
   // What the human does with the sites the first run lists: the demo scripts roll this very flag
-  // out (by editing flags.json, and on a schedule under a guardrail), so they go with the flag.
-  rmSync(join(work, 'demo.ts'));
-  rmSync(join(work, 'rollout-demo.ts'));
+  // out (by editing flags.json, on a schedule under a guardrail, and across a fleet under the
+  // guard), so they go with the flag.
+  for (const demo of ['demo.ts', 'rollout-demo.ts', 'simulation.ts', 'fleet'])
+    rmSync(join(work, demo), { recursive: true });
   report = await retire();
 }, 120_000);
 
@@ -49,7 +50,7 @@ describe('remove-flag on examples/inference-service', () => {
     // The rollout demo names the key in the guardrail's options, in the schedule it writes and in
     // what it prints: every one of those sites is listed, none is rewritten.
     expect(sites.length).toBeGreaterThan(1);
-    for (const site of sites.slice(1)) expect(site).toMatch(/^rollout-demo\.ts:\d+$/);
+    for (const site of sites.slice(1)) expect(site).toMatch(/^(rollout-demo|simulation|fleet\/fleet)\.ts:\d+$/);
     expect(first.exitCode).toBe(1);
     expect(first.written).toBe(true);
     expect(first.registry?.action).toBe('collapsed');

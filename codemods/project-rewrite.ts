@@ -7,7 +7,7 @@ import {
   parseForDetection,
   type CustomReader,
 } from 'eslint-plugin-modelflags/detection';
-import type { FlagValue, Registry } from 'modelflags/registry';
+import type { FlagValue } from 'modelflags/registry';
 import { isImportedAnywhere, importSources, reExports, resolveImport, STAR_EXPORT } from './import-graph.js';
 import { isGenerated } from './project-files.js';
 import type { ConstantExport } from './constant-exports.js';
@@ -24,18 +24,17 @@ export class ProjectRewrite {
   readonly unparsable = new Map<string, { line: number; column: number; text: string }>();
   private readonly constantExports = new Map<string, Map<string, ConstantExport>>();
   readonly keyExports = new Map<string, Map<string, string>>();
-  private readonly registryKeys: ReadonlySet<string>;
   private readonly originalTexts: ReadonlyMap<string, string>;
   private rewriter: typeof import('./rewrite.js') | undefined;
 
   constructor(
-    registry: Registry,
+    /** The registry's keys, and any key being checked for reads: detection takes a call with one of them as a read. */
+    private readonly registryKeys: ReadonlySet<string>,
     readonly decisions: ReadonlyMap<string, FlagValue>,
     private readonly texts: Map<string, string>,
     private readonly readers: readonly CustomReader[] | undefined,
     private readonly streams: StreamPolicy = 'unverified',
   ) {
-    this.registryKeys = new Set(registry.byKey.keys());
     this.originalTexts = new Map(texts);
   }
 

@@ -24,6 +24,12 @@ export function projectRootOf(registryPath: string): string {
 }
 
 /**
+ * Why a mention left is a site: during a removal it keeps the registry entry; for a flag that is
+ * not in the registry (absent-flags.ts) it may read a flag nothing serves any more.
+ */
+export type MentionContext = 'removal' | 'absent';
+
+/**
  * Sites still naming a retired key once the rewrite is done: in the files it rewrote (a read
  * through something it does not recognise) and in project files outside the paths given (other
  * workspace packages, folders left out), which it did not rewrite. The entry stays while any is
@@ -38,6 +44,7 @@ export async function remainingMentions(
   rewrite: Pick<ProjectRewrite, 'decisions' | 'keyExports'>,
   registryPath: string,
   known: readonly Site[],
+  context: MentionContext = 'removal',
 ): Promise<Site[]> {
   const names = [...rewrite.decisions.keys()].map((flag) => ({
     flag,
@@ -59,7 +66,7 @@ export async function remainingMentions(
     if (isExempt(file, text)) continue;
     const shown = relative(cwd, file).split(sep).join('/');
     sites.push(
-      ...keyMentions(file, text, names, true).filter(
+      ...keyMentions(file, text, names, context === 'absent' ? ABSENT : REWRITTEN_BUT_NAMED).filter(
         (s) => !reported.has(siteKey(shown, s.flag)) && !reported.has(siteKey(shown, undefined)),
       ),
     );
@@ -75,7 +82,7 @@ export async function remainingMentions(
       continue;
     }
     if (isExempt(file, text)) continue;
-    sites.push(...keyMentions(file, text, names, false));
+    sites.push(...keyMentions(file, text, names, context === 'absent' ? ABSENT : OUTSIDE_PATHS));
   }
   return sites;
 }
@@ -90,9 +97,10 @@ interface KeyNames {
 /**
  * Sites in `text` that name a retired key: the key as a whole string, the key or its camelCase
  * form as a property (`flags.inference_model`, `useFlags().inferenceModel`), or an identifier
- * that held it. Comments and longer strings (a log message) do not count.
+ * that held it. Comments and longer strings (a log message) do not count. `consequence` ends
+ * each reason: what the mention means for this run.
  */
-function keyMentions(file: string, text: string, names: readonly KeyNames[], rewritten: boolean): Site[] {
+function keyMentions(file: string, text: string, names: readonly KeyNames[], consequence: string): Site[] {
   const candidates = names.filter((n) =>
     [n.flag, camelCase(n.flag), ...n.holders.map(lastSegment)].some((t) => text.includes(t)),
   );
@@ -106,7 +114,7 @@ function keyMentions(file: string, text: string, names: readonly KeyNames[], rew
       errorRecovery: true,
     }).tokens as Token[];
   } catch {
-    return lineMentions(file, text, candidates);
+    return lineMentions(file, text, candidates, consequence === ABSENT);
   }
   const sites: Site[] = [];
   const code = tokens.filter((t) => labelOf(t) !== 'CommentLine' && labelOf(t) !== 'CommentBlock');
@@ -135,7 +143,7 @@ function keyMentions(file: string, text: string, names: readonly KeyNames[], rew
           line: token.loc.start.line,
           column: token.loc.start.column + 1,
           flag,
-          reason: `${why}, ${rewritten ? REWRITTEN_BUT_NAMED : OUTSIDE_PATHS}`,
+          reason: `${why}, ${consequence}`,
         });
     }
   }
@@ -146,6 +154,8 @@ const OUTSIDE_PATHS =
   'in a file remove-flag did not rewrite (outside the paths given): a read may remain, so the entry was kept; rewrite this file too (pass its folder) or remove the mention';
 const REWRITTEN_BUT_NAMED =
   "after the rewrite, in a way remove-flag does not recognise as a read (an in-house reader? declare it in the registry's `readers`): a read may remain, so the entry was kept; clean it by hand or declare the reader and run again";
+const ABSENT =
+  'but the flag is not in the registry: code reading it gets the fallback value, and nothing declares it any more; remove this by hand, or put the flag back in the registry and run remove-flag on it';
 
 interface Token {
   type: string | { label: string };
@@ -162,7 +172,7 @@ function lastSegment(name: string): string {
 }
 
 /** For a file that does not parse: every line naming the key at all, to be safe. */
-function lineMentions(file: string, text: string, names: readonly KeyNames[]): Site[] {
+function lineMentions(file: string, text: string, names: readonly KeyNames[], absent: boolean): Site[] {
   const sites: Site[] = [];
   for (const [i, line] of text.split('\n').entries()) {
     for (const { flag } of names) {
@@ -173,7 +183,9 @@ function lineMentions(file: string, text: string, names: readonly KeyNames[]): S
           line: i + 1,
           column: column + 1,
           flag,
-          reason: `the key "${flag}" is named here, in a file remove-flag did not rewrite and cannot parse: a read may remain, so the entry was kept`,
+          reason: absent
+            ? `the key "${flag}" is named here, in a file remove-flag cannot parse, ${ABSENT}`
+            : `the key "${flag}" is named here, in a file remove-flag did not rewrite and cannot parse: a read may remain, so the entry was kept`,
         });
     }
   }

@@ -390,21 +390,18 @@ async function rewritePass(p: {
   );
   const searched = p.context === 'absent' ? read.original : current;
   const known = p.context === 'absent' ? [...unresolved, ...rewritten, ...tables.keyTableEntries] : unresolved;
-  unresolved.push(
-    ...(
-      await remainingMentions(
-        p.root,
-        p.cwd,
-        p.paths,
-        new Set(read.files),
-        searched,
-        rewrite,
-        p.registryPath,
-        known,
-        p.context,
-      )
-    ).map((s) => ({ ...s, file: display(s.file) })),
+  const mentions = await remainingMentions(
+    p.root,
+    p.cwd,
+    p.paths,
+    new Set(read.files),
+    searched,
+    rewrite,
+    p.registryPath,
+    known,
+    p.context,
   );
+  unresolved.push(...mentions.sites.map((s) => ({ ...s, file: display(s.file) })));
   const ignoredBy = await ignoreMarks(p.cwd, options.ignore ?? [], read.original, current);
   const pass: Pass = {
     rewrite,
@@ -420,6 +417,9 @@ async function rewritePass(p: {
     if (why) pass.notes.push({ ...site, reason: `${site.reason ?? ''} (not blocking: ${why})` });
     else pass.unresolved.push(site);
   }
+  // Text that names the flag (a tour step, a log message) is not a read, and a human may want to
+  // reword it: listed, never blocking.
+  pass.notes.push(...mentions.prose.map((s) => ({ ...s, file: display(s.file) })));
   return pass;
 }
 

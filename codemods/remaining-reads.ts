@@ -143,7 +143,9 @@ function keyMentions(
           prose.push({
             file,
             line: token.loc.start.line + before.length - 1,
-            column: before.length > 1 ? before.at(-1)!.length + 1 : token.loc.start.column + 1,
+            // A string token starts at its quote; a template's and JSX text's at their text.
+            column:
+              before.at(-1)!.length + 1 + (before.length > 1 ? 0 : token.loc.start.column + Number(label === 'string')),
             flag,
             reason: `the key "${flag}" is named in this text: not a read, but what it says about the flag may need updating by hand`,
           });

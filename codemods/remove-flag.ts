@@ -363,7 +363,8 @@ async function rewritePass(p: {
   const unresolved: Site[] = read.skipped.flatMap(({ file, bytes, reason }) =>
     skippedMentions(display(file), bytes, reason, [...decisions.keys()], p.context),
   );
-  const rewrite = new ProjectRewrite(p.registryKeys, decisions, current, p.readers, p.streams);
+  const covers = coversProject(p.root, p.cwd, p.paths);
+  const rewrite = new ProjectRewrite(p.registryKeys, decisions, current, p.readers, p.streams, covers);
   await rewrite.run(options.onProgress);
   for (const [file, message] of rewrite.unparsable) {
     unresolved.push({
@@ -380,14 +381,7 @@ async function rewritePass(p: {
     unresolved.push(...result.unresolved.map((s) => ({ ...s, file: display(file) })));
   }
   const tables = { keyTableEntries: [] as Site[] };
-  const tableEntriesRemoved = removeTableEntries(
-    current,
-    decisions,
-    p.registryKeys,
-    coversProject(p.root, p.cwd, p.paths),
-    tables,
-    display,
-  );
+  const tableEntriesRemoved = removeTableEntries(current, decisions, p.registryKeys, covers, tables, display);
   const searched = p.context === 'absent' ? read.original : current;
   const known = p.context === 'absent' ? [...unresolved, ...rewritten, ...tables.keyTableEntries] : unresolved;
   const mentions = await remainingMentions(
@@ -418,8 +412,8 @@ async function rewritePass(p: {
     else pass.unresolved.push(site);
   }
   // Text that names the flag (a tour step, a log message) is not a read, and a human may want to
-  // reword it: listed, never blocking.
-  pass.notes.push(...mentions.prose.map((s) => ({ ...s, file: display(s.file) })));
+  // reword it; a prop left carrying a constant may go by hand: listed, never blocking.
+  pass.notes.push(...[...mentions.prose, ...rewrite.notes].map((s) => ({ ...s, file: display(s.file) })));
   return pass;
 }
 

@@ -20,7 +20,8 @@ const REMOVE_FLAG = {
   positionals: '<flag> [paths...]',
   summary: `Retires <flag>: every read becomes <variant>, code made constant by that is simplified, the flag
 leaves the registry and the typed module is regenerated. Paths default to the current directory.
-Exit 0 clean, 1 sites left for a human (each listed), 2 bad input (nothing changed).`,
+Exit 0 clean, 1 sites left for a human (each listed), 2 bad input (nothing changed). Run again
+once the flag is gone from the registry, it checks that no code reads it: exit 0, nothing to do.`,
   options: {
     keep: { type: 'string', value: 'variant', description: 'the variant every user gets from now on (required)' },
     registry: { type: 'string', default: 'flags.json', value: 'file', description: 'the flag registry' },

@@ -18,11 +18,17 @@ export interface Inputs {
   registry: Registry;
   /** Retired flag key → kept value. */
   decisions: Map<string, FlagValue>;
+  /**
+   * Flags named that are not in the registry → `--keep` as typed: retired already, or never flags
+   * (absent-flags.ts checks that no code reads them before saying there is nothing to do).
+   */
+  absent: Map<string, string>;
 }
 
 /**
  * The registry read and each `--keep` checked against its flag; `flags` lists the decisions taken
- * (also when another flag or a path is wrong, for the report).
+ * (also when another flag or a path is wrong, for the report). A flag not in the registry is not
+ * an error here: it goes to `absent`.
  */
 export function readInputs(
   registryPath: string,
@@ -59,15 +65,13 @@ export function readInputs(
   const registry = parsed.registry;
   if (flags.length === 0) return refuse([{ message: 'name the flag to remove: remove-flag <flag> --keep <variant>' }]);
   const decisions = new Map<string, FlagValue>();
+  const absent = new Map<string, string>();
   const decided: { flag: string; kept: FlagValue }[] = [];
   const errors: InputError[] = [];
   for (const { flag, keep } of flags) {
     const def = registry.byKey.get(flag);
     if (!def) {
-      errors.push({
-        file: display(registryPath),
-        message: `unknown flag "${flag}"${didYouMean(flag, [...registry.byKey.keys()])}: it is not in ${display(registryPath)} (flags: ${[...registry.byKey.keys()].join(', ')})`,
-      });
+      absent.set(flag, keep);
       continue;
     }
     const kept = parseKeep(def, keep);
@@ -86,7 +90,7 @@ export function readInputs(
   }
   for (const p of paths) if (!existsSync(resolve(cwd, p))) errors.push({ file: p, message: `path not found: ${p}` });
   if (errors.length > 0) return { inputs: undefined, errors, flags: decided };
-  return { inputs: { registryBytes, registryText, registry, decisions }, errors, flags: decided };
+  return { inputs: { registryBytes, registryText, registry, decisions, absent }, errors, flags: decided };
 }
 
 /** `--keep` read as the flag's type, or undefined when it is not one of its variants. */

@@ -7,11 +7,12 @@ import {
   parseForDetection,
   type CustomReader,
 } from 'eslint-plugin-modelflags/detection';
-import type { FlagValue, Registry } from 'modelflags/registry';
+import type { FlagValue } from 'modelflags/registry';
 import { isImportedAnywhere, importSources, reExports, resolveImport, STAR_EXPORT } from './import-graph.js';
 import { isGenerated } from './project-files.js';
+import { planPropRemovals } from './prop-constants.js';
 import type { ConstantExport } from './constant-exports.js';
-import type { RewriteResult } from './rewrite.js';
+import type { RewriteContext, RewriteResult, Site } from './rewrite.js';
 import type { StreamPolicy } from './streams.js';
 
 /**
@@ -22,20 +23,23 @@ import type { StreamPolicy } from './streams.js';
 export class ProjectRewrite {
   readonly results = new Map<string, RewriteResult>();
   readonly unparsable = new Map<string, { line: number; column: number; text: string }>();
+  /** Props a rewrite made constant that stay, and why (prop-constants.ts). */
+  readonly notes: Site[] = [];
   private readonly constantExports = new Map<string, Map<string, ConstantExport>>();
   readonly keyExports = new Map<string, Map<string, string>>();
-  private readonly registryKeys: ReadonlySet<string>;
   private readonly originalTexts: ReadonlyMap<string, string>;
   private rewriter: typeof import('./rewrite.js') | undefined;
 
   constructor(
-    registry: Registry,
+    /** The registry's keys, and any key being checked for reads: detection takes a call with one of them as a read. */
+    private readonly registryKeys: ReadonlySet<string>,
     readonly decisions: ReadonlyMap<string, FlagValue>,
     private readonly texts: Map<string, string>,
     private readonly readers: readonly CustomReader[] | undefined,
     private readonly streams: StreamPolicy = 'unverified',
+    /** Every file of the project is in `texts`, so every use of a component can be seen. */
+    private readonly coversProject = false,
   ) {
-    this.registryKeys = new Set(registry.byKey.keys());
     this.originalTexts = new Map(texts);
   }
 
@@ -72,6 +76,38 @@ export class ProjectRewrite {
       );
       if (unused.size > 0) this.rewrite(file, unused);
     }
+    this.removeConstantProps();
+  }
+
+  /**
+   * Props the rewrite made constant at every use go (prop-constants.ts): the components first,
+   * then the attributes, only of the props that did go from their component.
+   */
+  private removeConstantProps(): void {
+    const found = new Map([...this.results].map(([file, r]) => [file, r.propConstants] as const));
+    if (![...found.values()].some((c) => c.length > 0)) return;
+    const plan = planPropRemovals(found, this.texts, this.coversProject);
+    this.notes.push(...plan.notes.map((n) => ({ ...n, flag: undefined })));
+    const byComponent = new Map<string, Map<string, Map<string, FlagValue>>>();
+    for (const r of plan.removals) {
+      const names = byComponent.get(r.file) ?? new Map();
+      names.set(r.name, (names.get(r.name) ?? new Map()).set(r.prop, r.value));
+      byComponent.set(r.file, names);
+    }
+    const drops = new Map<string, Map<string, Set<string>>>();
+    for (const [file, inline] of byComponent) {
+      this.rewrite(file, new Set(), { inlineProps: inline });
+      const inlined = new Set(this.results.get(file)?.inlinedProps ?? []);
+      for (const r of plan.removals) {
+        if (r.file !== file || !inlined.has(`${r.name}\0${r.prop}`)) continue;
+        for (const [use, locals] of r.uses) {
+          const byLocal = drops.get(use) ?? new Map<string, Set<string>>();
+          for (const l of locals) byLocal.set(l, (byLocal.get(l) ?? new Set()).add(r.prop));
+          drops.set(use, byLocal);
+        }
+      }
+    }
+    for (const [file, dropAttributes] of drops) this.rewrite(file, new Set(), { dropAttributes });
   }
 
   /**
@@ -94,22 +130,35 @@ export class ProjectRewrite {
     }
   }
 
-  /** Rewrites one file; returns the export names that are new since the file was last rewritten. */
-  private rewrite(file: string, removableExports: ReadonlySet<string>): string[] {
+  /**
+   * Rewrites one file; returns the export names that are new since the file was last rewritten.
+   * `props` (the pass over props) edits what no read marks, so the whole file is rewritten.
+   */
+  private rewrite(
+    file: string,
+    removableExports: ReadonlySet<string>,
+    props?: Pick<RewriteContext, 'inlineProps' | 'dropAttributes'>,
+  ): string[] {
     const text = this.texts.get(file)!;
     const { rewriteSource, SourceParseError } = this.rewriter!;
     let result: RewriteResult;
     try {
-      result = rewriteSource(file, text, {
-        decisions: this.decisions,
-        registryKeys: this.registryKeys,
-        ...(this.readers ? { readers: this.readers } : {}),
-        importedConstant: (source, name) => this.lookup(this.constantExports, file, source, name),
-        importedKey: (source, name) => this.lookup(this.keyExports, file, source, name),
-        removableExports,
-        project: diskProject,
-        streams: this.streams,
-      });
+      result = rewriteSource(
+        file,
+        text,
+        {
+          decisions: this.decisions,
+          registryKeys: this.registryKeys,
+          ...(this.readers ? { readers: this.readers } : {}),
+          importedConstant: (source, name) => this.lookup(this.constantExports, file, source, name),
+          importedKey: (source, name) => this.lookup(this.keyExports, file, source, name),
+          removableExports,
+          project: diskProject,
+          streams: this.streams,
+          ...props,
+        },
+        props === undefined ? undefined : false,
+      );
     } catch (error) {
       if (error instanceof SourceParseError) {
         this.unparsable.set(file, {
@@ -124,6 +173,7 @@ export class ProjectRewrite {
     const previous = this.results.get(file);
     // A second pass over a file sees the first pass's output: keep the sites it rewrote then.
     if (previous) result.rewritten.unshift(...previous.rewritten);
+    if (previous) result.propConstants.unshift(...previous.propConstants);
     // The window of this pass holds the earlier passes' output unchecked: check the whole text.
     if (previous) delete result.syntaxCheckText;
     this.results.set(file, result);

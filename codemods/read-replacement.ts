@@ -435,3 +435,38 @@ export function keepPatternsOnOneLine(program: AstNode, patterns: WeakSet<object
     node.id = { type: 'Identifier', name: `{${space}${printed.join(', ')}${space}}` };
   });
 }
+
+/**
+ * recast reprints a parameter that lost a property one property a line; one written on one line
+ * (`{ title, streaming }: { title: string; streaming?: boolean }`) is printed on one line again,
+ * with the file's spacing inside braces and its member separator. Just before printing: the
+ * parameter becomes a name holding its text.
+ */
+export function keepParametersOnOneLine(program: AstNode, patterns: WeakSet<object>, source: string): void {
+  walk(program, (node) => {
+    const params = node.params as AstNode[] | undefined;
+    const pattern = params?.[0];
+    if (!pattern || pattern.type !== 'ObjectPattern' || !patterns.has(pattern)) return;
+    const properties = pattern.properties as AstNode[];
+    if (properties.length === 0 || properties.some((p) => p.comments?.length)) return;
+    const annotation = pattern.typeAnnotation?.typeAnnotation as AstNode | undefined;
+    const original = (n: AstNode): string | undefined =>
+      typeof n.start === 'number' && typeof n.end === 'number' ? source.slice(n.start, n.end) : undefined;
+    const space = original(pattern)?.startsWith('{ ') === false ? '' : ' ';
+    let type = '';
+    if (annotation?.type === 'TSTypeLiteral') {
+      const members = annotation.members as AstNode[];
+      if (members.some((m) => m.comments?.length)) return;
+      const separator = original(annotation)?.includes(',') && !original(annotation)?.includes(';') ? ', ' : '; ';
+      const inner = members.map((m) => printed(m).replace(/[;,]$/, '')).join(separator);
+      type = `: {${space}${inner}${space}}`;
+    } else if (annotation) type = `: ${printed(annotation)}`;
+    const text = `{${space}${properties.map(printed).join(', ')}${space}}${type}`;
+    if (text.includes('\n')) return;
+    params[0] = { type: 'Identifier', name: text };
+  });
+}
+
+function printed(node: AstNode): string {
+  return jscodeshift(node as never).toSource();
+}

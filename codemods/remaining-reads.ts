@@ -24,10 +24,17 @@ export function projectRootOf(registryPath: string): string {
 }
 
 /**
+ * Why a mention left is a site: during a removal it keeps the registry entry; for a flag that is
+ * not in the registry (absent-flags.ts) it may read a flag nothing serves any more.
+ */
+export type MentionContext = 'removal' | 'absent';
+
+/**
  * Sites still naming a retired key once the rewrite is done: in the files it rewrote (a read
  * through something it does not recognise) and in project files outside the paths given (other
  * workspace packages, folders left out), which it did not rewrite. The entry stays while any is
- * left: removing it is only safe once nothing in the project can still read the flag.
+ * left: removing it is only safe once nothing in the project can still read the flag. `prose`:
+ * the key inside longer text (a tour step, a log message), not a read but likely stale, for notes.
  */
 export async function remainingMentions(
   root: string,
@@ -38,7 +45,8 @@ export async function remainingMentions(
   rewrite: Pick<ProjectRewrite, 'decisions' | 'keyExports'>,
   registryPath: string,
   known: readonly Site[],
-): Promise<Site[]> {
+  context: MentionContext = 'removal',
+): Promise<{ sites: Site[]; prose: Site[] }> {
   const names = [...rewrite.decisions.keys()].map((flag) => ({
     flag,
     holders: [...rewrite.keyExports.values()].flatMap((exports) =>
@@ -55,16 +63,17 @@ export async function remainingMentions(
   const siteKey = (file: string, flag: string | undefined): string => `${file}\0${flag ?? ''}`;
   const reported = new Set(known.map((s) => siteKey(s.file, s.flag)));
   const sites: Site[] = [];
+  const prose: Site[] = [];
   for (const [file, text] of rewritten) {
     if (isExempt(file, text)) continue;
     const shown = relative(cwd, file).split(sep).join('/');
+    const found = keyMentions(file, text, names, context === 'absent' ? ABSENT : REWRITTEN_BUT_NAMED);
     sites.push(
-      ...keyMentions(file, text, names, true).filter(
-        (s) => !reported.has(siteKey(shown, s.flag)) && !reported.has(siteKey(shown, undefined)),
-      ),
+      ...found.sites.filter((s) => !reported.has(siteKey(shown, s.flag)) && !reported.has(siteKey(shown, undefined))),
     );
+    prose.push(...found.prose);
   }
-  if (coversProject(root, cwd, paths)) return sites;
+  if (coversProject(root, cwd, paths)) return { sites, prose };
   const { files } = await listSourceFiles(root, ['.'], 'rewrite', ['**/dist/**']);
   for (const file of files) {
     if (discovered.has(file)) continue;
@@ -75,9 +84,11 @@ export async function remainingMentions(
       continue;
     }
     if (isExempt(file, text)) continue;
-    sites.push(...keyMentions(file, text, names, false));
+    const found = keyMentions(file, text, names, context === 'absent' ? ABSENT : OUTSIDE_PATHS);
+    sites.push(...found.sites);
+    prose.push(...found.prose);
   }
-  return sites;
+  return { sites, prose };
 }
 
 /** What a retired flag may still be read through in code remove-flag did not rewrite. */
@@ -90,13 +101,19 @@ interface KeyNames {
 /**
  * Sites in `text` that name a retired key: the key as a whole string, the key or its camelCase
  * form as a property (`flags.inference_model`, `useFlags().inferenceModel`), or an identifier
- * that held it. Comments and longer strings (a log message) do not count.
+ * that held it. Comments do not count; the key as a word of longer text (a string, a template, JSX
+ * text) is `prose`. `consequence` ends each reason: what the mention means for this run.
  */
-function keyMentions(file: string, text: string, names: readonly KeyNames[], rewritten: boolean): Site[] {
+function keyMentions(
+  file: string,
+  text: string,
+  names: readonly KeyNames[],
+  consequence: string,
+): { sites: Site[]; prose: Site[] } {
   const candidates = names.filter((n) =>
     [n.flag, camelCase(n.flag), ...n.holders.map(lastSegment)].some((t) => text.includes(t)),
   );
-  if (candidates.length === 0) return [];
+  if (candidates.length === 0) return { sites: [], prose: [] };
   let tokens: Token[];
   try {
     tokens = parse(text, {
@@ -106,9 +123,10 @@ function keyMentions(file: string, text: string, names: readonly KeyNames[], rew
       errorRecovery: true,
     }).tokens as Token[];
   } catch {
-    return lineMentions(file, text, candidates);
+    return { sites: lineMentions(file, text, candidates, consequence === ABSENT), prose: [] };
   }
   const sites: Site[] = [];
+  const prose: Site[] = [];
   const code = tokens.filter((t) => labelOf(t) !== 'CommentLine' && labelOf(t) !== 'CommentBlock');
   for (const [i, token] of code.entries()) {
     const label = labelOf(token);
@@ -117,6 +135,22 @@ function keyMentions(file: string, text: string, names: readonly KeyNames[], rew
     const afterDot = i > 0 && (labelOf(code[i - 1]!) === '.' || labelOf(code[i - 1]!) === '?.');
     for (const { flag, holders } of candidates) {
       let why: string | undefined;
+      if ((label === 'string' || label === 'template' || label === 'jsxText') && value !== flag) {
+        const at = asWord(flag).exec(value)?.index;
+        // At the key itself, not where a text spread over lines starts.
+        const before = at === undefined ? [] : value.slice(0, at).split('\n');
+        if (at !== undefined)
+          prose.push({
+            file,
+            line: token.loc.start.line + before.length - 1,
+            // A string token starts at its quote; a template's and JSX text's at their text.
+            column:
+              before.at(-1)!.length + 1 + (before.length > 1 ? 0 : token.loc.start.column + Number(label === 'string')),
+            flag,
+            reason: `the key "${flag}" is named in this text: not a read, but what it says about the flag may need updating by hand`,
+          });
+        continue;
+      }
       if ((label === 'string' || label === 'template') && value === flag) why = `the key "${flag}" is still here`;
       else if (label === 'name' && afterDot && (value === flag || value === camelCase(flag)))
         why = `the key "${flag}" is still read here as a property`;
@@ -135,17 +169,24 @@ function keyMentions(file: string, text: string, names: readonly KeyNames[], rew
           line: token.loc.start.line,
           column: token.loc.start.column + 1,
           flag,
-          reason: `${why}, ${rewritten ? REWRITTEN_BUT_NAMED : OUTSIDE_PATHS}`,
+          reason: `${why}, ${consequence}`,
         });
     }
   }
-  return sites;
+  return { sites, prose };
+}
+
+/** The key as a word of longer text: not inside a longer key or identifier (a sentence's full stop may follow). */
+function asWord(flag: string): RegExp {
+  return new RegExp(`(?<![\\w.-])${flag.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-]|\\.\\w)`);
 }
 
 const OUTSIDE_PATHS =
   'in a file remove-flag did not rewrite (outside the paths given): a read may remain, so the entry was kept; rewrite this file too (pass its folder) or remove the mention';
 const REWRITTEN_BUT_NAMED =
   "after the rewrite, in a way remove-flag does not recognise as a read (an in-house reader? declare it in the registry's `readers`): a read may remain, so the entry was kept; clean it by hand or declare the reader and run again";
+const ABSENT =
+  'but the flag is not in the registry: code reading it gets the fallback value, and nothing declares it any more; remove this by hand, or put the flag back in the registry and run remove-flag on it';
 
 interface Token {
   type: string | { label: string };
@@ -162,7 +203,7 @@ function lastSegment(name: string): string {
 }
 
 /** For a file that does not parse: every line naming the key at all, to be safe. */
-function lineMentions(file: string, text: string, names: readonly KeyNames[]): Site[] {
+function lineMentions(file: string, text: string, names: readonly KeyNames[], absent: boolean): Site[] {
   const sites: Site[] = [];
   for (const [i, line] of text.split('\n').entries()) {
     for (const { flag } of names) {
@@ -173,7 +214,9 @@ function lineMentions(file: string, text: string, names: readonly KeyNames[]): S
           line: i + 1,
           column: column + 1,
           flag,
-          reason: `the key "${flag}" is named here, in a file remove-flag did not rewrite and cannot parse: a read may remain, so the entry was kept`,
+          reason: absent
+            ? `the key "${flag}" is named here, in a file remove-flag cannot parse, ${ABSENT}`
+            : `the key "${flag}" is named here, in a file remove-flag did not rewrite and cannot parse: a read may remain, so the entry was kept`,
         });
     }
   }

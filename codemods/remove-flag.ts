@@ -8,17 +8,18 @@ import { existsSync } from 'node:fs';
 import { relative, resolve, sep } from 'node:path';
 import type { CustomReader } from 'eslint-plugin-modelflags/detection';
 import type { FlagValue } from 'modelflags/registry';
+import { absentReads, looseValue, nearRegistryKey, unknownFlagMessage } from './absent-flags.js';
 import { checkChanges } from './check-changes.js';
 import { LineDiff } from './diff.js';
 import { ignoreMarks } from './ignore-marks.js';
 import { importGroups } from './import-graph.js';
 import { readInputs, type Inputs } from './inputs.js';
 import { removeKeyTableEntries } from './key-tables.js';
-import { coversProject, isGenerated, readProjectFiles } from './project-files.js';
+import { coversProject, isGenerated, readProjectFiles, type ProjectFiles } from './project-files.js';
 import { ProjectRewrite } from './project-rewrite.js';
 import { formatWithProjectPrettier } from './format.js';
 import { editRegistry, generatedModulesFor, regeneratedFrom } from './registry-edit.js';
-import { projectRootOf, remainingMentions } from './remaining-reads.js';
+import { projectRootOf, remainingMentions, type MentionContext } from './remaining-reads.js';
 import { emptyReport, type InputError, type RemovalReport } from './report.js';
 import type { Site } from './rewrite.js';
 import type { StreamPolicy } from './streams.js';
@@ -97,65 +98,61 @@ async function run(options: RemoveFlagOptions, streams: StreamPolicy): Promise<R
   const input = readInputs(registryPath, options.flags, cwd, paths, display);
   report.flags.push(...input.flags);
   if (!input.inputs) return fail(input.errors);
-  const { registryText, registry, decisions } = input.inputs;
-  const keys = [...decisions.keys()];
+  const { registryText, registry, decisions, absent } = input.inputs;
 
   // 3. Read every source file once, as bytes.
   const read = await readProjectFiles(cwd, paths, root, display, options.onProgress);
-  for (const { file, bytes, reason } of read.skipped) reportSkipped(report, display(file), bytes, reason, keys);
+  report.skipped.push(...read.skipped.map(({ file, reason }) => ({ file: display(file), reason })));
   if (read.error) return fail([read.error]);
-  const { files, original } = read;
-  const current = new Map(original);
+  const { original } = read;
+  const readers = [...registry.readers, ...(options.readers ?? [])];
+  const passContext = { options, streams, read, root, cwd, paths, registryPath, display, readers };
 
-  // 4. Rewrite the files that read the flags, and those importing what they now export as constants.
-  const rewrite = new ProjectRewrite(
-    registry,
-    decisions,
-    current,
-    [...registry.readers, ...(options.readers ?? [])],
-    streams,
-  );
-  await rewrite.run(options.onProgress);
-  for (const [file, message] of rewrite.unparsable) {
-    report.unresolved.push({
-      file: display(file),
-      line: message.line,
-      column: message.column,
-      flag: undefined,
-      reason: `${message.text}; the file was skipped, fix the syntax error and run again`,
+  // 4. A flag that is not in the registry has nothing to remove, once no code reads it: the same
+  //    search as a removal's, over a rewrite that is never written (absent-flags.ts).
+  if (absent.size > 0) {
+    report.notInRegistry.push(...absent.keys());
+    const pass = await rewritePass({
+      ...passContext,
+      decisions: new Map([...absent].map(([flag, keep]) => [flag, looseValue(keep)])),
+      registryKeys: new Set([...registry.byKey.keys(), ...absent.keys()]),
+      context: 'absent',
     });
-  }
-  for (const [file, result] of rewrite.results) {
-    report.rewritten.push(...result.rewritten.map((s) => ({ ...s, file: display(file) })));
-    report.unresolved.push(...result.unresolved.map((s) => ({ ...s, file: display(file) })));
+    report.notes.push(...pass.notes);
+    report.registry = { file: display(registryPath), action: 'unchanged' };
+    const sites = absentReads(pass, new Set(absent.keys()), original, display);
+    // Code naming the key: nothing is done while it may read it, not even for the other flags
+    // named. A typo is said before sites that only might read it (a dynamic key reads any flag).
+    const blocked = { ...report, flags: [], unresolved: sites, exitCode: 1 as const };
+    if (sites.some((s) => s.flag !== undefined)) return blocked;
+    const typos = [...absent].flatMap(([flag, keep]) => {
+      const near = nearRegistryKey(flag, keep, registry);
+      return near === undefined
+        ? []
+        : [{ file: display(registryPath), message: unknownFlagMessage(flag, near, display(registryPath)) }];
+    });
+    if (typos.length > 0) return fail(typos);
+    if (sites.length > 0) return blocked;
+    if (decisions.size === 0) return report;
   }
 
-  // 5. Feature-map members and key-table entries go with the flag (see key-tables.ts).
-  const tableEntriesRemoved = removeTableEntries(
-    current,
+  // 5. Rewrite the files that read the flags, and those importing what they now export as
+  //    constants; feature-map members and key-table entries go with the flag; what still names
+  //    a key keeps the entry, unless the user marked it as not a read.
+  const pass = await rewritePass({
+    ...passContext,
     decisions,
-    new Set(registry.byKey.keys()),
-    coversProject(root, cwd, paths),
-    report,
-    display,
-  );
-
-  // 6. What still names a key keeps the entry, unless the user marked it as not a read.
+    registryKeys: new Set(registry.byKey.keys()),
+    context: 'removal',
+  });
+  const { rewrite, current, tableEntriesRemoved } = pass;
+  report.rewritten.push(...pass.rewritten);
+  report.keyTableEntries.push(...pass.keyTableEntries);
+  report.unresolved.push(...pass.unresolved);
+  report.notes.push(...pass.notes);
   const generated = generatedModulesFor(registryPath, [...original.keys()].sort(), original);
-  report.unresolved.push(
-    ...(
-      await remainingMentions(root, cwd, paths, new Set(files), current, rewrite, registryPath, report.unresolved)
-    ).map((s) => ({ ...s, file: display(s.file) })),
-  );
-  const ignoredBy = await ignoreMarks(cwd, options.ignore ?? [], original, current);
-  for (const site of report.unresolved.splice(0)) {
-    const why = ignoredBy(site);
-    (why ? report.notes : report.unresolved).push(
-      why ? { ...site, reason: `${site.reason ?? ''} (not blocking: ${why})` } : site,
-    );
-  }
 
-  // 7. The registry: gone when no read remains, otherwise collapsed to the decision; `partial` is
+  // 6. The registry: gone when no read remains, otherwise collapsed to the decision; `partial` is
   //    what gets written instead when some file cannot be.
   const newRegistryText = editRegistry(registryText, registry.file, decisions, (flag) =>
     report.unresolved.some((s) => s.flag === flag || s.flag === undefined),
@@ -191,7 +188,7 @@ async function run(options: RemoveFlagOptions, streams: StreamPolicy): Promise<R
     report.regenerated.push(display(file));
   }
 
-  // 8. The diff of every change, and how much each file changed.
+  // 7. The diff of every change, and how much each file changed.
   const diffs = new Map(
     [...changes].map(([file, text]) => [
       file,
@@ -208,7 +205,7 @@ async function run(options: RemoveFlagOptions, streams: StreamPolicy): Promise<R
   }
   report.diff = [...diffs].map(([file, diff]) => diff.unified(display(file))).join('');
 
-  // 9. Verification: a change that breaks the build is never written.
+  // 8. Verification: a change that breaks the build is never written.
   const check = await checkChanges({
     changes,
     registryPath,
@@ -238,7 +235,7 @@ async function run(options: RemoveFlagOptions, streams: StreamPolicy): Promise<R
     return report;
   }
 
-  // 10. Write, source files in groups that must change together, the registry and typed modules last.
+  // 9. Write, source files in groups that must change together, the registry and typed modules last.
   const sourceWrites = codeFiles.filter((f) => !generated.has(f));
   const registryWrites = (text: string): Map<string, string> =>
     new Map([
@@ -328,27 +325,120 @@ function displayed(n: { path: string; reason: string }, display: Display): { fil
   return { file: display(n.path), reason: n.reason.replaceAll(n.path, display(n.path)) };
 }
 
-/** A file neither read nor written; when it names a key, a read may be in it, so the entry must stay. */
-function reportSkipped(
-  report: RemovalReport,
+/** What a pass of the rewrite over the files read found and changed in memory; paths as displayed. */
+interface Pass {
+  rewrite: ProjectRewrite;
+  /** Every file's text after the pass. */
+  current: Map<string, string>;
+  tableEntriesRemoved: Map<string, number>;
+  rewritten: Site[];
+  keyTableEntries: Site[];
+  /** Sites left for a human, and those the user marked as not reads (`notes`). */
+  unresolved: Site[];
+  notes: Site[];
+}
+
+/**
+ * Rewrites the files read (those that read the flags, and those importing what they now export as
+ * constants), removes the key-table entries, then lists what still names a key. For a removal the
+ * mentions are looked for in the rewritten text, which is what gets written; for flags not in the
+ * registry (`absent`), nothing is written, so in the text as it is.
+ */
+async function rewritePass(p: {
+  options: RemoveFlagOptions;
+  streams: StreamPolicy;
+  read: ProjectFiles;
+  root: string;
+  cwd: string;
+  paths: readonly string[];
+  registryPath: string;
+  display: Display;
+  readers: readonly CustomReader[];
+  decisions: ReadonlyMap<string, FlagValue>;
+  registryKeys: ReadonlySet<string>;
+  context: MentionContext;
+}): Promise<Pass> {
+  const { options, read, display, decisions } = p;
+  const current = new Map(read.original);
+  const unresolved: Site[] = read.skipped.flatMap(({ file, bytes, reason }) =>
+    skippedMentions(display(file), bytes, reason, [...decisions.keys()], p.context),
+  );
+  const covers = coversProject(p.root, p.cwd, p.paths);
+  const rewrite = new ProjectRewrite(p.registryKeys, decisions, current, p.readers, p.streams, covers);
+  await rewrite.run(options.onProgress);
+  for (const [file, message] of rewrite.unparsable) {
+    unresolved.push({
+      file: display(file),
+      line: message.line,
+      column: message.column,
+      flag: undefined,
+      reason: `${message.text}; the file was skipped, fix the syntax error and run again`,
+    });
+  }
+  const rewritten: Site[] = [];
+  for (const [file, result] of rewrite.results) {
+    rewritten.push(...result.rewritten.map((s) => ({ ...s, file: display(file) })));
+    unresolved.push(...result.unresolved.map((s) => ({ ...s, file: display(file) })));
+  }
+  const tables = { keyTableEntries: [] as Site[] };
+  const tableEntriesRemoved = removeTableEntries(current, decisions, p.registryKeys, covers, tables, display);
+  const searched = p.context === 'absent' ? read.original : current;
+  const known = p.context === 'absent' ? [...unresolved, ...rewritten, ...tables.keyTableEntries] : unresolved;
+  const mentions = await remainingMentions(
+    p.root,
+    p.cwd,
+    p.paths,
+    new Set(read.files),
+    searched,
+    rewrite,
+    p.registryPath,
+    known,
+    p.context,
+  );
+  unresolved.push(...mentions.sites.map((s) => ({ ...s, file: display(s.file) })));
+  const ignoredBy = await ignoreMarks(p.cwd, options.ignore ?? [], read.original, current);
+  const pass: Pass = {
+    rewrite,
+    current,
+    tableEntriesRemoved,
+    rewritten,
+    keyTableEntries: tables.keyTableEntries,
+    unresolved: [],
+    notes: [],
+  };
+  for (const site of unresolved) {
+    const why = ignoredBy(site);
+    if (why) pass.notes.push({ ...site, reason: `${site.reason ?? ''} (not blocking: ${why})` });
+    else pass.unresolved.push(site);
+  }
+  // Text that names the flag (a tour step, a log message) is not a read, and a human may want to
+  // reword it; a prop left carrying a constant may go by hand: listed, never blocking.
+  pass.notes.push(...[...mentions.prose, ...rewrite.notes].map((s) => ({ ...s, file: display(s.file) })));
+  return pass;
+}
+
+/** A file neither read nor written that names a key: a read may be in it, so the entry must stay. */
+function skippedMentions(
   file: string,
   bytes: Buffer | undefined,
   reason: string,
   keys: readonly string[],
-): void {
-  report.skipped.push({ file, reason });
+  context: MentionContext,
+): Site[] {
   const text = bytes?.toString('latin1') ?? '';
-  for (const flag of keys) {
+  return keys.flatMap((flag) => {
     const at = text.indexOf(flag);
-    if (at >= 0)
-      report.unresolved.push({
+    if (at < 0) return [];
+    return [
+      {
         file,
         line: text.slice(0, at).split('\n').length,
         column: 1,
         flag,
-        reason: `${reason}; it names ${flag}, so the entry was kept`,
-      });
-  }
+        reason: `${reason}; it names ${flag}, ${context === 'absent' ? 'which is not in the registry: a read may be in it' : 'so the entry was kept'}`,
+      },
+    ];
+  });
 }
 
 /** Removes the key-table entries and feature-map members of the retired flags from `current`; returns how many went per file. */
@@ -357,7 +447,7 @@ function removeTableEntries(
   decisions: ReadonlyMap<string, FlagValue>,
   registryKeys: ReadonlySet<string>,
   coversProject: boolean,
-  report: RemovalReport,
+  report: Pick<RemovalReport, 'keyTableEntries'>,
   display: Display,
 ): Map<string, number> {
   const removedPerFile = new Map<string, number>();

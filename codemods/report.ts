@@ -21,6 +21,12 @@ export interface RemovalReport {
   /** Bad input, or a write that could not start: nothing was changed (see `recovered` for a finished earlier run). */
   errors: InputError[];
   flags: { flag: string; kept: FlagValue }[];
+  /**
+   * Flags named that are not in the registry: retired already, or never flags. Nothing is done for
+   * them; with exit 0, no code reads them (the removal's own search found nothing), with exit 1
+   * `unresolved` lists what may.
+   */
+  notInRegistry: string[];
   /** Files changed (for a real run: written). */
   changedFiles: ChangedFile[];
   /** Reads replaced by the kept value. */
@@ -66,6 +72,7 @@ export function emptyReport(): RemovalReport {
     exitCode: 0,
     errors: [],
     flags: [],
+    notInRegistry: [],
     changedFiles: [],
     rewritten: [],
     keyTableEntries: [],
@@ -105,9 +112,11 @@ export function formatReport(report: RemovalReport, options: { dryRun?: boolean 
   const decided = report.flags.map((f) => `${f.flag} → ${JSON.stringify(f.kept)}`).join(', ');
   if (options.dryRun && report.diff) lines.push(report.diff.trimEnd(), '');
   const verb = report.written ? 'Changed' : options.dryRun ? 'Would change' : 'Did not change';
-  lines.push(
-    `remove-flag ${decided}: ${report.rewritten.length} read(s) rewritten${tableEntries(report.keyTableEntries.length)} in ${report.changedFiles.length} file(s).`,
-  );
+  if (report.notInRegistry.length > 0) lines.push(notInRegistry(report));
+  if (report.flags.length > 0)
+    lines.push(
+      `remove-flag ${decided}: ${report.rewritten.length} read(s) rewritten${tableEntries(report.keyTableEntries.length)} in ${report.changedFiles.length} file(s).`,
+    );
   if (report.changedFiles.length > 0) {
     lines.push(`${verb}:`);
     for (const f of report.changedFiles)
@@ -160,6 +169,16 @@ export function formatReport(report: RemovalReport, options: { dryRun?: boolean 
 /** The report as `--json` prints it. */
 export function formatJsonReport(report: RemovalReport): string {
   return JSON.stringify(report, null, 2);
+}
+
+/** The line for flags named that are not in the registry: nothing to do, or the sites that may still read them. */
+function notInRegistry(report: RemovalReport): string {
+  const keys = report.notInRegistry.join(', ');
+  const where = report.registry?.file ?? 'the registry';
+  // Sites listed before the removal of the other flags ran are all about these (remove-flag.ts).
+  return report.flags.length === 0 && report.unresolved.length > 0
+    ? `remove-flag ${keys}: not in ${where}, but ${report.unresolved.length} site(s) may still read it; nothing changed.`
+    : `remove-flag ${keys}: not in ${where}, and no code reads it; nothing ${report.flags.length === 0 ? 'changed' : 'to do for it'}.`;
 }
 
 /** The key-table members removed, for the summary line: counted apart from reads, which they are not. */

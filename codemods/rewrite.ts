@@ -23,11 +23,19 @@ import {
   importMap,
   indexByRange,
   isShadowedReceiver,
+  keepParametersOnOneLine,
   keepPatternsOnOneLine,
   removeDefinition,
   replaceRead,
   resolveImportedKey,
 } from './read-replacement.js';
+import {
+  collectPropConstants,
+  dropAttributes,
+  inlineProps,
+  type PropConstant,
+  type PropValues,
+} from './prop-constants.js';
 import { parseForRewrite } from './recast-lists.js';
 import {
   isTestFile,
@@ -66,6 +74,10 @@ export interface RewriteContext {
   project?: ProjectView;
   /** Whether a stream read outside `combineLatest` may become `of(value)` (streams.ts); default `unverified`. */
   streams?: StreamPolicy;
+  /** Props of this module's components every use passes as a constant: inlined, then gone (prop-constants.ts). */
+  inlineProps?: PropValues;
+  /** JSX element name → attributes of props that went from the component. */
+  dropAttributes?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 export interface RewriteResult {
@@ -78,6 +90,10 @@ export interface RewriteResult {
   keyExports: Map<string, string>;
   /** Stream reads that became `of(value)`: the type check decides whether they may stay. */
   streamsAsOf: Site[];
+  /** JSX attributes the rewrite made constant: the props they pass may go (prop-constants.ts). */
+  propConstants: PropConstant[];
+  /** `name\0prop` of the props of `inlineProps` that went. */
+  inlinedProps: string[];
   /**
    * When the output parses if this text does: the rewritten window, with every run of statements
    * the rewrite left out (the input's own code, verbatim) still a placeholder. Absent: the output.
@@ -172,6 +188,8 @@ function rewriteWhole(
     constantExports: new Map(),
     keyExports: new Map(),
     streamsAsOf: [],
+    propConstants: [],
+    inlinedProps: [],
   };
   let detection = parseOrThrow(text, file);
   const header = blankHeader(text, detection.ast);
@@ -296,6 +314,9 @@ function rewriteWhole(
     markRemovableExports(program, context.removableExports, result.keyExports, marked, simplifier.readLiterals)
   )
     edited = true;
+  if (context.dropAttributes && dropAttributes(program, context.dropAttributes)) edited = true;
+  if (context.inlineProps) result.inlinedProps = inlineProps(program, context.inlineProps, simplifier);
+  if (result.inlinedProps.length > 0) edited = true;
   if (!edited) return result;
 
   simplify(simplifier);
@@ -305,8 +326,10 @@ function rewriteWhole(
   });
   for (const [name, constant] of constantExportsOf(program, marked, simplifier.readLiterals))
     result.constantExports.set(name, constant);
+  result.propConstants = collectPropConstants(program, simplifier);
 
   keepPatternsOnOneLine(program, simplifier.oneLinePatterns, source);
+  keepParametersOnOneLine(program, simplifier.oneLinePatterns, source);
   keepBlankLinesBetweenChildren(program);
   const printed = root.toSource({
     quote: simplifier.options.quote === "'" ? 'single' : 'double',

@@ -343,8 +343,9 @@ async function removeInCopy(spec: string): Promise<number> {
   );
   if (!write) return first.exitCode;
   const second = await run();
+  // Its own summary too: once the entry is gone, whether the search for reads left found any.
   console.log(
-    `second run: exit ${second.exitCode}, ${second.written ? `changed ${second.changedFiles.length} file(s)` : 'changed nothing'}${second.errors.length > 0 ? ` (${second.errors[0]!.message})` : ''}`,
+    `second run: exit ${second.exitCode}, ${second.written ? `changed ${second.changedFiles.length} file(s)` : 'changed nothing'}: ${formatReport(second).trimEnd().replaceAll('\n', '\n  ')}`,
   );
   return first.exitCode;
 }

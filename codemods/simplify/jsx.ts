@@ -12,7 +12,10 @@ export const attributeOfConstant: ExpressionPass = {
     const v = s.constant(value.expression);
     if (typeof v !== 'string' || /["\\\n{}<>&]/.test(v)) return undefined;
     // An estree `Literal` keeps its raw text when printed; JSX attributes take double quotes.
-    return { ...node, value: { type: 'Literal', value: v, extra: { raw: JSON.stringify(v), rawValue: v } } };
+    const literal = { type: 'Literal', value: v, extra: { raw: JSON.stringify(v), rawValue: v } };
+    // Still the codemod's constant: the prop it passes may go (prop-constants.ts).
+    s.options.marked.add(literal);
+    return { ...node, value: literal };
   },
 };
 

@@ -1,7 +1,8 @@
 /**
  * Fixture suite for remove-flag: every folder under fixtures/ (except `_shared`) is one case with
  * `input/`, `expected/` and `case.json`. Each case runs on a temp copy, is compared byte for
- * byte, runs a second time to prove nothing changes, and its output must type check.
+ * byte, runs a second time to prove nothing changes (and that it exits as the first run did: a
+ * flag the first run removed is a verified no-op), and its output must type check.
  */
 import {
   cpSync,
@@ -198,6 +199,13 @@ describe('remove-flag fixtures', () => {
 
       const again = await run();
       expect(again.written ? again.changedFiles : [], 'a second run changes nothing').toEqual([]);
+      // It answers as the first did: a flag the first removed is gone from the registry, and the
+      // second run's own search finds no code reading it (exit 0, nothing to do).
+      expect(again.exitCode, 'a second run exits as the first did').toBe(report.exitCode);
+      if (report.written && report.registry?.action === 'removed') {
+        expect(again.notInRegistry).toEqual(flags.map((f) => f.flag));
+        expect(again.unresolved).toEqual([]);
+      }
       const after = snapshot(work);
       if (sharedRegistry) after.delete(registry);
       expect(after).toEqual(actual);

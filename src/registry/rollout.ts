@@ -122,16 +122,12 @@ function liveRule(rule: RuleDefinition, now: number): RuleDefinition {
 export function nextRolloutChange(def: FlagDefinition, now: number): number | undefined {
   let next: number | undefined;
   for (const rule of def.rules) {
-    if (rule.rollout === undefined || rule.rollout.promote === 'when-healthy') continue;
-    const at = liveRollout(rule.rollout, now).nextAt;
-    if (at !== undefined && at > now && (next === undefined || at < next)) next = at;
-  }
-  // A when-healthy rollout still starts on its own.
-  for (const rule of def.rules) {
-    if (rule.rollout === undefined || rule.rollout.promote !== 'when-healthy') continue;
+    if (rule.rollout === undefined) continue;
     const live = liveRollout(rule.rollout, now);
-    if (live.phase === 'pending' && live.nextAt !== undefined && (next === undefined || live.nextAt < next))
-      next = live.nextAt;
+    // A when-healthy rollout moves on only when promoted, but it starts on its own.
+    if (rule.rollout.promote === 'when-healthy' && live.phase !== 'pending') continue;
+    const at = live.nextAt;
+    if (at !== undefined && at > now && (next === undefined || at < next)) next = at;
   }
   return next;
 }
@@ -165,13 +161,15 @@ export function describeRollout(schedule: RolloutSchedule, now: number): string 
  * The flag with one variant rolled back, as the guardrail does on a regression: each rollout of it
  * aborted, each percentage rule serving it set to 0%, each split share of it moved to `control`.
  * Rules that serve it to a segment or a pinned customer without a percentage keep serving.
- * Undefined when nothing of that kind serves the variant.
+ * Undefined when nothing of that kind serves the variant, or when `control` is not one of the
+ * flag's variants (a split would then serve a value the typed module never promised).
  */
 export function rollBackVariant(
   def: FlagDefinition,
   variant: FlagValue,
   control: FlagValue,
 ): FlagDefinition | undefined {
+  if (!def.variants.includes(control)) return undefined;
   let changed = false;
   const rules = def.rules.map((rule): RuleDefinition => {
     if (rule.rollout?.variant === variant && rule.rollout.state !== 'aborted') {

@@ -138,9 +138,9 @@ export interface Flags<
   /** Turns a flag off in memory (everyone gets `default`) until the next reload says otherwise. */
   kill(flag: string, reason?: string): boolean;
   /**
-   * Rolls one variant back in memory until the next reload: its rollouts are aborted and its split
-   * shares go to `control` (default: the flag's `default`); rules that pin it by `value` keep
-   * serving it. False when no rollout, percentage rule or split of the flag serves the variant, or
+   * Rolls one variant back in memory until the next reload: its rollouts are aborted, its
+   * percentage rules go to 0% and its split shares to `control` (default: the flag's `default`);
+   * rules that pin it to a segment or customer keep serving it. False when no rollout, percentage rule or split of the flag serves the variant, or
    * when `control` is not one of the flag's variants.
    */
   rollBack(flag: string, variant: FlagValue, options?: { control?: FlagValue; reason?: string }): boolean;
@@ -301,6 +301,10 @@ export function createFlags<
     );
     stepTimer.unref?.();
   };
+
+  /** The flag as this client serves it: the document's definition, or the one edited in memory. */
+  const definitionOf = (flag: string): FlagDefinition | undefined =>
+    overrides.get(flag) ?? snapshot?.registry.byKey.get(flag);
 
   /** Replaces a flag's definition in memory and recompiles; the change event carries `origin`. */
   const override = (def: FlagDefinition, origin: string): void => {
@@ -493,24 +497,21 @@ export function createFlags<
     ready,
     registry: () => snapshot?.registry,
     kill(flag, reason = 'killed') {
-      const def = overrides.get(flag) ?? snapshot?.registry.byKey.get(flag);
+      const def = definitionOf(flag);
       if (!snapshot || !def || !snapshot.flags.get(flag)?.enabled) return false;
       override({ ...def, enabled: false }, reason);
       return true;
     },
     rollBack(flag, variant, options = {}) {
-      const def = overrides.get(flag) ?? snapshot?.registry.byKey.get(flag);
+      const def = definitionOf(flag);
       if (!snapshot || !def) return false;
-      const control = options.control ?? def.defaultValue;
-      // A control the flag does not serve would put a value the typed module never promised in the split.
-      if (!def.variants.includes(control)) return false;
-      const rolledBack = rollBackVariant(def, variant, control);
+      const rolledBack = rollBackVariant(def, variant, options.control ?? def.defaultValue);
       if (rolledBack === undefined) return false;
       override(rolledBack, options.reason ?? `rolled back ${String(variant)}`);
       return true;
     },
     promote(flag, variant, reason) {
-      const def = overrides.get(flag) ?? snapshot?.registry.byKey.get(flag);
+      const def = definitionOf(flag);
       if (!snapshot || !def) return undefined;
       const promotion = promoteRollout(def, variant, rolloutClock());
       if (promotion === undefined) return undefined;
@@ -518,7 +519,7 @@ export function createFlags<
       return { ruleIndex: promotion.ruleIndex, step: promotion.step };
     },
     rollout(flag) {
-      const def = overrides.get(flag) ?? snapshot?.registry.byKey.get(flag);
+      const def = definitionOf(flag);
       if (def === undefined) return [];
       const now = rolloutClock();
       return def.rules.flatMap((rule) => (rule.rollout === undefined ? [] : [rolloutStatus(rule, rule.rollout, now)]));

@@ -274,6 +274,17 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
     }
   };
 
+  /** Hands an event to each listener; one that throws is reported and does not stop the others. */
+  const notify = <E>(listeners: ReadonlySet<(event: E) => void>, event: E, what: string): void => {
+    for (const l of listeners) {
+      try {
+        l(event);
+      } catch (error) {
+        emitError(`guardrail: a ${what} listener threw: ${String(error)}`, error);
+      }
+    }
+  };
+
   const cancelRetry = (): void => {
     if (retryTimer) clearTimeout(retryTimer);
     retryTimer = undefined;
@@ -332,13 +343,20 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
     noteSteps();
   };
 
-  const testFor = (variant: string, check: GuardrailCheck): SequentialTest => {
-    let byCheck = tests.get(variant);
-    if (!byCheck) tests.set(variant, (byCheck = new Map()));
+  /** The test of `byVariant` for this variant and check, made by `create` on the variant's first sample. */
+  const testIn = (
+    byVariant: Map<string, Map<string, SequentialTest>>,
+    variant: string,
+    check: GuardrailCheck,
+    create: (check: GuardrailCheck, def: MetricDefinition) => SequentialTest,
+  ): SequentialTest => {
+    let byCheck = byVariant.get(variant);
+    if (!byCheck) byVariant.set(variant, (byCheck = new Map()));
     let test = byCheck.get(check.metric);
-    if (!test) byCheck.set(check.metric, (test = createTest(check, definitionOf(check.metric))));
+    if (!test) byCheck.set(check.metric, (test = create(check, definitionOf(check.metric))));
     return test;
   };
+  const testFor = (variant: string, check: GuardrailCheck): SequentialTest => testIn(tests, variant, check, createTest);
 
   /** Applies (or re-applies, after a reload) what the trip decided, in memory. */
   const apply = (): void => {
@@ -403,13 +421,7 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
       reason,
       wroteBack,
     };
-    for (const l of tripListeners) {
-      try {
-        l(event);
-      } catch (error) {
-        emitError(`guardrail: a trip listener threw: ${String(error)}`, error);
-      }
-    }
+    notify(tripListeners, event, 'trip');
   };
 
   // Promotion: per variant with a `when-healthy` rollout, per check, an e-process of the opposite
@@ -419,16 +431,17 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
   // probability at most alpha / candidates, since that check's opposite null is then true.
   const promoteThreshold = Math.max(1, candidates.length) / alpha;
   let safety = new Map<string, Map<string, SequentialTest>>();
-  const safetyFor = (variant: string, check: GuardrailCheck): SequentialTest | undefined => {
-    const rules = flags.registry()?.byKey.get(flag)?.rules ?? [];
-    if (!rules.some((r) => r.rollout?.promote === 'when-healthy' && String(r.rollout.variant) === variant))
-      return undefined;
-    let byCheck = safety.get(variant);
-    if (!byCheck) safety.set(variant, (byCheck = new Map()));
-    let test = byCheck.get(check.metric);
-    if (!test) byCheck.set(check.metric, (test = createSafetyTest(check, definitionOf(check.metric))));
-    return test;
-  };
+  // Which variants have a when-healthy rollout, kept from the registry's change events rather than
+  // looked up on every sample.
+  const whenHealthy = (): Set<string> =>
+    new Set(
+      (flags.registry()?.byKey.get(flag)?.rules ?? []).flatMap((r) =>
+        r.rollout?.promote === 'when-healthy' ? [String(r.rollout.variant)] : [],
+      ),
+    );
+  let promotable = whenHealthy();
+  const safetyFor = (variant: string, check: GuardrailCheck): SequentialTest | undefined =>
+    promotable.has(variant) ? testIn(safety, variant, check, createSafetyTest) : undefined;
   const promoteListeners = new Set<(promotion: GuardrailPromotion) => void>();
 
   const maybePromote = (variant: string, at: number): void => {
@@ -472,13 +485,7 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
       at,
       wroteBack,
     };
-    for (const l of promoteListeners) {
-      try {
-        l(event);
-      } catch (error) {
-        emitError(`guardrail: a promote listener threw: ${String(error)}`, error);
-      }
-    }
+    notify(promoteListeners, event, 'promote');
   };
 
   const onSample = (s: SampleEvent): void => {
@@ -509,8 +516,6 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
   };
   const detachSamples = store.onSample(onSample);
 
-  // A reload drops an in-memory rollback or kill, so while tripped every reload lists the flag as
-  // changed, and so does one that records the decision.
   const liveSteps = new Map<string, number>();
   const freshStarts = new Map<string, number>();
   const noteSteps = (): void => {
@@ -528,9 +533,13 @@ export function createGuardrail(options: GuardrailOptions): Guardrail {
   };
   noteSteps();
   const detachSteps = flags.on('change', (e) => {
-    if (state === 'watching' && e.flagsChanged.includes(flag)) noteSteps();
+    if (!e.flagsChanged.includes(flag)) return;
+    promotable = whenHealthy();
+    if (state === 'watching') noteSteps();
   });
 
+  // A reload drops an in-memory rollback or kill, so while tripped every reload lists the flag as
+  // changed, and so does one that records the decision.
   const detachChange = flags.on('change', (e) => {
     if (state !== 'tripped' || tripAction === 'none' || e.origin === tripReason || !e.flagsChanged.includes(flag))
       return;

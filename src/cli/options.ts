@@ -1,5 +1,6 @@
 /** Options several commands share, and reading the registry they name. */
 import { resolve } from 'node:path';
+import { FileWriteError, writeFileAtomic } from '../io/file-write.js';
 import type { CliIO } from '../io/process-io.js';
 import { readRegistryText, RegistryReadError } from '../registry/load.js';
 import type { Registry } from '../registry/model.js';
@@ -52,6 +53,21 @@ export function readRegistryForEdit(path: string, io: CliIO): { registry: Regist
     );
   }
   return { registry, text, file };
+}
+
+/**
+ * Writes an edit of the registry text read by {@link readRegistryForEdit}, only if the file still
+ * holds that text: a save that landed in between is never overwritten, and the user is told to run
+ * the command again (`doing` says what was under way, e.g. "the flag was being added").
+ */
+export function writeEditedRegistry(file: string, path: string, read: string, updated: string, doing: string): void {
+  try {
+    writeFileAtomic(file, updated, { expected: read });
+  } catch (error) {
+    if (error instanceof FileWriteError && error.failure === 'changed')
+      throw new UsageError(`${path} changed while ${doing}; nothing was written. Run the command again`);
+    throw error;
+  }
 }
 
 /** `--today`: a valid date, or today (UTC) when absent. */

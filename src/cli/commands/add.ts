@@ -1,6 +1,5 @@
 /** `modelflags add`: a flag born with variants, a default, an owner and a cleanup date. */
 import { resolve } from 'node:path';
-import { FileWriteError, writeFileAtomic } from '../../io/file-write.js';
 import { appendFlagEntry } from '../../registry/edit.js';
 import { JsonSyntaxError } from '../../registry/json.js';
 import { readRegistryText, RegistryReadError } from '../../registry/load.js';
@@ -10,7 +9,7 @@ import { didYouMean } from '../../registry/suggest.js';
 import { formatIssue, isValidDate, parseRegistry } from '../../registry/validate.js';
 import { UsageError } from '../args.js';
 import { defineCommand } from '../command.js';
-import { registryOption, todayOption } from '../options.js';
+import { registryOption, todayOption, writeEditedRegistry } from '../options.js';
 
 /** `90d`, `12w` or a bare number of days. */
 function parseCleanupIn(raw: string): number {
@@ -168,15 +167,7 @@ export default defineCommand(
       throw new UsageError(
         `${values.registry}: the new entry would not validate (${after.issues.map((i) => i.message).join('; ')}); nothing was written`,
       );
-    try {
-      writeFileAtomic(path, updated, { expected: text });
-    } catch (error) {
-      if (error instanceof FileWriteError && error.failure === 'changed')
-        throw new UsageError(
-          `${values.registry} changed while the flag was being added; nothing was written. Run the command again`,
-        );
-      throw error;
-    }
+    writeEditedRegistry(path, values.registry, text, updated, 'the flag was being added');
     io.out(
       `added ${key} to ${values.registry}: ${variants.length} variants, default ${JSON.stringify(defaultValue)}, owner ${entry.owner}, cleanup_by ${cleanupBy}`,
     );

@@ -4,7 +4,6 @@
  * kept. Every process computes the live step from the registry and its own clock, so an edit made
  * here reaches a fleet through whatever source serves the file.
  */
-import { FileWriteError, writeFileAtomic } from '../../io/file-write.js';
 import { setRolloutState, type RolloutStateEdit } from '../../registry/edit.js';
 import type {
   FlagDefinition,
@@ -20,7 +19,7 @@ import { didYouMean } from '../../registry/suggest.js';
 import { formatIssue, parseRegistry } from '../../registry/validate.js';
 import { UsageError } from '../args.js';
 import { defineCommand } from '../command.js';
-import { nowOption, readRegistryForEdit, registryOption } from '../options.js';
+import { nowOption, readRegistryForEdit, registryOption, writeEditedRegistry } from '../options.js';
 
 const ACTIONS = ['status', 'abort', 'pause', 'resume'] as const;
 type Action = (typeof ACTIONS)[number];
@@ -379,15 +378,7 @@ export default defineCommand(
         throw new UsageError(
           `the edit would leave ${values.registry} invalid, so nothing was written:\n${parsed.issues.map(formatIssue).join('\n')}`,
         );
-      try {
-        writeFileAtomic(file, updated, { expected: text });
-      } catch (error) {
-        if (error instanceof FileWriteError && error.failure === 'changed')
-          throw new UsageError(
-            `${values.registry} changed while the rollout was being updated; nothing was written. Run the command again`,
-          );
-        throw error;
-      }
+      writeEditedRegistry(file, values.registry, text, updated, 'the rollout was being updated');
       after = parsed.registry;
     }
     const afterDef = after.byKey.get(def.key)!;
